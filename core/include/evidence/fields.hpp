@@ -1,0 +1,55 @@
+#pragma once
+// The one registry of Xapian term prefixes and value slots (docs/FIELDS.md mirrors this table).
+// Prefixes follow Omega's conventions: single capitals for standard fields, X... for our own.
+#include <string_view>
+
+namespace evidence::fields {
+
+// Term prefixes.
+inline constexpr std::string_view id_term = "Q";          // unique id: Q<id>
+inline constexpr std::string_view title = "S";            // title words (positional)
+inline constexpr std::string_view author = "A";           // author surnames
+inline constexpr std::string_view mesh = "K";             // MeSH headings and keywords (words)
+inline constexpr std::string_view pmid = "XPMID";         // boolean: identifier values, lower case
+inline constexpr std::string_view doi = "XDOI";
+inline constexpr std::string_view nct = "XNCT";
+inline constexpr std::string_view pmcid = "XPMC";
+inline constexpr std::string_view intervention = "XI";    // boolean: concept and its ancestors
+inline constexpr std::string_view comparator = "XCMP";    // boolean: comparator concepts and kinds
+inline constexpr std::string_view condition = "XC";       // boolean: concept and its ancestors
+inline constexpr std::string_view outcome = "XO";         // boolean: outcome domain and ancestors
+inline constexpr std::string_view design = "XD";          // boolean: design enum value
+inline constexpr std::string_view year = "XY";            // boolean: four-digit year
+inline constexpr std::string_view duration = "XDUR";      // boolean: acute, subacute, chronic, mixed, unspecified
+inline constexpr std::string_view source = "XSRC";        // boolean: curated, pubmed, ctgov
+inline constexpr std::string_view quality_band = "XQ";    // boolean: high, moderate, low, unknown
+inline constexpr std::string_view level = "XL";           // boolean: evidence level 1..5
+inline constexpr std::string_view flag = "XF";            // boolean: retracted, has_results, has_effect
+
+// Value slots.
+inline constexpr unsigned slot_year = 0;            // sortable_serialise(year)
+inline constexpr unsigned slot_design = 1;          // design enum value
+inline constexpr unsigned slot_level = 2;           // sortable_serialise(evidence level 1..5)
+inline constexpr unsigned slot_quality = 3;         // sortable_serialise(quality 0..10), absent when unknown
+inline constexpr unsigned slot_sample_size = 4;     // sortable_serialise(participants)
+inline constexpr unsigned slot_interventions = 5;   // directly annotated concepts, '\n'-separated (facets)
+inline constexpr unsigned slot_conditions = 6;      // '\n'-separated
+inline constexpr unsigned slot_outcomes = 7;        // '\n'-separated outcome domains
+inline constexpr unsigned slot_quality_band = 8;    // high, moderate, low, unknown
+inline constexpr unsigned slot_content_hash = 9;    // hash of the record's content (incremental re-index)
+inline constexpr unsigned slot_level_label = 10;    // evidence level as text "1".."5" (facets)
+inline constexpr unsigned slot_year_label = 11;     // year as text (facets)
+
+// Title words count this many times more than abstract words (wdf increment).
+inline constexpr unsigned title_weight = 3;
+inline constexpr unsigned mesh_weight = 2;
+
+// Index metadata keys.
+inline constexpr std::string_view meta_schema = "evidence:schema";
+inline constexpr std::string_view meta_built_at = "evidence:built_at";
+inline constexpr std::string_view meta_vocabulary = "evidence:vocabulary_version";
+inline constexpr std::string_view meta_findings = "evidence:findings";  // JSON snapshot for change reports
+
+inline constexpr std::string_view schema_version = "1";
+
+}  // namespace evidence::fields

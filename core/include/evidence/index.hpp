@@ -1,0 +1,101 @@
+#pragma once
+// The index: the only place (with search.cpp) that sees Xapian. Callers get evidence types only.
+//
+// Layout on disk: DIR/XAPIANDB is a Xapian stub file naming the live generation DIR/gen-N
+// (a glass database). Readers open DIR (Xapian follows the stub); a full rebuild writes
+// gen-(N+1) beside the live one and swaps the stub with an atomic rename.
+//
+// Every method throws evidence::Error: index_locked (another writer holds the lock),
+// index_unavailable (missing or unopenable), index_corrupt, io_error, internal.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "evidence/study.hpp"
+#include "evidence/vocabulary.hpp"
+
+namespace evidence {
+
+enum class Change { added, updated, unchanged };
+
+class IndexWriter {
+ public:
+  // Opens (creating if needed) the index at dir. With rebuild=true, writes a fresh generation
+  // that replaces the live one only when commit() succeeds.
+  IndexWriter(const std::filesystem::path& dir, const Vocabulary& vocabulary, bool rebuild = false);
+  ~IndexWriter();
+  IndexWriter(const IndexWriter&) = delete;
+  IndexWriter& operator=(const IndexWriter&) = delete;
+
+  // Adds or replaces the study with the same id; unchanged when its content is identical.
+  Change put(const Study& study);
+  // Removes a study by id; false when it was not there.
+  bool remove(const std::string& id);
+  std::optional<Study> get(const std::string& id) const;
+  // Id of the study that carries this identifier (kind: pmid, doi, nct, pmcid), if any.
+  std::optional<std::string> find_by_identifier(const std::string& kind, const std::string& value) const;
+  std::vector<std::string> all_ids() const;
+  std::vector<Study> all_studies() const;
+  std::uint64_t doc_count() const;
+
+  void set_metadata(const std::string& key, const std::string& value);
+  std::string metadata(const std::string& key) const;
+
+  // Writes the vocabulary's synonyms into the database for the query parser.
+  void write_synonyms(const Vocabulary& vocabulary);
+
+  // Makes every change since the writer was opened durable and visible, all or nothing.
+  // A rebuild swaps the new generation in here.
+  void commit();
+  // Drops every uncommitted change (also done by the destructor).
+  void cancel();
+
+  const std::filesystem::path& live_generation() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A read-only view for one thread. refresh() picks up the newest committed revision, following
+// a swapped stub to a new generation.
+class IndexReader {
+ public:
+  explicit IndexReader(const std::filesystem::path& dir);
+  ~IndexReader();
+  IndexReader(const IndexReader&) = delete;
+  IndexReader& operator=(const IndexReader&) = delete;
+  IndexReader(IndexReader&&) noexcept;
+
+  // Reopens at the newest revision; returns true when it changed.
+  bool refresh();
+  // "gen-N:R": the generation and its revision; changes with every commit or swap.
+  std::string revision() const;
+  std::uint64_t doc_count() const;
+  std::optional<Study> get(const std::string& id) const;
+  std::vector<Study> all_studies() const;
+  std::string metadata(const std::string& key) const;
+  // Counts of documents carrying each value of a boolean prefix (e.g. design, source).
+  std::vector<std::pair<std::string, std::uint64_t>> term_counts(const std::string& prefix) const;
+  // Spelling suggestion for a word, "" when none.
+  std::string spelling_suggestion(const std::string& word) const;
+
+  struct Impl;
+  Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// 64-bit FNV-1a of the record's content (without the list of input files).
+std::uint64_t content_hash(const Study& s);
+
+// Evidence level 1 (guideline or systematic review with meta-analysis of RCTs) to 5 (other).
+int evidence_level_of(const Study& s);
+// "high" (>= 7/10), "moderate" (4-6), "low" (< 4), "unknown".
+std::string quality_band_of(double score);
+
+}  // namespace evidence

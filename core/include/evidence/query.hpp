@@ -1,0 +1,43 @@
+#pragma once
+// Understanding a typed question: free text mapped onto the vocabulary as P (conditions and
+// duration), I (interventions), C (comparators), O (outcomes) and designs, plus expert field
+// syntax (intervention:tens design:rct year:2010..2024 quality:6..), quoted phrases and
+// AND/OR/NOT. Pure (no Xapian); parse_question() throws Error(invalid_argument) for syntax it
+// cannot accept (e.g. year:abc) so the HTTP layer can answer 400.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "evidence/vocabulary.hpp"
+
+namespace evidence {
+
+struct RecognisedConcept {
+  std::string id, kind, matched, preferred, plain;
+};
+
+struct Question {
+  std::string text;                       // as typed
+  std::vector<RecognisedConcept> concepts;  // in order of appearance
+  std::vector<std::string> interventions, conditions, outcomes, comparators, designs;
+  std::vector<std::string> comparator_kinds;  // placebo_sham, usual_care, ...
+  std::string duration;                   // acute, subacute, chronic or ""
+  std::string free_text;                  // words left over, with phrases and operators kept
+  // Field filters from the expert syntax (ANDed with the rest).
+  std::vector<std::string> filter_interventions, filter_conditions, filter_outcomes, filter_designs;
+  std::optional<int> year_min, year_max;
+  std::optional<double> quality_min, quality_max;
+  bool benefit_requested = false;  // "efficacy", "does it work": pain and function
+  bool harms_requested = false;    // "safe", "side effects": adverse events
+
+  bool empty() const;
+  nlohmann::json to_json() const;
+};
+
+// Words that carry no meaning in a clinical question ("does", "my", "for", ...).
+bool is_question_stopword(const std::string& folded);
+
+Question parse_question(const std::string& text, const Vocabulary& vocabulary);
+
+}  // namespace evidence

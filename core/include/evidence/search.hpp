@@ -1,0 +1,83 @@
+#pragma once
+// Searching the index: relevance (BM25 over title, abstract and MeSH, title weighted higher)
+// combined with evidence strength, filters, exact facet counts, snippets and an explanation of
+// every hit's rank. Throws evidence::Error: invalid_argument for a bad request (page too deep,
+// bad field syntax), index_unavailable/index_corrupt/internal from the index.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "evidence/index.hpp"
+#include "evidence/query.hpp"
+#include "evidence/synthesis.hpp"
+#include "evidence/vocabulary.hpp"
+
+namespace evidence {
+
+struct SearchRequest {
+  std::string q;
+  std::size_t page = 1, per_page = 10;
+  std::string sort = "relevance";  // relevance, year, quality
+  std::vector<std::string> designs, interventions, conditions, outcomes;  // facet filters (ORed within a field)
+  std::optional<int> year_min, year_max;
+  std::optional<double> quality_min;
+  bool include_retracted = false;
+  bool with_summary = true;
+  std::size_t summary_depth = 200;  // top matches that feed the graded summary
+};
+
+// Ranking weights, documented in docs/RANKING.md; tests pin them.
+// score = text * (BM25 / best BM25 in the candidate pool)
+//       + per_level * (5 - evidence level)        guideline or SR with meta-analysis = level 1
+//       + per_quality_point * quality (0-10)
+//       + concept_match * matched question concepts (annotated intervention, condition)
+//       + comparator_match * matched comparator concepts
+//       + curated_results when the record carries curated, graded results
+//       + retracted_penalty for retracted records (only shown when asked for)
+struct RankingWeights {
+  double text = 3.0;
+  double per_level = 1.0;
+  double per_quality_point = 0.2;
+  double concept_match = 2.0;
+  double comparator_match = 2.0;
+  double curated_results = 1.0;
+  double retracted_penalty = -10.0;
+};
+
+struct Hit {
+  Study study;
+  double relevance = 0, score = 0;
+  std::size_t rank = 0;
+  std::string snippet;  // HTML-escaped, matched terms in <mark>
+  std::vector<std::string> why;
+};
+
+struct FacetCount {
+  std::string value, label;
+  std::uint64_t count = 0;
+};
+
+struct SearchResponse {
+  Question question;
+  std::string did_you_mean;
+  std::uint64_t found = 0;
+  std::size_t page = 1, per_page = 10;
+  std::vector<Hit> hits;
+  std::vector<std::pair<std::string, std::vector<FacetCount>>> facets;
+  std::optional<EvidenceSummary> summary;
+  double search_time_ms = 0;
+};
+
+// Limits that keep one request from taking the server down.
+inline constexpr std::size_t max_query_length = 1000;
+inline constexpr std::size_t max_per_page = 100;
+inline constexpr std::size_t max_page_depth = 10000;  // page * per_page
+
+SearchResponse search(IndexReader& reader, const Vocabulary& vocabulary, const SearchRequest& request,
+                      const RankingWeights& weights = {});
+
+// Studies matching the request (all of them, best first), for export.
+std::vector<Study> search_all(IndexReader& reader, const Vocabulary& vocabulary, const SearchRequest& request, std::size_t limit);
+
+}  // namespace evidence

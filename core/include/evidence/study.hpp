@@ -1,0 +1,160 @@
+#pragma once
+// The study model: one record, whatever its source (curated JSON, PubMed XML, ClinicalTrials.gov),
+// in the shape of schema/study.schema.json plus the annotation provenance the indexer adds.
+// to_json/from_json map it to that JSON shape; from_json throws nlohmann::json exceptions on a
+// record that does not have the schema's shape, so validate first (record_validator.hpp).
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace evidence {
+
+// Where an annotation came from, shown to users beside every annotated field.
+enum class Origin { curated, source_metadata, text, estimated };
+const char* origin_name(Origin o) noexcept;
+
+struct Identifiers {
+  std::string pmid, doi, nct, pmcid;
+  std::vector<std::string> other;  // "ISRCTN:ISRCTN37113406", "NBK:NBK401577", "CDSR:CD003008"
+  bool empty() const { return pmid.empty() && doi.empty() && nct.empty() && pmcid.empty() && other.empty(); }
+};
+
+struct AbstractSection {
+  std::string label, text;
+};
+
+struct Arm {
+  std::vector<std::string> concepts;
+  std::string label;
+  std::string kind;  // comparators only: placebo_sham, usual_care, no_treatment, active, mixed
+};
+
+struct Effect {
+  std::string measure;  // MD, SMD, RR, OR, HR, RD, other
+  double value = 0;
+  std::optional<double> ci_low, ci_high, scale_min, scale_max;
+  std::string better;    // "higher" or "lower" (which way of the scale is better)
+  std::string contrast;  // intervention_minus_comparator, comparator_minus_intervention, improvement_difference
+  std::string label;
+};
+
+struct Certainty {
+  std::string system;  // GRADE, AHRQ, Cochrane, levels_of_evidence, guideline, author, none
+  std::string level;   // high, moderate, low, very_low, insufficient, not_rated
+  std::string statement;
+  std::vector<std::string> downgrades;
+};
+
+struct OutcomeResult {
+  std::string domain, instrument, instrument_label, time_point = "unspecified", time_label;
+  std::vector<std::string> intervention, comparator;
+  std::string comparator_kind = "mixed";
+  std::string direction = "unclear";
+  std::optional<Effect> effect;
+  std::optional<std::int64_t> n_studies, n_participants;
+  std::optional<Certainty> certainty;
+  bool primary = false;
+  std::string result_text;
+};
+
+struct RiskOfBiasDomain {
+  std::string domain, judgement, support;
+};
+
+struct RiskOfBias {
+  std::string tool, overall, source;
+  std::vector<RiskOfBiasDomain> domains;
+};
+
+struct Pedro {
+  int score = 0;
+  std::vector<bool> items;
+  std::string source;
+};
+
+struct Quality {
+  std::optional<Pedro> pedro;
+  std::optional<RiskOfBias> risk_of_bias;
+  std::string certainty_statement, grading_system;
+};
+
+struct Population {
+  std::string description;
+  std::vector<std::string> conditions;
+  std::string duration = "unspecified";
+  std::optional<std::int64_t> n_randomised, n_trials, n_participants;
+};
+
+struct UnverifiedField {
+  std::string field, candidate, note;
+};
+
+struct Provenance {
+  std::string reference_row;
+  std::vector<std::string> sources;
+  std::vector<UnverifiedField> unverified;
+  bool secondary_source = false;
+  std::string notes;
+};
+
+struct Summary {
+  std::string clinician, plain;
+};
+
+// What the annotator inferred and how: field name -> origin, plus the basis of the quality estimate.
+struct Annotation {
+  std::map<std::string, Origin> origins;  // "design", "interventions", "conditions", "outcomes", ...
+  std::string quality_basis;              // e.g. "PEDro 8/10 (curated)" or "estimated: RCT, n=200, blinded"
+  double quality_score = -1;              // 0..10, -1 when unknown
+  bool quality_estimated = false;
+  int evidence_level = 0;                 // 1 (guideline/SR of RCTs) .. 5 (other); 0 unknown
+  std::vector<std::string> mesh_terms;    // MeSH headings as given by the source
+  std::vector<std::string> keywords;
+  std::vector<std::string> sources;       // "curated", "pubmed", "ctgov" (several after a merge)
+  std::vector<std::string> files;         // input files the record was read from
+  std::string status;                     // CT.gov overall status, when known
+};
+
+struct Study {
+  std::string id;
+  Identifiers identifiers;
+  std::string title;
+  std::vector<std::string> authors;
+  bool authors_complete = true;
+  std::string journal, citation;
+  int year = 0;
+  std::string language;
+  std::vector<std::string> publication_types;
+  std::vector<AbstractSection> abstract;
+  std::string design = "other";
+  bool meta_analysis = false;
+  std::string design_label;
+  Population population;
+  std::vector<Arm> interventions, comparators;
+  std::vector<OutcomeResult> outcomes;
+  Quality quality;
+  std::vector<std::string> included_record_ids;
+  Summary summary;
+  Provenance provenance;
+  bool retracted = false;
+  Annotation annotation;  // not part of the curated schema; written by the indexer
+
+  // The abstract's sections joined with their labels.
+  std::string abstract_text() const;
+  // Participants this study contributes: randomised, else participants, else 0.
+  std::int64_t participants() const;
+};
+
+// JSON in the shape of schema/study.schema.json ("annotation" is added under that key when
+// include_annotation is true; curated files never carry it).
+nlohmann::json study_to_json(const Study& s, bool include_annotation = true);
+Study study_from_json(const nlohmann::json& j);
+
+nlohmann::json annotation_to_json(const Annotation& a);
+Annotation annotation_from_json(const nlohmann::json& j);
+
+}  // namespace evidence

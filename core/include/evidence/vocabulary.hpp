@@ -1,0 +1,92 @@
+#pragma once
+// The back-pain vocabulary (schema/vocabulary.json): concepts with terms, abbreviations, spelling
+// variants and parents. Annotation and query understanding both match text against it.
+// load() throws evidence::Error (io_error, invalid_argument) when the file cannot be read or has
+// the wrong shape; consistency problems (dangling parents, cycles, shared terms) are returned by check().
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "evidence/text.hpp"
+#include <vector>
+
+namespace evidence {
+
+struct MeshRef {
+  std::string ui, heading;
+};
+
+struct MinimalImportantDifference {
+  double value = 0, scale_min = 0, scale_max = 0;
+  std::string source;
+};
+
+struct Concept {
+  std::string id, kind, preferred, plain;
+  std::vector<std::string> synonyms, abbreviations, variants, parents;
+  std::vector<MeshRef> mesh;
+  std::optional<MinimalImportantDifference> mid;
+};
+
+// One occurrence of a concept in a text, by token positions [begin, end).
+struct ConceptMatch {
+  std::string concept_id;
+  std::size_t begin = 0, end = 0;
+  std::string matched;  // the words as written
+};
+
+class Vocabulary {
+ public:
+  static Vocabulary load(const std::filesystem::path& file);
+  static Vocabulary from_json(const nlohmann::json& j);
+
+  // Problems that make the vocabulary unusable or ambiguous, one message each; empty when consistent.
+  std::vector<std::string> check() const;
+
+  const std::vector<Concept>& concepts() const { return concepts_; }
+  const Concept* find(std::string_view id) const;
+  bool contains(std::string_view id) const { return find(id) != nullptr; }
+  const std::string& version() const { return version_; }
+
+  // The concept and everything below it (children, grandchildren, ...).
+  std::vector<std::string> descendants(std::string_view id) const;
+  // The concept and everything above it.
+  std::vector<std::string> ancestors(std::string_view id) const;
+  bool is_a(std::string_view id, std::string_view ancestor) const;
+
+  // Longest-match annotation over the vocabulary's terms. Abbreviations match case-sensitively
+  // in running text ("TENS", not "tens of patients") unless case_insensitive_abbreviations is set,
+  // as for typed queries.
+  std::vector<ConceptMatch> match(std::string_view text, bool case_insensitive_abbreviations = false) const;
+  std::vector<ConceptMatch> match_tokens(const std::vector<Token>& tokens, bool case_insensitive_abbreviations) const;
+
+  // Every written form of a concept, normalised (for synonyms and spelling data).
+  std::vector<std::string> terms(std::string_view id) const;
+
+  // Concepts whose terms start with `prefix` (normalised), best first, for autocomplete.
+  std::vector<const Concept*> complete(std::string_view prefix, std::size_t limit) const;
+
+  // Concept whose name or term is exactly `text` (normalised), or nullptr.
+  const Concept* lookup(std::string_view text) const;
+
+ private:
+  void build_indexes();
+  std::string version_;
+  std::vector<Concept> concepts_;
+  std::unordered_map<std::string, std::size_t> by_id_;
+  std::unordered_map<std::string, std::size_t> by_term_;    // folded words joined by ' '
+  std::unordered_map<std::string, std::size_t> by_abbrev_;  // as written
+  std::unordered_map<std::string, std::size_t> by_abbrev_lower_;
+  std::unordered_map<std::string, std::vector<std::size_t>> children_;
+  std::unordered_map<std::string, std::vector<std::string>> ancestors_;  // closure, self included
+  std::size_t max_words_ = 1;
+};
+
+// Folded key of a multi-word term, as used by the matcher.
+std::string term_key(std::string_view term);
+
+}  // namespace evidence

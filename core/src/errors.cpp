@@ -1,0 +1,19 @@
+#include "evidence/errors.hpp"
+
+namespace evidence {
+
+const char* error_code_name(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::invalid_argument: return "invalid_argument";
+    case ErrorCode::not_found: return "not_found";
+    case ErrorCode::io_error: return "io_error";
+    case ErrorCode::index_unavailable: return "index_unavailable";
+    case ErrorCode::index_locked: return "index_locked";
+    case ErrorCode::index_corrupt: return "index_corrupt";
+    case ErrorCode::query_too_complex: return "query_too_complex";
+    case ErrorCode::internal: return "internal";
+  }
+  return "internal";
+}
+
+}  // namespace evidence

@@ -1,0 +1,530 @@
+#include "evidence/index.hpp"
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <unistd.h>
+
+#include "evidence/fields.hpp"
+#include "evidence/text.hpp"
+#include "index_internal.hpp"
+
+namespace evidence {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+[[noreturn]] void rethrow_xapian(const Xapian::Error& e, const std::string& what) {
+  // Xapian::Error is not polymorphic: its type name is the stable way to tell errors apart.
+  const std::string type = e.get_type();
+  const std::string msg = what + ": " + type + ": " + e.get_msg();
+  if (type == "DatabaseLockError")
+    throw Error(ErrorCode::index_locked, what + ": the index is locked by another indexer; wait for it to finish and try again");
+  if (type == "DatabaseCorruptError") throw Error(ErrorCode::index_corrupt, msg);
+  if (type == "DatabaseNotFoundError" || type == "DatabaseOpeningError" || type == "DatabaseVersionError")
+    throw Error(ErrorCode::index_unavailable, msg);
+  if (type == "DatabaseError" || type == "DatabaseModifiedError" || type == "DatabaseClosedError" || type == "DatabaseCreateError")
+    throw Error(ErrorCode::io_error, msg);
+  if (type == "QueryParserError" || type == "InvalidArgumentError") throw Error(ErrorCode::invalid_argument, msg);
+  throw Error(ErrorCode::internal, msg);
+}
+
+namespace {
+
+constexpr const char* stub_name = "XAPIANDB";
+
+std::string read_stub_target(const fs::path& dir) {
+  std::ifstream in(dir / stub_name);
+  std::string backend, target;
+  if (in >> backend >> target) return target;
+  return {};
+}
+
+// Writes the stub through a temporary file and rename(), which is atomic on POSIX, so a reader
+// sees either the old generation or the new one, never a torn file.
+void write_stub(const fs::path& dir, const std::string& generation) {
+  const fs::path tmp = dir / (std::string(stub_name) + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "glass " << generation << "\n";
+    out.flush();
+    if (!out) throw Error(ErrorCode::io_error, "cannot write " + tmp.string());
+  }
+  std::FILE* f = std::fopen(tmp.c_str(), "r");
+  if (f) {
+    ::fsync(fileno(f));
+    std::fclose(f);
+  }
+  std::error_code ec;
+  fs::rename(tmp, dir / stub_name, ec);
+  if (ec) throw Error(ErrorCode::io_error, "cannot replace " + (dir / stub_name).string() + ": " + ec.message());
+}
+
+int generation_number(const std::string& gen) {
+  if (gen.rfind("gen-", 0) != 0) return 0;
+  try {
+    return std::stoi(gen.substr(4));
+  } catch (...) {
+    return 0;
+  }
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+std::string join_lines(const std::set<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += '\n';
+    out += s;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::uint64_t content_hash(const Study& s) {
+  json j = study_to_json(s, true);
+  j["annotation"].erase("files");
+  const std::string text = j.dump();
+  std::uint64_t h = 1469598103934665603ULL;
+  for (char ch : text) {
+    h ^= static_cast<unsigned char>(ch);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+int evidence_level_of(const Study& s) {
+  const auto& pt = s.publication_types;
+  // A trial known only from its registration, without posted results, is a plan, not evidence
+  // yet; once merged with a publication or a curated record it is the published study.
+  const bool registration_only = s.annotation.sources.size() == 1 && s.annotation.sources.front() == "ctgov";
+  if (registration_only && std::find(pt.begin(), pt.end(), "Trial registration") != pt.end() &&
+      std::find(pt.begin(), pt.end(), "Results posted") == pt.end())
+    return 5;
+  if (s.design == "guideline") return 1;
+  if (s.design == "systematic_review") return s.meta_analysis ? 1 : 2;
+  if (s.design == "rct") return 2;
+  if (s.design == "non_randomised_trial" || s.design == "cohort") return 3;
+  if (s.design == "case_control" || s.design == "case_series") return 4;
+  return 5;
+}
+
+std::string quality_band_of(double score) {
+  if (score < 0) return "unknown";
+  if (score >= 7) return "high";
+  if (score >= 4) return "moderate";
+  return "low";
+}
+
+struct IndexWriter::Impl {
+  fs::path dir;
+  fs::path live;             // generation written to
+  std::string new_generation;  // set when rebuilding
+  Xapian::WritableDatabase db;
+  Xapian::WritableDatabase old_lock;  // during a rebuild: holds the live generation's lock
+  const Vocabulary* vocabulary = nullptr;
+  bool in_transaction = false;
+  Xapian::TermGenerator tg;
+
+  Xapian::Document make_document(const Study& s) const;
+};
+
+namespace {
+
+void add_concepts(Xapian::Document& doc, std::string_view prefix, const std::vector<std::string>& ids, const Vocabulary& v,
+                  std::set<std::string>& direct) {
+  for (const auto& id : ids) {
+    direct.insert(id);
+    for (const auto& a : v.ancestors(id)) doc.add_boolean_term(std::string(prefix) + a);
+  }
+}
+
+}  // namespace
+
+Xapian::Document IndexWriter::Impl::make_document(const Study& s) const {
+  const Vocabulary& v = *vocabulary;
+  Xapian::Document doc;
+  Xapian::TermGenerator gen = tg;
+  gen.set_document(doc);
+  gen.index_text(s.title, fields::title_weight);
+  gen.index_text(s.title, 1, std::string(fields::title));
+  gen.increase_termpos();
+  gen.index_text(s.abstract_text());
+  gen.increase_termpos();
+  for (const auto& m : s.annotation.mesh_terms) {
+    gen.index_text(m, fields::mesh_weight);
+    gen.index_text(m, 1, std::string(fields::mesh));
+    gen.increase_termpos();
+  }
+  for (const auto& k : s.annotation.keywords) {
+    gen.index_text(k, fields::mesh_weight);
+    gen.increase_termpos();
+  }
+  // Curated records have no abstract: their summaries and result sentences are their text.
+  if (s.abstract.empty()) {
+    gen.index_text(s.summary.clinician);
+    gen.increase_termpos();
+    for (const auto& o : s.outcomes) {
+      gen.index_text(o.result_text);
+      gen.increase_termpos();
+    }
+    for (const auto& a : s.interventions) {
+      gen.index_text(a.label);
+      gen.increase_termpos();
+    }
+  }
+  for (const auto& a : s.authors) {
+    const auto words = split_words(normalise(a));
+    if (!words.empty()) doc.add_boolean_term(std::string(fields::author) + words.front());
+  }
+  doc.add_boolean_term(std::string(fields::id_term) + s.id);
+  if (!s.identifiers.pmid.empty()) doc.add_boolean_term(std::string(fields::pmid) + s.identifiers.pmid);
+  if (!s.identifiers.doi.empty()) doc.add_boolean_term(std::string(fields::doi) + lower(s.identifiers.doi));
+  if (!s.identifiers.nct.empty()) doc.add_boolean_term(std::string(fields::nct) + lower(s.identifiers.nct));
+  if (!s.identifiers.pmcid.empty()) doc.add_boolean_term(std::string(fields::pmcid) + lower(s.identifiers.pmcid));
+
+  std::set<std::string> interventions, conditions, outcomes, comparators;
+  for (const auto& a : s.interventions) add_concepts(doc, fields::intervention, a.concepts, v, interventions);
+  for (const auto& a : s.comparators) {
+    add_concepts(doc, fields::comparator, a.concepts, v, comparators);
+    if (!a.kind.empty()) doc.add_boolean_term(std::string(fields::comparator) + "kind:" + a.kind);
+  }
+  for (const auto& o : s.outcomes) {
+    add_concepts(doc, fields::outcome, {o.domain}, v, outcomes);
+    add_concepts(doc, fields::intervention, o.intervention, v, interventions);
+    add_concepts(doc, fields::comparator, o.comparator, v, comparators);
+    if (o.effect) doc.add_boolean_term(std::string(fields::flag) + "has_effect");
+  }
+  add_concepts(doc, fields::condition, s.population.conditions, v, conditions);
+  doc.add_boolean_term(std::string(fields::design) + s.design);
+  if (s.design == "systematic_review" && s.meta_analysis) doc.add_boolean_term(std::string(fields::design) + "meta_analysis");
+  if (s.year > 0) doc.add_boolean_term(std::string(fields::year) + std::to_string(s.year));
+  doc.add_boolean_term(std::string(fields::duration) + s.population.duration);
+  for (const auto& src : s.annotation.sources) doc.add_boolean_term(std::string(fields::source) + src);
+  const int level = s.annotation.evidence_level > 0 ? s.annotation.evidence_level : evidence_level_of(s);
+  doc.add_boolean_term(std::string(fields::level) + std::to_string(level));
+  const std::string band = quality_band_of(s.annotation.quality_score);
+  doc.add_boolean_term(std::string(fields::quality_band) + band);
+  if (s.retracted) doc.add_boolean_term(std::string(fields::flag) + "retracted");
+
+  doc.add_value(fields::slot_year, Xapian::sortable_serialise(s.year));
+  doc.add_value(fields::slot_design, s.design);
+  doc.add_value(fields::slot_level, Xapian::sortable_serialise(level));
+  doc.add_value(fields::slot_level_label, std::to_string(level));
+  doc.add_value(fields::slot_year_label, std::to_string(s.year));
+  if (s.annotation.quality_score >= 0) doc.add_value(fields::slot_quality, Xapian::sortable_serialise(s.annotation.quality_score));
+  doc.add_value(fields::slot_sample_size, Xapian::sortable_serialise(static_cast<double>(s.participants())));
+  doc.add_value(fields::slot_interventions, join_lines(interventions));
+  doc.add_value(fields::slot_conditions, join_lines(conditions));
+  doc.add_value(fields::slot_outcomes, join_lines(outcomes));
+  doc.add_value(fields::slot_quality_band, band);
+  doc.add_value(fields::slot_content_hash, std::to_string(content_hash(s)));
+  doc.set_data(study_to_json(s, true).dump());
+  return doc;
+}
+
+IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, bool rebuild) : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.dir = dir;
+  m.vocabulary = &vocabulary;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error(ErrorCode::io_error, "cannot create index directory " + dir.string() + ": " + ec.message());
+  try {
+    std::string current = read_stub_target(dir);
+    if (current.empty()) {
+      if (fs::exists(dir / "iamglass"))
+        throw Error(ErrorCode::index_unavailable, dir.string() + " is a bare Xapian database, not an evidence index directory");
+      // First run: create generation 1 and point the stub at it only once it exists.
+      current = "gen-1";
+      Xapian::WritableDatabase(( dir / current).string(), Xapian::DB_CREATE_OR_OPEN).commit();
+      write_stub(dir, current);
+    }
+    if (rebuild) {
+      // Hold the live generation's lock so no incremental run writes to it during the rebuild.
+      m.old_lock = Xapian::WritableDatabase((dir / current).string(), Xapian::DB_OPEN);
+      m.new_generation = "gen-" + std::to_string(generation_number(current) + 1);
+      fs::remove_all(dir / m.new_generation, ec);  // leftover of an interrupted rebuild
+      m.live = dir / m.new_generation;
+      m.db = Xapian::WritableDatabase(m.live.string(), Xapian::DB_CREATE_OR_OVERWRITE);
+    } else {
+      m.live = dir / current;
+      m.db = Xapian::WritableDatabase(m.live.string(), Xapian::DB_CREATE_OR_OPEN);
+    }
+    m.tg.set_stemmer(Xapian::Stem("english"));
+    m.tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+    m.tg.set_database(m.db);
+    m.tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+    m.db.begin_transaction(true);
+    m.in_transaction = true;
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "opening index " + dir.string() + " for writing");
+  }
+}
+
+IndexWriter::~IndexWriter() {
+  try {
+    cancel();
+  } catch (...) {
+    // A destructor cannot report; the uncommitted transaction is discarded by Xapian anyway.
+  }
+}
+
+Change IndexWriter::put(const Study& s) {
+  Impl& m = *impl_;
+  try {
+    const std::string idterm = std::string(fields::id_term) + s.id;
+    const std::string hash = std::to_string(content_hash(s));
+    Xapian::PostingIterator p = m.db.postlist_begin(idterm);
+    if (p != m.db.postlist_end(idterm)) {
+      if (m.db.get_document(*p).get_value(fields::slot_content_hash) == hash) return Change::unchanged;
+      m.db.replace_document(idterm, m.make_document(s));
+      return Change::updated;
+    }
+    m.db.replace_document(idterm, m.make_document(s));
+    return Change::added;
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "indexing record " + s.id);
+  }
+}
+
+bool IndexWriter::remove(const std::string& id) {
+  try {
+    const std::string idterm = std::string(fields::id_term) + id;
+    if (!impl_->db.term_exists(idterm)) return false;
+    impl_->db.delete_document(idterm);
+    return true;
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "deleting record " + id);
+  }
+}
+
+std::optional<Study> IndexWriter::get(const std::string& id) const {
+  try {
+    const std::string idterm = std::string(fields::id_term) + id;
+    Xapian::PostingIterator p = impl_->db.postlist_begin(idterm);
+    if (p == impl_->db.postlist_end(idterm)) return std::nullopt;
+    return study_from_json(json::parse(impl_->db.get_document(*p).get_data()));
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "reading record " + id);
+  }
+}
+
+std::optional<std::string> IndexWriter::find_by_identifier(const std::string& kind, const std::string& value) const {
+  std::string prefix;
+  if (kind == "pmid") prefix = fields::pmid;
+  else if (kind == "doi") prefix = fields::doi;
+  else if (kind == "nct") prefix = fields::nct;
+  else if (kind == "pmcid") prefix = fields::pmcid;
+  else throw Error(ErrorCode::invalid_argument, "unknown identifier kind " + kind);
+  try {
+    const std::string term = prefix + (kind == "pmid" ? value : lower(value));
+    Xapian::PostingIterator p = impl_->db.postlist_begin(term);
+    if (p == impl_->db.postlist_end(term)) return std::nullopt;
+    Xapian::Document d = impl_->db.get_document(*p);
+    for (auto t = d.termlist_begin(); t != d.termlist_end(); ++t) {
+      const std::string s = *t;
+      if (s.size() > 1 && s[0] == 'Q') return s.substr(1);
+    }
+    return std::nullopt;
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "looking up " + kind + " " + value);
+  }
+}
+
+std::vector<std::string> IndexWriter::all_ids() const {
+  std::vector<std::string> ids;
+  try {
+    const std::string q(fields::id_term);
+    for (auto t = impl_->db.allterms_begin(q); t != impl_->db.allterms_end(q); ++t) ids.push_back((*t).substr(q.size()));
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "listing records");
+  }
+  return ids;
+}
+
+std::uint64_t IndexWriter::doc_count() const { return impl_->db.get_doccount(); }
+
+std::vector<Study> IndexWriter::all_studies() const {
+  std::vector<Study> out;
+  try {
+    for (auto it = impl_->db.postlist_begin(""); it != impl_->db.postlist_end(""); ++it)
+      out.push_back(study_from_json(json::parse(impl_->db.get_document(*it).get_data())));
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "reading all records");
+  }
+  return out;
+}
+
+void IndexWriter::set_metadata(const std::string& key, const std::string& value) {
+  try {
+    impl_->db.set_metadata(key, value);
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "writing metadata " + key);
+  }
+}
+
+std::string IndexWriter::metadata(const std::string& key) const {
+  try {
+    return impl_->db.get_metadata(key);
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "reading metadata " + key);
+  }
+}
+
+void IndexWriter::write_synonyms(const Vocabulary& v) {
+  try {
+    for (const auto& c : v.concepts()) {
+      const auto forms = v.terms(c.id);
+      for (const auto& key : forms) {
+        impl_->db.clear_synonyms(key);
+        for (const auto& other : forms)
+          if (other != key && other.find(' ') == std::string::npos) impl_->db.add_synonym(key, other);
+      }
+    }
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "writing synonyms");
+  }
+}
+
+void IndexWriter::commit() {
+  Impl& m = *impl_;
+  try {
+    if (m.in_transaction) {
+      m.db.commit_transaction();
+      m.in_transaction = false;
+    }
+    m.db.commit();
+    if (!m.new_generation.empty()) {
+      const std::string old = read_stub_target(m.dir);
+      m.db.close();
+      write_stub(m.dir, m.new_generation);
+      m.old_lock.close();
+      // Readers that still have the old generation open keep their open files; new ones follow the stub.
+      std::error_code ec;
+      if (!old.empty() && old != m.new_generation) fs::remove_all(m.dir / old, ec);
+      m.new_generation.clear();
+    } else {
+      m.db.begin_transaction(true);
+      m.in_transaction = true;
+    }
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "committing index " + m.dir.string());
+  }
+}
+
+void IndexWriter::cancel() {
+  Impl& m = *impl_;
+  try {
+    if (m.in_transaction) {
+      m.db.cancel_transaction();
+      m.in_transaction = false;
+    }
+    if (!m.new_generation.empty()) {
+      m.db.close();
+      std::error_code ec;
+      fs::remove_all(m.dir / m.new_generation, ec);
+      m.new_generation.clear();
+    }
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "cancelling changes to " + m.dir.string());
+  }
+}
+
+const fs::path& IndexWriter::live_generation() const { return impl_->live; }
+
+// ---------------------------------------------------------------------------------------------
+
+void IndexReader::Impl::open() {
+  if (!fs::exists(dir / stub_name))
+    throw Error(ErrorCode::index_unavailable, "no index at " + dir.string() + " (run evidence-index first)");
+  try {
+    generation = read_stub_target(dir);
+    db = Xapian::Database(dir.string());
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "opening index " + dir.string());
+  }
+}
+
+IndexReader::IndexReader(const fs::path& dir) : impl_(std::make_unique<Impl>()) {
+  impl_->dir = dir;
+  impl_->open();
+}
+
+IndexReader::~IndexReader() = default;
+IndexReader::IndexReader(IndexReader&&) noexcept = default;
+
+bool IndexReader::refresh() {
+  Impl& m = *impl_;
+  const std::string before = revision();
+  // A swapped stub means a rebuilt generation: open it afresh rather than reopen() the old one.
+  if (read_stub_target(m.dir) != m.generation) {
+    m.open();
+    return true;
+  }
+  try {
+    m.db.reopen();
+  } catch (const Xapian::Error& e) {
+    m.open();  // e.g. the old generation vanished between the check and the reopen
+  }
+  return revision() != before;
+}
+
+std::string IndexReader::revision() const {
+  try {
+    return impl_->generation + ":" + std::to_string(impl_->db.get_revision());
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "reading index revision");
+  }
+}
+
+std::uint64_t IndexReader::doc_count() const {
+  return with_reopen_retry(*impl_, "counting documents", [](Xapian::Database& db) { return std::uint64_t{db.get_doccount()}; });
+}
+
+std::optional<Study> IndexReader::get(const std::string& id) const {
+  return with_reopen_retry(*impl_, "reading record " + id, [&](Xapian::Database& db) -> std::optional<Study> {
+    const std::string idterm = std::string(fields::id_term) + id;
+    Xapian::PostingIterator p = db.postlist_begin(idterm);
+    if (p == db.postlist_end(idterm)) return std::nullopt;
+    return study_from_json(json::parse(db.get_document(*p).get_data()));
+  });
+}
+
+std::vector<Study> IndexReader::all_studies() const {
+  return with_reopen_retry(*impl_, "reading all records", [&](Xapian::Database& db) {
+    std::vector<Study> out;
+    for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it)
+      out.push_back(study_from_json(json::parse(db.get_document(*it).get_data())));
+    return out;
+  });
+}
+
+std::string IndexReader::metadata(const std::string& key) const {
+  return with_reopen_retry(*impl_, "reading metadata", [&](Xapian::Database& db) { return db.get_metadata(key); });
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> IndexReader::term_counts(const std::string& prefix) const {
+  return with_reopen_retry(*impl_, "counting terms", [&](Xapian::Database& db) {
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t)
+      out.emplace_back((*t).substr(prefix.size()), t.get_termfreq());
+    return out;
+  });
+}
+
+std::string IndexReader::spelling_suggestion(const std::string& word) const {
+  return with_reopen_retry(*impl_, "spelling", [&](Xapian::Database& db) { return db.get_spelling_suggestion(word); });
+}
+
+}  // namespace evidence

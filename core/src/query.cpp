@@ -1,0 +1,255 @@
+#include "evidence/query.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "evidence/errors.hpp"
+#include "evidence/text.hpp"
+
+namespace evidence {
+
+using nlohmann::json;
+
+namespace {
+
+void push_unique(std::vector<std::string>& v, const std::string& s) {
+  if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+}
+
+std::string comparator_kind(const Vocabulary& v, const std::string& id) {
+  if (v.is_a(id, "placebo")) return "placebo_sham";
+  if (v.is_a(id, "usual_care")) return "usual_care";
+  if (v.is_a(id, "no_treatment") || v.is_a(id, "minimal_intervention")) return "no_treatment";
+  return "active";
+}
+
+std::pair<std::optional<double>, std::optional<double>> parse_range(const std::string& field, const std::string& value) {
+  const auto dots = value.find("..");
+  auto num = [&](const std::string& s) -> std::optional<double> {
+    if (s.empty()) return std::nullopt;
+    try {
+      std::size_t used = 0;
+      const double d = std::stod(s, &used);
+      if (used != s.size()) throw std::invalid_argument(s);
+      return d;
+    } catch (const std::exception&) {
+      throw Error(ErrorCode::invalid_argument, field + ": '" + value + "' is not a number or a range such as 2010..2024");
+    }
+  };
+  if (dots == std::string::npos) {
+    auto v = num(value);
+    return {v, v};
+  }
+  return {num(value.substr(0, dots)), num(value.substr(dots + 2))};
+}
+
+}  // namespace
+
+bool is_question_stopword(const std::string& w) {
+  static const std::set<std::string> stop = {
+      "a", "an", "the", "of", "for", "in", "on", "to", "with", "and", "or", "is", "are", "do", "doe", "does", "my", "me", "i",
+      "it", "can", "could", "would", "should", "what", "which", "how", "there", "any", "evidence", "about", "treatment",
+      "treat", "therapy", "patient", "people", "person", "best", "good", "really", "at", "by", "be", "this", "that", "will",
+      "from", "study", "studies", "research", "if", "when", "have", "has", "than", "vs", "versus", "compared", "v", "whether"};
+  return stop.count(w) > 0;
+}
+
+bool Question::empty() const {
+  return interventions.empty() && conditions.empty() && outcomes.empty() && comparators.empty() && designs.empty() &&
+         free_text.empty() && filter_interventions.empty() && filter_conditions.empty() && filter_outcomes.empty() &&
+         filter_designs.empty() && !year_min && !year_max && !quality_min;
+}
+
+json Question::to_json() const {
+  json cs = json::array();
+  for (const auto& c : concepts)
+    cs.push_back({{"id", c.id}, {"kind", c.kind}, {"matched", c.matched}, {"preferred", c.preferred}, {"plain", c.plain}});
+  json filters = json::object();
+  if (!filter_interventions.empty()) filters["intervention"] = filter_interventions;
+  if (!filter_conditions.empty()) filters["condition"] = filter_conditions;
+  if (!filter_outcomes.empty()) filters["outcome"] = filter_outcomes;
+  if (!filter_designs.empty()) filters["design"] = filter_designs;
+  if (year_min) filters["year_min"] = *year_min;
+  if (year_max) filters["year_max"] = *year_max;
+  if (quality_min) filters["quality_min"] = *quality_min;
+  if (quality_max) filters["quality_max"] = *quality_max;
+  return {{"text", text},
+          {"concepts", cs},
+          {"population", {{"conditions", conditions}, {"duration", duration}}},
+          {"interventions", interventions},
+          {"comparators", comparators},
+          {"comparator_kinds", comparator_kinds},
+          {"outcomes", outcomes},
+          {"designs", designs},
+          {"free_text", free_text},
+          {"filters", filters}};
+}
+
+Question parse_question(const std::string& text, const Vocabulary& v) {
+  Question q;
+  q.text = text;
+  if (!is_valid_utf8(text)) throw Error(ErrorCode::invalid_argument, "the query is not valid UTF-8");
+  // Pass 1: pull out field:value terms and quoted phrases; the rest is natural language.
+  std::string natural;
+  std::vector<std::string> phrases, operators_text;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r') {
+      ++i;
+      continue;
+    }
+    if (text[i] == '"') {
+      const auto end = text.find('"', i + 1);
+      const std::string phrase = text.substr(i + 1, end == std::string::npos ? std::string::npos : end - i - 1);
+      if (!squash_space(phrase).empty()) phrases.push_back(squash_space(phrase));
+      i = end == std::string::npos ? text.size() : end + 1;
+      natural += ' ';
+      continue;
+    }
+    std::size_t j = i;
+    while (j < text.size() && text[j] != ' ' && text[j] != '\t' && text[j] != '"') ++j;
+    const std::string word = text.substr(i, j - i);
+    const auto colon = word.find(':');
+    if (colon != std::string::npos && colon > 0 && colon + 1 < word.size()) {
+      std::string field = word.substr(0, colon);
+      std::transform(field.begin(), field.end(), field.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      const std::string value = word.substr(colon + 1);
+      auto concept_of = [&](const char* kind) -> std::string {
+        const Concept* c = v.lookup(value);  // an id ("low_back_pain") or any term ("LBP")
+        if (!c) throw Error(ErrorCode::invalid_argument, field + ": unknown concept '" + value + "'");
+        if (std::string(kind) != c->kind && !(std::string(kind) == "design"))
+          throw Error(ErrorCode::invalid_argument, field + ": '" + value + "' is a " + c->kind + ", not a " + kind);
+        q.concepts.push_back({c->id, c->kind, word, c->preferred, c->plain});
+        return c->id;
+      };
+      if (field == "intervention" || field == "i") { push_unique(q.filter_interventions, concept_of("intervention")); push_unique(q.interventions, q.filter_interventions.back()); }
+      else if (field == "condition" || field == "p") { push_unique(q.filter_conditions, concept_of("condition")); push_unique(q.conditions, q.filter_conditions.back()); }
+      else if (field == "outcome" || field == "o") { push_unique(q.filter_outcomes, concept_of("outcome")); push_unique(q.outcomes, q.filter_outcomes.back()); }
+      else if (field == "design") {
+        static const std::set<std::string> designs = {"guideline", "systematic_review", "meta_analysis", "rct", "non_randomised_trial",
+                                                      "cohort", "case_control", "case_series", "protocol", "narrative_review", "other"};
+        std::string d = value;
+        std::transform(d.begin(), d.end(), d.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (!designs.count(d)) {
+          const Concept* c = v.lookup(value);
+          if (!c || c->kind != "design") throw Error(ErrorCode::invalid_argument, "design: unknown design '" + value + "'");
+          d = c->id;
+        }
+        push_unique(q.filter_designs, d);
+      } else if (field == "year") {
+        auto [lo, hi] = parse_range("year", value);
+        if (lo) q.year_min = static_cast<int>(*lo);
+        if (hi) q.year_max = static_cast<int>(*hi);
+      } else if (field == "quality") {
+        auto [lo, hi] = parse_range("quality", value);
+        q.quality_min = lo;
+        q.quality_max = hi;
+      } else {
+        natural += ' ' + word;  // "e.g.:" or a URL: just words
+      }
+      i = j;
+      continue;
+    }
+    if (word == "AND" || word == "OR" || word == "NOT") operators_text.push_back(word);
+    natural += ' ' + word;
+    i = j;
+  }
+
+  // Pass 2: concepts in the natural-language part; "vs X", "compared with X", "sham" make comparators.
+  const auto tokens = tokenize(natural);
+  const auto matches = v.match_tokens(tokens, true);
+  std::vector<bool> used(tokens.size(), false);
+  bool after_versus = false;
+  std::size_t prev_end = 0;
+  for (const auto& m : matches) {
+    for (std::size_t k = prev_end; k < m.begin; ++k) {
+      const std::string& w = tokens[k].folded;
+      if (w == "vs" || w == "versus" || w == "v" || w == "compared" || w == "against" || w == "than") after_versus = true;
+    }
+    prev_end = m.end;
+    const Concept* c = v.find(m.concept_id);
+    if (!c) continue;
+    for (std::size_t k = m.begin; k < m.end; ++k) used[k] = true;
+    q.concepts.push_back({c->id, c->kind, m.matched, c->preferred, c->plain});
+    if (c->kind == "intervention") {
+      if (after_versus) {
+        push_unique(q.comparators, c->id);
+        push_unique(q.comparator_kinds, "active");
+      } else {
+        push_unique(q.interventions, c->id);
+      }
+    } else if (c->kind == "comparator") {
+      push_unique(q.comparators, c->id);
+      push_unique(q.comparator_kinds, comparator_kind(v, c->id));
+    } else if (c->kind == "condition") {
+      push_unique(q.conditions, c->id);
+      if (c->id == "chronic_low_back_pain") q.duration = "chronic";
+      if (c->id == "acute_low_back_pain") q.duration = "acute";
+      if (c->id == "subacute_low_back_pain") q.duration = "subacute";
+    } else if (c->kind == "outcome") {
+      if (c->id == "benefit") q.benefit_requested = true;
+      else push_unique(q.outcomes, c->id);
+      if (c->id == "adverse_events") q.harms_requested = true;
+    } else if (c->kind == "instrument") {
+      for (const auto& p : c->parents) push_unique(q.outcomes, p);
+    } else if (c->kind == "design") {
+      push_unique(q.designs, c->id);
+    }
+  }
+  // Duration words qualify the condition ("chronic LBP" -> chronic low back pain).
+  for (std::size_t k = 0; k < tokens.size(); ++k) {
+    const std::string& w = tokens[k].folded;
+    if (w == "chronic" || w == "acute" || w == "subacute" || w == "persistent" || w == "longstanding") {
+      used[k] = true;
+      q.duration = (w == "persistent" || w == "longstanding") ? "chronic" : w;
+    }
+  }
+  if (!q.duration.empty()) {
+    for (auto& c : q.conditions) {
+      if (c == "low_back_pain" || c == "nonspecific_low_back_pain" || c == "back_pain") {
+        const std::string specific = q.duration + "_low_back_pain";
+        if (v.contains(specific)) c = specific;
+      }
+    }
+  }
+  // Patients write "my back", "back problems": the bare word means back pain in a question
+  // (it is not a vocabulary term because in abstracts it is far too common).
+  if (q.conditions.empty())
+    for (std::size_t k = 0; k < tokens.size(); ++k)
+      if (!used[k] && (tokens[k].folded == "back" || tokens[k].folded == "backache" || tokens[k].folded == "lumbar") && v.contains("back_pain")) {
+        used[k] = true;
+        const Concept* c = v.find(tokens[k].folded == "lumbar" ? "low_back_pain" : "back_pain");
+        if (!c) c = v.find("back_pain");
+        q.conditions.push_back(c->id);
+        q.concepts.push_back({c->id, c->kind, tokens[k].original, c->preferred, c->plain});
+        break;
+      }
+  if (q.benefit_requested) {
+    push_unique(q.outcomes, "pain");
+    push_unique(q.outcomes, "function");
+  }
+  // Whatever is left is free text (minus question words), phrases and boolean operators kept.
+  std::string rest;
+  for (std::size_t k = 0; k < tokens.size(); ++k) {
+    if (used[k]) continue;
+    const std::string& orig = tokens[k].original;
+    if (orig == "AND" || orig == "OR" || orig == "NOT") {
+      rest += (rest.empty() ? "" : " ") + orig;
+      continue;
+    }
+    if (is_question_stopword(tokens[k].folded)) continue;
+    rest += (rest.empty() ? "" : " ") + tokens[k].folded;
+  }
+  for (const auto& p : phrases) rest += (rest.empty() ? "\"" : " \"") + p + "\"";
+  // Dangling operators mean nothing on their own.
+  while (rest.size() >= 3 && (rest.rfind(" OR") == rest.size() - 3 || rest.rfind(" AND") == rest.size() - 4 || rest.rfind(" NOT") == rest.size() - 4)) {
+    rest = rest.substr(0, rest.rfind(' '));
+  }
+  for (const char* op : {"OR", "AND", "NOT"})
+    if (rest == op) rest.clear();
+  q.free_text = squash_space(rest);
+  (void)operators_text;
+  return q;
+}
+
+}  // namespace evidence

@@ -1,0 +1,382 @@
+#include "evidence/search.hpp"
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "evidence/errors.hpp"
+#include "evidence/fields.hpp"
+#include "evidence/text.hpp"
+#include "index_internal.hpp"
+
+namespace evidence {
+
+using nlohmann::json;
+
+namespace {
+
+// Counts the values of a '\n'-separated multi-valued slot over every matching document.
+class MultiValueCountSpy : public Xapian::MatchSpy {
+ public:
+  explicit MultiValueCountSpy(Xapian::valueno slot) : slot_(slot) {}
+  void operator()(const Xapian::Document& doc, double) override {
+    const std::string v = doc.get_value(slot_);
+    std::size_t start = 0;
+    while (start < v.size()) {
+      std::size_t end = v.find('\n', start);
+      if (end == std::string::npos) end = v.size();
+      if (end > start) ++counts_[v.substr(start, end - start)];
+      start = end + 1;
+    }
+  }
+  const std::map<std::string, std::uint64_t>& counts() const { return counts_; }
+
+ private:
+  Xapian::valueno slot_;
+  std::map<std::string, std::uint64_t> counts_;
+};
+
+Xapian::Query or_terms(const std::string& prefix, const std::vector<std::string>& values) {
+  std::vector<Xapian::Query> qs;
+  for (const auto& v : values) qs.emplace_back(prefix + v);
+  if (qs.empty()) return Xapian::Query();
+  return Xapian::Query(Xapian::Query::OP_OR, qs.begin(), qs.end());
+}
+
+Xapian::Query filter_and(Xapian::Query base, const Xapian::Query& filter) {
+  if (filter.empty()) return base;
+  if (base.empty()) return filter;
+  return Xapian::Query(Xapian::Query::OP_FILTER, base, filter);
+}
+
+std::string make_snippet(const Xapian::MSet& mset, const Study& s) {
+  std::string text = s.abstract_text();
+  if (text.empty()) text = s.summary.clinician;
+  if (text.empty()) return {};
+  // Xapian escapes the text and marks matched terms; our <mark> is the only markup it adds.
+  return mset.snippet(text, 300, Xapian::Stem("english"), Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE,
+                      "<mark>", "</mark>", "…");
+}
+
+const char* design_label(const std::string& d) {
+  if (d == "guideline") return "Guideline";
+  if (d == "systematic_review") return "Systematic review";
+  if (d == "meta_analysis") return "Meta-analysis";
+  if (d == "rct") return "Randomised trial";
+  if (d == "non_randomised_trial") return "Non-randomised trial";
+  if (d == "cohort") return "Cohort study";
+  if (d == "case_control") return "Case-control study";
+  if (d == "case_series") return "Case series";
+  if (d == "protocol") return "Protocol";
+  if (d == "narrative_review") return "Narrative review";
+  return "Other";
+}
+
+struct Built {
+  Xapian::Query query;        // what ranks
+  Xapian::Query filter;       // what restricts
+  Question question;
+  std::vector<std::string> concept_terms;  // boolean terms of question concepts (for rank bonus)
+};
+
+Built build_query(const Xapian::Database& db, const Vocabulary& v, const SearchRequest& req) {
+  Built b;
+  b.question = parse_question(req.q, v);
+  const Question& q = b.question;
+  std::vector<Xapian::Query> parts;
+
+  // Free text through the QueryParser: phrases, AND/OR/NOT, stemming, synonyms from the vocabulary.
+  if (!q.free_text.empty()) {
+    Xapian::QueryParser qp;
+    qp.set_database(db);
+    qp.set_stemmer(Xapian::Stem("english"));
+    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    qp.set_default_op(Xapian::Query::OP_OR);
+    qp.add_prefix("title", std::string(fields::title));
+    const unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_AUTO_SYNONYMS |
+                           Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS;
+    try {
+      parts.push_back(qp.parse_query(q.free_text, flags));
+    } catch (const Xapian::QueryParserError& e) {
+      throw Error(ErrorCode::invalid_argument, "could not parse the query text: " + e.get_msg());
+    }
+  }
+  // Concepts: every written form of a recognised concept ranks as text (so a study that only
+  // mentions the words still matches), and the annotation terms make the match exact.
+  auto concept_text = [&](const std::string& id) {
+    std::vector<Xapian::Query> forms;
+    for (const auto& d : v.descendants(id))
+      for (const auto& t : v.terms(d)) {
+        const auto words = split_words(t);
+        if (words.empty()) continue;
+        if (words.size() == 1) {
+          forms.emplace_back(words[0]);
+        } else {
+          std::vector<Xapian::Query> ws;
+          for (const auto& w : words) ws.emplace_back(w);
+          forms.emplace_back(Xapian::Query::OP_PHRASE, ws.begin(), ws.end());
+        }
+      }
+    return Xapian::Query(Xapian::Query::OP_OR, forms.begin(), forms.end());
+  };
+  auto add_concepts = [&](const std::vector<std::string>& ids, std::string_view prefix) {
+    for (const auto& id : ids) {
+      Xapian::Query annotated(std::string(prefix) + id);
+      b.concept_terms.push_back(std::string(prefix) + id);
+      parts.push_back(Xapian::Query(Xapian::Query::OP_OR, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, annotated, 0), concept_text(id)));
+    }
+  };
+  add_concepts(q.interventions, fields::intervention);
+  add_concepts(q.conditions, fields::condition);
+  for (const auto& c : q.comparators) {
+    const Concept* k = v.find(c);
+    if (k && k->kind == "intervention") add_concepts({c}, fields::comparator);
+  }
+  Xapian::Query ranked = parts.empty() ? Xapian::Query() : Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
+  // A named treatment must be there: studies about it (annotated) or mentioning it.
+  std::vector<Xapian::Query> musts;
+  for (const auto& id : q.interventions) {
+    std::vector<Xapian::Query> alt{Xapian::Query(std::string(fields::intervention) + id), concept_text(id)};
+    musts.emplace_back(Xapian::Query::OP_OR, alt.begin(), alt.end());
+  }
+  if (!musts.empty()) {
+    Xapian::Query must(Xapian::Query::OP_AND, musts.begin(), musts.end());
+    ranked = ranked.empty() ? must : Xapian::Query(Xapian::Query::OP_FILTER, ranked, must);
+  }
+  b.query = ranked;
+
+  // Filters: expert field syntax and request parameters.
+  Xapian::Query filter;
+  filter = filter_and(filter, or_terms(std::string(fields::intervention), q.filter_interventions));
+  filter = filter_and(filter, or_terms(std::string(fields::condition), q.filter_conditions));
+  filter = filter_and(filter, or_terms(std::string(fields::outcome), q.filter_outcomes));
+  filter = filter_and(filter, or_terms(std::string(fields::design), q.filter_designs));
+  filter = filter_and(filter, or_terms(std::string(fields::intervention), req.interventions));
+  filter = filter_and(filter, or_terms(std::string(fields::condition), req.conditions));
+  filter = filter_and(filter, or_terms(std::string(fields::outcome), req.outcomes));
+  filter = filter_and(filter, or_terms(std::string(fields::design), req.designs));
+  // Designs named in the question ("reviews", "trials") restrict too.
+  if (!q.designs.empty()) filter = filter_and(filter, or_terms(std::string(fields::design), q.designs));
+  std::optional<int> ymin = req.year_min ? req.year_min : q.year_min;
+  std::optional<int> ymax = req.year_max ? req.year_max : q.year_max;
+  if (ymin || ymax)
+    filter = filter_and(filter, Xapian::Query(Xapian::Query::OP_VALUE_RANGE, fields::slot_year,
+                                              Xapian::sortable_serialise(ymin.value_or(0)), Xapian::sortable_serialise(ymax.value_or(9999))));
+  std::optional<double> qmin = req.quality_min ? req.quality_min : q.quality_min;
+  if (qmin || q.quality_max)
+    filter = filter_and(filter, Xapian::Query(Xapian::Query::OP_VALUE_RANGE, fields::slot_quality,
+                                              Xapian::sortable_serialise(qmin.value_or(0)), Xapian::sortable_serialise(q.quality_max.value_or(10))));
+  b.filter = filter;
+  return b;
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+}  // namespace
+
+SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequest& req, const RankingWeights& w) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (req.q.size() > max_query_length)
+    throw Error(ErrorCode::invalid_argument, "the query is longer than " + std::to_string(max_query_length) + " characters");
+  if (req.per_page == 0 || req.per_page > max_per_page)
+    throw Error(ErrorCode::invalid_argument, "per_page must be between 1 and " + std::to_string(max_per_page));
+  if (req.page == 0 || req.page * req.per_page > max_page_depth)
+    throw Error(ErrorCode::invalid_argument, "page is out of range (at most " + std::to_string(max_page_depth) + " results can be paged)");
+  if (req.sort != "relevance" && req.sort != "year" && req.sort != "quality")
+    throw Error(ErrorCode::invalid_argument, "sort must be relevance, year or quality");
+
+  SearchResponse resp;
+  resp.page = req.page;
+  resp.per_page = req.per_page;
+  IndexReader::Impl& impl = reader.impl();
+  with_reopen_retry(impl, "searching", [&](Xapian::Database& db) {
+    Built b = build_query(db, v, req);
+    resp.question = b.question;
+    Xapian::Query query = b.query.empty() ? Xapian::Query::MatchAll : b.query;
+    Xapian::Query full = filter_and(query, b.filter);
+    if (!req.include_retracted)
+      full = Xapian::Query(Xapian::Query::OP_AND_NOT, full, Xapian::Query(std::string(fields::flag) + "retracted"));
+    Xapian::Enquire enquire(db);
+    enquire.set_query(full);
+    enquire.set_weighting_scheme(Xapian::BM25Weight());
+    MultiValueCountSpy spy_i(fields::slot_interventions), spy_c(fields::slot_conditions), spy_o(fields::slot_outcomes);
+    Xapian::ValueCountMatchSpy spy_d(fields::slot_design), spy_q(fields::slot_quality_band), spy_l(fields::slot_level_label),
+        spy_y(fields::slot_year_label);
+    for (Xapian::MatchSpy* s : std::initializer_list<Xapian::MatchSpy*>{&spy_i, &spy_c, &spy_o, &spy_d, &spy_q, &spy_l, &spy_y})
+      enquire.add_matchspy(s);
+    // Rank by our combined score: fetch a candidate pool by BM25 (with exact counts), rescore
+    // it with evidence strength, then page. Sorting by year or quality uses the value slots.
+    const Xapian::doccount total_docs = db.get_doccount();
+    const std::size_t want = req.page * req.per_page;
+    const std::size_t pool = std::max<std::size_t>({want, req.with_summary ? req.summary_depth : 0, 200});
+    if (req.sort == "year") enquire.set_sort_by_value_then_relevance(fields::slot_year, true);
+    else if (req.sort == "quality") enquire.set_sort_by_value_then_relevance(fields::slot_quality, true);
+    Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(pool), total_docs);
+    resp.found = mset.get_matches_estimated();
+
+    struct Cand {
+      Xapian::docid did;
+      Study study;
+      double relevance, score;
+      std::vector<std::string> why;
+    };
+    std::vector<Cand> cands;
+    const std::set<std::string> concept_terms(b.concept_terms.begin(), b.concept_terms.end());
+    double best_relevance = 0;
+    for (auto it = mset.begin(); it != mset.end(); ++it) best_relevance = std::max(best_relevance, it.get_weight());
+    for (auto it = mset.begin(); it != mset.end(); ++it) {
+      Xapian::Document doc = it.get_document();
+      Cand c{*it, study_from_json(json::parse(doc.get_data())), it.get_weight(), 0, {}};
+      std::vector<std::string> matched_i, matched_c, matched_cmp;
+      const std::string xi(fields::intervention), xc(fields::condition), xcmp(fields::comparator);
+      for (const auto& term : concept_terms) {
+        Xapian::TermIterator t = doc.termlist_begin();
+        t.skip_to(term);
+        if (t == doc.termlist_end() || *t != term) continue;
+        auto label = [&](std::size_t plen) {
+          const Concept* k = v.find(term.substr(plen));
+          return k ? k->preferred : term.substr(plen);
+        };
+        if (term.rfind(xcmp, 0) == 0) matched_cmp.push_back(label(xcmp.size()));
+        else if (term.rfind(xi, 0) == 0) matched_i.push_back(label(xi.size()));
+        else if (term.rfind(xc, 0) == 0) matched_c.push_back(label(xc.size()));
+      }
+      const double text = best_relevance > 0 ? c.relevance / best_relevance : 0;
+      const int level = c.study.annotation.evidence_level > 0 ? c.study.annotation.evidence_level : evidence_level_of(c.study);
+      const double quality = c.study.annotation.quality_score;
+      const bool curated = std::find(c.study.annotation.sources.begin(), c.study.annotation.sources.end(), "curated") !=
+                           c.study.annotation.sources.end();
+      bool graded = false;
+      for (const auto& o : c.study.outcomes) graded = graded || (curated && o.direction != "unclear");
+      const double bonus = w.concept_match * static_cast<double>(matched_i.size() + matched_c.size()) +
+                           w.comparator_match * static_cast<double>(matched_cmp.size()) + w.per_level * (5 - level) +
+                           (quality >= 0 ? w.per_quality_point * quality : 0) + (graded ? w.curated_results : 0) +
+                           (c.study.retracted ? w.retracted_penalty : 0);
+      c.score = w.text * text + bonus;
+      if (!matched_i.empty()) c.why.push_back("matches intervention " + join(matched_i, ", "));
+      if (!matched_c.empty()) c.why.push_back("matches condition " + join(matched_c, ", "));
+      if (!matched_cmp.empty()) c.why.push_back("matches comparator " + join(matched_cmp, ", "));
+      if (matched_i.empty() && matched_c.empty() && c.relevance > 0) c.why.push_back("matches the words of the query");
+      c.why.push_back(std::string(design_label(c.study.design)) + (c.study.meta_analysis && c.study.design == "systematic_review" ? " with meta-analysis" : "") +
+                      " (evidence level " + std::to_string(level) + (level == 5 && c.study.design != "other" ? ", no results yet" : "") + ")");
+      if (quality >= 0) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "quality %.0f/10%s", quality, c.study.annotation.quality_estimated ? " (estimated)" : "");
+        c.why.push_back(buf);
+      }
+      if (graded) c.why.push_back("curated, graded results");
+      char rel[96];
+      std::snprintf(rel, sizeof rel, "score %.2f = text %.2f + evidence %.2f", c.score, w.text * text, bonus);
+      c.why.push_back(rel);
+      if (c.study.retracted) c.why.push_back("retracted");
+      cands.push_back(std::move(c));
+    }
+    if (req.sort == "relevance")
+      std::stable_sort(cands.begin(), cands.end(), [](const Cand& x, const Cand& y) { return x.score > y.score; });
+    // Past the candidate pool (deep pages), fall back to BM25 order from the index.
+    const std::size_t first = (req.page - 1) * req.per_page;
+    if (first < cands.size()) {
+      for (std::size_t i = first; i < std::min(cands.size(), first + req.per_page); ++i) {
+        Hit h;
+        h.study = cands[i].study;
+        h.relevance = cands[i].relevance;
+        h.score = cands[i].score;
+        h.rank = i + 1;
+        h.snippet = make_snippet(mset, h.study);
+        h.why = cands[i].why;
+        resp.hits.push_back(std::move(h));
+      }
+    } else if (first < resp.found) {
+      Xapian::MSet deep = enquire.get_mset(static_cast<Xapian::doccount>(first), static_cast<Xapian::doccount>(req.per_page));
+      std::size_t rank = first;
+      for (auto it = deep.begin(); it != deep.end(); ++it) {
+        Hit h;
+        h.study = study_from_json(json::parse(it.get_document().get_data()));
+        h.relevance = h.score = it.get_weight();
+        h.rank = ++rank;
+        h.snippet = make_snippet(deep, h.study);
+        h.why = {"text relevance " + std::to_string(h.relevance)};
+        resp.hits.push_back(std::move(h));
+      }
+    }
+    // Facets with exact counts (the match spies saw every matching document).
+    auto facet = [&](const char* name, const std::map<std::string, std::uint64_t>& counts, auto label_of) {
+      std::vector<FacetCount> fc;
+      for (const auto& [value, n] : counts)
+        if (!value.empty()) fc.push_back({value, label_of(value), n});
+      std::stable_sort(fc.begin(), fc.end(), [](const FacetCount& x, const FacetCount& y) { return x.count > y.count; });
+      resp.facets.emplace_back(name, std::move(fc));
+    };
+    auto concept_label = [&](const std::string& id) { const Concept* c = v.find(id); return c ? c->preferred : id; };
+    auto spy_counts = [](const Xapian::ValueCountMatchSpy& s) {
+      std::map<std::string, std::uint64_t> m;
+      for (auto it = s.values_begin(); it != s.values_end(); ++it) m[*it] = it.get_termfreq();
+      return m;
+    };
+    facet("design", spy_counts(spy_d), [](const std::string& d) { return std::string(design_label(d)); });
+    facet("intervention", spy_i.counts(), concept_label);
+    facet("condition", spy_c.counts(), concept_label);
+    facet("outcome", spy_o.counts(), concept_label);
+    facet("evidence_level", spy_counts(spy_l), [](const std::string& l) { return "Level " + l; });
+    facet("quality", spy_counts(spy_q), [](const std::string& q) { return q == "unknown" ? std::string("Not rated") : q + " quality"; });
+    facet("year", spy_counts(spy_y), [](const std::string& y) { return y; });
+    if (!resp.facets.empty()) {
+      auto& years = resp.facets.back().second;
+      std::sort(years.begin(), years.end(), [](const FacetCount& x, const FacetCount& y) { return x.value > y.value; });
+      years.erase(std::remove_if(years.begin(), years.end(), [](const FacetCount& f) { return f.value == "0"; }), years.end());
+    }
+    // "Did you mean": only when the query found little and a word has a better spelling.
+    if (resp.found < 3) {
+      std::string corrected;
+      bool changed = false;
+      for (const auto& t : tokenize(req.q)) {
+        std::string word = t.original;
+        std::string lowerw = normalise(word);
+        const std::string sug = lowerw.size() > 3 && !v.lookup(lowerw) ? db.get_spelling_suggestion(lowerw) : "";
+        if (!sug.empty() && sug != lowerw) {
+          changed = true;
+          word = sug;
+        }
+        corrected += (corrected.empty() ? "" : " ") + word;
+      }
+      if (changed) resp.did_you_mean = corrected;
+    }
+    if (req.with_summary) {
+      std::vector<Study> top;
+      for (std::size_t i = 0; i < std::min(cands.size(), req.summary_depth); ++i) top.push_back(cands[i].study);
+      resp.summary = synthesise(top, resp.question, v);
+    }
+    return 0;
+  });
+  resp.search_time_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return resp;
+}
+
+std::vector<Study> search_all(IndexReader& reader, const Vocabulary& v, const SearchRequest& req, std::size_t limit) {
+  SearchRequest r = req;
+  r.page = 1;
+  r.per_page = 1;
+  r.with_summary = false;
+  std::vector<Study> out;
+  IndexReader::Impl& impl = reader.impl();
+  with_reopen_retry(impl, "exporting", [&](Xapian::Database& db) {
+    Built b = build_query(db, v, r);
+    Xapian::Query full = filter_and(b.query.empty() ? Xapian::Query::MatchAll : b.query, b.filter);
+    full = Xapian::Query(Xapian::Query::OP_AND_NOT, full, Xapian::Query(std::string(fields::flag) + "retracted"));
+    Xapian::Enquire enquire(db);
+    enquire.set_query(full);
+    Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
+    for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back(study_from_json(json::parse(it.get_document().get_data())));
+    return 0;
+  });
+  return out;
+}
+
+}  // namespace evidence

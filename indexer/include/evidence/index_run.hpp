@@ -1,0 +1,59 @@
+#pragma once
+// One run of the indexer: read every input, annotate, merge duplicates, write the index in one
+// transaction, and report what changed. Bad records are reported and skipped; the rest is
+// committed. Throws evidence::Error for what stops the whole run (index locked or unreadable,
+// vocabulary or schema unusable, an input path that does not exist).
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "evidence/ingest.hpp"
+
+namespace evidence {
+
+struct RunOptions {
+  std::filesystem::path db;
+  std::vector<std::filesystem::path> inputs;
+  std::filesystem::path schema_file;      // default: <source>/schema/study.schema.json
+  std::filesystem::path vocabulary_file;  // default: <source>/schema/vocabulary.json
+  bool strict = false;                    // any skipped record fails the run (nothing committed)
+  bool rebuild = false;                   // write a fresh generation and swap it in
+  bool prune = false;                     // delete records of previously indexed files that vanished
+  // Called after each record with (done, total); used for the progress line on a terminal.
+  std::function<void(std::size_t, std::size_t)> progress;
+};
+
+struct ConclusionChange {
+  std::string key;     // intervention|comparator kind|outcome|time point
+  std::string before;  // "direction, certainty" or "" when new
+  std::string after;   // "" when gone
+};
+
+struct RunReport {
+  std::size_t files = 0, records_read = 0, added = 0, updated = 0, unchanged = 0, deleted = 0, skipped = 0, merged = 0;
+  std::vector<RecordProblem> problems;
+  std::vector<std::string> retracted;  // ids flagged retracted in this run
+  std::vector<ConclusionChange> changed_conclusions;
+  std::map<std::string, std::size_t> by_format;
+  bool committed = false;
+  double seconds = 0;
+  std::string revision_before, revision_after;
+
+  nlohmann::json to_json() const;
+  // 0: everything indexed; 1: some records skipped (the rest committed); 2: nothing could be done.
+  int exit_code() const;
+};
+
+RunReport run_index(const RunOptions& options);
+
+// Files under the given paths (directories walked recursively, sorted, hidden files skipped).
+std::vector<std::filesystem::path> collect_input_files(const std::vector<std::filesystem::path>& paths);
+
+// Merges `from` into `into` (same study from another source): `into` keeps its own curated
+// facts; bibliographic gaps, abstract, MeSH and identifiers are filled from `from`.
+void merge_study(Study& into, const Study& from);
+
+}  // namespace evidence

@@ -1,0 +1,275 @@
+#include "evidence/index_run.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "evidence/errors.hpp"
+#include "evidence/fields.hpp"
+#include "evidence/index.hpp"
+#include "evidence/synthesis.hpp"
+
+namespace evidence {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json RunReport::to_json() const {
+  json problems_j = json::array();
+  for (const auto& p : problems)
+    problems_j.push_back({{"file", p.file}, {"record", p.record}, {"field", p.field}, {"message", p.message}});
+  json changes = json::array();
+  for (const auto& c : changed_conclusions) changes.push_back({{"finding", c.key}, {"before", c.before}, {"after", c.after}});
+  return {{"files", files},         {"records_read", records_read}, {"added", added},       {"updated", updated},
+          {"unchanged", unchanged}, {"deleted", deleted},           {"skipped", skipped},   {"merged", merged},
+          {"committed", committed}, {"seconds", seconds},           {"by_format", by_format}, {"retracted", retracted},
+          {"problems", problems_j}, {"changed_conclusions", changes}, {"revision_before", revision_before},
+          {"revision_after", revision_after}, {"exit_code", exit_code()}};
+}
+
+int RunReport::exit_code() const {
+  if (!committed) return 2;
+  return skipped > 0 ? 1 : 0;
+}
+
+namespace {
+bool is_record_file_name(const fs::path& p) {
+  std::string ext = p.extension().string();
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".json" || ext == ".jsonl" || ext == ".ndjson" || ext == ".xml" || ext == ".gz";
+}
+}  // namespace
+
+std::vector<fs::path> collect_input_files(const std::vector<fs::path>& paths) {
+  std::vector<fs::path> files;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<fs::path> found;
+      for (auto it = fs::recursive_directory_iterator(p, fs::directory_options::skip_permission_denied, ec);
+           it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (ec) break;
+        const std::string name = it->path().filename().string();
+        if (!name.empty() && name[0] == '.') {
+          if (it->is_directory()) it.disable_recursion_pending();
+          continue;
+        }
+        // Inside directories only record-like files are read (README, LICENSE and scripts
+        // sit beside exports); a file named explicitly is always read.
+        if (it->is_regular_file() && is_record_file_name(it->path())) found.push_back(it->path());
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::is_regular_file(p, ec)) {
+      files.push_back(p);
+    } else {
+      throw Error(ErrorCode::invalid_argument, "input path does not exist or is not a file or directory: " + p.string());
+    }
+  }
+  return files;
+}
+
+namespace {
+
+int source_rank(const Study& s) {
+  const auto& src = s.annotation.sources;
+  if (std::find(src.begin(), src.end(), "curated") != src.end()) return 0;
+  if (std::find(src.begin(), src.end(), "pubmed") != src.end()) return 1;
+  return 2;
+}
+
+template <typename T>
+void fill(T& into, const T& from) {
+  if (into.empty()) into = from;
+}
+
+}  // namespace
+
+void merge_study(Study& into, const Study& from) {
+  fill(into.identifiers.pmid, from.identifiers.pmid);
+  fill(into.identifiers.doi, from.identifiers.doi);
+  fill(into.identifiers.nct, from.identifiers.nct);
+  fill(into.identifiers.pmcid, from.identifiers.pmcid);
+  for (const auto& o : from.identifiers.other)
+    if (std::find(into.identifiers.other.begin(), into.identifiers.other.end(), o) == into.identifiers.other.end())
+      into.identifiers.other.push_back(o);
+  if (!into.authors_complete && from.authors.size() > into.authors.size()) {
+    into.authors = from.authors;
+    into.authors_complete = from.authors_complete;
+  }
+  fill(into.journal, from.journal);
+  fill(into.language, from.language);
+  fill(into.publication_types, from.publication_types);
+  fill(into.abstract, from.abstract);
+  if (from.retracted) into.retracted = true;
+  auto& a = into.annotation;
+  fill(a.mesh_terms, from.annotation.mesh_terms);
+  fill(a.keywords, from.annotation.keywords);
+  fill(a.status, from.annotation.status);
+  for (const auto& s : from.annotation.sources)
+    if (std::find(a.sources.begin(), a.sources.end(), s) == a.sources.end()) a.sources.push_back(s);
+  for (const auto& f : from.annotation.files)
+    if (std::find(a.files.begin(), a.files.end(), f) == a.files.end()) a.files.push_back(f);
+  for (const auto& s : from.provenance.sources)
+    if (std::find(into.provenance.sources.begin(), into.provenance.sources.end(), s) == into.provenance.sources.end())
+      into.provenance.sources.push_back(s);
+}
+
+RunReport run_index(const RunOptions& opt) {
+  const auto t0 = std::chrono::steady_clock::now();
+  RunReport rep;
+  const fs::path src = EVIDENCE_SOURCE_DIR;
+  const Vocabulary vocabulary = Vocabulary::load(opt.vocabulary_file.empty() ? src / "schema/vocabulary.json" : opt.vocabulary_file);
+  if (auto problems = vocabulary.check(); !problems.empty())
+    throw Error(ErrorCode::invalid_argument, "the vocabulary is inconsistent: " + problems.front());
+  const RecordValidator validator =
+      RecordValidator::from_file(opt.schema_file.empty() ? src / "schema/study.schema.json" : opt.schema_file, vocabulary);
+  const Annotator annotator(vocabulary);
+
+  // Read everything first so that records can be merged across files and sources.
+  const auto files = collect_input_files(opt.inputs);
+  rep.files = files.size();
+  std::vector<Study> studies;
+  std::vector<std::string> deletions;
+  for (const auto& f : files) {
+    std::string content;
+    try {
+      content = read_input_file(f);
+    } catch (const Error& e) {
+      rep.problems.push_back({f.string(), "", "", e.what()});
+      ++rep.skipped;
+      continue;
+    }
+    ReadResult r = read_records(content, f.string(), validator);
+    ++rep.by_format[format_name(r.format)];
+    rep.records_read += r.studies.size();
+    for (auto& p : r.problems) {
+      // Problems that name a record mean that record was skipped; file-level notes about
+      // malformed XML are followed by per-record results.
+      if (!p.record.empty() || r.studies.empty()) ++rep.skipped;
+      rep.problems.push_back(std::move(p));
+    }
+    for (auto& s : r.studies) studies.push_back(std::move(s));
+    deletions.insert(deletions.end(), r.deleted_pmids.begin(), r.deleted_pmids.end());
+  }
+  // Curated records first, so PubMed and CT.gov copies of the same study merge into them.
+  std::stable_sort(studies.begin(), studies.end(), [](const Study& a, const Study& b) { return source_rank(a) < source_rank(b); });
+
+  if (opt.strict && rep.skipped > 0) {
+    rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return rep;  // committed=false: strict mode fails the whole run
+  }
+
+  std::string previous_findings;
+  {
+    // The previous conclusions, for the change report; absent on a first run.
+    try {
+      IndexReader before(opt.db);
+      rep.revision_before = before.revision();
+      previous_findings = before.metadata(std::string(fields::meta_findings));
+    } catch (const Error&) {
+    }
+  }
+
+  IndexWriter writer(opt.db, vocabulary, opt.rebuild);
+  std::map<std::string, std::string> batch_ids;  // "pmid:123" -> id written in this run
+  std::set<std::string> seen_ids;
+  std::size_t done = 0;
+  for (auto& s : studies) {
+    annotator.annotate(s);
+    // The same study from another source (same PMID, DOI or NCT id) is merged, not shown twice.
+    std::optional<std::string> twin;
+    for (const auto& [kind, value] : {std::pair{"pmid", s.identifiers.pmid}, std::pair{"doi", s.identifiers.doi}, std::pair{"nct", s.identifiers.nct}}) {
+      if (value.empty() || twin) continue;
+      std::string key = std::string(kind) + ":" + value;
+      for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (auto it = batch_ids.find(key); it != batch_ids.end() && it->second != s.id) twin = it->second;
+      else if (auto found = writer.find_by_identifier(kind, value); found && *found != s.id) twin = found;
+    }
+    if (twin) {
+      std::optional<Study> existing = writer.get(*twin);
+      if (existing && source_rank(*existing) <= source_rank(s)) {
+        merge_study(*existing, s);
+        annotator.annotate(*existing);
+        const Change c = writer.put(*existing);
+        if (c != Change::unchanged) ++rep.merged;
+        else ++rep.unchanged;
+        seen_ids.insert(existing->id);
+        ++done;
+        if (opt.progress) opt.progress(done, studies.size());
+        continue;
+      }
+      if (existing) {
+        // The new record outranks the indexed one (a curated record arriving after its PubMed
+        // copy): it takes over, and the old copy is removed.
+        merge_study(s, *existing);
+        writer.remove(*twin);
+        ++rep.merged;
+      }
+    }
+    if (seen_ids.count(s.id)) {
+      rep.problems.push_back({s.annotation.files.empty() ? "" : s.annotation.files.front(), s.id, "/id",
+                              "duplicate id in this run; the first record with this id was kept"});
+      ++rep.skipped;
+      ++done;
+      continue;
+    }
+    seen_ids.insert(s.id);
+    for (const auto& [kind, value] : {std::pair{"pmid", s.identifiers.pmid}, std::pair{"doi", s.identifiers.doi}, std::pair{"nct", s.identifiers.nct}}) {
+      if (value.empty()) continue;
+      std::string key = std::string(kind) + ":" + value;
+      for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      batch_ids.emplace(key, s.id);
+    }
+    if (s.retracted) rep.retracted.push_back(s.id);
+    switch (writer.put(s)) {
+      case Change::added: ++rep.added; break;
+      case Change::updated: ++rep.updated; break;
+      case Change::unchanged: ++rep.unchanged; break;
+    }
+    ++done;
+    if (opt.progress) opt.progress(done, studies.size());
+  }
+  for (const auto& pmid : deletions) {
+    if (writer.remove("pubmed-" + pmid)) ++rep.deleted;
+  }
+  writer.write_synonyms(vocabulary);
+  writer.set_metadata(std::string(fields::meta_schema), "1");
+  writer.set_metadata(std::string(fields::meta_vocabulary), vocabulary.version());
+  {
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t tt = std::chrono::system_clock::to_time_t(now);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&tt));
+    writer.set_metadata(std::string(fields::meta_built_at), buf);
+  }
+  // Compare the graded conclusions with those of the previous index; the new snapshot is
+  // committed in the same transaction as the records.
+  {
+    const json now = findings_snapshot(writer.all_studies(), vocabulary);
+    json before = json::object();
+    if (!previous_findings.empty()) {
+      try {
+        before = json::parse(previous_findings);
+      } catch (const json::exception&) {
+        // An unreadable snapshot only means every conclusion is reported as new.
+      }
+    }
+    for (const auto& [k, v] : now.items())
+      if (!before.contains(k) || before[k] != v)
+        rep.changed_conclusions.push_back({k, before.contains(k) ? before[k].get<std::string>() : "", v.get<std::string>()});
+    for (const auto& [k, v] : before.items())
+      if (!now.contains(k)) rep.changed_conclusions.push_back({k, v.get<std::string>(), ""});
+    writer.set_metadata(std::string(fields::meta_findings), now.dump());
+  }
+  writer.commit();
+  rep.committed = true;
+  try {
+    rep.revision_after = IndexReader(opt.db).revision();
+  } catch (const Error&) {
+  }
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return rep;
+}
+
+}  // namespace evidence

@@ -1,0 +1,695 @@
+#include "evidence/api.hpp"
+
+#include <httplib.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "evidence/errors.hpp"
+#include "evidence/text.hpp"
+
+namespace evidence {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// ---------------------------------------------------------------------------------------------
+// Exports
+
+namespace {
+
+std::string ris_line(const char* tag, const std::string& v) { return v.empty() ? "" : std::string(tag) + "  - " + v + "\r\n"; }
+
+const char* ris_type(const Study& s) {
+  if (s.design == "guideline") return "GOVDOC";
+  return "JOUR";
+}
+
+std::string bib_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '{' || c == '}' || c == '\\' || c == '%' || c == '&' || c == '$' || c == '#' || c == '_') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string csv_field(const std::string& s) {
+  std::string v = s;
+  // A cell starting with = + - @ would run as a formula in a spreadsheet.
+  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) v = "'" + v;
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"') out += "\"\"";
+    else out += c;
+  }
+  return out + "\"";
+}
+
+std::string design_text(const std::string& d) {
+  if (d == "systematic_review") return "systematic review";
+  if (d == "rct") return "randomised trial";
+  if (d == "non_randomised_trial") return "non-randomised trial";
+  return d;
+}
+
+}  // namespace
+
+std::string to_ris(const std::vector<Study>& studies) {
+  std::string out;
+  for (const auto& s : studies) {
+    out += ris_line("TY", ris_type(s));
+    out += ris_line("TI", s.title);
+    for (const auto& a : s.authors) out += ris_line("AU", a);
+    out += ris_line("PY", s.year > 0 ? std::to_string(s.year) : "");
+    out += ris_line("JO", s.journal);
+    out += ris_line("DO", s.identifiers.doi);
+    if (!s.identifiers.pmid.empty()) out += ris_line("AN", "PMID:" + s.identifiers.pmid);
+    if (!s.identifiers.nct.empty()) out += ris_line("AN", s.identifiers.nct);
+    out += ris_line("AB", s.abstract.empty() ? s.summary.clinician : s.abstract_text());
+    out += ris_line("KW", design_text(s.design));
+    out += ris_line("N1", "backpain-evidence id " + s.id);
+    if (!s.identifiers.pmid.empty()) out += ris_line("UR", "https://pubmed.ncbi.nlm.nih.gov/" + s.identifiers.pmid + "/");
+    out += "ER  - \r\n\r\n";
+  }
+  return out;
+}
+
+std::string to_bibtex(const std::vector<Study>& studies) {
+  std::string out;
+  for (const auto& s : studies) {
+    std::string key;
+    for (char c : s.id)
+      if (std::isalnum(static_cast<unsigned char>(c))) key += c;
+    out += "@article{" + key + ",\n";
+    out += "  title = {" + bib_escape(s.title) + "},\n";
+    if (!s.authors.empty()) {
+      std::string a;
+      for (const auto& x : s.authors) a += (a.empty() ? "" : " and ") + bib_escape(x);
+      if (!s.authors_complete) a += " and others";
+      out += "  author = {" + a + "},\n";
+    }
+    if (!s.journal.empty()) out += "  journal = {" + bib_escape(s.journal) + "},\n";
+    if (s.year > 0) out += "  year = {" + std::to_string(s.year) + "},\n";
+    if (!s.identifiers.doi.empty()) out += "  doi = {" + bib_escape(s.identifiers.doi) + "},\n";
+    if (!s.identifiers.pmid.empty()) out += "  pmid = {" + s.identifiers.pmid + "},\n";
+    out += "  note = {" + bib_escape(design_text(s.design)) + "; backpain-evidence " + bib_escape(s.id) + "}\n}\n\n";
+  }
+  return out;
+}
+
+std::string to_csv(const std::vector<Study>& studies) {
+  std::string out = "id,title,authors,year,journal,design,pmid,doi,nct,quality,quality_basis,interventions,conditions\r\n";
+  for (const auto& s : studies) {
+    std::string authors, ints, conds;
+    for (const auto& a : s.authors) authors += (authors.empty() ? "" : "; ") + a;
+    for (const auto& a : s.interventions)
+      for (const auto& c : a.concepts) ints += (ints.empty() ? "" : "; ") + c;
+    for (const auto& c : s.population.conditions) conds += (conds.empty() ? "" : "; ") + c;
+    char q[32] = "";
+    if (s.annotation.quality_score >= 0) std::snprintf(q, sizeof q, "%.0f", s.annotation.quality_score);
+    for (const auto& f : {s.id, s.title, authors, s.year > 0 ? std::to_string(s.year) : std::string(), s.journal, s.design,
+                          s.identifiers.pmid, s.identifiers.doi, s.identifiers.nct, std::string(q), s.annotation.quality_basis, ints, conds})
+      out += csv_field(f) + ",";
+    out.back() = '\r';
+    out += "\n";
+  }
+  return out;
+}
+
+json to_fhir_evidence(const EvidenceSummary& summary, const std::string& query) {
+  // HL7 FHIR R5 Evidence resources (EBM-on-FHIR), one per finding, in a collection Bundle.
+  json entries = json::array();
+  std::size_t n = 0;
+  for (const auto& f : summary.findings) {
+    const std::string grade_code = f.certainty == "very_low" ? "very-low" : f.certainty;
+    json ev = {
+        {"resourceType", "Evidence"},
+        {"id", "finding-" + std::to_string(++n)},
+        {"status", "active"},
+        {"title", f.clinician_sentence},
+        {"description", f.patient_sentence},
+        {"variableDefinition",
+         json::array({{{"description", f.condition_label.empty() ? "back pain" : f.condition_label}, {"variableRole", {{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/variable-role"}, {"code", "population"}}})}}}},
+                      {{"description", f.intervention_label}, {"variableRole", {{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/variable-role"}, {"code", "exposure"}}})}}}},
+                      {{"description", f.comparator_label}, {"variableRole", {{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/variable-role"}, {"code", "referenceExposure"}}})}}}},
+                      {{"description", f.outcome_label + " (" + f.time_point + " term)"}, {"variableRole", {{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/variable-role"}, {"code", "measuredVariable"}}})}}}}})},
+        {"certainty", json::array({{{"description", "Overall certainty (backpain-evidence GRADE-style rules)"},
+                                    {"type", {{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/certainty-type"}, {"code", "Overall"}}})}}},
+                                    {"rating", {{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/certainty-rating"}, {"code", grade_code}}})}}}}})},
+        {"relatesTo", json::array()}};
+    for (const auto& d : f.downgrades)
+      ev["certainty"][0]["subcomponent"].push_back(
+          {{"description", d.reason},
+           {"type", {{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/certainty-type"}, {"code", d.domain == "risk_of_bias" ? "RiskOfBias" : d.domain == "inconsistency" ? "Inconsistency" : d.domain == "indirectness" ? "Indirectness" : d.domain == "imprecision" ? "Imprecision" : "PublicationBias"}}})}}},
+           {"rating", {{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/certainty-rating"}, {"code", d.levels >= 2 ? "very-serious-concern" : "serious-concern"}}})}}}});
+    if (f.effect) {
+      json stat = {{"description", f.effect_text},
+                   {"statisticType", {{"text", f.effect_measure}}},
+                   {"quantity", {{"value", *f.effect}}},
+                   {"sampleSize", {{"numberOfStudies", f.n_studies}, {"numberOfParticipants", f.n_participants}}},
+                   {"attributeEstimate", json::array({{{"type", {{"text", "95% confidence interval"}}}, {"level", 0.95}, {"range", {{"low", {{"value", *f.effect_ci_low}}}, {"high", {{"value", *f.effect_ci_high}}}}}}})}};
+      ev["statistic"] = json::array({stat});
+    }
+    for (const auto& id : f.record_ids) ev["relatesTo"].push_back({{"type", "derived-from"}, {"targetReference", {{"display", id}}}});
+    entries.push_back({{"fullUrl", "urn:backpain-evidence:finding-" + std::to_string(n)}, {"resource", ev}});
+  }
+  return {{"resourceType", "Bundle"}, {"type", "collection"}, {"meta", {{"tag", json::array({{{"code", "query"}, {"display", query}}})}}}, {"entry", entries}};
+}
+
+bool percent_decode(const std::string& in, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%') {
+      if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) || !std::isxdigit(static_cast<unsigned char>(in[i + 2])))
+        return false;
+      out += static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else if (in[i] == '+') {
+      out += ' ';
+    } else {
+      out += in[i];
+    }
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+
+namespace {
+
+struct ApiError {
+  int status;
+  std::string code, message;
+};
+
+std::atomic<std::uint64_t> next_server_serial{1};
+
+// Latency buckets in seconds for /metrics.
+constexpr std::array<double, 10> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
+
+}  // namespace
+
+struct ApiServer::Impl {
+  ServerOptions opt;
+  Vocabulary vocabulary;
+  json openapi;
+  httplib::Server svr;
+  std::uint64_t serial = next_server_serial++;
+  int port = 0;
+
+  std::atomic<std::uint64_t> requests{0}, errors_4xx{0}, errors_5xx{0};
+  std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> latency{};
+  std::atomic<double> latency_sum{0};
+
+  // One reader per worker thread (Xapian Database objects are not thread-safe).
+  IndexReader& reader() {
+    struct Slot {
+      std::uint64_t serial = 0;
+      std::unique_ptr<IndexReader> reader;
+    };
+    thread_local Slot slot;
+    if (slot.serial != serial || !slot.reader) {
+      slot.reader.reset();
+      slot.reader = std::make_unique<IndexReader>(opt.db);
+      slot.serial = serial;
+    } else {
+      try {
+        slot.reader->refresh();
+      } catch (const Error&) {
+        slot.reader.reset();  // e.g. the index was removed: try afresh next time
+        slot.reader = std::make_unique<IndexReader>(opt.db);
+      }
+    }
+    return *slot.reader;
+  }
+
+  void routes();
+};
+
+namespace {
+
+void send_json(httplib::Response& res, const json& j, int status = 200) {
+  res.status = status;
+  res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json; charset=utf-8");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message) {
+  send_json(res, {{"error", {{"code", code}, {"message", message}}}}, status);
+}
+
+[[noreturn]] void bad(const std::string& message) { throw ApiError{400, "bad_parameter", message}; }
+
+std::string param(const httplib::Request& req, const char* name, const std::string& def = "") {
+  if (!req.has_param(name)) return def;
+  std::string v = req.get_param_value(name);
+  if (!is_valid_utf8(v)) bad(std::string("parameter '") + name + "' is not valid UTF-8");
+  return v;
+}
+
+std::vector<std::string> params(const httplib::Request& req, const char* name) {
+  std::vector<std::string> out;
+  const auto n = req.get_param_value_count(name);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string v = req.get_param_value(name, i);
+    if (!is_valid_utf8(v)) bad(std::string("parameter '") + name + "' is not valid UTF-8");
+    // Comma-separated lists are accepted too.
+    std::size_t start = 0;
+    while (start <= v.size()) {
+      std::size_t end = v.find(',', start);
+      if (end == std::string::npos) end = v.size();
+      if (end > start) out.push_back(v.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  return out;
+}
+
+long long int_param(const httplib::Request& req, const char* name, long long def, long long lo, long long hi) {
+  const std::string v = param(req, name);
+  if (v.empty()) return def;
+  try {
+    std::size_t used = 0;
+    const long long x = std::stoll(v, &used);
+    if (used != v.size()) throw std::invalid_argument(v);
+    if (x < lo || x > hi) bad(std::string("parameter '") + name + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    return x;
+  } catch (const std::logic_error&) {
+    bad(std::string("parameter '") + name + "' must be a whole number");
+  }
+}
+
+SearchRequest request_from(const httplib::Request& req, const Vocabulary& v) {
+  SearchRequest r;
+  r.q = param(req, "q");
+  if (r.q.size() > max_query_length) throw ApiError{400, "query_too_long", "the query is longer than " + std::to_string(max_query_length) + " characters"};
+  r.page = static_cast<std::size_t>(int_param(req, "page", 1, 1, 10000));
+  r.per_page = static_cast<std::size_t>(int_param(req, "per_page", 10, 1, static_cast<long long>(max_per_page)));
+  if (r.page * r.per_page > max_page_depth) bad("page is too deep: at most " + std::to_string(max_page_depth) + " results can be paged");
+  r.sort = param(req, "sort", "relevance");
+  if (r.sort != "relevance" && r.sort != "year" && r.sort != "quality") bad("sort must be relevance, year or quality");
+  auto concepts = [&](const char* name, const char* kind) {
+    std::vector<std::string> out;
+    for (const auto& x : params(req, name)) {
+      const Concept* c = v.lookup(x);
+      if (!c || c->kind != kind) bad(std::string("parameter '") + name + "': unknown " + kind + " '" + x + "'");
+      out.push_back(c->id);
+    }
+    return out;
+  };
+  r.interventions = concepts("intervention", "intervention");
+  r.conditions = concepts("condition", "condition");
+  r.outcomes = concepts("outcome", "outcome");
+  static const std::set<std::string> designs = {"guideline", "systematic_review", "meta_analysis", "rct", "non_randomised_trial",
+                                                "cohort", "case_control", "case_series", "protocol", "narrative_review", "other"};
+  for (const auto& d : params(req, "design")) {
+    if (!designs.count(d)) bad("parameter 'design': unknown design '" + d + "'");
+    r.designs.push_back(d);
+  }
+  if (req.has_param("year_min")) r.year_min = static_cast<int>(int_param(req, "year_min", 0, 1900, 2100));
+  if (req.has_param("year_max")) r.year_max = static_cast<int>(int_param(req, "year_max", 0, 1900, 2100));
+  if (req.has_param("quality_min")) r.quality_min = static_cast<double>(int_param(req, "quality_min", 0, 0, 10));
+  const std::string audience = param(req, "audience", "clinician");
+  if (audience != "clinician" && audience != "patient") bad("audience must be clinician or patient");
+  return r;
+}
+
+json study_brief(const Study& s) {
+  json ids = json::object();
+  ids["pmid"] = s.identifiers.pmid.empty() ? json() : json(s.identifiers.pmid);
+  ids["doi"] = s.identifiers.doi.empty() ? json() : json(s.identifiers.doi);
+  ids["nct"] = s.identifiers.nct.empty() ? json() : json(s.identifiers.nct);
+  ids["pmcid"] = s.identifiers.pmcid.empty() ? json() : json(s.identifiers.pmcid);
+  json q = {{"score", s.annotation.quality_score >= 0 ? json(s.annotation.quality_score) : json()},
+            {"scale", s.quality.pedro ? "PEDro 0-10" : "0-10"},
+            {"basis", s.annotation.quality_basis},
+            {"estimated", s.annotation.quality_estimated}};
+  json ints = json::array(), conds = s.population.conditions, outs = json::array();
+  for (const auto& a : s.interventions)
+    for (const auto& c : a.concepts) ints.push_back(c);
+  std::set<std::string> seen;
+  for (const auto& o : s.outcomes)
+    if (seen.insert(o.domain).second) outs.push_back(o.domain);
+  return {{"id", s.id},          {"identifiers", ids},
+          {"title", s.title},    {"year", s.year > 0 ? json(s.year) : json()},
+          {"journal", s.journal}, {"authors", s.authors},
+          {"design", s.design},  {"meta_analysis", s.meta_analysis},
+          {"evidence_level", s.annotation.evidence_level}, {"quality", q},
+          {"interventions", ints}, {"conditions", conds},
+          {"outcomes", outs},    {"duration", s.population.duration},
+          {"participants", s.participants() > 0 ? json(s.participants()) : json()},
+          {"retracted", s.retracted}, {"sources", s.annotation.sources},
+          {"summary", {{"clinician", s.summary.clinician}, {"plain", s.summary.plain}}}};
+}
+
+json concept_json(const Concept& c) {
+  return {{"id", c.id}, {"kind", c.kind}, {"preferred", c.preferred}, {"plain", c.plain}, {"abbreviations", c.abbreviations}};
+}
+
+}  // namespace
+
+void ApiServer::Impl::routes() {
+  auto revision_etag = [this](const httplib::Request& req, httplib::Response& res, const std::string& revision) {
+    // The ETag ties a response to the index revision and the request, so a repeated request
+    // after no re-index gets 304.
+    const std::string tag = "\"" + revision + "-" + std::to_string(std::hash<std::string>{}(req.path + "?" + req.target)) + "\"";
+    res.set_header("ETag", tag);
+    res.set_header("Cache-Control", "no-cache");
+    if (req.get_header_value("If-None-Match") == tag) {
+      res.status = 304;
+      return true;
+    }
+    return false;
+  };
+
+  svr.Get("/api/search", [this, revision_etag](const httplib::Request& req, httplib::Response& res) {
+    const SearchRequest r = request_from(req, vocabulary);
+    IndexReader& rd = reader();
+    if (revision_etag(req, res, rd.revision())) return;
+    const SearchResponse sr = search(rd, vocabulary, r);
+    json hits = json::array();
+    for (const auto& h : sr.hits) {
+      json b = study_brief(h.study);
+      b["rank"] = h.rank;
+      b["score"] = h.score;
+      b["snippet"] = h.snippet;
+      b["why"] = h.why;
+      hits.push_back(std::move(b));
+    }
+    json facets = json::array();
+    for (const auto& [field, counts] : sr.facets) {
+      json cs = json::array();
+      for (const auto& c : counts) cs.push_back({{"value", c.value}, {"label", c.label}, {"count", c.count}});
+      facets.push_back({{"field", field}, {"counts", cs}});
+    }
+    json q = {{"text", r.q}, {"parsed", sr.question.to_json()}, {"did_you_mean", sr.did_you_mean.empty() ? json() : json(sr.did_you_mean)}};
+    send_json(res, {{"query", q},
+                    {"found", sr.found},
+                    {"page", sr.page},
+                    {"per_page", sr.per_page},
+                    {"search_time_ms", sr.search_time_ms},
+                    {"hits", hits},
+                    {"facet_counts", facets},
+                    {"summary", sr.summary ? sr.summary->to_json() : json()},
+                    {"audience", param(req, "audience", "clinician")},
+                    {"index_revision", rd.revision()}});
+  });
+
+  svr.Get("/api/summary", [this, revision_etag](const httplib::Request& req, httplib::Response& res) {
+    SearchRequest r = request_from(req, vocabulary);
+    r.per_page = 1;
+    r.page = 1;
+    IndexReader& rd = reader();
+    if (revision_etag(req, res, rd.revision())) return;
+    const SearchResponse sr = search(rd, vocabulary, r);
+    send_json(res, {{"query", {{"text", r.q}, {"parsed", sr.question.to_json()}}}, {"found", sr.found}, {"summary", sr.summary->to_json()},
+                    {"search_time_ms", sr.search_time_ms}});
+  });
+
+  svr.Get(R"(/api/studies/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    if (id.size() > 64 || !is_valid_utf8(id)) bad("invalid study id");
+    IndexReader& rd = reader();
+    auto s = rd.get(id);
+    if (!s) throw ApiError{404, "not_found", "no study with id '" + id + "'"};
+    json j = study_to_json(*s, true);
+    j["brief"] = study_brief(*s);
+    json links = json::object();
+    if (!s->identifiers.pmid.empty()) links["pubmed"] = "https://pubmed.ncbi.nlm.nih.gov/" + s->identifiers.pmid + "/";
+    if (!s->identifiers.doi.empty()) links["doi"] = "https://doi.org/" + s->identifiers.doi;
+    if (!s->identifiers.nct.empty()) links["clinicaltrials_gov"] = "https://clinicaltrials.gov/study/" + s->identifiers.nct;
+    if (!s->identifiers.pmcid.empty()) links["pmc"] = "https://pmc.ncbi.nlm.nih.gov/articles/" + s->identifiers.pmcid + "/";
+    j["links"] = links;
+    json labels = json::object();
+    auto label = [&](const std::string& id2) {
+      if (const Concept* c = vocabulary.find(id2)) labels[id2] = {{"preferred", c->preferred}, {"plain", c->plain}};
+    };
+    for (const auto& a : s->interventions) for (const auto& c : a.concepts) label(c);
+    for (const auto& a : s->comparators) for (const auto& c : a.concepts) label(c);
+    for (const auto& c : s->population.conditions) label(c);
+    for (const auto& o : s->outcomes) {
+      label(o.domain);
+      if (!o.instrument.empty()) label(o.instrument);
+    }
+    j["concept_labels"] = labels;
+    send_json(res, j);
+  });
+
+  svr.Get("/api/vocabulary", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string prefix = param(req, "prefix");
+    if (prefix.size() > 100) bad("prefix is too long");
+    const auto limit = static_cast<std::size_t>(int_param(req, "limit", 10, 1, 50));
+    const std::string kind = param(req, "kind");
+    json out = json::array();
+    if (prefix.empty()) {
+      for (const auto& c : vocabulary.concepts())
+        if (kind.empty() || c.kind == kind) out.push_back(concept_json(c));
+    } else {
+      for (const Concept* c : vocabulary.complete(prefix, limit * 3)) {
+        if (!kind.empty() && c->kind != kind) continue;
+        if (out.size() >= limit) break;
+        out.push_back(concept_json(*c));
+      }
+    }
+    send_json(res, {{"prefix", prefix}, {"concepts", out}, {"version", vocabulary.version()}});
+  });
+
+  svr.Get("/api/export", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string format = param(req, "format", "ris");
+    SearchRequest r = request_from(req, vocabulary);
+    const auto limit = static_cast<std::size_t>(int_param(req, "limit", 500, 1, 5000));
+    IndexReader& rd = reader();
+    if (format == "fhir") {
+      r.per_page = 1;
+      const SearchResponse sr = search(rd, vocabulary, r);
+      res.set_header("Content-Disposition", "attachment; filename=\"backpain-evidence-findings.fhir.json\"");
+      res.set_content(to_fhir_evidence(*sr.summary, r.q).dump(2), "application/fhir+json; charset=utf-8");
+      return;
+    }
+    const auto studies = search_all(rd, vocabulary, r, limit);
+    if (format == "ris") {
+      res.set_header("Content-Disposition", "attachment; filename=\"backpain-evidence.ris\"");
+      res.set_content(to_ris(studies), "application/x-research-info-systems; charset=utf-8");
+    } else if (format == "bibtex") {
+      res.set_header("Content-Disposition", "attachment; filename=\"backpain-evidence.bib\"");
+      res.set_content(to_bibtex(studies), "application/x-bibtex; charset=utf-8");
+    } else if (format == "csv") {
+      res.set_header("Content-Disposition", "attachment; filename=\"backpain-evidence.csv\"");
+      res.set_content(to_csv(studies), "text/csv; charset=utf-8");
+    } else if (format == "json") {
+      json arr = json::array();
+      for (const auto& s : studies) arr.push_back(study_to_json(s, true));
+      res.set_header("Content-Disposition", "attachment; filename=\"backpain-evidence.json\"");
+      send_json(res, {{"query", r.q}, {"count", studies.size()}, {"studies", arr}});
+    } else {
+      bad("format must be ris, bibtex, csv, json or fhir");
+    }
+  });
+
+  svr.Get("/api/stats", [this](const httplib::Request&, httplib::Response& res) {
+    IndexReader& rd = reader();
+    json by_source = json::object(), by_design = json::object();
+    for (const auto& [v, n] : rd.term_counts("XSRC")) by_source[v] = n;
+    for (const auto& [v, n] : rd.term_counts("XD")) by_design[v] = n;
+    send_json(res, {{"records", rd.doc_count()}, {"by_source", by_source}, {"by_design", by_design}, {"index_revision", rd.revision()},
+                    {"built_at", rd.metadata("evidence:built_at")}, {"vocabulary_version", vocabulary.version()},
+                    {"concepts", vocabulary.concepts().size()}});
+  });
+
+  svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { send_json(res, {{"status", "ok"}}); });
+  svr.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    IndexReader& rd = reader();
+    send_json(res, {{"status", "ready"}, {"records", rd.doc_count()}, {"index_revision", rd.revision()}});
+  });
+  svr.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    std::ostringstream m;
+    m << "# HELP evidence_http_requests_total HTTP requests served.\n# TYPE evidence_http_requests_total counter\n";
+    m << "evidence_http_requests_total " << requests.load() << "\n";
+    m << "# HELP evidence_http_errors_total HTTP error responses by class.\n# TYPE evidence_http_errors_total counter\n";
+    m << "evidence_http_errors_total{class=\"4xx\"} " << errors_4xx.load() << "\n";
+    m << "evidence_http_errors_total{class=\"5xx\"} " << errors_5xx.load() << "\n";
+    m << "# HELP evidence_http_request_duration_seconds Request latency.\n# TYPE evidence_http_request_duration_seconds histogram\n";
+    std::uint64_t cum = 0;
+    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+      cum += latency[i].load();
+      m << "evidence_http_request_duration_seconds_bucket{le=\"" << kBuckets[i] << "\"} " << cum << "\n";
+    }
+    cum += latency[kBuckets.size()].load();
+    m << "evidence_http_request_duration_seconds_bucket{le=\"+Inf\"} " << cum << "\n";
+    m << "evidence_http_request_duration_seconds_sum " << latency_sum.load() << "\n";
+    m << "evidence_http_request_duration_seconds_count " << cum << "\n";
+    std::string rev = "unavailable";
+    std::uint64_t docs = 0;
+    try {
+      IndexReader& rd = reader();
+      rev = rd.revision();
+      docs = rd.doc_count();
+    } catch (const Error&) {
+    }
+    m << "# HELP evidence_index_info Index revision currently served.\n# TYPE evidence_index_info gauge\n";
+    m << "evidence_index_info{revision=\"" << rev << "\"} 1\n";
+    m << "# HELP evidence_index_records Records in the index.\n# TYPE evidence_index_records gauge\nevidence_index_records " << docs << "\n";
+    res.set_content(m.str(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  svr.Get("/api/openapi.json", [this](const httplib::Request&, httplib::Response& res) {
+    if (openapi.is_null()) throw ApiError{404, "not_found", "no OpenAPI description is installed"};
+    send_json(res, openapi);
+  });
+  svr.Get("/api", [](const httplib::Request&, httplib::Response& res) {
+    send_json(res, {{"endpoints", {"/api/search", "/api/summary", "/api/studies/{id}", "/api/vocabulary", "/api/export", "/api/stats",
+                                   "/api/openapi.json", "/healthz", "/readyz", "/metrics"}}});
+  });
+  // Anything else under /api is a JSON 404, not the page.
+  svr.Get(R"(/api/.*)", [](const httplib::Request&, httplib::Response&) { throw ApiError{404, "not_found", "no such endpoint"}; });
+}
+
+ApiServer::ApiServer(ServerOptions options) : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.opt = std::move(options);
+  const fs::path src = EVIDENCE_SOURCE_DIR;
+  if (m.opt.vocabulary.empty()) m.opt.vocabulary = src / "schema/vocabulary.json";
+  if (m.opt.openapi.empty()) m.opt.openapi = src / "docs/openapi.json";
+  m.vocabulary = Vocabulary::load(m.opt.vocabulary);
+  if (std::ifstream in(m.opt.openapi); in) {
+    try {
+      m.openapi = json::parse(in);
+    } catch (const json::exception& e) {
+      throw Error(ErrorCode::invalid_argument, m.opt.openapi.string() + ": not valid JSON: " + e.what());
+    }
+  }
+  httplib::Server& svr = m.svr;
+  const unsigned threads = m.opt.threads ? m.opt.threads : std::max(8u, 4 * std::thread::hardware_concurrency());
+  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Keep-alive connections serve many requests; TCP_NODELAY avoids the ~40 ms Nagle stall.
+  svr.set_keep_alive_max_count(1000);
+  svr.set_tcp_nodelay(true);
+  svr.set_read_timeout(10, 0);
+  svr.set_write_timeout(10, 0);
+  svr.set_payload_max_length(64 * 1024);  // the API is read-only: GET requests carry no body
+  svr.set_default_headers({{"X-Content-Type-Options", "nosniff"},
+                           {"Referrer-Policy", "no-referrer"},
+                           {"X-Frame-Options", "DENY"},
+                           {"Content-Security-Policy",
+                            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"},
+                           {"Access-Control-Allow-Origin", "*"}});
+  if (!m.opt.web.empty() && fs::is_directory(m.opt.web)) svr.set_mount_point("/", m.opt.web.string());
+  svr.set_file_extension_and_mimetype_mapping("js", "text/javascript; charset=utf-8");
+  svr.set_file_extension_and_mimetype_mapping("css", "text/css; charset=utf-8");
+  svr.set_file_extension_and_mimetype_mapping("html", "text/html; charset=utf-8");
+  svr.set_file_extension_and_mimetype_mapping("svg", "image/svg+xml");
+
+  struct Timing {
+    std::chrono::steady_clock::time_point start;
+  };
+  static thread_local Timing timing;
+  svr.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    timing.start = std::chrono::steady_clock::now();
+    // Read-only API: only GET, HEAD and OPTIONS are served.
+    if (req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS") {
+      send_error(res, 405, "method_not_allowed", "the API is read-only; use GET");
+      res.set_header("Allow", "GET, HEAD, OPTIONS");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.method == "OPTIONS") {
+      res.status = 204;
+      res.set_header("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+      res.set_header("Access-Control-Allow-Headers", "If-None-Match, Content-Type");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // Malformed percent-encoding in the query string is refused before it reaches a handler.
+    const auto q = req.target.find('?');
+    if (q != std::string::npos) {
+      std::string decoded;
+      if (!percent_decode(req.target.substr(q + 1), decoded)) {
+        send_error(res, 400, "bad_encoding", "malformed percent-encoding in the query string");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // The one translation point from exceptions to HTTP: stable codes, no internals.
+  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    try {
+      std::rethrow_exception(ep);
+    } catch (const ApiError& e) {
+      send_error(res, e.status, e.code, e.message);
+    } catch (const Error& e) {
+      switch (e.code()) {
+        case ErrorCode::invalid_argument: send_error(res, 400, "bad_parameter", e.what()); break;
+        case ErrorCode::query_too_complex: send_error(res, 400, "query_too_complex", e.what()); break;
+        case ErrorCode::not_found: send_error(res, 404, "not_found", e.what()); break;
+        case ErrorCode::index_unavailable:
+        case ErrorCode::index_locked:
+          send_error(res, 503, "index_unavailable", "the index is not available right now; try again shortly");
+          res.set_header("Retry-After", "5");
+          break;
+        case ErrorCode::index_corrupt:
+          send_error(res, 503, "index_unavailable", "the index cannot be read; the maintainers have to re-index");
+          break;
+        default:
+          std::fprintf(stderr, "internal error: %s\n", e.what());
+          send_error(res, 500, "internal", "internal error");
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "internal error: %s\n", e.what());
+      send_error(res, 500, "internal", "internal error");
+    } catch (...) {
+      send_error(res, 500, "internal", "internal error");
+    }
+  });
+  svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    switch (res.status) {
+      case 404: send_error(res, 404, "not_found", "not found"); break;
+      case 413: send_error(res, 413, "payload_too_large", "request body too large"); break;
+      case 414: send_error(res, 414, "uri_too_long", "request URI too long"); break;
+      case 431: send_error(res, 431, "headers_too_large", "request headers too large"); break;
+      case 400: send_error(res, 400, "bad_request", "malformed request"); break;
+      default: send_error(res, res.status, "error", "request failed");
+    }
+  });
+  Impl* self = &m;
+  svr.set_logger([self](const httplib::Request& req, const httplib::Response& res) {
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - timing.start).count();
+    ++self->requests;
+    if (res.status >= 500) ++self->errors_5xx;
+    else if (res.status >= 400) ++self->errors_4xx;
+    std::size_t b = 0;
+    while (b < kBuckets.size() && secs > kBuckets[b]) ++b;
+    ++self->latency[b];
+    double cur = self->latency_sum.load();
+    while (!self->latency_sum.compare_exchange_weak(cur, cur + secs)) {
+    }
+    if (self->opt.log_requests)
+      std::fprintf(stderr, "%s %s %d %.1fms\n", req.method.c_str(), req.path.c_str(), res.status, secs * 1000);
+  });
+  m.routes();
+}
+
+ApiServer::~ApiServer() { stop(); }
+
+int ApiServer::bind() {
+  Impl& m = *impl_;
+  if (m.opt.port == 0) {
+    m.port = m.svr.bind_to_any_port(m.opt.host);
+  } else {
+    m.port = m.svr.bind_to_port(m.opt.host, m.opt.port) ? m.opt.port : -1;
+  }
+  if (m.port <= 0) throw Error(ErrorCode::io_error, "cannot listen on " + m.opt.host + ":" + std::to_string(m.opt.port));
+  return m.port;
+}
+
+void ApiServer::run() { impl_->svr.listen_after_bind(); }
+
+void ApiServer::stop() {
+  if (impl_ && impl_->svr.is_running()) impl_->svr.stop();
+}
+
+}  // namespace evidence

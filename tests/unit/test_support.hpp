@@ -1,0 +1,36 @@
+#pragma once
+// Shared helpers for the test suite: temporary directories, the corpus index built once, and
+// access to ../shared data (tests that need it skip with a message when it is absent).
+#include <filesystem>
+#include <string>
+
+#include "evidence/vocabulary.hpp"
+
+namespace evidence::test {
+
+std::filesystem::path source_dir();
+std::filesystem::path test_data();
+// ../shared/data, or empty when it is not there.
+std::filesystem::path shared_data();
+std::filesystem::path shared_reference();
+
+// A fresh directory under the system temp dir, removed at exit.
+std::filesystem::path temp_dir(const std::string& name);
+
+const Vocabulary& vocabulary();
+// An index of corpus/ built once per test run (read-only for tests).
+const std::filesystem::path& corpus_index();
+
+std::string read_text(const std::filesystem::path& p);
+
+}  // namespace evidence::test
+
+// Skips the current test with a clear message when ../shared is absent.
+#define REQUIRE_SHARED_DATA()                                                                  \
+  do {                                                                                         \
+    if (evidence::test::shared_data().empty()) {                                               \
+      WARN("skipped: ../shared/data is not present next to the checkout (tests that read the " \
+           "real records need it)");                                                           \
+      return;                                                                                  \
+    }                                                                                          \
+  } while (0)
