@@ -214,7 +214,7 @@ json study_to_json(const Study& s, bool include_annotation) {
     j["abstract"] = std::move(a);
   }
   j["design"] = s.design;
-  if (s.design == "systematic_review") j["meta_analysis"] = s.meta_analysis;
+  if (s.meta_analysis || s.meta_analysis_stated) j["meta_analysis"] = s.meta_analysis;
   put(j, "design_label", s.design_label);
   json pop{{"conditions", s.population.conditions}, {"duration", s.population.duration}};
   put(pop, "description", s.population.description);
@@ -224,10 +224,14 @@ json study_to_json(const Study& s, bool include_annotation) {
   j["population"] = std::move(pop);
   j["interventions"] = json::array();
   for (const auto& a : s.interventions) j["interventions"].push_back(arm_to_json(a, false));
-  j["comparators"] = json::array();
-  for (const auto& a : s.comparators) j["comparators"].push_back(arm_to_json(a, true));
-  j["outcomes"] = json::array();
-  for (const auto& o : s.outcomes) j["outcomes"].push_back(outcome_to_json(o));
+  if (!s.comparators.empty()) {
+    j["comparators"] = json::array();
+    for (const auto& a : s.comparators) j["comparators"].push_back(arm_to_json(a, true));
+  }
+  if (!s.outcomes.empty()) {
+    j["outcomes"] = json::array();
+    for (const auto& o : s.outcomes) j["outcomes"].push_back(outcome_to_json(o));
+  }
   json q = json::object();
   if (s.quality.pedro) {
     json p{{"score", s.quality.pedro->score}};
@@ -299,6 +303,7 @@ Study study_from_json(const json& j) {
     for (const auto& sec : *it) s.abstract.push_back({get_str(sec, "label"), get_str(sec, "text")});
   s.design = j.at("design").get<std::string>();
   s.meta_analysis = j.value("meta_analysis", false);
+  s.meta_analysis_stated = j.contains("meta_analysis");
   s.design_label = get_str(j, "design_label");
   const json& pop = j.at("population");
   s.population.description = get_str(pop, "description");

@@ -348,7 +348,27 @@ json EvidenceSummary::to_json() const {
   return {{"findings", f}, {"messages", messages}};
 }
 
+namespace {
+EvidenceSummary synthesise_impl(const std::vector<Study>& studies, const Question& q, const Vocabulary& v);
+}  // namespace
+
 EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& q, const Vocabulary& v) {
+  // A graded answer is about treatments: without one in the question, say what is needed rather
+  // than grading whatever the words happened to match.
+  if (q.interventions.empty()) {
+    EvidenceSummary out;
+    if (!q.free_text.empty())
+      out.messages.push_back("No treatment in the question was recognised (\"" + q.free_text +
+                             "\"). Graded summaries cover the treatments in the vocabulary; try for example \"exercise for chronic low back pain\".");
+    else
+      out.messages.push_back("Name a treatment to get a graded summary (for example: exercise for chronic low back pain).");
+    return out;
+  }
+  return synthesise_impl(studies, q, v);
+}
+
+namespace {
+EvidenceSummary synthesise_impl(const std::vector<Study>& studies, const Question& q, const Vocabulary& v) {
   EvidenceSummary out;
   std::set<std::string> outcome_set;
   for (const auto& o : q.outcomes)
@@ -709,9 +729,10 @@ EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& q,
   }
   return out;
 }
+}  // namespace
 
 json findings_snapshot(const std::vector<Study>& studies, const Vocabulary& v) {
-  const EvidenceSummary s = synthesise(studies, Question{}, v);
+  const EvidenceSummary s = synthesise_impl(studies, Question{}, v);
   json j = json::object();
   for (const auto& f : s.findings) j[f.key] = f.direction + "; " + f.certainty + "; " + f.effect_size;
   return j;

@@ -132,6 +132,7 @@ struct Study {
   std::vector<AbstractSection> abstract;
   std::string design = "other";
   bool meta_analysis = false;
+  bool meta_analysis_stated = false;  // the record says so explicitly (kept on round trips)
   std::string design_label;
   Population population;
   std::vector<Arm> interventions, comparators;

@@ -1,0 +1,246 @@
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <random>
+#include <sys/wait.h>
+#include <thread>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "evidence/errors.hpp"
+#include "evidence/index.hpp"
+#include "evidence/index_run.hpp"
+#include "test_support.hpp"
+
+using namespace evidence;
+using evidence::test::source_dir;
+using evidence::test::temp_dir;
+using evidence::test::test_data;
+using evidence::test::vocabulary;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+RunReport index_paths(const fs::path& db, std::vector<fs::path> inputs, bool strict = false, bool rebuild = false) {
+  RunOptions o;
+  o.db = db;
+  o.inputs = std::move(inputs);
+  o.strict = strict;
+  o.rebuild = rebuild;
+  return run_index(o);
+}
+json curated(const std::string& id, const std::string& pmid = "") {
+  std::ifstream in(test_data() / "curated/TEST001.json");
+  json j = json::parse(in);
+  j["id"] = id;
+  if (pmid.empty()) j.erase("identifiers");
+  else j["identifiers"]["pmid"] = pmid;
+  return j;
+}
+void write(const fs::path& p, const json& j) { std::ofstream(p) << j.dump(2); }
+}  // namespace
+
+TEST_CASE("the corpus indexes with no error and re-indexing is idempotent", "[index]") {
+  const fs::path db = temp_dir("idem") / "index";
+  const auto first = index_paths(db, {source_dir() / "corpus"});
+  INFO(first.to_json().dump());
+  CHECK(first.skipped == 0);
+  CHECK(first.added >= 95);
+  CHECK(first.exit_code() == 0);
+  const auto second = index_paths(db, {source_dir() / "corpus"});
+  CHECK(second.added == 0);
+  CHECK(second.updated == 0);
+  CHECK(second.unchanged == first.added);
+  CHECK(second.changed_conclusions.empty());  // nothing changed, so no conclusion changed
+  IndexReader r(db);
+  CHECK(r.doc_count() == first.added);
+}
+
+TEST_CASE("a changed record is replaced, an unchanged one is not rewritten", "[index]") {
+  const fs::path dir = temp_dir("update"), db = dir / "index", in = dir / "in";
+  fs::create_directories(in);
+  write(in / "a.json", curated("TESTA"));
+  write(in / "b.json", curated("TESTB"));
+  CHECK(index_paths(db, {in}).added == 2);
+  json changed = curated("TESTB");
+  changed["title"] = "A changed title about TENS for chronic low back pain";
+  write(in / "b.json", changed);
+  const auto r = index_paths(db, {in});
+  CHECK(r.updated == 1);
+  CHECK(r.unchanged == 1);
+  CHECK(IndexReader(db).get("TESTB")->title == "A changed title about TENS for chronic low back pain");
+}
+
+TEST_CASE("a bad record is reported with file, record and field; good ones are committed; exit code 1", "[index]") {
+  const fs::path dir = temp_dir("bad"), db = dir / "index", in = dir / "in";
+  fs::create_directories(in);
+  write(in / "good.json", curated("GOOD1"));
+  json bad = curated("BAD1");
+  bad["interventions"][0]["concepts"] = {"crystal_healing"};
+  write(in / "bad.json", bad);
+  std::ofstream(in / "broken.json") << "{\"id\": ";
+  const auto r = index_paths(db, {in});
+  CHECK(r.added == 1);
+  CHECK(r.skipped == 2);
+  CHECK(r.exit_code() == 1);
+  bool named = false;
+  for (const auto& p : r.problems)
+    if (p.file.find("bad.json") != std::string::npos && p.record == "BAD1" && p.field == "/interventions/0/concepts/0" &&
+        p.message.find("crystal_healing") != std::string::npos)
+      named = true;
+  CHECK(named);
+  CHECK(IndexReader(db).get("GOOD1"));
+  CHECK_FALSE(IndexReader(db).get("BAD1"));
+}
+
+TEST_CASE("strict mode commits nothing when a record is bad", "[index]") {
+  const fs::path dir = temp_dir("strict"), db = dir / "index", in = dir / "in";
+  fs::create_directories(in);
+  write(in / "good.json", curated("GOOD1"));
+  CHECK(index_paths(db, {in}).added == 1);
+  write(in / "good2.json", curated("GOOD2"));
+  json bad = curated("BAD1");
+  bad["year"] = 3000;
+  write(in / "bad.json", bad);
+  const auto r = index_paths(db, {in}, true);
+  CHECK_FALSE(r.committed);
+  CHECK(r.exit_code() == 2);
+  CHECK_FALSE(IndexReader(db).get("GOOD2"));  // the whole run was refused
+  CHECK(IndexReader(db).get("GOOD1"));        // and nothing already indexed was lost
+}
+
+TEST_CASE("the same study from PubMed and a curated record is merged into one record", "[index]") {
+  const fs::path dir = temp_dir("merge"), db = dir / "index";
+  // The curated fixture carries PMID 99000001, which the PubMed fixture also holds.
+  const auto r = index_paths(db, {test_data() / "curated/TEST001.json", test_data() / "pubmed/small_set.xml"});
+  INFO(r.to_json().dump());
+  CHECK(r.merged == 1);
+  IndexReader rd(db);
+  CHECK_FALSE(rd.get("pubmed-99000001"));
+  const auto s = rd.get("TEST001");
+  REQUIRE(s);
+  CHECK(s->abstract.size() == 4);                     // filled from PubMed
+  CHECK(s->identifiers.doi == "10.9999/test.2019.001");  // filled from PubMed
+  CHECK(s->outcomes.size() == 1);                     // curated facts kept
+  CHECK(std::find(s->annotation.sources.begin(), s->annotation.sources.end(), "pubmed") != s->annotation.sources.end());
+  // The other order: PubMed first, then the curated record takes over.
+  const fs::path db2 = dir / "index2";
+  index_paths(db2, {test_data() / "pubmed/small_set.xml"});
+  CHECK(IndexReader(db2).get("pubmed-99000001"));
+  const auto r2 = index_paths(db2, {test_data() / "curated/TEST001.json"});
+  CHECK(r2.merged == 1);
+  IndexReader rd2(db2);
+  CHECK_FALSE(rd2.get("pubmed-99000001"));
+  CHECK(rd2.get("TEST001")->abstract.size() == 4);
+}
+
+TEST_CASE("PubMed deletions remove records and retractions are flagged", "[index]") {
+  const fs::path dir = temp_dir("delete"), db = dir / "index";
+  const std::string one = "<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>99000003</PMID><Article><Journal><JournalIssue><PubDate><Year>2010</Year>"
+                          "</PubDate></JournalIssue></Journal><ArticleTitle>Massage for low back pain</ArticleTitle></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>";
+  std::ofstream(dir / "one.xml") << one;
+  index_paths(db, {dir / "one.xml"});
+  CHECK(IndexReader(db).get("pubmed-99000003"));
+  const auto r = index_paths(db, {test_data() / "pubmed/small_set.xml"});
+  CHECK(r.deleted == 1);
+  CHECK_FALSE(IndexReader(db).get("pubmed-99000003"));
+  CHECK(r.retracted == std::vector<std::string>{"pubmed-99000002"});
+  CHECK(IndexReader(db).get("pubmed-99000002")->retracted);
+}
+
+TEST_CASE("a second writer fails with index_locked and changes nothing", "[index]") {
+  const fs::path db = temp_dir("lock") / "index";
+  IndexWriter first(db, vocabulary());
+  try {
+    IndexWriter second(db, vocabulary());
+    FAIL("a second writer was allowed");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::index_locked);
+    CHECK(std::string(e.what()).find("locked") != std::string::npos);
+  }
+}
+
+TEST_CASE("a rebuild is written beside the live index and swapped in; readers follow", "[index]") {
+  const fs::path dir = temp_dir("rebuild"), db = dir / "index", in = dir / "in";
+  fs::create_directories(in);
+  write(in / "a.json", curated("OLD1"));
+  index_paths(db, {in});
+  IndexReader reader(db);
+  CHECK(reader.get("OLD1"));
+  fs::remove(in / "a.json");
+  write(in / "b.json", curated("NEW1"));
+  const auto r = index_paths(db, {in}, false, true);
+  CHECK(r.committed);
+  CHECK(reader.get("OLD1"));  // the open reader still answers from its generation
+  CHECK(reader.refresh());
+  CHECK_FALSE(reader.get("NEW1") == std::nullopt);
+  CHECK_FALSE(reader.get("OLD1"));
+  CHECK(reader.revision().rfind("gen-2:", 0) == 0);
+  CHECK_FALSE(fs::exists(db / "gen-1"));
+}
+
+TEST_CASE("missing inputs and unreadable indexes stop the run with a clear error", "[index]") {
+  const fs::path db = temp_dir("missing") / "index";
+  CHECK_THROWS_WITH(index_paths(db, {"/nonexistent/records"}), Catch::Contains("/nonexistent/records"));
+  CHECK_THROWS_AS(IndexReader(temp_dir("empty")), Error);
+}
+
+TEST_CASE("the indexer command line: exit codes and the JSON report", "[index][cli]") {
+  const fs::path dir = temp_dir("cli"), db = dir / "index", report = dir / "report.json";
+  const std::string bin = EVIDENCE_INDEX_BIN;
+  auto run = [&](const std::string& args) { return WEXITSTATUS(std::system((bin + " -q " + args + " > /dev/null 2>&1").c_str())); };
+  CHECK(run("--db '" + db.string() + "' --report '" + report.string() + "' '" + (test_data() / "curated").string() + "'") == 0);
+  std::ifstream in(report);
+  const json j = json::parse(in);
+  CHECK(j["added"] == 1);
+  CHECK(j["exit_code"] == 0);
+  std::ofstream(dir / "bad.json") << "{";
+  CHECK(run("--db '" + db.string() + "' '" + (dir / "bad.json").string() + "'") == 1);
+  CHECK(run("--db '" + db.string() + "'") == 2);                       // no paths
+  CHECK(run("--db '" + db.string() + "' /nonexistent/path") == 2);    // nothing could be done
+}
+
+// The indexer is killed with SIGKILL at random moments; after each kill the index opens, passes
+// xapian-check, and holds exactly the records of the last committed run (all or nothing).
+TEST_CASE("kill -9 during a run leaves the last committed index intact", "[index][crash]") {
+  const fs::path dir = temp_dir("crash"), db = dir / "index", batch = dir / "batch.jsonl";
+  {
+    std::ofstream out(batch);
+    for (int i = 0; i < 4000; ++i) out << curated("CRASH" + std::to_string(i)).dump() << "\n";
+  }
+  // A first committed state of 1 record.
+  index_paths(db, {test_data() / "curated/TEST001.json"});
+  std::mt19937 rng(20261127);
+  std::uniform_int_distribution<int> delay_ms(50, 1500);
+  const std::string bin = EVIDENCE_INDEX_BIN;
+  int killed = 0, completed = 0;
+  for (int round = 0; round < 5; ++round) {
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      const int devnull = ::open("/dev/null", O_WRONLY);
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+      execl(bin.c_str(), bin.c_str(), "-q", "--db", db.c_str(), batch.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      ++killed;
+    } else {
+      ++completed;
+    }
+    IndexReader r(db);
+    const auto n = r.doc_count();
+    INFO("round " << round << ": " << n << " records");
+    CHECK((n == 1 || n == 4001));  // before or after the run's single commit, never in between
+    const std::string check = "xapian-check '" + (db / "gen-1").string() + "' > /dev/null 2>&1";
+    CHECK(std::system(check.c_str()) == 0);
+    if (n == 4001) break;  // committed; later rounds would only find it unchanged
+  }
+  CHECK(killed + completed > 0);
+}

@@ -1,0 +1,89 @@
+#include <catch2/catch.hpp>
+
+#include "evidence/errors.hpp"
+#include "evidence/query.hpp"
+#include "test_support.hpp"
+
+using namespace evidence;
+using evidence::test::vocabulary;
+
+namespace {
+Question parse(const std::string& q) { return parse_question(q, vocabulary()); }
+bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+}  // namespace
+
+TEST_CASE("abbreviations and duration: electrotherapy chronic LBP efficacy", "[query]") {
+  const auto q = parse("electrotherapy chronic LBP efficacy");
+  CHECK(q.interventions == std::vector<std::string>{"electrotherapy"});
+  CHECK(q.conditions == std::vector<std::string>{"chronic_low_back_pain"});
+  CHECK(q.duration == "chronic");
+  CHECK(has(q.outcomes, "pain"));
+  CHECK(has(q.outcomes, "function"));
+  CHECK(q.free_text.empty());
+}
+
+TEST_CASE("patient wording: does acupuncture help my back", "[query]") {
+  const auto q = parse("does acupuncture help my back");
+  CHECK(q.interventions == std::vector<std::string>{"acupuncture"});
+  CHECK(q.conditions == std::vector<std::string>{"back_pain"});
+  CHECK(q.benefit_requested);
+  CHECK(q.free_text.empty());
+}
+
+TEST_CASE("misspellings and split words resolve", "[query]") {
+  CHECK(parse("acupunture for sciatica").interventions == std::vector<std::string>{"acupuncture"});
+  CHECK(parse("physio therapy").interventions == std::vector<std::string>{"physiotherapy"});
+  CHECK(parse("PT for CLBP").conditions == std::vector<std::string>{"chronic_low_back_pain"});
+  CHECK(parse("NSAIDs").interventions == std::vector<std::string>{"nsaids"});
+}
+
+TEST_CASE("comparators: 'vs' and 'compared with sham'", "[query]") {
+  const auto a = parse("surgery vs physical therapy for spinal stenosis");
+  CHECK(a.interventions == std::vector<std::string>{"spinal_surgery"});
+  CHECK(a.comparators == std::vector<std::string>{"physiotherapy"});
+  CHECK(a.conditions == std::vector<std::string>{"lumbar_spinal_stenosis"});
+  const auto b = parse("TENS compared with sham");
+  CHECK(b.interventions == std::vector<std::string>{"tens"});
+  CHECK(has(b.comparator_kinds, "placebo_sham"));
+}
+
+TEST_CASE("outcomes: safety words mean adverse events; designs are recognised", "[query]") {
+  const auto q = parse("is spinal manipulation safe");
+  CHECK(has(q.outcomes, "adverse_events"));
+  CHECK(q.harms_requested);
+  CHECK(has(parse("yoga reviews").designs, "systematic_review"));
+  CHECK(has(parse("yoga RCTs").designs, "rct"));
+}
+
+TEST_CASE("expert field syntax", "[query]") {
+  const auto q = parse("intervention:tens design:rct year:2010..2024 quality:6.. condition:CLBP \"nerve stimulation\"");
+  CHECK(q.filter_interventions == std::vector<std::string>{"tens"});
+  CHECK(q.filter_designs == std::vector<std::string>{"rct"});
+  CHECK(q.filter_conditions == std::vector<std::string>{"chronic_low_back_pain"});
+  CHECK(q.year_min == 2010);
+  CHECK(q.year_max == 2024);
+  CHECK(q.quality_min == 6.0);
+  CHECK_FALSE(q.quality_max);
+  CHECK(q.free_text == "\"nerve stimulation\"");
+}
+
+TEST_CASE("boolean operators stay in the free text", "[query]") {
+  const auto q = parse("walking OR swimming NOT cycling");
+  CHECK(q.free_text == "OR swimming NOT cycling");  // "walking" is a concept; the rest is free text
+  CHECK(q.interventions == std::vector<std::string>{"walking"});
+}
+
+TEST_CASE("bad field values are errors with the field named", "[query]") {
+  CHECK_THROWS_WITH(parse("year:abc"), Catch::Contains("year"));
+  CHECK_THROWS_WITH(parse("intervention:crystals"), Catch::Contains("unknown concept"));
+  CHECK_THROWS_WITH(parse("design:anecdote"), Catch::Contains("unknown design"));
+  CHECK_THROWS_AS(parse("bad \xFF utf8"), Error);
+}
+
+TEST_CASE("the parsed question is reported back as JSON", "[query]") {
+  const auto j = parse("TENS for chronic low back pain").to_json();
+  CHECK(j["interventions"][0] == "tens");
+  CHECK(j["population"]["duration"] == "chronic");
+  REQUIRE(j["concepts"].size() >= 2);
+  CHECK(j["concepts"][0]["matched"] == "TENS");
+}

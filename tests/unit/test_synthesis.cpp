@@ -1,0 +1,232 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <set>
+
+#include "evidence/synthesis.hpp"
+#include "test_support.hpp"
+
+using namespace evidence;
+using evidence::test::vocabulary;
+
+// BCG vaccine trials (Colditz et al. 1994; dataset dat.bcg in the R package metafor), log risk
+// ratios. Expected values: metafor's own test suite, tests/testthat/test_misc_metan_vs_rma.uni_with_dat.bcg.r
+// ("results match (RE model w/ DL estimator, measure='RR')": estimate -0.7141, CI -1.0644 to
+// -0.3638; EE model: QE 152.2330, estimate -0.4303), which checks metafor against Stata's metan.
+TEST_CASE("DerSimonian-Laird reproduces metafor's published BCG example", "[synthesis][meta]") {
+  const int d[13][4] = {{4, 119, 11, 128},      {6, 300, 29, 274},       {3, 228, 11, 209},   {62, 13536, 248, 12619},
+                        {33, 5036, 47, 5761},   {180, 1361, 372, 1079},  {8, 2537, 10, 619},  {505, 87886, 499, 87892},
+                        {29, 7470, 45, 7232},   {17, 1699, 65, 1600},    {186, 50448, 141, 27197}, {5, 2493, 3, 2338},
+                        {27, 16886, 29, 17825}};
+  std::vector<double> y, v;
+  for (const auto& t : d) {
+    const double a = t[0], b = t[1], c = t[2], e = t[3];
+    y.push_back(std::log((a / (a + b)) / (c / (c + e))));
+    v.push_back(1 / a - 1 / (a + b) + 1 / c - 1 / (c + e));
+  }
+  const auto m = dersimonian_laird(y, v);
+  REQUIRE(m);
+  CHECK(m->k == 13);
+  CHECK(m->estimate == Approx(-0.7141).margin(5e-5));
+  CHECK(m->ci_low == Approx(-1.0644).margin(5e-5));
+  CHECK(m->ci_high == Approx(-0.3638).margin(5e-5));
+  CHECK(m->q == Approx(152.2330).margin(5e-4));
+  CHECK(m->fixed_estimate == Approx(-0.4303).margin(5e-5));
+  // tau^2 and I^2 follow from Q: (Q - df) / C and (Q - df) / Q.
+  CHECK(m->i2 == Approx(100 * (152.2330 - 12) / 152.2330).margin(1e-3));
+  CHECK(m->tau2 > 0.3);
+}
+
+TEST_CASE("DerSimonian-Laird: homogeneous studies give tau2 = 0 and the fixed-effect answer", "[synthesis][meta]") {
+  const auto m = dersimonian_laird({1.0, 1.0, 1.0}, {0.04, 0.04, 0.04});
+  REQUIRE(m);
+  CHECK(m->tau2 == 0);
+  CHECK(m->i2 == 0);
+  CHECK(m->estimate == Approx(1.0));
+  CHECK(m->se == Approx(std::sqrt(0.04 / 3)));
+  CHECK_FALSE(dersimonian_laird({1.0}, {0.1}));          // one study is not a meta-analysis
+  CHECK_FALSE(dersimonian_laird({1.0, 2.0}, {0.1, 0}));  // a zero variance is unusable
+}
+
+TEST_CASE("effect size against the minimal important difference", "[synthesis]") {
+  // MD on 0-100 with MID 15 (pain).
+  CHECK(classify_effect("MD", 30, 20, 40, 15) == "large");
+  CHECK(classify_effect("MD", 15, 12, 18, 15) == "moderate");
+  CHECK(classify_effect("MD", 9, 5, 13, 15) == "small");
+  CHECK(classify_effect("MD", 4, 1, 7, 15) == "trivial");
+  CHECK(classify_effect("MD", 2, -3, 7, 15) == "none");
+  CHECK(classify_effect("SMD", 0.9, 0.5, 1.3, 0) == "large");
+  CHECK(classify_effect("SMD", 0.1, -0.2, 0.4, 0) == "none");
+  CHECK(classify_effect("RR", std::log(2.5), std::log(1.5), std::log(4), 0) == "large");
+  CHECK(classify_effect("MD", 5, 1, 9, 0) == "unknown");
+}
+
+namespace {
+Study trial(const std::string& id, const std::string& intervention, double md, double lo, double hi, std::int64_t n, double quality = 8,
+            const std::string& comparator_kind = "placebo_sham", const std::string& design = "rct") {
+  Study s;
+  s.id = id;
+  s.title = id;
+  s.year = 2020;
+  s.design = design;
+  s.authors = {id + " A"};
+  s.population.conditions = {"chronic_low_back_pain"};
+  s.population.duration = "chronic";
+  s.population.n_randomised = n;
+  s.interventions = {{{intervention}, intervention, ""}};
+  OutcomeResult o;
+  o.domain = "pain";
+  o.time_point = "short";
+  o.intervention = {intervention};
+  o.comparator_kind = comparator_kind;
+  o.direction = lo > 0 ? "favours_intervention" : hi < 0 ? "favours_comparator" : "no_difference";
+  Effect e;
+  e.measure = "MD";
+  e.value = md;
+  e.ci_low = lo;
+  e.ci_high = hi;
+  e.scale_min = 0;
+  e.scale_max = 100;
+  e.contrast = "improvement_difference";
+  o.effect = e;
+  s.outcomes = {o};
+  s.annotation.quality_score = quality;
+  s.annotation.sources = {"curated"};
+  return s;
+}
+Question question(const std::string& intervention) {
+  Question q;
+  q.interventions = {intervention};
+  q.conditions = {"chronic_low_back_pain"};
+  q.duration = "chronic";
+  q.outcomes = {"pain"};
+  return q;
+}
+const Finding& only(const EvidenceSummary& s) {
+  REQUIRE(s.findings.size() == 1);
+  return s.findings.front();
+}
+bool downgraded(const Finding& f, const std::string& domain) {
+  return std::any_of(f.downgrades.begin(), f.downgrades.end(), [&](const Downgrade& d) { return d.domain == domain; });
+}
+}  // namespace
+
+TEST_CASE("GRADE: large, consistent, precise randomised evidence stays high", "[synthesis][grade]") {
+  const auto summary = synthesise({trial("T1", "yoga", 20, 15, 25, 300), trial("T2", "yoga", 22, 16, 28, 300)}, question("yoga"), vocabulary());
+  const Finding& f = only(summary);
+  CHECK(f.effect_source == "pooled");
+  CHECK(f.pooled->k == 2);
+  CHECK(f.n_participants == 600);
+  CHECK(f.direction == "favours_intervention");
+  CHECK(f.certainty == "high");
+  CHECK(f.downgrades.empty());
+  CHECK(f.record_ids == std::vector<std::string>{"T1", "T2"});
+  CHECK(f.clinician_sentence.find("results in a moderate improvement in pain") != std::string::npos);
+  CHECK(f.clinician_sentence.find("high certainty; 2 studies, 600 participants") != std::string::npos);
+}
+
+TEST_CASE("GRADE: risk of bias when most participants come from low-quality studies", "[synthesis][grade]") {
+  const auto summary = synthesise({trial("T1", "yoga", 20, 15, 25, 300, 2), trial("T2", "yoga", 22, 16, 28, 300, 3)}, question("yoga"), vocabulary());
+  const Finding& f = only(summary);
+  CHECK(downgraded(f, "risk_of_bias"));
+  CHECK(f.certainty == "moderate");
+  CHECK(f.clinician_sentence.find("probably") != std::string::npos);
+}
+
+TEST_CASE("GRADE: inconsistency from heterogeneity and from conflicting directions", "[synthesis][grade]") {
+  const auto summary = synthesise({trial("T1", "yoga", 30, 25, 35, 300), trial("T2", "yoga", -10, -15, -5, 300)}, question("yoga"), vocabulary());
+  const Finding& f = only(summary);
+  CHECK(f.pooled->i2 > 75);
+  const auto it = std::find_if(f.downgrades.begin(), f.downgrades.end(), [](const Downgrade& d) { return d.domain == "inconsistency"; });
+  REQUIRE(it != f.downgrades.end());
+  CHECK(it->levels == 2);
+  CHECK(it->reason.find("I²") != std::string::npos);
+}
+
+TEST_CASE("GRADE: imprecision below 400 participants and when the CI crosses the MID", "[synthesis][grade]") {
+  const auto summary = synthesise({trial("T1", "yoga", 5, -10, 20, 60), trial("T2", "yoga", 6, -9, 21, 60)}, question("yoga"), vocabulary());
+  const Finding& f = only(summary);
+  const auto it = std::find_if(f.downgrades.begin(), f.downgrades.end(), [](const Downgrade& d) { return d.domain == "imprecision"; });
+  REQUIRE(it != f.downgrades.end());
+  CHECK(it->levels == 2);
+  CHECK(it->reason.find("ewer than 400") != std::string::npos);
+  CHECK(f.certainty == "low");
+  CHECK(f.patient_sentence.find("We are not sure") != std::string::npos);
+}
+
+TEST_CASE("GRADE: indirectness when the population only partly matches", "[synthesis][grade]") {
+  Study a = trial("T1", "yoga", 20, 15, 25, 300), b = trial("T2", "yoga", 22, 16, 28, 300);
+  a.population.conditions = {"low_back_pain"};  // broader than the question's chronic LBP
+  b.population.conditions = {"low_back_pain"};
+  a.population.duration = b.population.duration = "mixed";
+  const auto summary = synthesise({a, b}, question("yoga"), vocabulary());
+  const Finding& f = only(summary);
+  CHECK(downgraded(f, "indirectness"));
+}
+
+TEST_CASE("GRADE: observational evidence starts low; one study cannot show consistency", "[synthesis][grade]") {
+  const auto summary = synthesise({trial("C1", "yoga", 20, 15, 25, 500, 8, "placebo_sham", "cohort")}, question("yoga"), vocabulary());
+  const Finding& f = only(summary);
+  CHECK(std::find(f.rules.begin(), f.rules.end(), "start_low: includes non-randomised evidence") != f.rules.end());
+  CHECK(downgraded(f, "inconsistency"));
+  CHECK(f.certainty == "very_low");
+  CHECK(f.clinician_sentence.rfind("The evidence is very uncertain", 0) == 0);
+}
+
+TEST_CASE("a review's pooled estimate is used and its trials are not counted again", "[synthesis]") {
+  Study review = trial("R1", "yoga", 10, 6, 14, 2000, 8, "placebo_sham", "systematic_review");
+  review.outcomes[0].n_studies = 12;
+  review.outcomes[0].n_participants = 2000;
+  review.year = 2022;
+  Study old_trial = trial("T1", "yoga", 30, 10, 50, 100);
+  old_trial.year = 2015;
+  review.included_record_ids = {"T1"};
+  const auto summary = synthesise({review, old_trial}, question("yoga"), vocabulary());
+  const Finding& f = only(summary);
+  CHECK(f.effect_source == "review");
+  CHECK(f.n_studies == 12);
+  CHECK(f.n_participants == 2000);
+  CHECK(*f.effect == Approx(10));
+  CHECK(f.record_ids == std::vector<std::string>{"R1", "T1"});  // still traceable
+}
+
+TEST_CASE("a stated certainty that differs from ours is flagged, not hidden", "[synthesis]") {
+  Study review = trial("R1", "yoga", 10, 6, 14, 2000, 8, "placebo_sham", "systematic_review");
+  review.outcomes[0].n_studies = 12;
+  review.outcomes[0].certainty = Certainty{"GRADE", "low", "Low certainty (review)", {"risk_of_bias"}};
+  const auto summary = synthesise({review}, question("yoga"), vocabulary());
+  const Finding& f = only(summary);
+  REQUIRE(f.stated_certainty);
+  CHECK(f.stated_source == "R1");
+  CHECK(downgraded(f, "risk_of_bias"));  // the review's own downgrade is honoured
+  CHECK(f.certainty_disagreement == (f.certainty != "low"));
+}
+
+TEST_CASE("vote counting when no effects are reported; conflict is said plainly", "[synthesis]") {
+  Study a = trial("T1", "yoga", 0, 0, 0, 300), b = trial("T2", "yoga", 0, 0, 0, 300);
+  a.outcomes[0].effect.reset();
+  b.outcomes[0].effect.reset();
+  a.outcomes[0].direction = "favours_intervention";
+  b.outcomes[0].direction = "favours_comparator";
+  const auto summary = synthesise({a, b}, question("yoga"), vocabulary());
+  const Finding& f = only(summary);
+  CHECK(f.effect_source == "vote_count");
+  CHECK(f.direction == "conflicting");
+  CHECK(f.clinician_sentence.find("disagree") != std::string::npos);
+}
+
+TEST_CASE("an empty question or no matching studies gives a plain message", "[synthesis]") {
+  const auto s = synthesise({trial("T1", "yoga", 20, 15, 25, 300)}, question("acupuncture"), vocabulary());
+  CHECK(s.findings.empty());
+  REQUIRE(s.messages.size() == 1);
+  CHECK(s.messages[0].find("No studies in the knowledge base") != std::string::npos);
+}
+
+TEST_CASE("a parent intervention gathers its children: electrotherapy finds TENS", "[synthesis]") {
+  const auto s = synthesise({trial("T1", "tens", 2, -5, 9, 500), trial("T2", "interferential_current", 20, 10, 30, 500)},
+                            question("electrotherapy"), vocabulary());
+  CHECK(s.findings.size() == 2);
+  std::set<std::string> ints;
+  for (const auto& f : s.findings) ints.insert(f.intervention);
+  CHECK(ints == std::set<std::string>{"interferential_current", "tens"});
+}
