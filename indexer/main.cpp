@@ -48,6 +48,9 @@ int main(int argc, char** argv) try {
   std::printf("%s: %zu files, %zu records read: %zu added, %zu updated, %zu unchanged, %zu merged, %zu deleted, %zu skipped (%.1fs)\n",
               rep.committed ? "indexed" : "NOT COMMITTED (strict mode: bad records)", rep.files, rep.records_read, rep.added, rep.updated,
               rep.unchanged, rep.merged, rep.deleted, rep.skipped, rep.seconds);
+  for (const auto& [src, c] : rep.coverage)
+    std::printf("annotated %s: %zu records; intervention %zu, condition %zu, design %zu, outcome %zu, result direction %zu\n", src.c_str(),
+                c.records, c.intervention, c.condition, c.design, c.outcome, c.direction);
   if (!rep.changed_conclusions.empty()) {
     std::printf("graded conclusions changed: %zu\n", rep.changed_conclusions.size());
     std::size_t shown = 0;

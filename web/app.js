@@ -186,6 +186,7 @@ const label = (id, view = state.view) => {
 // ---------- rendering ----------
 async function render(s, focus) {
   state = s;
+  const startFocus = document.activeElement;
   const patient = s.view === 'patient';
   document.body.className = 'view-' + s.view;
   for (const b of document.querySelectorAll('[data-view]')) b.setAttribute('aria-pressed', String(b.dataset.view === s.view));
@@ -240,7 +241,9 @@ async function render(s, focus) {
   renderFacets(data, s);
   renderHits(data, s);
   announce(data, s);
-  refocus(focus || active);
+  // Restore focus to the control that was re-rendered, unless the reader has moved on.
+  const now = document.activeElement;
+  if (now === startFocus || now === document.body || !now?.isConnected) refocus(focus || active);
 }
 function refocus(key) {
   if (!key) return;
@@ -313,12 +316,10 @@ function renderSummary(d, s) {
   clear(box);
   const patient = s.view === 'patient';
   const head = h('div', { class: 'summary-head' },
-    h('h2', { id: 'summary-title', text: patient ? 'What the research says' : 'Graded summary of findings' }),
+    h('h2', { id: 'summary-title', text: !d.found ? 'No results' : patient ? 'What the research says' : 'Graded summary of findings' }),
     findings.length && h('button', { type: 'button', class: 'secondary noprint', onclick: () => window.print(), text: 'Print summary' }));
-  box.append(head);
-  box.append(understood(d.query?.parsed, s));
-  if (patient) box.append(safety());
-  for (const m of messages) box.append(h('p', { class: 'notice' }, m));
+  box.append(head, h('p', { class: 'print-only', text: `Search: “${s.q}” · ${location.href}` }));
+  add(box, [understood(d.query?.parsed, s), patient && safety(), messages.map((m) => h('p', { class: 'notice', text: m }))]);
   if (!d.found) {
     box.append(noResults(d, s));
     return;
@@ -391,14 +392,14 @@ function renderCards(box, findings) {
     box.append(h('button', { type: 'button', class: 'secondary', 'data-key': 'more-cards', onclick: () => { ui.allCards = true; render(state, 'more-cards'); }, text: `Show ${groups.length - shown.length} more treatments` }));
 }
 function plainFinding(f) {
-  const outcome = vocab.get(f.outcome.id)?.plain || f.outcome.label;
+  const outcome = f.outcome.id === 'benefit' ? 'overall benefit' : vocab.get(f.outcome.id)?.plain || f.outcome.label;
   const when = TIME_PLAIN[f.time_point];
   return h('li', {},
     h('p', { class: 'sentence', text: f.sentences.patient }),
     h('p', { class: 'meta' },
       h('span', {}, h('span', { class: 'k', text: 'Looked at: ' }), outcome + (when ? ', ' + when : '')),
       h('span', {}, h('span', { class: 'k', text: 'Compared with: ' }), f.comparator.plain),
-      h('span', {}, h('span', { class: 'k', text: 'Studies: ' }), num(f.n_studies) + (f.n_participants ? `, ${num(f.n_participants)} people` : ''))),
+      h('span', {}, h('span', { class: 'k', text: 'Based on: ' }), plural(f.n_studies, 'study', 'studies') + (f.n_participants ? ` with ${num(f.n_participants)} people` : ''))),
     dots(f.certainty.level));
 }
 
@@ -425,7 +426,7 @@ function sofTable(g) {
         h('thead', {}, h('tr', {},
           h('th', { scope: 'col', text: 'Outcome' }),
           h('th', { scope: 'col', text: 'Studies (participants)' }),
-          h('th', { scope: 'col' }, 'Effect (95% CI) vs MID', h('span', { class: 'th-note', text: 'positive favours the treatment' })),
+          h('th', { scope: 'col' }, 'Effect (95% CI) vs MID', h('span', { class: 'th-note', text: 'positive favours the treatment; bar: 95% CI, shaded: within the MID' })),
           h('th', { scope: 'col', text: 'Certainty (GRADE)' }))),
         tbody)));
 }
@@ -473,13 +474,14 @@ function effectCell(f) {
     out.push(h('span', { class: 'eff' }, h('strong', { text: main }), ' ', ci));
     const mid = midOf(f);
     out.push(midBar(e, mid));
-    const size = f.effect_size !== 'unknown' ? `${cap(f.effect_size)} effect` : '';
+    const size = f.effect_size === 'unknown' ? '' : f.effect_size === 'none' ? 'No important effect' : `${cap(f.effect_size)} effect${e.value < 0 ? ' favouring the comparator' : ''}`;
     out.push(h('span', { class: 'sub', text: [size, mid && `${mid.text}: ${midVerdict(e.value, e.ci_low, e.ci_high, mid.v)}`].filter(Boolean).join('; ') }));
   } else {
     const votes = {};
     for (const r of f.results) votes[r.direction] = (votes[r.direction] || 0) + 1;
+    const others = Object.entries(votes).filter(([k]) => k !== f.direction).map(([k, n]) => `${n} ${DIRECTION[k] || k}`);
     out.push(h('strong', { text: 'No effect estimate' }));
-    out.push(h('span', { class: 'sub', text: `Direction: ${DIRECTION[f.direction] || f.direction} (${Object.entries(votes).map(([k, n]) => `${n} ${DIRECTION[k] || k}`).join(', ')})` }));
+    out.push(h('span', { class: 'sub', text: `Direction: ${DIRECTION[f.direction] || f.direction}${votes[f.direction] ? ` (${votes[f.direction]} of ${plural(f.results.length, 'study', 'studies')}${others.length ? '; ' + others.join(', ') : ''})` : ''}` }));
   }
   const used = f.results.find((r) => r.used_in_estimate);
   const src = { review: `From review: ${used?.label || ''}`, pooled: f.meta_analysis ? `Pooled here: ${f.meta_analysis.k} studies, I² ${fmt(f.meta_analysis.i2, 0)}%` : 'Pooled here', single: `Single study: ${used?.label || ''}`, vote_count: 'Vote count of directions' }[f.effect_source];
@@ -489,10 +491,11 @@ function effectCell(f) {
 // A small bar: the CI against the zone of unimportant effects (±MID) and the line of no effect.
 function midBar(e, mid) {
   const lim = Math.max(Math.abs(e.ci_low), Math.abs(e.ci_high), mid ? mid.v * 1.5 : 0) * 1.1 || 1;
-  const x = (v) => 60 + (v / lim) * 56;
-  return svg('svg', { class: 'midbar', viewBox: '0 0 120 16', width: '120', height: '16', 'aria-hidden': 'true', focusable: 'false' },
+  const x = (v) => 80 + (v / lim) * 76;
+  return svg('svg', { class: 'midbar', viewBox: '0 0 160 16', width: '160', height: '16', 'aria-hidden': 'true', focusable: 'false' },
     mid && svg('rect', { x: x(-mid.v), y: 1, width: x(mid.v) - x(-mid.v), height: 14, class: 'mid-zone' }),
-    svg('line', { x1: 60, x2: 60, y1: 0, y2: 16, class: 'zero' }),
+    svg('line', { x1: 2, x2: 158, y1: 15.5, y2: 15.5, class: 'base' }),
+    svg('line', { x1: 80, x2: 80, y1: 0, y2: 16, class: 'zero' }),
     svg('line', { x1: x(e.ci_low), x2: x(e.ci_high), y1: 8, y2: 8, class: 'ci' }),
     svg('rect', { x: x(e.value) - 3, y: 5, width: 6, height: 6, class: 'pt' }));
 }
@@ -512,7 +515,7 @@ function certaintyCell(f) {
   if (!c.downgrades.length) ul.append(h('li', { text: 'No downgrades.' }));
   for (const d of c.downgrades) ul.append(h('li', {}, h('strong', { text: `${DOMAIN[d.domain] || d.domain} (−${d.levels}): ` }), d.reason));
   det.append(ul);
-  if (st?.statement) det.append(h('p', { class: 'sub' }, `Stated by ${st.source || 'the review'}${st.system ? ` (${st.system.replace(/_/g, ' ')})` : ''}: `, st.statement));
+  if (st?.statement) det.append(h('p', { class: 'sub' }, `Stated by ${f.results.find((r) => r.record_id === st.source)?.label || st.source || 'the review'}${st.system ? ` (${st.system.replace(/_/g, ' ')})` : ''}: `, st.statement));
   if (f.rules.length) det.append(h('p', { class: 'sub', text: 'Rules applied: ' + f.rules.map((r) => r.split(':')[0].replace(/_/g, ' ')).join('; ') }));
   out.push(det);
   return out;
@@ -666,7 +669,7 @@ function renderFacets(d, s) {
         on && h('span', { 'aria-hidden': 'true', text: '✓ ' }), h('span', { class: 'fl', text }), ' ', h('span', { class: 'count' }, num(c.count), sr(on ? ' studies, selected: click to remove' : ' studies'))));
     };
     const grp = h('div', { class: 'facet-group' }, h('h3', { text: FACET_TITLE[field] }), h('ul', {}, list.slice(0, 6).map(item)));
-    if (list.length > 6) grp.append(h('details', {}, h('summary', { text: `All ${list.length}` }), h('ul', {}, list.slice(6).map(item))));
+    if (list.length > 6) grp.append(h('details', {}, h('summary', {}, `Show all ${list.length}`, sr(' ' + FACET_TITLE[field].toLowerCase() + ' values')), h('ul', {}, list.slice(6).map(item))));
     box.append(grp);
   }
   // Quality and year map to range parameters.
@@ -1016,6 +1019,10 @@ function init() {
   // Print the summary with every finding's details open.
   let opened = [];
   addEventListener('beforeprint', () => {
+    if (!state.study && cache.data && !(ui.allGroups && ui.allCards)) {
+      ui.allGroups = ui.allCards = true;
+      render(state); // synchronous: the data are cached
+    }
     opened = [...document.querySelectorAll('#summary details:not([open])')];
     for (const d of opened) { d.drawNow?.(); d.open = true; }
   });

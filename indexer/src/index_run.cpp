@@ -18,13 +18,17 @@ json RunReport::to_json() const {
   json problems_j = json::array();
   for (const auto& p : problems)
     problems_j.push_back({{"file", p.file}, {"record", p.record}, {"field", p.field}, {"message", p.message}});
+  json cov = json::object();
+  for (const auto& [src, c] : coverage)
+    cov[src] = {{"records", c.records}, {"with_intervention", c.intervention}, {"with_condition", c.condition},
+                {"with_design", c.design}, {"with_outcome", c.outcome}, {"with_direction", c.direction}};
   json changes = json::array();
   for (const auto& c : changed_conclusions) changes.push_back({{"finding", c.key}, {"before", c.before}, {"after", c.after}});
   return {{"files", files},         {"records_read", records_read}, {"added", added},       {"updated", updated},
           {"unchanged", unchanged}, {"deleted", deleted},           {"skipped", skipped},   {"merged", merged},
           {"committed", committed}, {"seconds", seconds},           {"by_format", by_format}, {"retracted", retracted},
           {"problems", problems_j}, {"changed_conclusions", changes}, {"revision_before", revision_before},
-          {"revision_after", revision_after}, {"exit_code", exit_code()}};
+          {"revision_after", revision_after}, {"exit_code", exit_code()}, {"annotation_coverage", cov}};
 }
 
 int RunReport::exit_code() const {
@@ -177,6 +181,18 @@ RunReport run_index(const RunOptions& opt) {
   std::size_t done = 0;
   for (auto& s : studies) {
     annotator.annotate(s);
+    {
+      auto& c = rep.coverage[s.annotation.sources.empty() ? "unknown" : s.annotation.sources.front()];
+      ++c.records;
+      bool any_i = false, any_dir = false;
+      for (const auto& a : s.interventions) any_i = any_i || !a.concepts.empty();
+      for (const auto& o : s.outcomes) any_dir = any_dir || o.direction != "unclear";
+      c.intervention += any_i ? 1u : 0u;
+      c.condition += s.population.conditions.empty() ? 0u : 1u;
+      c.design += s.design == "other" ? 0u : 1u;
+      c.outcome += s.outcomes.empty() ? 0u : 1u;
+      c.direction += any_dir ? 1u : 0u;
+    }
     // The same study from another source (same PMID, DOI or NCT id) is merged, not shown twice.
     std::optional<std::string> twin;
     for (const auto& [kind, value] : {std::pair{"pmid", s.identifiers.pmid}, std::pair{"doi", s.identifiers.doi}, std::pair{"nct", s.identifiers.nct}}) {

@@ -38,6 +38,12 @@ struct RunReport {
   std::vector<std::string> retracted;  // ids flagged retracted in this run
   std::vector<ConclusionChange> changed_conclusions;
   std::map<std::string, std::size_t> by_format;
+  // Annotation coverage per source: records, and how many got an intervention, a condition, a
+  // design other than "other", an outcome domain, and a result direction.
+  struct Coverage {
+    std::size_t records = 0, intervention = 0, condition = 0, design = 0, outcome = 0, direction = 0;
+  };
+  std::map<std::string, Coverage> coverage;
   bool committed = false;
   double seconds = 0;
   std::string revision_before, revision_after;

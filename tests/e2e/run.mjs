@@ -1,0 +1,435 @@
+// End-to-end tests of the web page: the real evidence-server over an index, driven by Debian's
+// Chromium through playwright-core. Run: node --test tests/e2e/run.mjs (or tests/e2e/run-e2e.sh).
+// Env: EVIDENCE_SERVER_BIN, EVIDENCE_E2E_DB, EVIDENCE_WEB, CHROMIUM (default /usr/bin/chromium).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BIN = process.env.EVIDENCE_SERVER_BIN || '/tmp/evidence-server-snapshot';
+const DB = process.env.EVIDENCE_E2E_DB || '/tmp/idx-web';
+const WEB = resolve(process.env.EVIDENCE_WEB || join(here, '../../web'));
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = join(here, 'screenshots');
+const Q = 'electrotherapy chronic LBP efficacy';
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+let server, base, context, profile;
+const problems = []; // console errors, page errors and CSP violations, checked at the end
+
+function startServer() {
+  return new Promise((ok, fail) => {
+    const p = spawn(BIN, ['--db', DB, '--web', WEB, '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => fail(new Error('server did not report its port in 20 s: ' + out)), 20000);
+    const onData = (b) => {
+      out += b;
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        ok({ p, url: m[1] });
+      }
+    };
+    p.stdout.on('data', onData);
+    p.stderr.on('data', onData);
+    p.on('error', (e) => { clearTimeout(timer); fail(e); });
+    p.on('exit', (c) => { clearTimeout(timer); fail(new Error(`server exited with ${c}: ${out}`)); });
+  });
+}
+
+before(async () => {
+  const s = await startServer();
+  server = s.p;
+  base = s.url;
+  profile = mkdtempSync(join(tmpdir(), 'evidence-e2e-'));
+  mkdirSync(SHOTS, { recursive: true });
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+    viewport: DESKTOP,
+    acceptDownloads: true,
+  });
+});
+
+after(async () => {
+  await context?.close().catch(() => {});
+  if (server && server.exitCode === null) {
+    server.removeAllListeners('exit');
+    server.kill('SIGTERM');
+  }
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+async function open(path, viewport = DESKTOP) {
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  if (path != null) await page.goto(base + path);
+  return page;
+}
+const url = (q, extra = '') => `/?q=${encodeURIComponent(q)}${extra}`;
+const resultsCount = async (page) => Number((await page.textContent('#results-title')).replace(/\D/g, ''));
+const shot = (page, name) => page.screenshot({ path: join(SHOTS, name), fullPage: true });
+
+async function axe(page) {
+  const src = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(src); // CDP evaluation is not subject to the page's CSP
+  const r = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }));
+  return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, target: v.nodes[0]?.target.join(' ') }));
+}
+
+test('clinician view: summary-of-findings table with certainty, downgrades and a forest plot', async () => {
+  const page = await open(url(Q));
+  await page.waitForSelector('.sof-table tr.main');
+  const row = page.locator('.sof-table tr.main').first();
+  assert.match(await row.locator('.cert').textContent(), /⊕[⊕◯]{3}\s*(High|Moderate|Low|Very low)/);
+  assert.match(await row.locator('th').textContent(), /pain|function/i);
+  assert.match(await page.locator('tr.detail .sentence').first().textContent(), /certainty; \d+ stud/);
+  // Stated certainty beside ours, with the disagreement flagged.
+  assert.ok(await page.locator('.stated.differs .flag').count() > 0, 'a disagreeing stated certainty is flagged');
+  // Reasons for the downgrades on demand.
+  const why = page.locator('details.why').first();
+  await why.locator('summary').click();
+  assert.ok((await why.locator('li').count()) > 0);
+  // Forest plot of a finding with effect estimates: no-effect line, CIs, points, diamond.
+  const det = page.locator('details.studies', { hasText: 'forest plot' }).first();
+  await det.locator('summary').click();
+  const svg = det.locator('svg.forest');
+  await svg.waitFor();
+  assert.equal(await svg.locator('line.zero').count(), 1);
+  assert.ok((await svg.locator('rect.pt').count()) >= 1);
+  assert.equal(await svg.locator('polygon.diamond').count(), 1);
+  assert.match(await svg.locator('title').textContent(), /Forest plot/);
+  await shot(page, 'clinician-desktop.png');
+  await page.setViewportSize(PHONE);
+  await page.waitForTimeout(100);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no horizontal scroll at 390 px');
+  await shot(page, 'clinician-phone.png');
+  await page.close();
+});
+
+test('patient view: a card per treatment with a plain sentence, certainty in words and the safety notice', async () => {
+  const page = await open(url(Q));
+  await page.waitForSelector('.sof-table');
+  await page.click('#view-patient');
+  await page.waitForSelector('.card');
+  assert.match(page.url(), /view=patient/);
+  assert.equal(await page.getAttribute('#view-patient', 'aria-pressed'), 'true');
+  const card = page.locator('.card').first();
+  assert.match(await card.locator('.sentence').first().textContent(), /^(Studies|We) /);
+  assert.match(await card.locator('.sure').first().textContent(), /We are (confident|fairly confident|not very confident|very unsure) \(\d of 4\)/);
+  assert.match(await card.locator('.meta').first().textContent(), /Compared with: /);
+  const safety = await page.textContent('.safety');
+  for (const w of ['bladder', 'numbness', 'fever', 'fall', 'weakness']) assert.ok(safety.includes(w), `safety notice mentions ${w}`);
+  await shot(page, 'patient-desktop.png');
+  await page.setViewportSize(PHONE);
+  await page.waitForTimeout(100);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no horizontal scroll at 390 px');
+  await shot(page, 'patient-phone.png');
+  await page.close();
+});
+
+test('a facet filters the results, changes the URL and can be removed', async () => {
+  const page = await open(url(Q));
+  await page.waitForSelector('.hit');
+  const before = await resultsCount(page);
+  const facet = page.locator('a.facet[data-key="facet:design:rct"]');
+  const facetCount = Number((await facet.locator('.count').textContent()).replace(/\D/g, ''));
+  await facet.click();
+  await page.waitForURL(/design=rct/);
+  await page.waitForFunction((n) => Number(document.querySelector('#results-title').textContent.replace(/\D/g, '')) !== n, before);
+  const afterCount = await resultsCount(page);
+  assert.equal(afterCount, facetCount);
+  assert.ok(afterCount < before);
+  for (const b of await page.locator('.hit .badge.design').allTextContents()) assert.match(b, /Randomised trial/);
+  await page.click('.active a.chip');
+  await page.waitForFunction((n) => Number(document.querySelector('#results-title').textContent.replace(/\D/g, '')) === n, before);
+  assert.doesNotMatch(page.url(), /design=/);
+  await page.close();
+});
+
+test('paging: page 2 shows the next results and the URL says so', async () => {
+  const page = await open(url(Q));
+  await page.waitForSelector('.hit');
+  const first = await page.locator('.hit-title').allTextContents();
+  await page.click('a.pg[rel=next]');
+  await page.waitForURL(/page=2/);
+  await page.waitForSelector('#hits[start="11"]');
+  const second = await page.locator('.hit-title').allTextContents();
+  assert.ok(second.length > 0);
+  assert.ok(!second.some((t) => first.includes(t)), 'page 2 has other records');
+  assert.equal(await page.textContent('.pg.cur'), '2');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'results-title');
+  await page.close();
+});
+
+test('study view: annotations with origins, results by outcome, provenance and links out', async () => {
+  const page = await open(url(Q));
+  await page.waitForSelector('.hit');
+  const title = await page.locator('.hit-title a').first().textContent();
+  await page.locator('.hit-title a').first().click();
+  await page.waitForURL(/study=/);
+  await page.waitForSelector('#study-title');
+  assert.equal(await page.textContent('#study-title'), title);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'study-title');
+  const text = await page.textContent('#study');
+  for (const h of ['Provenance', 'Results by outcome', 'Annotation', 'Quality and certainty']) assert.ok(text.includes(h), h);
+  assert.ok((await page.locator('#study .origin').count()) > 0, 'annotation origins shown');
+  const out = page.locator('#study a.out-pubmed, #study a.out-doi');
+  assert.ok((await out.count()) > 0);
+  assert.match(await out.first().getAttribute('href'), /^https:\/\/(pubmed\.ncbi\.nlm\.nih\.gov|doi\.org)\//);
+  assert.ok((await page.locator('#study .prov a[href^="http"]').count()) > 0, 'provenance sources are links');
+  // The hash form of a study link works too, and a study with unverified fields lists them.
+  const p2 = await open('/#/study/LBP024');
+  await p2.waitForSelector('#study-title');
+  assert.match(await p2.textContent('#study-title'), /TENS/);
+  assert.match(await p2.textContent('#study .unverified'), /identifiers\.pmid/);
+  assert.match(p2.url(), /\?study=LBP024$/);
+  await p2.setViewportSize(PHONE);
+  await shot(p2, 'study-phone.png');
+  await p2.close();
+  await page.close();
+});
+
+test('export links carry the query and filters and download', async () => {
+  const page = await open(url(Q, '&design=rct'));
+  await page.waitForSelector('#export a');
+  for (const [fmt, type, start] of [['ris', /research-info-systems/, /^TY {2}- /], ['bibtex', /bibtex/, /^@/], ['csv', /text\/csv/, /./]]) {
+    const href = await page.getAttribute(`#export a.export-${fmt}`, 'href');
+    const u = new URL(href, base);
+    assert.equal(u.pathname, '/api/export');
+    assert.equal(u.searchParams.get('format'), fmt);
+    assert.equal(u.searchParams.get('q'), Q);
+    assert.equal(u.searchParams.get('design'), 'rct');
+    const res = await page.request.get(u.href);
+    assert.equal(res.status(), 200, fmt);
+    assert.match(res.headers()['content-type'], type);
+    assert.match((await res.text()).trimStart(), start);
+  }
+  await page.close();
+});
+
+test('forest plot of a pooled finding: studies oriented on one scale, MID lines, pooled diamond', async () => {
+  const page = await open(null);
+  const real = await (await page.request.get(base + '/api/search?q=exercise&per_page=10')).json();
+  const md = (value, lo, hi, max, extra = {}) => ({ measure: 'MD', value, ci_low: lo, ci_high: hi, scale_min: 0, scale_max: max, better: 'lower', contrast: 'intervention_minus_comparator', ...extra });
+  const r = (id, label, effect, used = true) => ({ record_id: id, label, design: 'rct', direction: 'favours_intervention', participants: 150, used_in_estimate: used, effect, result_text: 'x' });
+  real.summary.findings = [{
+    key: 'exercise_therapy|usual_care|pain|short',
+    intervention: { id: 'exercise_therapy', label: 'exercise therapy', plain: 'exercise treatment' },
+    comparator: { kind: 'usual_care', label: 'usual care', plain: 'usual care' },
+    outcome: { id: 'pain', label: 'pain intensity' }, time_point: 'short',
+    population: { label: 'chronic low back pain', plain: 'long-lasting low back pain' },
+    n_studies: 3, n_participants: 450, effect_source: 'pooled', effect_size: 'small', direction: 'favours_intervention',
+    certainty: { level: 'moderate', symbols: '⊕⊕⊕◯', downgrades: [{ domain: 'inconsistency', levels: 1, reason: 'Substantial heterogeneity (I² 55%).', rule: 'i2_50' }] },
+    sentences: { clinician: 'Exercise therapy probably results in a slight improvement in pain.', patient: 'Studies found that exercise treatment can probably ease long-lasting low back pain a little, more than usual care.' },
+    record_ids: ['A', 'B', 'C', 'D'], rules: ['pooled: DerSimonian-Laird random-effects meta-analysis of 3 studies'], thin: false,
+    results: [
+      r('A', 'Smith 2010', md(-1.2, -2.0, -0.4, 10)), // favours the treatment: +12/100
+      r('B', 'Jones 2012', md(-0.5, -1.5, 0.5, 10)),
+      r('C', 'Brown 2015', md(10, -5, 25, 100)), // favours usual care: -10/100
+      r('D', 'Lee 2016', { measure: 'SMD', value: -0.3, ci_low: -0.6, ci_high: 0, better: 'lower' }, false),
+    ],
+    effect: { measure: 'MD', scale: '0-100', value: 4.1, ci_low: -6.2, ci_high: 14.4, text: 'MD 4.1', oriented: 'positive favours the intervention' },
+    meta_analysis: { method: 'DerSimonian-Laird', k: 3, estimate: 4.1, ci_low: -6.2, ci_high: 14.4, i2: 55, tau2: 30, q: 4.4 },
+  }];
+  await page.route('**/api/search?**', (rt) => rt.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(real) }));
+  await page.goto(base + url('exercise'));
+  await page.waitForSelector('.sof-table');
+  assert.match(await page.textContent('.sof-table td[data-label="Effect"]'), /MD 4\.1 \/100.*Pooled here: 3 studies, I² 55%/s);
+  await page.click('details.studies summary');
+  const svg = page.locator('svg.forest');
+  await svg.waitFor();
+  assert.equal(await svg.locator('rect.pt').count(), 3);
+  assert.equal(await svg.locator('line.midline').count(), 2);
+  assert.equal(await svg.locator('polygon.diamond').count(), 1);
+  const x = await svg.evaluate((s) => ({
+    zero: +s.querySelector('line.zero').getAttribute('x1'),
+    pts: [...s.querySelectorAll('rect.pt')].map((p) => +p.getAttribute('x') + 4),
+  }));
+  assert.ok(x.pts[0] > x.zero && x.pts[2] < x.zero, 'studies are oriented: positive favours the treatment');
+  assert.match(await svg.locator('text', { hasText: 'Pooled' }).textContent(), /Pooled/);
+  assert.match(await page.textContent('details.studies .legend'), /1 result on another scale not drawn/);
+  await page.close();
+});
+
+test('URL state round-trips: reload keeps the state, back returns to the previous one', async () => {
+  const page = await open(url(Q, '&design=rct&sort=year&page=2&view=patient'));
+  await page.waitForSelector('.hit');
+  const snap = () => page.evaluate(() => ({
+    q: document.querySelector('#q').value,
+    view: document.querySelector('#view-patient').getAttribute('aria-pressed'),
+    sort: document.querySelector('#sort').value,
+    page: document.querySelector('.pg.cur')?.textContent,
+    chips: [...document.querySelectorAll('.active a.chip')].map((a) => a.textContent),
+    hits: [...document.querySelectorAll('.hit-title')].map((a) => a.textContent),
+    cards: document.querySelectorAll('.card').length,
+  }));
+  const s1 = await snap();
+  assert.equal(s1.q, Q);
+  assert.equal(s1.view, 'true');
+  assert.equal(s1.sort, 'year');
+  assert.equal(s1.page, '2');
+  assert.ok(s1.cards > 0);
+  await page.reload();
+  await page.waitForSelector('.hit');
+  assert.deepEqual(await snap(), s1);
+  // Change the sort, then go back.
+  const u1 = page.url();
+  await page.selectOption('#sort', 'quality');
+  await page.waitForURL(/sort=quality/);
+  await page.waitForFunction(() => document.querySelector('.pg.cur')?.textContent === '1');
+  await page.goBack();
+  await page.waitForURL(u1);
+  await page.waitForFunction((h) => document.querySelector('.hit-title')?.textContent === h, s1.hits[0]);
+  assert.deepEqual(await snap(), s1);
+  // Open a study, then back to the same results.
+  await page.locator('.hit-title a').first().click();
+  await page.waitForSelector('#study-title');
+  await page.goBack();
+  await page.waitForURL(u1);
+  await page.waitForSelector('.hit');
+  assert.deepEqual(await snap(), s1);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.key), 'hit:' + (await page.locator('.hit-title a').first().getAttribute('data-key')).slice(4));
+  // Switching view is a history entry too.
+  await page.click('#view-clinician');
+  await page.waitForSelector('.sof-table');
+  assert.doesNotMatch(page.url(), /view=patient/);
+  await page.goBack();
+  await page.waitForSelector('.card');
+  await page.close();
+});
+
+test('accessibility: axe finds no serious or critical violation (clinician, patient, study, phone)', async () => {
+  const report = {};
+  const check = async (name, path, ready, viewport = DESKTOP, prep) => {
+    const page = await open(path, viewport);
+    await page.waitForSelector(ready);
+    if (prep) await prep(page);
+    const v = await axe(page);
+    report[name] = v;
+    await page.close();
+  };
+  const openAll = async (page) => {
+    await page.locator('details.studies summary').first().click();
+    await page.locator('details.why summary').first().click();
+    await page.waitForSelector('svg.forest');
+  };
+  await check('clinician', url(Q), '.sof-table', DESKTOP, openAll);
+  await check('patient', url(Q, '&view=patient'), '.card');
+  await check('study', '/?study=LBP024', '#study-title');
+  await check('clinician-phone', url(Q), '.sof-table', PHONE);
+  await check('patient-phone', url(Q, '&view=patient'), '.card', PHONE);
+  await check('empty', url('xyzzy'), '.notice.empty');
+  await check('welcome', '/', '.welcome h2');
+  console.log('axe violations by view:', JSON.stringify(report));
+  const bad = Object.entries(report).flatMap(([k, vs]) => vs.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ view: k, ...v })));
+  assert.deepEqual(bad, []);
+});
+
+test('record text is escaped: markup in a title renders as text; the helpers escape', async () => {
+  const { escapeHtml, sanitizeSnippet, snippetParts } = await import(pathToFileURL(join(WEB, 'safe.js')).href);
+  const evil = '<img src=x onerror=alert(1)>';
+  assert.equal(escapeHtml(evil), '&lt;img src=x onerror=alert(1)&gt;');
+  assert.equal(sanitizeSnippet('a <mark>TENS</mark> ' + evil), 'a <mark>TENS</mark> &lt;img src=x onerror=alert(1)&gt;');
+  assert.equal(sanitizeSnippet('&lt;b&gt; &amp; <mark onclick=x>y</mark>'), '&lt;b&gt; &amp; &lt;mark onclick=x&gt;y');
+  assert.deepEqual(snippetParts('x &amp; <mark>y</mark>'), [{ text: 'x & ', mark: false }, { text: 'y', mark: true }]);
+
+  // A real page: no element from record text in the titles.
+  const page = await open(url(Q));
+  await page.waitForSelector('.hit');
+  assert.equal(await page.evaluate(() => document.querySelectorAll('.hit-title script, .hit-title img').length), 0);
+  // A hostile record, served through a mocked API response, renders as text.
+  const real = await (await page.request.get(base + '/api/search?q=opioids&per_page=10')).json();
+  real.hits[0].title = 'Trial <img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+  real.hits[0].snippet = 'pain <mark>opioids</mark> <img src=x onerror="window.__pwned=3"> &lt;b&gt;';
+  real.hits[0].journal = '<b>J</b>';
+  real.hits[0].why = ['<img src=x onerror="window.__pwned=4">'];
+  if (real.summary.findings[0]) real.summary.findings[0].sentences.clinician = '<img src=x onerror="window.__pwned=5">';
+  await page.route('**/api/search?**', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(real) }));
+  await page.goto(base + url('opioids'));
+  await page.waitForSelector('.hit');
+  await page.waitForTimeout(200);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('.hit-title script, .hit-title img, #results img, #summary img, #results b').length), 0);
+  assert.match(await page.locator('.hit-title').first().textContent(), /<img src=x onerror=/);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  const snip = page.locator('.hit .snippet').first();
+  assert.deepEqual(await snip.evaluate((p) => [...p.querySelectorAll('*')].map((e) => e.tagName)), ['MARK']);
+  assert.match(await snip.textContent(), /<img src=x onerror=.*<b>/);
+  await page.close();
+});
+
+test('empty, thin and error states say what happened and what to try', async () => {
+  const page = await open(url('xyzzy'));
+  await page.waitForSelector('.notice.empty');
+  const t = await page.textContent('#summary');
+  assert.match(t, /No studies matched “xyzzy”/);
+  assert.match(t, /broader/);
+  assert.match(t, /Name a treatment/); // summary.messages
+  assert.match(await page.textContent('#status'), /No studies found/);
+  // A question the knowledge base cannot answer: the server's message is shown.
+  await page.goto(base + url('is surgery better than physio for sciatica'));
+  await page.waitForSelector('.hit');
+  assert.match(await page.textContent('#summary'), /No studies in the knowledge base compare/);
+  // The server failing.
+  await page.route('**/api/search?**', (r) => r.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"index unavailable"}}' }));
+  await page.goto(base + url('opioids'));
+  await page.waitForSelector('#error .notice.error');
+  assert.match(await page.textContent('#error'), /Index unavailable\./);
+  assert.ok(await page.locator('#error button', { hasText: 'Try again' }).isVisible());
+  await page.unroute('**/api/search?**');
+  await page.click('#error button');
+  await page.waitForSelector('.hit');
+  assert.equal(await page.textContent('#error'), '');
+  // An unknown study.
+  await page.goto(base + '/?study=NOPE999');
+  await page.waitForSelector('#error .notice.error');
+  assert.match(await page.textContent('#error'), /no study with id/i);
+  await page.close();
+});
+
+test('autocomplete suggests vocabulary terms (plain terms in patient view) and works by keyboard', async () => {
+  const page = await open('/');
+  await page.waitForSelector('.welcome h2');
+  await page.fill('#q', '');
+  await page.type('#q', 'exercise chronic lo', { delay: 20 });
+  await page.waitForSelector('#suggest:not([hidden]) [role=option]');
+  assert.equal(await page.getAttribute('#q', 'aria-expanded'), 'true');
+  assert.match(await page.locator('#suggest [role=option]').first().textContent(), /Chronic low back pain/);
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.getAttribute('#q', 'aria-activedescendant'), 'opt-0');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.inputValue('#q'), 'exercise chronic low back pain ');
+  assert.equal(await page.getAttribute('#q', 'aria-expanded'), 'false');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/q=exercise/);
+  await page.waitForSelector('.sof-table');
+  // Patient view: plain-language labels.
+  await page.click('#view-patient');
+  await page.waitForSelector('.card');
+  await page.fill('#q', '');
+  await page.type('#q', 'acupres', { delay: 20 });
+  await page.waitForSelector('#suggest:not([hidden]) [role=option]');
+  assert.match(await page.locator('#suggest [role=option] .opt-main').first().textContent(), /Pressing on acupuncture points/);
+  await page.keyboard.press('Escape');
+  assert.equal(await page.isHidden('#suggest'), true);
+  await page.close();
+});
+
+test('no console errors, page errors or CSP violations', () => {
+  assert.deepEqual(problems.filter((p) => !/status of 500|status of 404/.test(p)), []);
+});

@@ -1,0 +1,310 @@
+// The HTTP API over real HTTP on loopback: the server runs in-process on an ephemeral port over
+// an index of the corpus.
+#include <catch2/catch.hpp>
+
+#include <httplib.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "evidence/api.hpp"
+#include "evidence/index_run.hpp"
+#include "test_support.hpp"
+
+using namespace evidence;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+struct TestServer {
+  fs::path db;
+  std::unique_ptr<ApiServer> server;
+  std::thread thread;
+  int port = 0;
+  explicit TestServer(fs::path index, fs::path web = evidence::test::source_dir() / "web") : db(std::move(index)) {
+    ServerOptions o;
+    o.db = db;
+    o.web = web;
+    o.port = 0;
+    o.threads = 8;
+    o.log_requests = false;
+    server = std::make_unique<ApiServer>(o);
+    port = server->bind();
+    thread = std::thread([this] { server->run(); });
+  }
+  ~TestServer() {
+    server->stop();
+    thread.join();
+  }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(30, 0);
+    return c;
+  }
+};
+TestServer& corpus_server() {
+  static TestServer s(evidence::test::corpus_index());
+  return s;
+}
+json get_json(const std::string& path, int expect_status = 200) {
+  auto c = corpus_server().client();
+  auto r = c.Get(path.c_str());
+  REQUIRE(r);
+  INFO(path << " -> " << r->status << " " << r->body.substr(0, 300));
+  REQUIRE(r->status == expect_status);
+  CHECK(r->get_header_value("Content-Type").find("application/json") == 0);
+  return json::parse(r->body);
+}
+}  // namespace
+
+TEST_CASE("GET /api/search returns ranked hits, facets and a graded summary", "[api]") {
+  const json j = get_json("/api/search?q=electrotherapy%20chronic%20LBP%20efficacy&per_page=5");
+  for (const char* k : {"query", "found", "page", "per_page", "search_time_ms", "hits", "facet_counts", "summary"}) CHECK(j.contains(k));
+  CHECK(j["query"]["parsed"]["interventions"][0] == "electrotherapy");
+  REQUIRE(j["hits"].size() == 5);
+  const json& h = j["hits"][0];
+  for (const char* k : {"id", "identifiers", "title", "year", "journal", "design", "evidence_level", "quality", "interventions", "conditions",
+                        "outcomes", "snippet", "why"})
+    CHECK(h.contains(k));
+  for (const char* k : {"pmid", "doi", "nct", "pmcid"}) CHECK(h["identifiers"].contains(k));
+  REQUIRE(j["summary"]["findings"].size() > 0);
+  const json& f = j["summary"]["findings"][0];
+  CHECK(f["certainty"]["level"].is_string());
+  CHECK(f["sentences"]["clinician"].is_string());
+  CHECK(f["sentences"]["patient"].is_string());
+  CHECK(f["record_ids"].size() > 0);
+  CHECK(f["rules"].size() > 0);
+  bool design_facet = false;
+  for (const auto& fc : j["facet_counts"]) design_facet = design_facet || fc["field"] == "design";
+  CHECK(design_facet);
+}
+
+TEST_CASE("filters, sort and paging parameters", "[api]") {
+  const json all = get_json("/api/search?q=exercise&per_page=100");
+  const json rev = get_json("/api/search?q=exercise&design=systematic_review&per_page=100");
+  CHECK(rev["found"].get<int>() < all["found"].get<int>());
+  for (const auto& h : rev["hits"]) CHECK(h["design"] == "systematic_review");
+  const json yr = get_json("/api/search?q=exercise&year_min=2018&year_max=2020");
+  for (const auto& h : yr["hits"]) CHECK((h["year"].get<int>() >= 2018 && h["year"].get<int>() <= 2020));
+  const json p2 = get_json("/api/search?q=exercise&page=2&per_page=3");
+  CHECK(p2["page"] == 2);
+  CHECK(p2["hits"].size() <= 3);
+  const json cond = get_json("/api/search?q=pain&condition=sciatica&intervention=systemic_corticosteroids");
+  for (const auto& h : cond["hits"]) CHECK(h["interventions"].dump().find("corticosteroid") != std::string::npos);
+}
+
+TEST_CASE("errors are JSON with stable codes and the right status", "[api]") {
+  CHECK(get_json("/api/search?q=x&per_page=1000", 400)["error"]["code"] == "bad_parameter");
+  CHECK(get_json("/api/search?q=x&page=abc", 400)["error"]["code"] == "bad_parameter");
+  CHECK(get_json("/api/search?q=x&sort=random", 400)["error"]["code"] == "bad_parameter");
+  CHECK(get_json("/api/search?q=x&design=anecdote", 400)["error"]["code"] == "bad_parameter");
+  CHECK(get_json("/api/search?q=year:abc", 400)["error"]["code"] == "bad_parameter");
+  CHECK(get_json("/api/search?q=%ZZ", 400)["error"]["code"] == "bad_encoding");
+  CHECK(get_json("/api/search?q=%FF%FE", 400)["error"]["code"] == "bad_parameter");
+  CHECK(get_json("/api/search?q=" + std::string(1500, 'a'), 400)["error"]["code"] == "query_too_long");
+  CHECK(get_json("/api/studies/NOPE", 404)["error"]["code"] == "not_found");
+  CHECK(get_json("/api/nothing-here", 404)["error"]["code"] == "not_found");
+  auto c = corpus_server().client();
+  auto big = c.Get(("/api/search?q=" + std::string(10000, 'a')).c_str());
+  REQUIRE(big);
+  CHECK(big->status == 414);
+  auto post = c.Post("/api/search", "{}", "application/json");
+  REQUIRE(post);
+  CHECK(post->status == 405);
+  CHECK(json::parse(post->body)["error"]["code"] == "method_not_allowed");
+}
+
+TEST_CASE("GET /api/studies/{id} returns the full record with provenance and links", "[api]") {
+  const json j = get_json("/api/studies/LBP058");
+  CHECK(j["id"] == "LBP058");
+  CHECK(j["annotation"]["origins"]["interventions"] == "curated");
+  CHECK(j["links"]["pubmed"] == "https://pubmed.ncbi.nlm.nih.gov/21963002/");
+  CHECK(j["provenance"]["sources"].size() > 0);
+  CHECK(j["concept_labels"].contains("stratified_care"));
+}
+
+TEST_CASE("GET /api/vocabulary completes prefixes with plain terms", "[api]") {
+  const json j = get_json("/api/vocabulary?prefix=acup&limit=5");
+  REQUIRE(j["concepts"].size() > 0);
+  CHECK(j["concepts"][0]["id"] == "acupuncture");
+  CHECK(j["concepts"][0]["plain"].is_string());
+}
+
+TEST_CASE("GET /api/export in RIS, BibTeX, CSV, JSON and FHIR", "[api]") {
+  auto c = corpus_server().client();
+  auto ris = c.Get("/api/export?q=massage&format=ris");
+  REQUIRE(ris);
+  CHECK(ris->status == 200);
+  CHECK(ris->body.find("TY  - ") == 0);
+  CHECK(ris->body.find("ER  - ") != std::string::npos);
+  CHECK(ris->get_header_value("Content-Disposition").find("attachment") == 0);
+  auto bib = c.Get("/api/export?q=massage&format=bibtex");
+  REQUIRE(bib);
+  CHECK(bib->body.find("@article{") == 0);
+  auto csv = c.Get("/api/export?q=massage&format=csv");
+  REQUIRE(csv);
+  CHECK(csv->body.rfind("id,title,authors,year", 0) == 0);
+  const json fhir = json::parse(c.Get("/api/export?q=massage%20for%20low%20back%20pain&format=fhir")->body);
+  CHECK(fhir["resourceType"] == "Bundle");
+  REQUIRE(fhir["entry"].size() > 0);
+  CHECK(fhir["entry"][0]["resource"]["resourceType"] == "Evidence");
+  CHECK(fhir["entry"][0]["resource"]["certainty"][0]["rating"]["coding"][0]["code"].is_string());
+  CHECK(get_json("/api/export?q=massage&format=doc", 400)["error"]["code"] == "bad_parameter");
+}
+
+TEST_CASE("ETag tied to the index revision gives 304 on a repeated request", "[api]") {
+  auto c = corpus_server().client();
+  auto first = c.Get("/api/search?q=yoga");
+  REQUIRE(first);
+  const std::string etag = first->get_header_value("ETag");
+  REQUIRE_FALSE(etag.empty());
+  auto second = c.Get("/api/search?q=yoga", {{"If-None-Match", etag}});
+  REQUIRE(second);
+  CHECK(second->status == 304);
+  CHECK(second->body.empty());
+  auto other = c.Get("/api/search?q=massage", {{"If-None-Match", etag}});
+  CHECK(other->status == 200);
+}
+
+TEST_CASE("responses are compressed when the client accepts it; CORS and security headers", "[api]") {
+  auto c = corpus_server().client();
+  c.set_decompress(false);
+  auto r = c.Get("/api/search?q=exercise&per_page=20", {{"Accept-Encoding", "gzip"}});
+  REQUIRE(r);
+  CHECK(r->get_header_value("Content-Encoding") == "gzip");
+  CHECK(r->get_header_value("Access-Control-Allow-Origin") == "*");
+  CHECK(r->get_header_value("X-Content-Type-Options") == "nosniff");
+  CHECK(r->get_header_value("Content-Security-Policy").find("script-src 'self'") != std::string::npos);
+}
+
+TEST_CASE("health, readiness, stats and Prometheus metrics", "[api]") {
+  CHECK(get_json("/healthz")["status"] == "ok");
+  CHECK(get_json("/readyz")["records"].get<int>() >= 95);
+  const json s = get_json("/api/stats");
+  CHECK(s["by_source"]["curated"].get<int>() >= 95);
+  CHECK(s["index_revision"].is_string());
+  auto c = corpus_server().client();
+  auto m = c.Get("/metrics");
+  REQUIRE(m);
+  CHECK(m->body.find("evidence_http_requests_total") != std::string::npos);
+  CHECK(m->body.find("evidence_http_request_duration_seconds_bucket{le=\"+Inf\"}") != std::string::npos);
+  CHECK(m->body.find("evidence_index_info{revision=") != std::string::npos);
+}
+
+TEST_CASE("a missing index gives 503 and the server recovers when the index appears", "[api]") {
+  const fs::path db = evidence::test::temp_dir("late") / "index";
+  TestServer srv(db);
+  auto c = srv.client();
+  auto r = c.Get("/api/search?q=tens");
+  REQUIRE(r);
+  CHECK(r->status == 503);
+  CHECK(json::parse(r->body)["error"]["code"] == "index_unavailable");
+  CHECK(r->body.find(db.string()) == std::string::npos);  // no file paths in error bodies
+  RunOptions o;
+  o.db = db;
+  o.inputs = {evidence::test::test_data() / "curated"};
+  run_index(o);
+  auto ok = c.Get("/api/search?q=tens");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+}
+
+TEST_CASE("concurrent requests from several threads while the index is re-indexed and rebuilt", "[api][concurrency]") {
+  const fs::path dir = evidence::test::temp_dir("live"), db = dir / "index";
+  RunOptions o;
+  o.db = db;
+  o.inputs = {evidence::test::source_dir() / "corpus"};
+  REQUIRE(run_index(o).committed);
+  TestServer srv(db);
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t)
+    clients.emplace_back([&, t] {
+      auto c = srv.client();
+      const char* qs[] = {"/api/search?q=tens", "/api/search?q=exercise%20chronic%20low%20back%20pain", "/api/studies/LBP024", "/api/summary?q=yoga"};
+      while (!stop) {
+        auto r = c.Get(qs[t % 4]);
+        if (r && r->status == 200) ++ok;
+        else ++failed;
+      }
+    });
+  // Incremental re-index with a changed record, then a full rebuild swapped in, while requests run.
+  const fs::path extra = dir / "extra";
+  fs::create_directories(extra);
+  {
+    std::ifstream in(evidence::test::test_data() / "curated/TEST001.json");
+    json j = json::parse(in);
+    j["id"] = "LIVE1";
+    j.erase("identifiers");
+    std::ofstream(extra / "live.json") << j.dump();
+  }
+  o.inputs = {evidence::test::source_dir() / "corpus", extra};
+  REQUIRE(run_index(o).committed);
+  o.rebuild = true;
+  REQUIRE(run_index(o).committed);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  stop = true;
+  for (auto& t : clients) t.join();
+  INFO("ok " << ok << " failed " << failed);
+  CHECK(failed == 0);
+  CHECK(ok > 20);
+  auto c = srv.client();
+  CHECK(c.Get("/api/studies/LIVE1")->status == 200);  // the new record is live without a restart
+}
+
+TEST_CASE("static files: the page is served, traversal is refused", "[api][security]") {
+  auto c = corpus_server().client();
+  auto page = c.Get("/");
+  REQUIRE(page);
+  if (fs::exists(evidence::test::source_dir() / "web/index.html")) CHECK(page->status == 200);
+  for (const char* p : {"/../CMakeLists.txt", "/%2e%2e/CMakeLists.txt", "/..%2fCMakeLists.txt", "/web/../../etc/passwd"}) {
+    auto r = c.Get(p);
+    INFO(p);
+    REQUIRE(r);
+    CHECK(r->status != 200);
+    CHECK(r->body.find("cmake_minimum_required") == std::string::npos);
+  }
+}
+
+TEST_CASE("the OpenAPI description lists every endpoint and its required response fields", "[api]") {
+  const json spec = get_json("/api/openapi.json");
+  CHECK(spec["openapi"].get<std::string>().rfind("3.", 0) == 0);
+  for (const char* p : {"/api/search", "/api/summary", "/api/studies/{id}", "/api/vocabulary", "/api/export", "/api/stats", "/healthz", "/readyz", "/metrics"})
+    CHECK(spec["paths"].contains(p));
+  // Every property the spec marks required in SearchResponse is present in a real response.
+  const json resp = get_json("/api/search?q=tens");
+  for (const auto& k : spec["components"]["schemas"]["SearchResponse"]["required"]) CHECK(resp.contains(k.get<std::string>()));
+  const json hit = resp["hits"][0];
+  for (const auto& k : spec["components"]["schemas"]["Hit"]["required"]) CHECK(hit.contains(k.get<std::string>()));
+  const json err = get_json("/api/studies/NOPE", 404);
+  for (const auto& k : spec["components"]["schemas"]["Error"]["properties"]["error"]["required"]) CHECK(err["error"].contains(k.get<std::string>()));
+}
+
+TEST_CASE("the examples in docs/API.md work", "[api][docs]") {
+  std::ifstream in(evidence::test::source_dir() / "docs/API.md");
+  std::string line, path;
+  int checked = 0;
+  while (std::getline(in, line)) {
+    const auto at = line.find("curl -s 'http://127.0.0.1:8080");
+    if (at != std::string::npos) {
+      const auto start = line.find("8080", at) + 4;
+      path = line.substr(start, line.rfind('\'') - start);
+      continue;
+    }
+    if (line.rfind("keys:", 0) == 0 && !path.empty()) {
+      const json j = get_json(path);
+      std::istringstream keys(line.substr(5));
+      std::string k;
+      while (keys >> k) {
+        INFO(path << " key " << k);
+        CHECK(j.contains(k));
+      }
+      ++checked;
+      path.clear();
+    }
+  }
+  CHECK(checked >= 7);
+}
