@@ -99,7 +99,9 @@ function fmt(x, d = 2) {
   const r = Math.round(x * 10 ** d) / 10 ** d;
   return (Object.is(r, -0) || r === 0 ? '0' : String(r)).replace('-', '\u2212');
 }
-const sr = (text) => h('span', { class: 'sr-only', text });
+const T = (tag, cls, text) => h(tag, { class: cls || null, text });
+const sub = (text) => T('span', 'sub', text);
+const sr = (text) => T('span', 'sr-only', text);
 
 // ---------- URL state ----------
 function readState(loc = location) {
@@ -180,12 +182,14 @@ async function loadVocabulary() {
 }
 const label = (id, view = state.view) => {
   const c = vocab.get(id);
-  return c ? (view === 'patient' ? c.plain : c.preferred) : id.replace(/_/g, ' ');
+  return c ? (view === 'patient' ? c.plain : c.preferred) : id.replace(/_/g,' ');
 };
 
 // ---------- rendering ----------
 async function render(s, focus) {
   state = s;
+  const my = ++seq; // a newer render makes this one's late answers void
+  controller?.abort();
   const startFocus = document.activeElement;
   const patient = s.view === 'patient';
   document.body.className = 'view-' + s.view;
@@ -202,7 +206,7 @@ async function render(s, focus) {
   if (s.study) {
     $('results-view').hidden = true;
     clear($('welcome')).hidden = true;
-    await renderStudy(s, focus);
+    await renderStudy(s, focus, my);
     return;
   }
   clear($('study')).hidden = true;
@@ -217,8 +221,6 @@ async function render(s, focus) {
   const key = params(s, { api: true }).toString();
   let data = cache.key === key ? cache.data : null;
   if (!data) {
-    const my = ++seq;
-    controller?.abort();
     controller = new AbortController();
     $('results-view').setAttribute('aria-busy', 'true');
     $('status').textContent = 'Searching…';
@@ -229,7 +231,7 @@ async function render(s, focus) {
       $('results-view').removeAttribute('aria-busy');
       $('results-view').hidden = true;
       $('status').textContent = 'The search failed.';
-      showError(e.message, () => render(state));
+      showError(e.message, () => render(state), hasFilters(s) && [' or ', link(clearAll(), { text: 'remove all filters' })]);
       return;
     }
     if (my !== seq) return;
@@ -253,17 +255,16 @@ function refocus(key) {
     t.focus();
   }
 }
-function showError(message, retry) {
-  clear(
-    $('error'),
-    h('div', { class: 'notice error' }, h('p', {}, h('strong', { text: 'Something went wrong. ' }), message),
-      retry && h('button', { type: 'button', class: 'secondary', onclick: retry, text: 'Try again' })),
-  );
+function showError(message, retry, extra) {
+  clear($('error'), h('div', { class: 'notice error' }, h('p', {}, T('strong', 0, 'Something went wrong. '), message),
+    h('p', {}, retry && h('button', { type: 'button', class: 'secondary', onclick: retry, text: 'Try again' }), extra)));
 }
+const clearAll = () => withState({ filters: emptyFilters(), year_min: '', year_max: '', quality_min: '', page: 1 });
 function announce(d, s) {
   const findings = d.summary?.findings || [];
   let t;
   if (!d.found) t = `No studies found${s.q ? ` for “${s.q}”` : ''}.`;
+  else if (!d.hits.length) t = `${plural(d.found, 'study', 'studies')} found; this page is past the last result.`;
   else {
     const from = (d.page - 1) * d.per_page + 1;
     t = `${plural(d.found, 'study', 'studies')} found. Showing ${num(from)} to ${num(Math.min(d.found, from + d.hits.length - 1))}.`;
@@ -283,13 +284,14 @@ function renderWelcome(s) {
   clear(
     w,
     patient && safety(),
+    patient && disclaimer(),
     h('h2', { id: 'welcome-title', text: patient ? 'Find out what research says about back pain treatments' : 'Graded evidence on back pain treatments' }),
     h('p', {
       text: patient
         ? 'Type a treatment or a question in your own words. We show what studies found, in plain language, and how sure we can be.'
         : 'Ask a clinical question. Above the ranked studies you get a GRADE-style summary of findings per comparison, with effect sizes against the minimal important difference and the reason for every downgrade.',
     }),
-    h('h3', { text: 'Try' }),
+    T('h3', 0, 'Try'),
     h('ul', { class: 'examples' }, EXAMPLES[s.view].map((x) => h('li', {}, link(withState({ q: x, page: 1, filters: emptyFilters() }), { text: x })))),
     h('p', { class: 'muted', id: 'stats' }),
   );
@@ -318,49 +320,49 @@ function renderSummary(d, s) {
   const head = h('div', { class: 'summary-head' },
     h('h2', { id: 'summary-title', text: !d.found ? 'No results' : patient ? 'What the research says' : 'Graded summary of findings' }),
     findings.length && h('button', { type: 'button', class: 'secondary noprint', onclick: () => window.print(), text: 'Print summary' }));
-  box.append(head, h('p', { class: 'print-only', text: `Search: “${s.q}” · ${location.href}` }));
-  add(box, [understood(d.query?.parsed, s), patient && safety(), messages.map((m) => h('p', { class: 'notice', text: m }))]);
+  box.append(head, T('p', 'print-only', `Search: “${s.q}” · ${location.href}`));
+  add(box, [understood(d.query?.parsed, s), patient && safety(), messages.map((m) => T('p', 'notice', m))]);
   if (!d.found) {
     box.append(noResults(d, s));
     return;
   }
   if (!findings.length) {
-    if (!messages.length) box.append(h('p', { class: 'notice', text: patient ? 'We could not find study results to summarise for this question. Try naming a treatment, such as exercise or acupuncture.' : 'No graded findings for this question. Name a treatment (and a condition) to get a summary of findings.' }));
+    if (!messages.length) box.append(T('p', 'notice', patient ? 'We could not find study results to summarise for this question. Try naming a treatment, such as exercise or acupuncture.' : 'No graded findings for this question. Name a treatment (and a condition) to get a summary of findings.'));
     return;
   }
   if (patient) renderCards(box, findings);
   else renderTables(box, findings);
 }
 function understood(parsed, s) {
-  const cs = parsed?.concepts || [];
+  const cs = [...new Map((parsed?.concepts || []).map((c) => [c.id, c])).values()];
   if (!cs.length) return null;
   return h('p', { class: 'understood' }, s.view === 'patient' ? 'About: ' : 'Question understood as: ',
     cs.map((c, i) => [i ? ' · ' : '', h('span', { class: 'concept' }, s.view === 'patient' ? c.plain : c.preferred,
-      h('span', { class: 'kind', text: ` (${KIND[c.kind] || c.kind})` }))]));
+      T('span', 'kind', ` (${parsed.comparators?.includes(c.id) ? 'comparator' : KIND[c.kind] || c.kind})`))]));
 }
 function noResults(d, s) {
   const dym = d.query?.did_you_mean;
   const tips = h('ul', {},
     dym && h('li', {}, 'Did you mean ', link(withState({ q: dym, page: 1 }), { text: dym }), '?'),
-    h('li', { text: 'Check the spelling, or use fewer or broader words (for example “exercise” instead of a named programme).' }),
-    hasFilters(s) && h('li', {}, link(withState({ filters: emptyFilters(), year_min: '', year_max: '', quality_min: '', page: 1 }), { text: 'Remove all filters' })),
+    T('li', 0, 'Check the spelling, or use fewer or broader words (for example “exercise” instead of a named programme).'),
+    hasFilters(s) && h('li', {}, link(clearAll(), { text: 'Remove all filters' })),
     h('li', {}, 'Try: ', EXAMPLES[s.view].map((x, i) => [i ? ', ' : '', link(withState({ q: x, page: 1, filters: emptyFilters() }), { text: x })])));
-  return h('div', { class: 'notice empty' }, h('p', {}, h('strong', { text: `No studies matched${s.q ? ` “${s.q}”` : ''}.` })), tips);
+  return h('div', { class: 'notice empty' }, h('p', {}, T('strong', 0, `No studies matched${s.q ? ` “${s.q}”` : ''}.`)), tips);
 }
 
 function safety() {
   return h('aside', { class: 'safety', 'aria-labelledby': 'safety-title' },
-    h('h3', { id: 'safety-title', text: 'Get medical help first if…' }),
-    h('p', { text: 'You have new or severe symptoms such as numbness around your bottom or genitals, loss of bladder or bowel control, weakness in your legs, fever, pain after a fall or injury, or pain that keeps getting worse. Then see a doctor straight away, or call emergency services.' }),
-    h('p', { text: 'This page explains research. It cannot tell what is right for you: talk to your doctor or physiotherapist before starting or stopping a treatment.' }));
+    h('h3', { id: 'safety-title', text: 'Get medical help first' }),
+    T('p', 0, 'See a doctor straight away, or call emergency services, if you have new or severe symptoms: numbness around your bottom or genitals, loss of bladder or bowel control, weakness in your legs, fever, pain after a fall or injury, or pain that keeps getting worse.'));
 }
+const disclaimer = () => T('p', 'muted', 'This page explains research. It cannot tell what is right for you: talk to your doctor or physiotherapist before you start or stop a treatment.');
 
 // Patient view: one card per treatment.
 function dots(level) {
   const n = LEVELS[level] || 1;
   return h('span', { class: 'sure sure-' + level },
     h('span', { class: 'dots', 'aria-hidden': 'true' }, [1, 2, 3, 4].map((i) => h('span', { class: i <= n ? 'dot on' : 'dot' }))),
-    h('span', { text: `${SURE[level] || SURE.very_low} (${n} of 4)` }));
+    T('span', 0, `${SURE[level] || SURE.very_low} (${n} of 4)`));
 }
 function renderCards(box, findings) {
   const groups = groupBy(findings, (f) => f.intervention.id);
@@ -374,20 +376,20 @@ function renderCards(box, findings) {
     const items = usable.filter((f) => !seen.has(f.sentences.patient) && seen.add(f.sentences.patient));
     const card = h('article', { class: 'card', 'aria-labelledby': 'card-' + f0.intervention.id },
       h('h3', { id: 'card-' + f0.intervention.id }, cap(f0.intervention.plain),
-        pref && pref.toLowerCase() !== f0.intervention.plain.toLowerCase() && h('span', { class: 'aka', text: ` (${pref})` })));
-    if (!items.length) card.append(h('p', { text: g[0].sentences.patient || 'We could not find clear results for this treatment.' }));
+        pref && pref.toLowerCase() !== f0.intervention.plain.toLowerCase() && T('span', 'aka', ` (${pref})`)));
+    if (!items.length) card.append(T('p', 0, g[0].sentences.patient || 'We could not find clear results for this treatment.'));
     const ul = h('ul', { class: 'plain-findings' });
     items.slice(0, 3).forEach((f) => ul.append(plainFinding(f)));
     if (items.length) card.append(ul);
     if (items.length > 3) {
       const more = h('ul', { class: 'plain-findings' }, items.slice(3).map(plainFinding));
-      card.append(h('details', { class: 'more' }, h('summary', { text: `${items.length - 3} more result${items.length > 4 ? 's' : ''} for this treatment` }), more));
+      card.append(h('details', { class: 'more' }, T('summary', 0, `${items.length - 3} more result${items.length > 4 ? 's' : ''} for this treatment`), more));
     }
     list.append(card);
   }
-  box.append(list);
-  box.append(h('details', { class: 'help' }, h('summary', { text: 'What do the dots mean?' }),
-    h('p', { text: 'The dots show how sure we can be that the research result is right. 4 dots: we are confident, new studies are unlikely to change it. 3 dots: fairly confident. 2 dots: not very confident, new studies could change the answer. 1 dot: very unsure.' })));
+  box.append(list, disclaimer());
+  box.append(h('details', { class: 'help' }, T('summary', 0, 'What do the dots mean?'),
+    T('p', 0, 'The dots show how sure we can be that the research result is right. 4 dots: we are confident, new studies are unlikely to change it. 3 dots: fairly confident. 2 dots: not very confident, new studies could change the answer. 1 dot: very unsure.')));
   if (groups.length > shown.length)
     box.append(h('button', { type: 'button', class: 'secondary', 'data-key': 'more-cards', onclick: () => { ui.allCards = true; render(state, 'more-cards'); }, text: `Show ${groups.length - shown.length} more treatments` }));
 }
@@ -395,11 +397,11 @@ function plainFinding(f) {
   const outcome = f.outcome.id === 'benefit' ? 'overall benefit' : vocab.get(f.outcome.id)?.plain || f.outcome.label;
   const when = TIME_PLAIN[f.time_point];
   return h('li', {},
-    h('p', { class: 'sentence', text: f.sentences.patient }),
+    T('p', 'sentence', f.sentences.patient),
     h('p', { class: 'meta' },
-      h('span', {}, h('span', { class: 'k', text: 'Looked at: ' }), outcome + (when ? ', ' + when : '')),
-      h('span', {}, h('span', { class: 'k', text: 'Compared with: ' }), f.comparator.plain),
-      h('span', {}, h('span', { class: 'k', text: 'Based on: ' }), plural(f.n_studies, 'study', 'studies') + (f.n_participants ? ` with ${num(f.n_participants)} people` : ''))),
+      h('span', {}, T('span', 'k', 'Looked at: '), outcome + (when ? ', ' + when : '')),
+      h('span', {}, T('span', 'k', 'Compared with: '), f.comparator.plain),
+      h('span', {}, T('span', 'k', 'Based on: '), plural(f.n_studies, 'study', 'studies') + (f.n_participants ? ` with ${num(f.n_participants)} people` : ''))),
     dots(f.certainty.level));
 }
 
@@ -419,14 +421,14 @@ function sofTable(g) {
   for (const f of g) sofRows(f, tbody);
   return h('section', { class: 'sof', 'aria-labelledby': id },
     h('h3', { id }, title),
-    f0.population.label && h('p', { class: 'muted', text: `Population: ${f0.population.label}` }),
+    f0.population.label && T('p', 'muted', `Population: ${f0.population.label}`),
     h('div', { class: 'table-wrap' },
       h('table', { class: 'sof-table' },
-        h('caption', { class: 'sr-only', text: 'Summary of findings: ' + title }),
+        T('caption', 'sr-only', 'Summary of findings: ' + title),
         h('thead', {}, h('tr', {},
           h('th', { scope: 'col', text: 'Outcome' }),
           h('th', { scope: 'col', text: 'Studies (participants)' }),
-          h('th', { scope: 'col' }, 'Effect (95% CI) vs MID', h('span', { class: 'th-note', text: 'positive favours the treatment; bar: 95% CI, shaded: within the MID' })),
+          h('th', { scope: 'col' }, 'Effect (95% CI) vs MID', T('span', 'th-note', 'positive favours the treatment; bar: 95% CI, shaded: within the MID')),
           h('th', { scope: 'col', text: 'Certainty (GRADE)' }))),
         tbody)));
 }
@@ -434,12 +436,12 @@ function sofRows(f, tbody) {
   const time = TIME[f.time_point];
   tbody.append(h('tr', { class: 'main' + (f.thin ? ' thin' : '') },
     h('th', { scope: 'row', 'data-label': 'Outcome' }, cap(f.outcome.label),
-      h('span', { class: 'time', text: time || 'time point not stated' })),
+      T('span', 'time', time || 'time point not stated')),
     h('td', { 'data-label': 'Studies' }, plural(f.n_studies, 'study', 'studies'),
-      f.n_participants ? h('span', { class: 'sub', text: `${num(f.n_participants)} participants` }) : null),
+      f.n_participants ? sub(`${num(f.n_participants)} participants`) : null),
     h('td', { 'data-label': 'Effect' }, effectCell(f)),
     h('td', { 'data-label': 'Certainty' }, certaintyCell(f))));
-  const detail = h('td', { colspan: '4' }, h('p', { class: 'sentence', text: f.sentences.clinician }));
+  const detail = h('td', { colspan: '4' }, T('p', 'sentence', f.sentences.clinician));
   if (f.results.length) detail.append(studiesDetails(f));
   tbody.append(h('tr', { class: 'detail' }, detail));
 }
@@ -466,26 +468,26 @@ function effectLabel(e) {
   return [`${e.measure} ${fmt(e.value, e.scale === '0-100' ? 1 : 2)}${unit}`, `(${fmt(e.ci_low)} to ${fmt(e.ci_high)})`];
 }
 function effectCell(f) {
-  if (f.thin) return h('span', { class: 'muted', text: 'No usable result reported' });
+  if (f.thin) return T('span', 'muted', 'No usable result reported');
   const out = [];
   const e = f.effect;
   if (e) {
     const [main, ci] = effectLabel(e);
-    out.push(h('span', { class: 'eff' }, h('strong', { text: main }), ' ', ci));
+    out.push(h('span', { class: 'eff' }, T('strong', 0, main), ' ', ci));
     const mid = midOf(f);
     out.push(midBar(e, mid));
     const size = f.effect_size === 'unknown' ? '' : f.effect_size === 'none' ? 'No important effect' : `${cap(f.effect_size)} effect${e.value < 0 ? ' favouring the comparator' : ''}`;
-    out.push(h('span', { class: 'sub', text: [size, mid && `${mid.text}: ${midVerdict(e.value, e.ci_low, e.ci_high, mid.v)}`].filter(Boolean).join('; ') }));
+    out.push(sub([size, mid && `${mid.text}: ${midVerdict(e.value, e.ci_low, e.ci_high, mid.v)}`].filter(Boolean).join('; ')));
   } else {
     const votes = {};
     for (const r of f.results) votes[r.direction] = (votes[r.direction] || 0) + 1;
     const others = Object.entries(votes).filter(([k]) => k !== f.direction).map(([k, n]) => `${n} ${DIRECTION[k] || k}`);
-    out.push(h('strong', { text: 'No effect estimate' }));
-    out.push(h('span', { class: 'sub', text: `Direction: ${DIRECTION[f.direction] || f.direction}${votes[f.direction] ? ` (${votes[f.direction]} of ${plural(f.results.length, 'study', 'studies')}${others.length ? '; ' + others.join(', ') : ''})` : ''}` }));
+    out.push(T('strong', 0, 'No effect estimate'));
+    out.push(sub(`Direction: ${DIRECTION[f.direction] || f.direction}${votes[f.direction] ? ` (${votes[f.direction]} of ${plural(f.results.length, 'study', 'studies')}${others.length ? '; ' + others.join(', ') : ''})` : ''}`));
   }
   const used = f.results.find((r) => r.used_in_estimate);
   const src = { review: `From review: ${used?.label || ''}`, pooled: f.meta_analysis ? `Pooled here: ${f.meta_analysis.k} studies, I² ${fmt(f.meta_analysis.i2, 0)}%` : 'Pooled here', single: `Single study: ${used?.label || ''}`, vote_count: 'Vote count of directions' }[f.effect_source];
-  if (src) out.push(h('span', { class: 'src', text: src }));
+  if (src) out.push(T('span', 'src', src));
   return out;
 }
 // A small bar: the CI against the zone of unimportant effects (±MID) and the line of no effect.
@@ -506,17 +508,17 @@ function certaintyCell(f) {
   const st = f.stated_certainty;
   if (st) {
     out.push(h('span', { class: 'stated' + (st.disagrees ? ' differs' : '') },
-      `${st.system === 'GRADE' ? 'Review’s GRADE' : 'Review states'}: ${LEVEL_WORD[st.level] || st.level.replace(/_/g, ' ')}`,
-      st.disagrees && h('strong', { class: 'flag', text: ' ≠ differs from ours' })));
+      `${st.system === 'GRADE' ? 'Review’s GRADE' : 'Review states'}: ${LEVEL_WORD[st.level] || st.level.replace(/_/g,' ')}`,
+      st.disagrees && T('strong', 'flag', ' ≠ differs from ours')));
   }
   const det = h('details', { class: 'why' },
-    h('summary', { text: c.downgrades.length ? `Why ${(LEVEL_WORD[c.level] || c.level).toLowerCase()}? (${c.downgrades.length} downgrade${c.downgrades.length > 1 ? 's' : ''})` : 'How graded' }));
+    T('summary', 0, c.downgrades.length ? `Why ${(LEVEL_WORD[c.level] || c.level).toLowerCase()}? (${c.downgrades.length} downgrade${c.downgrades.length > 1 ? 's' : ''})` : 'How graded'));
   const ul = h('ul');
-  if (!c.downgrades.length) ul.append(h('li', { text: 'No downgrades.' }));
-  for (const d of c.downgrades) ul.append(h('li', {}, h('strong', { text: `${DOMAIN[d.domain] || d.domain} (−${d.levels}): ` }), d.reason));
+  if (!c.downgrades.length) ul.append(T('li', 0, 'No downgrades.'));
+  for (const d of c.downgrades) ul.append(h('li', {}, T('strong', 0, `${DOMAIN[d.domain] || d.domain} (−${d.levels}): `), d.reason));
   det.append(ul);
-  if (st?.statement) det.append(h('p', { class: 'sub' }, `Stated by ${f.results.find((r) => r.record_id === st.source)?.label || st.source || 'the review'}${st.system ? ` (${st.system.replace(/_/g, ' ')})` : ''}: `, st.statement));
-  if (f.rules.length) det.append(h('p', { class: 'sub', text: 'Rules applied: ' + f.rules.map((r) => r.split(':')[0].replace(/_/g, ' ')).join('; ') }));
+  if (st?.statement) det.append(h('p', { class: 'sub' }, `Stated by ${f.results.find((r) => r.record_id === st.source)?.label || st.source || 'the review'}${st.system ? ` (${st.system.replace(/_/g,' ')})` : ''}: `, st.statement));
+  if (f.rules.length) det.append(T('p', 'sub', 'Rules applied: ' + f.rules.map((r) => r.split(':')[0].replace(/_/g,' ')).join('; ')));
   out.push(det);
   return out;
 }
@@ -584,13 +586,13 @@ function forest(f, width) {
   lo -= pad; hi += pad;
   const W = Math.max(320, Math.min(720, width || 640));
   const narrow = W < 480;
-  const LW = narrow ? 92 : 150, VW = narrow ? 96 : 150, RH = 22, top = 22;
+  const LW = narrow ? 84 : 150, VW = narrow ? 124 : 150, RH = 22, top = 22;
   const px = (v) => LW + ((v - lo) / (hi - lo)) * (W - LW - VW - 10);
   const n = drawn.length + (fe ? 1 : 0);
   const H = top + n * RH + 44;
   const ciText = (y, a, b) => (a == null ? fmt(y) : `${fmt(y)} [${fmt(a)}, ${fmt(b)}]`);
   const measure = key.split('|')[0] + (key.endsWith('0-100') ? ' /100' : key.endsWith('log') ? ' (log, oriented)' : '');
-  const plot = svg('svg', { class: 'forest', viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-labelledby': 'ft-' + f.key.replace(/[^\w]/g, '_') },
+  const plot = svg('svg', { class: narrow ? 'forest narrow' : 'forest', viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-labelledby': 'ft-' + f.key.replace(/[^\w]/g, '_') },
     svg('title', { id: 'ft-' + f.key.replace(/[^\w]/g, '_'), text: `Forest plot of ${plural(drawn.length, 'study', 'studies')}, ${measure}${fe ? `; estimate ${fmt(fe.value)} (95% CI ${fmt(fe.ci_low)} to ${fmt(fe.ci_high)})` : ''}. Positive values favour the treatment.` }),
     svg('text', { x: 0, y: 14, class: 'hd', text: 'Study' }),
     svg('text', { x: W, y: 14, class: 'hd end', text: measure + ' [95% CI]' }));
@@ -607,7 +609,7 @@ function forest(f, width) {
   });
   if (fe) {
     const cy = top + drawn.length * RH + RH / 2;
-    const name = f.effect_source === 'pooled' ? 'Pooled (RE)' : 'Estimate used';
+    const name = f.effect_source === 'pooled' ? (narrow ? 'Pooled' : 'Pooled (RE)') : narrow ? 'Estimate' : 'Estimate used';
     plot.append(svg('text', { x: 0, y: cy + 4, class: 'hd', text: name }));
     plot.append(svg('polygon', { class: 'diamond', points: `${px(fe.ci_low)},${cy} ${px(fe.value)},${cy - 6} ${px(fe.ci_high)},${cy} ${px(fe.value)},${cy + 6}` }));
     plot.append(svg('text', { x: W, y: cy + 4, class: 'end hd', text: ciText(fe.value, fe.ci_low, fe.ci_high) }));
@@ -624,7 +626,7 @@ function forest(f, width) {
 function studiesDetails(f) {
   const det = h('details', { class: 'studies' });
   const withEffect = f.results.filter((r) => r.effect).length;
-  det.append(h('summary', { text: `Studies (${f.results.length})${withEffect ? ' and forest plot' : ''}` }));
+  det.append(T('summary', 0, `Studies (${f.results.length})${withEffect ? ' and forest plot' : ''}`));
   const draw = () => {
     if (det.dataset.drawn) return;
     det.dataset.drawn = '1';
@@ -640,9 +642,9 @@ function studiesDetails(f) {
         link(withState({ study: r.record_id }), { 'data-key': 'study-link:' + r.record_id, text: r.label }),
         ` · ${DESIGN[r.design] || r.design} · ${DIRECTION[r.direction] || r.direction}`,
         r.participants ? ` · ${num(r.participants)} participants` : '',
-        r.used_in_estimate ? h('span', { class: 'tag', text: 'used in estimate' }) : null,
-        r.stated_certainty ? h('span', { class: 'tag', text: `${r.stated_certainty.system}: ${String(r.stated_certainty.level).replace(/_/g, ' ')}` }) : null,
-        r.result_text && h('span', { class: 'sub', text: r.result_text })));
+        r.used_in_estimate ? T('span', 'tag', 'used in estimate') : null,
+        r.stated_certainty ? T('span', 'tag', `${r.stated_certainty.system}: ${String(r.stated_certainty.level).replace(/_/g,' ')}`) : null,
+        r.result_text && sub(r.result_text)));
     }
     det.append(ul);
   };
@@ -668,7 +670,7 @@ function renderFacets(d, s) {
       return h('li', {}, link(next, { class: 'facet' + (on ? ' on' : ''), 'aria-current': on ? 'true' : null, 'data-key': `facet:${field}:${c.value}` },
         on && h('span', { 'aria-hidden': 'true', text: '✓ ' }), h('span', { class: 'fl', text }), ' ', h('span', { class: 'count' }, num(c.count), sr(on ? ' studies, selected: click to remove' : ' studies'))));
     };
-    const grp = h('div', { class: 'facet-group' }, h('h3', { text: FACET_TITLE[field] }), h('ul', {}, list.slice(0, 6).map(item)));
+    const grp = h('div', { class: 'facet-group' }, T('h3', 0, FACET_TITLE[field]), h('ul', {}, list.slice(0, 6).map(item)));
     if (list.length > 6) grp.append(h('details', {}, h('summary', {}, `Show all ${list.length}`, sr(' ' + FACET_TITLE[field].toLowerCase() + ' values')), h('ul', {}, list.slice(6).map(item))));
     box.append(grp);
   }
@@ -689,7 +691,7 @@ function renderFacets(d, s) {
     const ok = (v) => (/^\d{4}$/.test(v) ? v : '');
     go(withState({ year_min: ok($('ymin').value), year_max: ok($('ymax').value), page: 1 }), { focus: 'years' });
   });
-  box.append(h('div', { class: 'facet-group' }, h('h3', { text: 'Published' }), yf));
+  box.append(h('div', { class: 'facet-group' }, T('h3', 0, 'Published'), yf));
 
   // Active filters, removable.
   const act = clear($('active'));
@@ -702,7 +704,7 @@ function renderFacets(d, s) {
     }
   for (const [k, t] of [['quality_min', 'Quality ≥'], ['year_min', 'From'], ['year_max', 'Until']])
     if (s[k]) act.append(h('li', {}, link(withState({ [k]: '', page: 1 }), { class: 'chip', 'data-key': 'rm:' + k }, `${t} ${s[k]}${k === 'quality_min' ? '/10' : ''}`, h('span', { 'aria-hidden': 'true', text: ' ✕' }), sr(' (remove filter)'))));
-  if (act.children.length > 1) act.append(h('li', {}, link(withState({ filters: emptyFilters(), year_min: '', year_max: '', quality_min: '', page: 1 }), { class: 'chip clear', text: 'Clear all filters' })));
+  if (act.children.length > 1) act.append(h('li', {}, link(clearAll(), { class: 'chip clear', text: 'Clear all filters' })));
   act.hidden = !act.children.length;
 
   const ex = clear($('export'));
@@ -722,23 +724,24 @@ function renderHits(d, s) {
   $('results-title').textContent = d.found ? `Studies (${num(d.found)})` : 'Studies';
   $('sort').disabled = !d.found;
   const patient = s.view === 'patient';
+  if (d.found && !d.hits.length) ol.append(h('li', { class: 'notice' }, 'This page is past the last result. ', link(withState({ page: 1 }), { text: 'Go to the first page' })));
   for (const x of d.hits) {
     const q = x.quality || {};
     const li = h('li', { class: 'hit' + (x.retracted ? ' retracted' : '') },
       h('h3', { class: 'hit-title' }, link(withState({ study: x.id }), { 'data-key': 'hit:' + x.id, text: x.title || x.id })),
       h('p', { class: 'hit-meta' },
-        x.year && h('span', { text: String(x.year) }),
-        x.journal && h('span', { class: 'journal', text: x.journal }),
-        x.participants && h('span', { text: `${num(x.participants)} participants` })),
+        x.year && T('span', 0, String(x.year)),
+        x.journal && T('span', 'journal', x.journal),
+        x.participants && T('span', 0, `${num(x.participants)} participants`)),
       h('p', { class: 'badges' },
-        x.retracted && h('span', { class: 'badge bad', text: 'Retracted' }),
-        h('span', { class: 'badge design', text: (DESIGN[x.design] || x.design) + (x.meta_analysis ? ' with meta-analysis' : '') }),
-        x.evidence_level ? h('span', { class: 'badge', text: `Evidence level ${x.evidence_level}` }) : null,
+        x.retracted && T('span', 'badge bad', 'Retracted'),
+        T('span', 'badge design', (DESIGN[x.design] || x.design) + (x.meta_analysis ? ' with meta-analysis' : '')),
+        x.evidence_level ? T('span', 'badge', `Evidence level ${x.evidence_level}`) : null,
         h('span', { class: 'badge q-' + qualityBand(q.score) }, q.score != null ? `Quality ${fmt(q.score, 1)}/10${q.estimated ? ' (estimated)' : ''}` : 'Quality not rated')),
       tags('Treatments', x.interventions), tags('Conditions', x.conditions));
     const text = patient && x.summary?.plain ? x.summary.plain : null;
     li.append(text ? h('p', { class: 'snippet', text }) : snippet(x.snippet));
-    if (x.why?.length) li.append(h('details', { class: 'whyhit' }, h('summary', { text: 'Why this result' }), h('ul', {}, x.why.map((w) => h('li', { text: w })))));
+    if (x.why?.length) li.append(h('details', { class: 'whyhit' }, T('summary', 0, 'Why this result'), h('ul', {}, x.why.map((w) => T('li', 0, w)))));
     ol.append(li);
   }
   renderPager(d, s);
@@ -746,17 +749,17 @@ function renderHits(d, s) {
 const qualityBand = (v) => (v == null ? 'none' : v >= 7 ? 'high' : v >= 4 ? 'mod' : 'low');
 function tags(title, ids) {
   if (!ids?.length) return null;
-  return h('p', { class: 'tags' }, h('span', { class: 'k', text: title + ': ' }), [...new Set(ids)].map((id) => h('span', { class: 'tagv', text: label(id) })));
+  return h('p', { class: 'tags' }, T('span', 'k', title + ': '), [...new Set(ids)].map((id) => T('span', 'tagv', label(id))));
 }
 function snippet(s) {
   const p = h('p', { class: 'snippet' });
-  for (const part of snippetParts(s)) p.append(part.mark ? h('mark', { text: part.text }) : document.createTextNode(part.text));
+  for (const part of snippetParts(s)) p.append(part.mark ? T('mark', 0, part.text) : document.createTextNode(part.text));
   return p;
 }
 function renderPager(d, s) {
   const nav = clear($('pager'));
   const pages = Math.min(Math.ceil(d.found / d.per_page), Math.floor(10000 / d.per_page));
-  if (pages <= 1) return;
+  if (pages <= 1 || d.page > pages) return;
   const pg = (n, text, rel) => link(withState({ page: n }), { class: 'pg', rel, 'data-key': 'page:' + (rel || n), 'aria-label': rel ? `${text} page` : `Page ${n}`, text });
   const ul = h('ul');
   if (d.page > 1) ul.append(h('li', {}, pg(d.page - 1, 'Previous', 'prev')));
@@ -764,20 +767,20 @@ function renderPager(d, s) {
   for (let n = from; n <= Math.min(pages, from + 4); n++)
     ul.append(h('li', {}, n === d.page ? h('span', { class: 'pg cur', 'aria-current': 'page', text: String(n) }) : pg(n, String(n))));
   if (d.page < pages) ul.append(h('li', {}, pg(d.page + 1, 'Next', 'next')));
-  nav.append(ul, h('p', { class: 'muted', text: `Page ${d.page} of ${pages}` }));
+  nav.append(ul, T('p', 'muted', `Page ${d.page} of ${pages}`));
 }
 
 // ---------- study view ----------
-async function renderStudy(s, focus) {
+async function renderStudy(s, focus, my) {
   const box = $('study');
   box.hidden = false;
-  const my = ++seq;
   $('status').textContent = 'Loading the study…';
   let st;
   try {
-    st = await api('/api/studies/' + encodeURIComponent(s.study));
+    controller = new AbortController();
+    st = await api('/api/studies/' + encodeURIComponent(s.study), controller.signal);
   } catch (e) {
-    if (my !== seq) return;
+    if (e.name === 'AbortError' || my !== seq) return;
     clear(box, backLink(), h('h2', { id: 'study-title', tabindex: '-1', text: 'Study not available' }));
     showError(e.message, () => render(state));
     $('status').textContent = 'The study could not be loaded.';
@@ -801,32 +804,32 @@ async function renderStudy(s, focus) {
     backLink(),
     h('article', { class: 'study-body' },
       h('h2', { id: 'study-title', tabindex: '-1', text: st.title || st.id }),
-      h('p', { class: 'hit-meta' }, st.authors?.length && h('span', { text: st.authors.join(', ') + (st.authors_complete === false ? ' et al.' : '') }),
-        h('span', { text: st.citation || [st.journal, st.year].filter(Boolean).join(' ') }), h('span', { class: 'muted', text: 'Record ' + st.id })),
-      st.retracted && h('p', { class: 'notice error', text: 'This publication has been retracted. Do not rely on its results.' }),
+      h('p', { class: 'hit-meta' }, st.authors?.length && T('span', 0, st.authors.join(', ') + (st.authors_complete === false ? ' et al.' : '')),
+        T('span', 0, st.citation || [st.journal, st.year].filter(Boolean).join(' ')), T('span', 'muted', 'Record ' + st.id)),
+      st.retracted && T('p', 'notice error', 'This publication has been retracted. Do not rely on its results.'),
       h('p', { class: 'badges' },
-        h('span', { class: 'badge design', text: st.design_label || DESIGN[st.design] || st.design }),
-        st.annotation?.evidence_level && h('span', { class: 'badge', text: `Evidence level ${st.annotation.evidence_level}` }),
+        T('span', 'badge design', st.design_label || DESIGN[st.design] || st.design),
+        st.annotation?.evidence_level && T('span', 'badge', `Evidence level ${st.annotation.evidence_level}`),
         h('span', { class: 'badge q-' + qualityBand(q.score) }, q.score != null ? `Quality ${fmt(q.score, 1)}/10${q.estimated ? ' (estimated)' : ''}` : 'Quality not rated')),
       linksOut.some(Boolean) && h('p', { class: 'links-out' }, 'Read it at: ', linksOut.filter(Boolean).map((a, i) => [i ? ' · ' : '', a])),
-      summaries.filter(([, t]) => t).map(([t, x]) => [h('h3', { text: t }), h('p', { class: 'lead', text: x })]),
-      h('h3', { text: 'What was studied' }),
+      summaries.filter(([, t]) => t).map(([t, x]) => [T('h3', 0, t), T('p', 'lead', x)]),
+      T('h3', 0, 'What was studied'),
       h('dl', { class: 'facts' },
         fact('Design', from('design'), st.design_label || DESIGN[st.design] || st.design, st.meta_analysis ? ' (with meta-analysis)' : ''),
-        fact('Conditions', from('conditions'), (pop.conditions || []).map(cl).join(', ') || '—', pop.description && h('span', { class: 'sub', text: pop.description })),
+        fact('Conditions', from('conditions'), (pop.conditions || []).map(cl).join(', ') || '—', pop.description && sub(pop.description)),
         fact('Duration', from('duration'), pop.duration || 'not stated'),
         fact('Sample size', from('sample_size'), popBits || (b.participants ? `${num(b.participants)} participants` : 'not stated')),
-        fact('Treatments', from('interventions'), (st.interventions || []).map((a) => h('span', { class: 'sub', text: `${a.label || ''} [${(a.concepts || []).map(cl).join(', ')}]` }))),
-        fact('Compared with', from('comparators'), (st.comparators || []).length ? st.comparators.map((a) => h('span', { class: 'sub', text: `${a.label || ''} [${(a.kind || '').replace(/_/g, ' ')}${a.concepts?.length ? ': ' + a.concepts.map(cl).join(', ') : ''}]` })) : 'not stated')),
+        fact('Treatments', from('interventions'), (st.interventions || []).map((a) => sub(`${a.label || ''} [${(a.concepts || []).map(cl).join(', ')}]`))),
+        fact('Compared with', from('comparators'), (st.comparators || []).length ? st.comparators.map((a) => sub(`${a.label || ''} [${(a.kind || '').replace(/_/g,' ')}${a.concepts?.length ? ': ' + a.concepts.map(cl).join(', ') : ''}]`)) : 'not stated')),
       h('h3', {}, 'Results by outcome ', from('outcomes')),
       outcomesTable(st, cl),
-      h('h3', { text: 'Quality and certainty' }),
+      T('h3', 0, 'Quality and certainty'),
       qualityFacts(st, q),
-      h('h3', { text: 'Annotation' }),
+      T('h3', 0, 'Annotation'),
       annotationFacts(st),
-      st.abstract?.length && h('details', { class: 'abstract' }, h('summary', { text: 'Abstract' }),
-        st.abstract.map((p) => h('p', {}, p.label && h('strong', { text: p.label + ': ' }), p.text))),
-      h('h3', { text: 'Provenance' }),
+      st.abstract?.length && h('details', { class: 'abstract' }, T('summary', 0, 'Abstract'),
+        st.abstract.map((p) => h('p', {}, p.label && T('strong', 0, p.label + ': '), p.text))),
+      T('h3', 0, 'Provenance'),
       provenance(st)));
   $('status').textContent = `Study: ${st.title || st.id}`;
   if (focus !== 'none') $('study-title').focus();
@@ -854,32 +857,32 @@ function effectText(e) {
 }
 function outcomesTable(st, cl) {
   const outs = st.outcomes || [];
-  if (!outs.length) return h('p', { class: 'muted', text: 'No outcomes recorded.' });
+  if (!outs.length) return T('p', 'muted', 'No outcomes recorded.');
   const tb = h('tbody');
   for (const o of [...outs].sort((a, b) => String(a.domain).localeCompare(b.domain))) {
     tb.append(h('tr', {},
-      h('th', { scope: 'row', 'data-label': 'Outcome' }, cl(o.domain), (o.instrument_label || o.instrument) && h('span', { class: 'sub', text: o.instrument_label || cl(o.instrument) }),
-        h('span', { class: 'time', text: o.time_label || TIME[o.time_point] || 'time point not stated' })),
-      h('td', { 'data-label': 'Compared with' }, (o.comparator || []).map(cl).join(', ') || (o.comparator_kind || '').replace(/_/g, ' ')),
-      h('td', { 'data-label': 'Result' }, h('strong', { text: cap(DIRECTION[o.direction] || o.direction || '') }),
-        o.effect && h('span', { class: 'sub', text: effectText(o.effect) }),
-        (o.n_studies || o.n_participants) && h('span', { class: 'sub', text: [o.n_studies && plural(o.n_studies, 'study', 'studies'), o.n_participants && `${num(o.n_participants)} participants`].filter(Boolean).join(', ') }),
-        o.result_text && h('span', { class: 'sub', text: o.result_text })),
+      h('th', { scope: 'row', 'data-label': 'Outcome' }, cl(o.domain), (o.instrument_label || o.instrument) && sub(o.instrument_label || cl(o.instrument)),
+        T('span', 'time', o.time_label || TIME[o.time_point] || 'time point not stated')),
+      h('td', { 'data-label': 'Compared with' }, (o.comparator || []).map(cl).join(', ') || (o.comparator_kind || '').replace(/_/g,' ')),
+      h('td', { 'data-label': 'Result' }, T('strong', 0, cap(DIRECTION[o.direction] || o.direction || '')),
+        o.effect && sub(effectText(o.effect)),
+        (o.n_studies || o.n_participants) && sub([o.n_studies && plural(o.n_studies, 'study', 'studies'), o.n_participants && `${num(o.n_participants)} participants`].filter(Boolean).join(', ')),
+        o.result_text && sub(o.result_text)),
       h('td', { 'data-label': 'Certainty' }, o.certainty
-        ? [h('strong', { text: `${LEVEL_WORD[o.certainty.level] || String(o.certainty.level).replace(/_/g, ' ')}` }), h('span', { class: 'sub', text: `System: ${String(o.certainty.system || 'not stated').replace(/_/g, ' ')}` }), o.certainty.statement && h('span', { class: 'sub', text: o.certainty.statement })]
-        : h('span', { class: 'muted', text: 'not stated' }))));
+        ? [T('strong', 0, `${LEVEL_WORD[o.certainty.level] || String(o.certainty.level).replace(/_/g,' ')}`), sub(`System: ${String(o.certainty.system || 'not stated').replace(/_/g,' ')}`), o.certainty.statement && sub(o.certainty.statement)]
+        : T('span', 'muted', 'not stated'))));
   }
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'outcomes' }, h('caption', { class: 'sr-only', text: 'Results by outcome' }),
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'outcomes' }, T('caption', 'sr-only', 'Results by outcome'),
     h('thead', {}, h('tr', {}, ['Outcome', 'Compared with', 'Result', 'Certainty'].map((t) => h('th', { scope: 'col', text: t })))), tb));
 }
 function qualityFacts(st, q) {
   const qq = st.quality || {};
   const rob = qq.risk_of_bias;
   return h('dl', { class: 'facts' },
-    fact('Quality score', null, q.score != null ? `${fmt(q.score, 1)}/10 (${q.scale || '0-10'})${q.estimated ? ', estimated' : ''}` : 'not rated', st.annotation?.quality_basis && h('span', { class: 'sub', text: 'Basis: ' + st.annotation.quality_basis })),
-    qq.pedro && fact('PEDro', null, `${qq.pedro.score}/10`, qq.pedro.source && h('span', { class: 'sub', text: 'Source: ' + qq.pedro.source })),
-    rob && fact('Risk of bias', null, `${rob.tool}: ${String(rob.overall).replace(/_/g, ' ')}`, (rob.domains || []).map((d) => h('span', { class: 'sub', text: `${d.domain}: ${String(d.judgement).replace(/_/g, ' ')}${d.support ? ' — ' + d.support : ''}` }))),
-    qq.grading_system && fact('Certainty system', null, qq.grading_system.replace(/_/g, ' ')),
+    fact('Quality score', null, q.score != null ? `${fmt(q.score, 1)}/10 (${q.scale || '0-10'})${q.estimated ? ', estimated' : ''}` : 'not rated', st.annotation?.quality_basis && sub('Basis: ' + st.annotation.quality_basis)),
+    qq.pedro && fact('PEDro', null, `${qq.pedro.score}/10`, qq.pedro.source && sub('Source: ' + qq.pedro.source)),
+    rob && fact('Risk of bias', null, `${rob.tool}: ${String(rob.overall).replace(/_/g,' ')}`, (rob.domains || []).map((d) => sub(`${d.domain}: ${String(d.judgement).replace(/_/g,' ')}${d.support ? ' — ' + d.support : ''}`))),
+    qq.grading_system && fact('Certainty system', null, qq.grading_system.replace(/_/g,' ')),
     qq.certainty_statement && fact('Certainty statement', null, qq.certainty_statement));
 }
 function annotationFacts(st) {
@@ -887,18 +890,18 @@ function annotationFacts(st) {
   const origins = Object.entries(a.origins || {});
   return h('dl', { class: 'facts' },
     fact('Sources', null, (a.sources || []).join(', ') || '—'),
-    origins.length && fact('Field origins', null, h('ul', { class: 'origins' }, origins.map(([k, v]) => h('li', {}, k.replace(/_/g, ' ') + ': ', h('span', { class: 'origin o-' + v, text: ORIGIN[v] || v }))))),
+    origins.length && fact('Field origins', null, h('ul', { class: 'origins' }, origins.map(([k, v]) => h('li', {}, k.replace(/_/g,' ') + ': ', h('span', { class: 'origin o-' + v, text: ORIGIN[v] || v }))))),
     a.mesh_terms?.length && fact('MeSH terms', null, a.mesh_terms.join('; ')),
     a.keywords?.length && fact('Keywords', null, a.keywords.join('; ')),
     st.publication_types?.length && fact('Publication types', null, st.publication_types.join('; ')),
     st.language && fact('Language', null, st.language),
-    fact('Identifiers', null, Object.entries(st.identifiers || {}).map(([k, v]) => h('span', { class: 'sub', text: `${k.toUpperCase()}: ${[].concat(v).join(', ')}` }))));
+    fact('Identifiers', null, Object.entries(st.identifiers || {}).map(([k, v]) => sub(`${k.toUpperCase()}: ${[].concat(v).join(', ')}`))));
 }
 function provenance(st) {
   const p = st.provenance || {};
   return h('dl', { class: 'facts prov' },
     fact('Sources', null, h('ul', {}, (p.sources || []).map((u) => h('li', {}, safeUrl(u) ? h('a', { href: safeUrl(u), rel: 'noopener noreferrer', target: '_blank', text: u }) : u)))),
-    p.unverified?.length && fact('Unverified', null, h('ul', { class: 'unverified' }, p.unverified.map((u) => h('li', {}, h('strong', { text: u.field }), u.candidate ? ` (candidate ${u.candidate})` : '', ': ', u.note)))),
+    p.unverified?.length && fact('Unverified', null, h('ul', { class: 'unverified' }, p.unverified.map((u) => h('li', {}, T('strong', 0, u.field), u.candidate ? ` (candidate ${u.candidate})` : '', ': ', u.note)))),
     p.secondary_source && fact('Secondary source', null, 'Yes: taken from a secondary source, not the original publication.'),
     p.notes && fact('Notes', null, p.notes),
     p.reference_row && fact('Reference row', null, p.reference_row));
@@ -954,8 +957,8 @@ function setupAutocomplete() {
     if (!items.length) return close();
     range = [end - hit[0].length, end];
     clear(list, items.map((c, i) => h('li', { role: 'option', id: 'opt-' + i, 'aria-selected': 'false' },
-      h('span', { class: 'opt-main', text: patient ? cap(c.plain) : c.preferred }),
-      h('span', { class: 'opt-sub', text: ` ${KIND[c.kind] || c.kind}${patient ? (c.plain.toLowerCase() !== c.preferred.toLowerCase() ? ' · ' + c.preferred : '') : c.abbreviations?.length ? ' · ' + c.abbreviations.join(', ') : ''}` }))));
+      T('span', 'opt-main', patient ? cap(c.plain) : c.preferred),
+      T('span', 'opt-sub', ` ${KIND[c.kind] || c.kind}${patient ? (c.plain.toLowerCase() !== c.preferred.toLowerCase() ? ' · ' + c.preferred : '') : c.abbreviations?.length ? ' · ' + c.abbreviations.join(', ') : ''}`))));
     list.hidden = false;
     input.setAttribute('aria-expanded', 'true');
     show(-1);

@@ -112,7 +112,8 @@ int evidence_level_of(const Study& s) {
       std::find(pt.begin(), pt.end(), "Results posted") == pt.end())
     return 5;
   if (s.design == "guideline") return 1;
-  if (s.design == "systematic_review") return s.meta_analysis ? 1 : 2;
+  // Systematic reviews of trials sit above single trials whether or not they pool.
+  if (s.design == "systematic_review") return 1;
   if (s.design == "rct") return 2;
   if (s.design == "non_randomised_trial" || s.design == "cohort") return 3;
   if (s.design == "case_control" || s.design == "case_series") return 4;
@@ -517,8 +518,13 @@ std::string IndexReader::metadata(const std::string& key) const {
 std::vector<std::pair<std::string, std::uint64_t>> IndexReader::term_counts(const std::string& prefix) const {
   return with_reopen_retry(*impl_, "counting terms", [&](Xapian::Database& db) {
     std::vector<std::pair<std::string, std::uint64_t>> out;
-    for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t)
-      out.emplace_back((*t).substr(prefix.size()), t.get_termfreq());
+    for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
+      const std::string term = *t;
+      // Values are lower case, so a capital right after the prefix belongs to a longer prefix
+      // ("XD" design vs "XDOI" identifiers).
+      if (term.size() > prefix.size() && term[prefix.size()] >= 'A' && term[prefix.size()] <= 'Z') continue;
+      out.emplace_back(term.substr(prefix.size()), t.get_termfreq());
+    }
     return out;
   });
 }

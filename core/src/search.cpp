@@ -106,20 +106,31 @@ Built build_query(const Xapian::Database& db, const Vocabulary& v, const SearchR
   }
   // Concepts: every written form of a recognised concept ranks as text (so a study that only
   // mentions the words still matches), and the annotation terms make the match exact.
+  // A concept as text: its preferred term (a phrase when it has several words), abbreviations and
+  // one-word synonyms, for it and its descendants. Multi-word synonyms are left to the annotation
+  // terms: phrase checks read position lists for every candidate and dominate the query cost.
   auto concept_text = [&](const std::string& id) {
     std::vector<Xapian::Query> forms;
-    for (const auto& d : v.descendants(id))
-      for (const auto& t : v.terms(d)) {
-        const auto words = split_words(t);
-        if (words.empty()) continue;
-        if (words.size() == 1) {
-          forms.emplace_back(words[0]);
-        } else {
-          std::vector<Xapian::Query> ws;
-          for (const auto& w : words) ws.emplace_back(w);
-          forms.emplace_back(Xapian::Query::OP_PHRASE, ws.begin(), ws.end());
-        }
+    std::set<std::string> seen;
+    auto add_form = [&](const std::string& text, bool allow_phrase) {
+      const auto words = split_words(normalise(text));
+      if (words.empty() || (words.size() > 1 && !allow_phrase) || !seen.insert(normalise(text)).second) return;
+      if (words.size() == 1) {
+        forms.emplace_back(words[0]);
+      } else {
+        std::vector<Xapian::Query> ws;
+        for (const auto& w : words) ws.emplace_back(w);
+        forms.emplace_back(Xapian::Query::OP_PHRASE, ws.begin(), ws.end());
       }
+    };
+    for (const auto& d : v.descendants(id)) {
+      const Concept* c = v.find(d);
+      if (!c) continue;
+      add_form(c->preferred, true);
+      for (const auto& a : c->abbreviations) add_form(a, false);
+      for (const auto& t : c->synonyms) add_form(t, false);
+      for (const auto& t : c->variants) add_form(t, false);
+    }
     return Xapian::Query(Xapian::Query::OP_OR, forms.begin(), forms.end());
   };
   auto add_concepts = [&](const std::vector<std::string>& ids, std::string_view prefix) {
@@ -228,26 +239,44 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
       std::vector<std::string> why;
     };
     std::vector<Cand> cands;
-    const std::set<std::string> concept_terms(b.concept_terms.begin(), b.concept_terms.end());
     double best_relevance = 0;
     for (auto it = mset.begin(); it != mset.end(); ++it) best_relevance = std::max(best_relevance, it.get_weight());
     for (auto it = mset.begin(); it != mset.end(); ++it) {
       Xapian::Document doc = it.get_document();
       Cand c{*it, study_from_json(json::parse(doc.get_data())), it.get_weight(), 0, {}};
       std::vector<std::string> matched_i, matched_c, matched_cmp;
-      const std::string xi(fields::intervention), xc(fields::condition), xcmp(fields::comparator);
-      for (const auto& term : concept_terms) {
-        Xapian::TermIterator t = doc.termlist_begin();
-        t.skip_to(term);
-        if (t == doc.termlist_end() || *t != term) continue;
-        auto label = [&](std::size_t plen) {
-          const Concept* k = v.find(term.substr(plen));
-          return k ? k->preferred : term.substr(plen);
-        };
-        if (term.rfind(xcmp, 0) == 0) matched_cmp.push_back(label(xcmp.size()));
-        else if (term.rfind(xi, 0) == 0) matched_i.push_back(label(xi.size()));
-        else if (term.rfind(xc, 0) == 0) matched_c.push_back(label(xc.size()));
+      // Concept matches come from the parsed record (annotated concepts and their ancestors),
+      // which is already in memory; reading each document's termlist costs far more.
+      std::set<std::string> has_i, has_i_secondary, has_c, has_cmp;
+      auto collect = [&](std::set<std::string>& into, const std::vector<std::string>& ids) {
+        for (const auto& id : ids)
+          for (const auto& a : v.ancestors(id)) into.insert(a);
+      };
+      for (const auto& a : c.study.interventions) collect(has_i, a.concepts);
+      for (const auto& a : c.study.comparators) collect(has_cmp, a.concepts);
+      // A concept that is only one arm of one comparison (electroacupuncture as a comparator
+      // in a TENS review) says less about the record than its main interventions.
+      for (const auto& o : c.study.outcomes) {
+        collect(has_i_secondary, o.intervention);
+        collect(has_cmp, o.comparator);
       }
+      collect(has_c, c.study.population.conditions);
+      auto label = [&](const std::string& id) {
+        const Concept* k = v.find(id);
+        return k ? k->preferred : id;
+      };
+      std::size_t secondary = 0;
+      for (const auto& id : b.question.interventions) {
+        if (has_i.count(id)) matched_i.push_back(label(id));
+        else if (has_i_secondary.count(id)) {
+          matched_i.push_back(label(id) + " (in one comparison)");
+          ++secondary;
+        }
+      }
+      for (const auto& id : b.question.conditions)
+        if (has_c.count(id)) matched_c.push_back(label(id));
+      for (const auto& id : b.question.comparators)
+        if (has_cmp.count(id) && v.find(id) && v.find(id)->kind == "intervention") matched_cmp.push_back(label(id));
       const double text = best_relevance > 0 ? c.relevance / best_relevance : 0;
       const int level = c.study.annotation.evidence_level > 0 ? c.study.annotation.evidence_level : evidence_level_of(c.study);
       const double quality = c.study.annotation.quality_score;
@@ -255,7 +284,7 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
                            c.study.annotation.sources.end();
       bool graded = false;
       for (const auto& o : c.study.outcomes) graded = graded || (curated && o.direction != "unclear");
-      const double bonus = w.concept_match * static_cast<double>(matched_i.size() + matched_c.size()) +
+      const double bonus = w.concept_match * (static_cast<double>(matched_i.size() + matched_c.size()) - 0.5 * static_cast<double>(secondary)) +
                            w.comparator_match * static_cast<double>(matched_cmp.size()) + w.per_level * (5 - level) +
                            (quality >= 0 ? w.per_quality_point * quality : 0) + (graded ? w.curated_results : 0) +
                            (c.study.retracted ? w.retracted_penalty : 0);

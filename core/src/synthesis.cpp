@@ -232,7 +232,8 @@ void write_sentences(Finding& f) {
   const std::string tail = " (" + cert + " certainty; " + counts + ").";
   const std::string modal = f.certainty == "high" ? "" : f.certainty == "moderate" ? "probably " : "may ";
   // "results" after a singular subject with no modal; "result" after a modal or a plural subject.
-  const std::string results = f.certainty == "high" ? (many ? "result" : "results") : modal + "result";
+  const std::string verb_s = many ? "result" : "results";
+  const std::string results = f.certainty == "high" ? verb_s : f.certainty == "moderate" ? "probably " + verb_s : "may result";
   const std::string ip = f.intervention_plain;
   const std::string cp = comparator_plain(f.comparator_kind);
   const std::string verb = patient_verb(f.outcome, f.condition_plain.empty() ? "back pain" : f.condition_plain);
@@ -684,6 +685,20 @@ EvidenceSummary synthesise_impl(const std::vector<Study>& studies, const Questio
       f.rules.push_back("publication_bias_not_assessed: fewer than 10 studies pooled here");
     for (const auto& d : f.downgrades) level -= d.levels;
     level = std::clamp(level, 1, 4);
+    // When the estimate is a review's, the trials' risk of bias and the other judgements behind it
+    // are not in the knowledge base; the review's own GRADE rating of that comparison caps ours.
+    if (f.effect_source == "review")
+      for (const auto& r : f.results)
+        if (r.used_in_estimate && r.stated_certainty && r.stated_certainty->system == "GRADE") {
+          const int theirs = level_rank(r.stated_certainty->level);
+          if (theirs > 0 && theirs < level) {
+            f.downgrades.push_back({"review_rating", level - theirs,
+                                    "The review that provides the estimate rated it " + std::string(r.stated_certainty->level == "very_low" ? "very low" : r.stated_certainty->level) +
+                                        " (GRADE); the judgements behind that rating (for example the trials' risk of bias) are not in the knowledge base, so it caps ours.",
+                                    "review_grade_ceiling"});
+            level = theirs;
+          }
+        }
     f.certainty = kLevels[level];
     bool any_text = false;
     for (const auto& r : f.results) any_text = any_text || r.text_extracted;

@@ -147,7 +147,7 @@ json to_fhir_evidence(const EvidenceSummary& summary, const std::string& query) 
     for (const auto& d : f.downgrades)
       ev["certainty"][0]["subcomponent"].push_back(
           {{"description", d.reason},
-           {"type", {{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/certainty-type"}, {"code", d.domain == "risk_of_bias" ? "RiskOfBias" : d.domain == "inconsistency" ? "Inconsistency" : d.domain == "indirectness" ? "Indirectness" : d.domain == "imprecision" ? "Imprecision" : "PublicationBias"}}})}}},
+           {"type", {{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/certainty-type"}, {"code", d.domain == "risk_of_bias" ? "RiskOfBias" : d.domain == "inconsistency" ? "Inconsistency" : d.domain == "indirectness" ? "Indirectness" : d.domain == "imprecision" ? "Imprecision" : d.domain == "publication_bias" ? "PublicationBias" : "Overall"}}})}}},
            {"rating", {{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/certainty-rating"}, {"code", d.levels >= 2 ? "very-serious-concern" : "serious-concern"}}})}}}});
     if (f.effect) {
       json stat = {{"description", f.effect_text},

@@ -184,6 +184,12 @@ TEST_CASE("health, readiness, stats and Prometheus metrics", "[api]") {
   CHECK(get_json("/readyz")["records"].get<int>() >= 95);
   const json s = get_json("/api/stats");
   CHECK(s["by_source"]["curated"].get<int>() >= 95);
+  for (const auto& [design, n] : s["by_design"].items()) {
+    INFO(design);
+    CHECK((design == "guideline" || design == "systematic_review" || design == "meta_analysis" || design == "rct" ||
+           design == "non_randomised_trial" || design == "cohort" || design == "case_control" || design == "case_series" ||
+           design == "protocol" || design == "narrative_review" || design == "other"));
+  }
   CHECK(s["index_revision"].is_string());
   auto c = corpus_server().client();
   auto m = c.Get("/metrics");

@@ -36,7 +36,7 @@ struct SearchRequest {
 //       + curated_results when the record carries curated, graded results
 //       + retracted_penalty for retracted records (only shown when asked for)
 struct RankingWeights {
-  double text = 3.0;
+  double text = 1.5;  // below concept_match: an annotated match outranks a mere mention
   double per_level = 1.0;
   double per_quality_point = 0.2;
   double concept_match = 2.0;

@@ -1,0 +1,62 @@
+// Query latency through the library: a fixed mix of free text, PICO questions, field syntax and
+// filters, each with facets and the graded summary, run against an existing index.
+// Prints p50/p95/p99 per query class and the command that reproduces the run.
+//   query_bench --db DIR [--rounds N]
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include <map>
+
+#include "evidence/errors.hpp"
+#include "evidence/search.hpp"
+
+int main(int argc, char** argv) try {
+  std::string db;
+  int rounds = 20;
+  bool summary = true;
+  CLI::App app{"query_bench: search latency over an index (library, no HTTP)"};
+  app.add_option("--db", db, "index directory")->required();
+  app.add_option("--rounds", rounds, "times each query is run");
+  app.add_flag("!--no-summary", summary, "skip the graded summary");
+  CLI11_PARSE(app, argc, argv);
+  const auto vocab = evidence::Vocabulary::load(std::string(EVIDENCE_SOURCE_DIR) + "/schema/vocabulary.json");
+  evidence::IndexReader reader(db);
+  const std::vector<std::pair<std::string, std::string>> mix = {
+      {"free text", "pain relief in older adults"},
+      {"free text", "\"low back pain\" walking"},
+      {"PICO", "electrotherapy chronic LBP efficacy"},
+      {"PICO", "does acupuncture help my back"},
+      {"PICO", "surgery vs physical therapy spinal stenosis"},
+      {"PICO", "exercise chronic low back pain"},
+      {"field syntax", "intervention:tens design:rct year:2000..2024"},
+      {"field syntax", "condition:sciatica quality:6.."},
+  };
+  std::map<std::string, std::vector<double>> times;
+  std::vector<double> all;
+  for (int r = 0; r < rounds; ++r)
+    for (const auto& [cls, q] : mix) {
+      evidence::SearchRequest req;
+      req.q = q;
+      req.with_summary = summary;
+      const auto t0 = std::chrono::steady_clock::now();
+      const auto resp = evidence::search(reader, vocab, req);
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      times[cls].push_back(ms);
+      all.push_back(ms);
+      if (r == 0) std::printf("  %-45s found %6llu  %7.2f ms\n", q.c_str(), static_cast<unsigned long long>(resp.found), ms);
+    }
+  auto pct = [](std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+  };
+  std::printf("records %llu, rounds %d, summary %s\n", static_cast<unsigned long long>(reader.doc_count()), rounds, summary ? "on" : "off");
+  for (const auto& [cls, v] : times) std::printf("%-14s p50 %7.2f ms  p95 %7.2f ms  p99 %7.2f ms\n", cls.c_str(), pct(v, .5), pct(v, .95), pct(v, .99));
+  std::printf("%-14s p50 %7.2f ms  p95 %7.2f ms  p99 %7.2f ms\n", "all", pct(all, .5), pct(all, .95), pct(all, .99));
+  std::printf("reproduce: %s --db %s --rounds %d%s\n", argv[0], db.c_str(), rounds, summary ? "" : " --no-summary");
+  return 0;
+} catch (const evidence::Error& e) {
+  std::fprintf(stderr, "query_bench: %s\n", e.what());
+  return 2;
+}
