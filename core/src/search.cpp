@@ -217,6 +217,7 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
     Xapian::Enquire enquire(db);
     enquire.set_query(full);
     enquire.set_weighting_scheme(Xapian::BM25Weight());
+    enquire.set_time_limit(query_time_limit_seconds);
     MultiValueCountSpy spy_i(fields::slot_interventions), spy_c(fields::slot_conditions), spy_o(fields::slot_outcomes);
     Xapian::ValueCountMatchSpy spy_d(fields::slot_design), spy_q(fields::slot_quality_band), spy_l(fields::slot_level_label),
         spy_y(fields::slot_year_label);
@@ -401,6 +402,7 @@ std::vector<Study> search_all(IndexReader& reader, const Vocabulary& v, const Se
     full = Xapian::Query(Xapian::Query::OP_AND_NOT, full, Xapian::Query(std::string(fields::flag) + "retracted"));
     Xapian::Enquire enquire(db);
     enquire.set_query(full);
+    enquire.set_time_limit(query_time_limit_seconds);
     Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
     for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back(study_from_json(json::parse(it.get_document().get_data())));
     return 0;

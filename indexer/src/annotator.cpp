@@ -141,8 +141,11 @@ void design_from_text(Study& s) {
   else if (in(title, "systematic review") || in(title, "meta analysis") || in(title, "metaanalysis")) {
     d = "systematic_review";
     s.meta_analysis = in(all, "meta analysis") || in(all, "pooled");
-  } else if ((in(all, "randomised") || in(all, "randomized") || in(all, "randomly assigned") || in(all, "randomly allocated")) &&
-             (in(all, "trial") || in(all, "study"))) {
+  } else if (in(all, "randomly assigned") || in(all, "randomly allocated") || in(all, "randomly divided") || in(all, "random allocation") ||
+             in(all, "random assignment") || in(all, "were randomised") || in(all, "were randomized") ||
+             in(all, "randomised controlled") || in(all, "randomized controlled") || in(all, "randomisation") || in(all, "randomization") ||
+             ((in(all, "randomised") || in(all, "randomized")) && (in(all, "trial") || in(all, "study")))) {
+    // Random allocation, however it is worded, makes the design a randomised trial.
     d = "rct";
   } else if (in(all, "cohort")) d = "cohort";
   else if (in(all, "case control")) d = "case_control";

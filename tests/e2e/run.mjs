@@ -329,8 +329,11 @@ test('accessibility: axe finds no serious or critical violation (clinician, pati
     report[name] = v;
     await page.close();
   };
+  // Open every "studies" panel (not all findings have per-study effects to plot) and one "why".
   const openAll = async (page) => {
-    await page.locator('details.studies summary').first().click();
+    const panels = page.locator('details.studies summary');
+    const n = Math.min(await panels.count(), 12);
+    for (let i = 0; i < n; i++) await panels.nth(i).click();
     await page.locator('details.why summary').first().click();
     await page.waitForSelector('svg.forest');
   };

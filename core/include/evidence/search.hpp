@@ -73,6 +73,8 @@ struct SearchResponse {
 inline constexpr std::size_t max_query_length = 1000;
 inline constexpr std::size_t max_per_page = 100;
 inline constexpr std::size_t max_page_depth = 10000;  // page * per_page
+// Time the Xapian matcher may spend on one query; past it the counts become estimates.
+inline constexpr double query_time_limit_seconds = 2.0;
 
 SearchResponse search(IndexReader& reader, const Vocabulary& vocabulary, const SearchRequest& request,
                       const RankingWeights& weights = {});
