@@ -175,11 +175,41 @@ RunReport run_index(const RunOptions& opt) {
     }
   }
 
+  // The same study from several sources in this batch is merged in memory first (into the
+  // highest-ranked copy), so it is written once and an unchanged merge is reported as unchanged.
+  auto identifier_keys = [](const Study& s) {
+    std::vector<std::string> keys;
+    for (const auto& [kind, value] : {std::pair{"pmid", s.identifiers.pmid}, std::pair{"doi", s.identifiers.doi}, std::pair{"nct", s.identifiers.nct}}) {
+      if (value.empty()) continue;
+      std::string key = std::string(kind) + ":" + value;
+      for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      keys.push_back(std::move(key));
+    }
+    return keys;
+  };
+  std::vector<bool> absorbed(studies.size(), false);
+  {
+    std::map<std::string, std::size_t> first_with;
+    for (std::size_t i = 0; i < studies.size(); ++i) {
+      std::optional<std::size_t> into;
+      for (const auto& key : identifier_keys(studies[i]))
+        if (auto it = first_with.find(key); it != first_with.end() && studies[it->second].id != studies[i].id) into = it->second;
+      if (into) {
+        merge_study(studies[*into], studies[i]);
+        absorbed[i] = true;
+        ++rep.merged;
+        continue;
+      }
+      for (const auto& key : identifier_keys(studies[i])) first_with.emplace(key, i);
+    }
+  }
+
   IndexWriter writer(opt.db, vocabulary, opt.rebuild);
   std::map<std::string, std::string> batch_ids;  // "pmid:123" -> id written in this run
   std::set<std::string> seen_ids;
   std::size_t done = 0;
-  for (auto& s : studies) {
+  for (std::size_t idx = 0; idx < studies.size(); ++idx) {
+    Study& s = studies[idx];
     annotator.annotate(s);
     {
       auto& c = rep.coverage[s.annotation.sources.empty() ? "unknown" : s.annotation.sources.front()];
@@ -192,6 +222,11 @@ RunReport run_index(const RunOptions& opt) {
       c.design += s.design == "other" ? 0u : 1u;
       c.outcome += s.outcomes.empty() ? 0u : 1u;
       c.direction += any_dir ? 1u : 0u;
+    }
+    if (absorbed[idx]) {  // merged into another record of this batch above
+      ++done;
+      if (opt.progress) opt.progress(done, studies.size());
+      continue;
     }
     // The same study from another source (same PMID, DOI or NCT id) is merged, not shown twice.
     std::optional<std::string> twin;

@@ -124,6 +124,12 @@ TEST_CASE("the same study from PubMed and a curated record is merged into one re
   CHECK(s->identifiers.doi == "10.9999/test.2019.001");  // filled from PubMed
   CHECK(s->outcomes.size() == 1);                     // curated facts kept
   CHECK(std::find(s->annotation.sources.begin(), s->annotation.sources.end(), "pubmed") != s->annotation.sources.end());
+  // Running the same batch again changes nothing: the merge is recomputed and found identical.
+  const auto again = index_paths(db, {test_data() / "curated/TEST001.json", test_data() / "pubmed/small_set.xml"});
+  CHECK(again.added == 0);
+  CHECK(again.updated == 0);
+  CHECK(again.unchanged == 2);
+  CHECK(again.changed_conclusions.empty());
   // The other order: PubMed first, then the curated record takes over.
   const fs::path db2 = dir / "index2";
   index_paths(db2, {test_data() / "pubmed/small_set.xml"});
