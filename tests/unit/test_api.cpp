@@ -314,3 +314,27 @@ TEST_CASE("the examples in docs/API.md work", "[api][docs]") {
   }
   CHECK(checked >= 7);
 }
+
+TEST_CASE("oversized requests are refused with a JSON error", "[api][security]") {
+  auto c = corpus_server().client();
+  // The API takes no bodies: a POST, however large, is refused before its body is read.
+  auto body = c.Post("/api/search", std::string(70000, 'a'), "text/plain");
+  REQUIRE(body);
+  CHECK(body->status == 405);
+  CHECK(json::parse(body->body)["error"]["code"] == "method_not_allowed");
+  // A header line longer than cpp-httplib 0.11.4's 8 KiB limit: the library answers 400 (it has
+  // no 431 path); the body is still our JSON error.
+  auto header = c.Get("/healthz", {{"X-Big", std::string(9000, 'a')}});
+  REQUIRE(header);
+  CHECK(header->status == 400);
+  CHECK(json::parse(header->body)["error"]["code"] == "bad_request");
+}
+
+TEST_CASE("a misspelled query that finds nothing gets a 'did you mean' from the index's spelling data", "[api]") {
+  const json j = get_json("/api/search?q=pilatez");
+  CHECK(j["found"] == 0);
+  CHECK(j["query"]["did_you_mean"] == "pilates");
+  const json known = get_json("/api/search?q=acupunture");  // a listed misspelling resolves directly
+  CHECK(known["query"]["parsed"]["interventions"][0] == "acupuncture");
+  CHECK(known["found"].get<int>() > 0);
+}
