@@ -79,7 +79,6 @@ struct Built {
   Xapian::Query query;        // what ranks
   Xapian::Query filter;       // what restricts
   Question question;
-  std::vector<std::string> concept_terms;  // boolean terms of question concepts (for rank bonus)
 };
 
 Built build_query(const Xapian::Database& db, const Vocabulary& v, const SearchRequest& req) {
@@ -136,7 +135,6 @@ Built build_query(const Xapian::Database& db, const Vocabulary& v, const SearchR
   auto add_concepts = [&](const std::vector<std::string>& ids, std::string_view prefix) {
     for (const auto& id : ids) {
       Xapian::Query annotated(std::string(prefix) + id);
-      b.concept_terms.push_back(std::string(prefix) + id);
       parts.push_back(Xapian::Query(Xapian::Query::OP_OR, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, annotated, 0), concept_text(id)));
     }
   };

@@ -205,7 +205,6 @@ RunReport run_index(const RunOptions& opt) {
   }
 
   IndexWriter writer(opt.db, vocabulary, opt.rebuild);
-  std::map<std::string, std::string> batch_ids;  // "pmid:123" -> id written in this run
   std::set<std::string> seen_ids;
   std::size_t done = 0;
   for (std::size_t idx = 0; idx < studies.size(); ++idx) {
@@ -228,14 +227,12 @@ RunReport run_index(const RunOptions& opt) {
       if (opt.progress) opt.progress(done, studies.size());
       continue;
     }
-    // The same study from another source (same PMID, DOI or NCT id) is merged, not shown twice.
+    // The same study already in the index from another source (same PMID, DOI or NCT id) is
+    // merged, not shown twice. The writer sees this run's uncommitted records too.
     std::optional<std::string> twin;
     for (const auto& [kind, value] : {std::pair{"pmid", s.identifiers.pmid}, std::pair{"doi", s.identifiers.doi}, std::pair{"nct", s.identifiers.nct}}) {
       if (value.empty() || twin) continue;
-      std::string key = std::string(kind) + ":" + value;
-      for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      if (auto it = batch_ids.find(key); it != batch_ids.end() && it->second != s.id) twin = it->second;
-      else if (auto found = writer.find_by_identifier(kind, value); found && *found != s.id) twin = found;
+      if (auto found = writer.find_by_identifier(kind, value); found && *found != s.id) twin = found;
     }
     if (twin) {
       std::optional<Study> existing = writer.get(*twin);
@@ -266,12 +263,6 @@ RunReport run_index(const RunOptions& opt) {
       continue;
     }
     seen_ids.insert(s.id);
-    for (const auto& [kind, value] : {std::pair{"pmid", s.identifiers.pmid}, std::pair{"doi", s.identifiers.doi}, std::pair{"nct", s.identifiers.nct}}) {
-      if (value.empty()) continue;
-      std::string key = std::string(kind) + ":" + value;
-      for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      batch_ids.emplace(key, s.id);
-    }
     if (s.retracted) rep.retracted.push_back(s.id);
     switch (writer.put(s)) {
       case Change::added: ++rep.added; break;
