@@ -4,6 +4,7 @@
 #include <set>
 
 #include "evidence/errors.hpp"
+#include "evidence/study.hpp"
 #include "evidence/text.hpp"
 
 namespace evidence {
@@ -14,13 +15,6 @@ namespace {
 
 void push_unique(std::vector<std::string>& v, const std::string& s) {
   if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
-}
-
-std::string comparator_kind(const Vocabulary& v, const std::string& id) {
-  if (v.is_a(id, "placebo")) return "placebo_sham";
-  if (v.is_a(id, "usual_care")) return "usual_care";
-  if (v.is_a(id, "no_treatment") || v.is_a(id, "minimal_intervention")) return "no_treatment";
-  return "active";
 }
 
 std::pair<std::optional<double>, std::optional<double>> parse_range(const std::string& field, const std::string& value) {
@@ -126,11 +120,9 @@ Question parse_question(const std::string& text, const Vocabulary& v) {
       else if (field == "condition" || field == "p") { push_unique(q.filter_conditions, concept_of("condition")); push_unique(q.conditions, q.filter_conditions.back()); }
       else if (field == "outcome" || field == "o") { push_unique(q.filter_outcomes, concept_of("outcome")); push_unique(q.outcomes, q.filter_outcomes.back()); }
       else if (field == "design") {
-        static const std::set<std::string> designs = {"guideline", "systematic_review", "meta_analysis", "rct", "non_randomised_trial",
-                                                      "cohort", "case_control", "case_series", "protocol", "narrative_review", "other"};
         std::string d = value;
         std::transform(d.begin(), d.end(), d.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (!designs.count(d)) {
+        if (!is_design(d)) {
           const Concept* c = v.lookup(value);
           if (!c || c->kind != "design") throw Error(ErrorCode::invalid_argument, "design: unknown design '" + value + "'");
           d = c->id;
@@ -180,7 +172,7 @@ Question parse_question(const std::string& text, const Vocabulary& v) {
       }
     } else if (c->kind == "comparator") {
       push_unique(q.comparators, c->id);
-      push_unique(q.comparator_kinds, comparator_kind(v, c->id));
+      push_unique(q.comparator_kinds, v.comparator_kind(c->id));
     } else if (c->kind == "condition") {
       push_unique(q.conditions, c->id);
       if (c->id == "chronic_low_back_pain") q.duration = "chronic";

@@ -1,5 +1,7 @@
 #include "evidence/study.hpp"
 
+#include <set>
+
 namespace evidence {
 
 using nlohmann::json;
@@ -137,6 +139,12 @@ OutcomeResult outcome_from_json(const json& j) {
 }
 
 }  // namespace
+
+bool is_design(const std::string& d) {
+  static const std::set<std::string> designs = {"guideline", "systematic_review", "meta_analysis", "rct", "non_randomised_trial",
+                                                "cohort", "case_control", "case_series", "protocol", "narrative_review", "other"};
+  return designs.count(d) > 0;
+}
 
 std::string Study::abstract_text() const {
   std::string out;

@@ -34,18 +34,6 @@ bool negated(const TextMatches& t, const ConceptMatch& m) {
   return false;
 }
 
-std::string comparator_kind_of(const Vocabulary& v, const std::vector<std::string>& concepts) {
-  std::set<std::string> kinds;
-  for (const auto& c : concepts) {
-    if (v.is_a(c, "placebo")) kinds.insert("placebo_sham");
-    else if (v.is_a(c, "usual_care")) kinds.insert("usual_care");
-    else if (v.is_a(c, "no_treatment") || v.is_a(c, "minimal_intervention")) kinds.insert("no_treatment");
-    else kinds.insert("active");
-  }
-  if (kinds.empty()) return "mixed";
-  return kinds.size() == 1 ? *kinds.begin() : "mixed";
-}
-
 void push_unique(std::vector<std::string>& v, const std::string& s) {
   if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
 }
@@ -261,10 +249,10 @@ void Annotator::annotate(Study& s) const {
     for (const auto& id : comparators) {
       bool have = false;
       for (const auto& a : s.comparators) have = have || std::find(a.concepts.begin(), a.concepts.end(), id) != a.concepts.end();
-      if (!have) s.comparators.push_back({{id}, v.find(id)->preferred, comparator_kind_of(v, {id})});
+      if (!have) s.comparators.push_back({{id}, v.find(id)->preferred, v.comparator_kind(id)});
     }
     for (auto& a : s.comparators)
-      if (a.kind.empty()) a.kind = comparator_kind_of(v, a.concepts);
+      if (a.kind.empty()) a.kind = v.comparator_kind(a.concepts);
     if (!s.comparators.empty()) s.annotation.origins["comparators"] = structured ? Origin::source_metadata : Origin::text;
 
     // Conditions: MeSH first, then the text (skipping negated mentions such as "without sciatica").
@@ -314,7 +302,7 @@ void Annotator::annotate(Study& s) const {
         o.domain = std::find(domains.begin(), domains.end(), "pain") != domains.end() ? "pain" : (domains.empty() ? "benefit" : domains.front());
         for (const auto& a : s.interventions) o.intervention.insert(o.intervention.end(), a.concepts.begin(), a.concepts.end());
         for (const auto& a : s.comparators) o.comparator.insert(o.comparator.end(), a.concepts.begin(), a.concepts.end());
-        o.comparator_kind = s.comparators.empty() ? "mixed" : comparator_kind_of(v, o.comparator);
+        o.comparator_kind = s.comparators.empty() ? "mixed" : v.comparator_kind(o.comparator);
         o.direction = dir;
         o.primary = true;
         o.result_text = sentence.size() > 1000 ? sentence.substr(0, 1000) : sentence;

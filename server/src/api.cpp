@@ -307,10 +307,8 @@ SearchRequest request_from(const httplib::Request& req, const Vocabulary& v) {
   r.interventions = concepts("intervention", "intervention");
   r.conditions = concepts("condition", "condition");
   r.outcomes = concepts("outcome", "outcome");
-  static const std::set<std::string> designs = {"guideline", "systematic_review", "meta_analysis", "rct", "non_randomised_trial",
-                                                "cohort", "case_control", "case_series", "protocol", "narrative_review", "other"};
   for (const auto& d : params(req, "design")) {
-    if (!designs.count(d)) bad("parameter 'design': unknown design '" + d + "'");
+    if (!is_design(d)) bad("parameter 'design': unknown design '" + d + "'");
     r.designs.push_back(d);
   }
   if (req.has_param("year_min")) r.year_min = static_cast<int>(int_param(req, "year_min", 0, 1900, 2100));

@@ -150,6 +150,10 @@ struct Study {
   std::int64_t participants() const;
 };
 
+// The design values of schema/study.schema.json, plus "meta_analysis", which is indexed and
+// filterable for reviews that pool.
+bool is_design(const std::string& design);
+
 // JSON in the shape of schema/study.schema.json ("annotation" is added under that key when
 // include_annotation is true; curated files never carry it).
 nlohmann::json study_to_json(const Study& s, bool include_annotation = true);

@@ -58,6 +58,12 @@ class Vocabulary {
   std::vector<std::string> ancestors(std::string_view id) const;
   bool is_a(std::string_view id, std::string_view ancestor) const;
 
+  // The comparator kind a concept stands for: placebo_sham, usual_care, no_treatment (also
+  // minimal intervention), or active (any treatment). For several concepts: their common kind,
+  // "mixed" when they differ or the list is empty.
+  std::string comparator_kind(std::string_view id) const;
+  std::string comparator_kind(const std::vector<std::string>& ids) const;
+
   // Longest-match annotation over the vocabulary's terms. Abbreviations match case-sensitively
   // in running text ("TENS", not "tens of patients") unless case_insensitive_abbreviations is set,
   // as for typed queries.
