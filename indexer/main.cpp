@@ -25,12 +25,25 @@ int main(int argc, char** argv) try {
   app.add_option("--schema", opt.schema_file, "study schema (default: schema/study.schema.json of the source tree)");
   app.add_option("--vocabulary", opt.vocabulary_file, "vocabulary (default: schema/vocabulary.json of the source tree)");
   app.add_flag("-q,--quiet", quiet, "print only the summary");
+  app.add_option("--threads", opt.threads, "threads for reading, annotation and document building (default: one per core)");
+  std::string shard;
+  app.add_option("--shard", shard, "build shard i of n (i/n, e.g. 0/2): only records whose id hashes to it; see docs/SCALING.md")
+      ->check([](const std::string& v) {
+        const auto slash = v.find('/');
+        if (slash == std::string::npos || slash == 0 || slash + 1 == v.size()) return std::string("expected i/n, e.g. 0/2");
+        return std::string();
+      });
   app.add_option("paths", opt.inputs, "files or directories to index")->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  }
+  if (!shard.empty()) {
+    const auto slash = shard.find('/');
+    opt.shard_index = std::stoul(shard.substr(0, slash));
+    opt.shard_count = std::stoul(shard.substr(slash + 1));
   }
   const bool tty = isatty(STDERR_FILENO) && !quiet;
   const auto start = std::chrono::steady_clock::now();
@@ -48,6 +61,7 @@ int main(int argc, char** argv) try {
   std::printf("%s: %zu files, %zu records read: %zu added, %zu updated, %zu unchanged, %zu merged, %zu deleted, %zu skipped (%.1fs)\n",
               rep.committed ? "indexed" : "NOT COMMITTED (strict mode: bad records)", rep.files, rep.records_read, rep.added, rep.updated,
               rep.unchanged, rep.merged, rep.deleted, rep.skipped, rep.seconds);
+  if (rep.other_shard > 0) std::printf("shard %zu/%zu: %zu records belong to other shards\n", opt.shard_index, opt.shard_count, rep.other_shard);
   for (const auto& [src, c] : rep.coverage)
     std::printf("annotated %s: %zu records; intervention %zu, condition %zu, design %zu, outcome %zu, result direction %zu\n", src.c_str(),
                 c.records, c.intervention, c.condition, c.design, c.outcome, c.direction);

@@ -3,6 +3,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -80,27 +81,27 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string join_lines(const std::set<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += '\n';
-    out += s;
-  }
-  return out;
-}
-
 }  // namespace
 
-std::uint64_t content_hash(const Study& s) {
-  json j = study_to_json(s, true);
-  j["annotation"].erase("files");
-  const std::string text = j.dump();
+namespace {
+std::uint64_t fnv1a(const std::string& text) {
   std::uint64_t h = 1469598103934665603ULL;
   for (char ch : text) {
     h ^= static_cast<unsigned char>(ch);
     h *= 1099511628211ULL;
   }
   return h;
+}
+}  // namespace
+
+std::uint64_t content_hash(const Study& s) {
+  json j = study_to_json(s, true);
+  j["annotation"].erase("files");
+  return fnv1a(j.dump());
+}
+
+std::string finding_key_of(const OutcomeResult& o) {
+  return (o.intervention.empty() ? std::string() : o.intervention.front()) + "|" + o.comparator_kind + "|" + o.domain + "|" + o.time_point;
 }
 
 int evidence_level_of(const Study& s) {
@@ -127,6 +128,27 @@ std::string quality_band_of(double score) {
   return "low";
 }
 
+struct PreparedDocument::Impl {
+  std::string id;
+  std::string hash;
+  Xapian::Document doc;
+  std::vector<std::string> spelling;  // words offered to "did you mean"
+  std::set<std::string> finding_keys;
+};
+
+PreparedDocument::PreparedDocument() = default;
+PreparedDocument::~PreparedDocument() = default;
+PreparedDocument::PreparedDocument(PreparedDocument&&) noexcept = default;
+PreparedDocument& PreparedDocument::operator=(PreparedDocument&&) noexcept = default;
+const std::string& PreparedDocument::id() const { return impl_->id; }
+
+struct DocumentBuilder::Impl {
+  const Vocabulary* vocabulary = nullptr;
+  // Each builder owns its own stemmer and term generator: Xapian handles are reference counted
+  // without atomics, so they must not be shared between threads.
+  Xapian::TermGenerator tg;
+};
+
 struct IndexWriter::Impl {
   fs::path dir;
   fs::path live;             // generation written to
@@ -135,9 +157,8 @@ struct IndexWriter::Impl {
   Xapian::WritableDatabase old_lock;  // during a rebuild: holds the live generation's lock
   const Vocabulary* vocabulary = nullptr;
   bool in_transaction = false;
-  Xapian::TermGenerator tg;
-
-  Xapian::Document make_document(const Study& s) const;
+  std::unique_ptr<DocumentBuilder> builder;
+  std::set<std::string> touched_keys;
 };
 
 namespace {
@@ -152,10 +173,26 @@ void add_concepts(Xapian::Document& doc, std::string_view prefix, const std::vec
 
 }  // namespace
 
-Xapian::Document IndexWriter::Impl::make_document(const Study& s) const {
-  const Vocabulary& v = *vocabulary;
-  Xapian::Document doc;
-  Xapian::TermGenerator gen = tg;
+DocumentBuilder::DocumentBuilder(const Vocabulary& vocabulary) : impl_(std::make_unique<Impl>()) {
+  impl_->vocabulary = &vocabulary;
+  try {
+    impl_->tg.set_stemmer(Xapian::Stem("english"));
+    impl_->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "setting up the term generator");
+  }
+}
+
+DocumentBuilder::~DocumentBuilder() = default;
+
+PreparedDocument DocumentBuilder::build(const Study& s) try {
+  const Vocabulary& v = *impl_->vocabulary;
+  PreparedDocument out;
+  out.impl_ = std::make_unique<PreparedDocument::Impl>();
+  PreparedDocument::Impl& p = *out.impl_;
+  p.id = s.id;
+  Xapian::Document& doc = p.doc;
+  Xapian::TermGenerator& gen = impl_->tg;
   gen.set_document(doc);
   gen.index_text(s.title, fields::title_weight);
   gen.index_text(s.title, 1, std::string(fields::title));
@@ -225,13 +262,40 @@ Xapian::Document IndexWriter::Impl::make_document(const Study& s) const {
   doc.add_value(fields::slot_year_label, std::to_string(s.year));
   if (s.annotation.quality_score >= 0) doc.add_value(fields::slot_quality, Xapian::sortable_serialise(s.annotation.quality_score));
   doc.add_value(fields::slot_sample_size, Xapian::sortable_serialise(static_cast<double>(s.participants())));
-  doc.add_value(fields::slot_interventions, join_lines(interventions));
-  doc.add_value(fields::slot_conditions, join_lines(conditions));
-  doc.add_value(fields::slot_outcomes, join_lines(outcomes));
+  auto positional = [&](unsigned first_slot, const std::set<std::string>& values) {
+    unsigned k = 0;
+    for (const auto& value : values)
+      if (k < fields::facet_positions) doc.add_value(first_slot + k++, value);
+  };
+  positional(fields::slot_interventions, interventions);
+  positional(fields::slot_conditions, conditions);
+  positional(fields::slot_outcomes, outcomes);
   doc.add_value(fields::slot_quality_band, band);
-  doc.add_value(fields::slot_content_hash, std::to_string(content_hash(s)));
-  doc.set_data(study_to_json(s, true).dump());
-  return doc;
+  for (const auto& o : s.outcomes) {
+    if ((o.direction == "unclear" && !o.effect) || o.intervention.empty()) continue;
+    const std::string key = finding_key_of(o);
+    // Xapian terms are limited to 245 bytes; a longer key cannot be a vocabulary concept anyway.
+    if (key.size() < 200) {
+      doc.add_boolean_term(std::string(fields::finding_key) + key);
+      p.finding_keys.insert(key);
+    }
+  }
+  // One JSON rendering serves both the stored record and the content hash.
+  json j = study_to_json(s, true);
+  doc.set_data(j.dump());
+  j["annotation"].erase("files");
+  p.hash = std::to_string(fnv1a(j.dump()));
+  doc.add_value(fields::slot_content_hash, p.hash);
+  // "Did you mean" suggests words of titles, headings and keywords: the vocabulary people search
+  // with. Abstract words would triple the spelling table for little gain.
+  std::string words = s.title;
+  for (const auto& m : s.annotation.mesh_terms) words += " " + m;
+  for (const auto& k : s.annotation.keywords) words += " " + k;
+  for (auto& w : split_words(normalise(words)))
+    if (w.size() > 2 && w.size() < 40 && !std::isdigit(static_cast<unsigned char>(w[0]))) p.spelling.push_back(std::move(w));
+  return out;
+} catch (const Xapian::Error& e) {
+  rethrow_xapian(e, "building the document of record " + s.id);
 }
 
 IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, bool rebuild) : impl_(std::make_unique<Impl>()) {
@@ -262,10 +326,7 @@ IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, bool
       m.live = dir / current;
       m.db = Xapian::WritableDatabase(m.live.string(), Xapian::DB_CREATE_OR_OPEN);
     }
-    m.tg.set_stemmer(Xapian::Stem("english"));
-    m.tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-    m.tg.set_database(m.db);
-    m.tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+    m.builder = std::make_unique<DocumentBuilder>(vocabulary);
     m.db.begin_transaction(true);
     m.in_transaction = true;
   } catch (const Xapian::Error& e) {
@@ -281,28 +342,75 @@ IndexWriter::~IndexWriter() {
   }
 }
 
-Change IndexWriter::put(const Study& s) {
-  Impl& m = *impl_;
-  try {
-    const std::string idterm = std::string(fields::id_term) + s.id;
-    const std::string hash = std::to_string(content_hash(s));
-    Xapian::PostingIterator p = m.db.postlist_begin(idterm);
-    if (p != m.db.postlist_end(idterm)) {
-      if (m.db.get_document(*p).get_value(fields::slot_content_hash) == hash) return Change::unchanged;
-      m.db.replace_document(idterm, m.make_document(s));
-      return Change::updated;
-    }
-    m.db.replace_document(idterm, m.make_document(s));
-    return Change::added;
-  } catch (const Xapian::Error& e) {
-    rethrow_xapian(e, "indexing record " + s.id);
+Change IndexWriter::put(const Study& s) { return put(impl_->builder->build(s)); }
+
+namespace {
+void collect_finding_keys(const Xapian::Document& d, std::set<std::string>& into) {
+  const std::string prefix(fields::finding_key);
+  for (auto t = d.termlist_begin(); t != d.termlist_end(); ++t) {
+    t.skip_to(prefix);
+    if (t == d.termlist_end()) break;
+    const std::string term = *t;
+    if (term.rfind(prefix, 0) != 0) break;
+    into.insert(term.substr(prefix.size()));
   }
+}
+}  // namespace
+
+Change IndexWriter::put(PreparedDocument&& prepared) {
+  Impl& m = *impl_;
+  PreparedDocument::Impl& p = *prepared.impl_;
+  try {
+    const std::string idterm = std::string(fields::id_term) + p.id;
+    Xapian::PostingIterator it = m.db.postlist_begin(idterm);
+    Change change = Change::added;
+    if (it != m.db.postlist_end(idterm)) {
+      const Xapian::Document old = m.db.get_document(*it);
+      if (old.get_value(fields::slot_content_hash) == p.hash) return Change::unchanged;
+      collect_finding_keys(old, m.touched_keys);
+      change = Change::updated;
+    }
+    m.touched_keys.insert(p.finding_keys.begin(), p.finding_keys.end());
+    m.db.replace_document(idterm, p.doc);
+    for (const auto& w : p.spelling) m.db.add_spelling(w);
+    return change;
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "indexing record " + p.id);
+  }
+}
+
+const std::set<std::string>& IndexWriter::touched_finding_keys() const { return impl_->touched_keys; }
+
+std::vector<Study> IndexWriter::studies_with_findings(const std::set<std::string>* keys) const {
+  std::vector<Study> out;
+  try {
+    const std::string prefix(fields::finding_key);
+    std::vector<Xapian::Query> terms;
+    if (keys) {
+      for (const auto& k : *keys) terms.emplace_back(prefix + k);
+    } else {
+      for (auto t = impl_->db.allterms_begin(prefix); t != impl_->db.allterms_end(prefix); ++t) terms.emplace_back(*t);
+    }
+    if (terms.empty()) return out;
+    Xapian::Enquire enquire(impl_->db);
+    enquire.set_query(Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end()));
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+    const Xapian::MSet mset = enquire.get_mset(0, impl_->db.get_doccount());
+    out.reserve(mset.size());
+    for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back(study_from_json(json::parse(it.get_document().get_data())));
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "reading the records behind graded findings");
+  }
+  return out;
 }
 
 bool IndexWriter::remove(const std::string& id) {
   try {
     const std::string idterm = std::string(fields::id_term) + id;
-    if (!impl_->db.term_exists(idterm)) return false;
+    Xapian::PostingIterator it = impl_->db.postlist_begin(idterm);
+    if (it == impl_->db.postlist_end(idterm)) return false;
+    collect_finding_keys(impl_->db.get_document(*it), impl_->touched_keys);
     impl_->db.delete_document(idterm);
     return true;
   } catch (const Xapian::Error& e) {
@@ -483,7 +591,16 @@ bool IndexReader::refresh() {
 
 std::string IndexReader::revision() const {
   try {
-    return impl_->generation + ":" + std::to_string(impl_->db.get_revision());
+    try {
+      return impl_->generation + ":" + std::to_string(impl_->db.get_revision());
+    } catch (const Xapian::InvalidOperationError&) {
+      // A stub naming several shards has no single revision. Document count, last docid and
+      // total length change with every commit that adds, removes or rewrites a record, so
+      // together they stand in for one (for ETags and the change check in refresh()).
+      Xapian::Database& db = impl_->db;
+      return "shards:" + std::to_string(db.get_doccount()) + "-" + std::to_string(db.get_lastdocid()) + "-" +
+             std::to_string(db.get_total_length()) + "-" + std::to_string(std::hash<std::string>{}(db.get_uuid()));
+    }
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "reading index revision");
   }

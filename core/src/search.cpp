@@ -3,8 +3,10 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "evidence/errors.hpp"
@@ -19,24 +21,26 @@ using nlohmann::json;
 namespace {
 
 // Counts the values of a '\n'-separated multi-valued slot over every matching document.
-class MultiValueCountSpy : public Xapian::MatchSpy {
+// Counts a multi-valued facet kept one value per slot (see fields.hpp): Xapian's own
+// ValueCountMatchSpy per slot, so remote shards can run it too; a record has each value once,
+// so the sum over the slots is the number of records.
+class PositionalCounts {
  public:
-  explicit MultiValueCountSpy(Xapian::valueno slot) : slot_(slot) {}
-  void operator()(const Xapian::Document& doc, double) override {
-    const std::string v = doc.get_value(slot_);
-    std::size_t start = 0;
-    while (start < v.size()) {
-      std::size_t end = v.find('\n', start);
-      if (end == std::string::npos) end = v.size();
-      if (end > start) ++counts_[v.substr(start, end - start)];
-      start = end + 1;
-    }
+  explicit PositionalCounts(Xapian::valueno first) {
+    for (unsigned k = 0; k < fields::facet_positions; ++k) spies_.push_back(std::make_unique<Xapian::ValueCountMatchSpy>(first + k));
   }
-  const std::map<std::string, std::uint64_t>& counts() const { return counts_; }
+  void attach(Xapian::Enquire& enquire) {
+    for (auto& s : spies_) enquire.add_matchspy(s.get());
+  }
+  std::map<std::string, std::uint64_t> counts() const {
+    std::map<std::string, std::uint64_t> m;
+    for (const auto& s : spies_)
+      for (auto it = s->values_begin(); it != s->values_end(); ++it) m[*it] += it.get_termfreq();
+    return m;
+  }
 
  private:
-  Xapian::valueno slot_;
-  std::map<std::string, std::uint64_t> counts_;
+  std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies_;
 };
 
 Xapian::Query or_terms(const std::string& prefix, const std::vector<std::string>& values) {
@@ -216,11 +220,11 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
     enquire.set_query(full);
     enquire.set_weighting_scheme(Xapian::BM25Weight());
     enquire.set_time_limit(query_time_limit_seconds);
-    MultiValueCountSpy spy_i(fields::slot_interventions), spy_c(fields::slot_conditions), spy_o(fields::slot_outcomes);
+    PositionalCounts spy_i(fields::slot_interventions), spy_c(fields::slot_conditions), spy_o(fields::slot_outcomes);
     Xapian::ValueCountMatchSpy spy_d(fields::slot_design), spy_q(fields::slot_quality_band), spy_l(fields::slot_level_label),
         spy_y(fields::slot_year_label);
-    for (Xapian::MatchSpy* s : std::initializer_list<Xapian::MatchSpy*>{&spy_i, &spy_c, &spy_o, &spy_d, &spy_q, &spy_l, &spy_y})
-      enquire.add_matchspy(s);
+    for (Xapian::MatchSpy* s : std::initializer_list<Xapian::MatchSpy*>{&spy_d, &spy_q, &spy_l, &spy_y}) enquire.add_matchspy(s);
+    for (PositionalCounts* p : {&spy_i, &spy_c, &spy_o}) p->attach(enquire);
     // Rank by our combined score: fetch a candidate pool by BM25 (with exact counts), rescore
     // it with evidence strength, then page. Sorting by year or quality uses the value slots.
     const Xapian::doccount total_docs = db.get_doccount();
@@ -307,7 +311,12 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
       cands.push_back(std::move(c));
     }
     if (req.sort == "relevance")
-      std::stable_sort(cands.begin(), cands.end(), [](const Cand& x, const Cand& y) { return x.score > y.score; });
+      // Ties go to the record id, not the docid: a sharded index numbers documents differently,
+      // and the same records must rank the same however the index is split.
+      std::stable_sort(cands.begin(), cands.end(), [](const Cand& x, const Cand& y) {
+        if (std::abs(x.score - y.score) > 1e-9) return x.score > y.score;  // equal up to rounding: a tie
+        return x.study.id < y.study.id;
+      });
     // Past the candidate pool (deep pages), fall back to BM25 order from the index.
     const std::size_t first = (req.page - 1) * req.per_page;
     if (first < cands.size()) {

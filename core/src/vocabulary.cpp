@@ -82,7 +82,8 @@ void Vocabulary::build_indexes() {
       const std::string key = term_key(t);
       if (key.empty()) return;
       by_term_.emplace(key, i);  // first claim wins; check() reports the conflict
-      max_words_ = std::max<std::size_t>(max_words_, static_cast<std::size_t>(std::count(key.begin(), key.end(), ' ')) + 1);
+      for (std::size_t sp = key.find(' '); sp != std::string::npos; sp = key.find(' ', sp + 1)) term_prefixes_.insert(key.substr(0, sp));
+      term_prefixes_.insert(key);
     };
     add_term(c.preferred);
     for (const auto& t : c.synonyms) add_term(t);
@@ -219,17 +220,26 @@ std::vector<ConceptMatch> Vocabulary::match_tokens(const std::vector<Token>& tok
   std::size_t i = 0;
   while (i < tokens.size()) {
     bool hit = false;
-    const std::size_t longest = std::min(max_words_, tokens.size() - i);
-    for (std::size_t len = longest; len >= 1 && !hit; --len) {
-      std::string key = tokens[i].folded;
-      for (std::size_t k = 1; k < len; ++k) key += ' ' + tokens[i + k].folded;
+    // Longest match by extending the phrase one word at a time while it is still the start of
+    // some term: one hash lookup per word, instead of building and hashing every candidate
+    // length at every position (which dominated indexing time before).
+    std::string key;
+    std::size_t best_len = 0, best = 0;
+    for (std::size_t len = 1; i + len <= tokens.size(); ++len) {
+      if (len > 1) key += ' ';
+      key += tokens[i + len - 1].folded;
+      if (!term_prefixes_.count(key)) break;
       if (auto it = by_term_.find(key); it != by_term_.end()) {
-        std::string matched = tokens[i].original;
-        for (std::size_t k = 1; k < len; ++k) matched += ' ' + tokens[i + k].original;
-        out.push_back({concepts_[it->second].id, i, i + len, matched});
-        i += len;
-        hit = true;
+        best_len = len;
+        best = it->second;
       }
+    }
+    if (best_len > 0) {
+      std::string matched = tokens[i].original;
+      for (std::size_t k = 1; k < best_len; ++k) matched += ' ' + tokens[i + k].original;
+      out.push_back({concepts_[best].id, i, i + best_len, matched});
+      i += best_len;
+      hit = true;
     }
     if (hit) continue;
     // Abbreviations, with a plural "s" allowed ("RCTs", "NSAIDs").

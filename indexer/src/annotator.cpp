@@ -1,5 +1,7 @@
 #include <algorithm>
-#include <regex>
+#include <cctype>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "evidence/index.hpp"
@@ -9,8 +11,6 @@
 namespace evidence {
 
 namespace {
-
-bool contains_ci(const std::string& hay, const std::string& needle) { return normalise(hay).find(needle) != std::string::npos; }
 
 const std::set<std::string> negators = {"no", "not", "without", "excluding", "excluded", "exclude", "non"};
 const std::set<std::string> versus_words = {"versus", "vs", "v", "compared", "comparing", "against", "than"};
@@ -38,62 +38,210 @@ void push_unique(std::vector<std::string>& v, const std::string& s) {
   if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
 }
 
-// Sample size from phrases such as "200 patients were randomised" or "randomised 851 adults".
+// Words of running text for the size and result patterns below. std::regex was the first
+// implementation; it cost more than the rest of annotation together (a backtracking matcher and
+// a locale lookup per character), so the patterns are matched over this word list instead.
+struct Word {
+  std::string lower;
+  bool number = false;       // digits, or digits grouped by commas ("1,234")
+  bool ws_before = false;    // only white space (at least one character) since the previous word
+  bool tight_before = false; // nothing at all since the previous word
+};
+
+std::vector<Word> scan_words(const std::string& text) {
+  std::vector<Word> out;
+  std::size_t i = 0, prev_end = 0;
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (i < text.size()) {
+    const char c = text[i];
+    if (!alnum(c) && c != '=') {
+      ++i;
+      continue;
+    }
+    Word w;
+    bool only_ws = true;
+    for (std::size_t k = prev_end; k < i; ++k) only_ws = only_ws && std::isspace(static_cast<unsigned char>(text[k]));
+    w.ws_before = only_ws && i > prev_end;
+    w.tight_before = i == prev_end;
+    std::size_t j = i;
+    if (c == '=') {
+      j = i + 1;
+    } else {
+      while (j < text.size() && alnum(text[j])) ++j;
+      bool all_digits = true;
+      for (std::size_t k = i; k < j; ++k) all_digits = all_digits && digit(text[k]);
+      w.number = all_digits;
+      // Thousands separators: 1,234,567 (groups of exactly three digits).
+      if (all_digits && j - i <= 3)
+        while (j + 3 < text.size() + 0 && text[j] == ',' && digit(text[j + 1]) && digit(text[j + 2]) && digit(text[j + 3]) &&
+               (j + 4 >= text.size() || !alnum(text[j + 4])))
+          j += 4;
+    }
+    w.lower = text.substr(i, j - i);
+    for (auto& ch : w.lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    out.push_back(std::move(w));
+    prev_end = i = j;
+  }
+  return out;
+}
+
+bool starts_with_any(const std::string& w, std::initializer_list<const char*> prefixes) {
+  for (const char* p : prefixes)
+    if (w.rfind(p, 0) == 0) return true;
+  return false;
+}
+
+bool is_one_of(const std::string& w, std::initializer_list<const char*> words) {
+  for (const char* p : words)
+    if (w == p) return true;
+  return false;
+}
+
+std::optional<std::int64_t> to_count(const std::string& digits_with_commas) {
+  std::string digits;
+  for (char c : digits_with_commas)
+    if (c != ',') digits += c;
+  if (digits.empty() || digits.size() > 9) return std::nullopt;
+  return std::stoll(digits);
+}
+
+const std::initializer_list<const char*> people = {"patients", "participants", "subjects", "adults", "people", "individuals", "women", "men"};
+
+// Sample size from phrases such as "200 patients were randomised", "randomised 851 adults" or "n = 120".
 std::optional<std::int64_t> sample_size(const std::string& text) {
-  static const std::regex before(
-      R"((\d{1,3}(?:,\d{3})*|\d+)\s+(?:adult\s+|older\s+|eligible\s+)?(?:patients|participants|subjects|adults|people|individuals|women|men|volunteers|workers|persons)\s+(?:\w+\s+){0,3}?(?:were\s+)?(?:randomi[sz]ed|enrolled|included|recruited|allocated))",
-      std::regex::icase);
-  static const std::regex after(R"((?:randomi[sz]ed|enrolled|recruited|a total of|total of)\s+(\d{1,3}(?:,\d{3})*|\d+)\s+(?:\w+\s+)?(?:patients|participants|subjects|adults|people|individuals|women|men))",
-                                std::regex::icase);
-  static const std::regex n_eq(R"(\b[nN]\s*=\s*(\d{2,6})\b)");
-  std::smatch m;
-  for (const auto* re : {&before, &after, &n_eq}) {
-    if (std::regex_search(text, m, *re)) {
-      std::string digits;
-      for (char c : m[1].str())
-        if (c != ',') digits += c;
-      const auto n = std::stoll(digits);
-      if (n >= 4 && n <= 1000000) return n;
+  const std::vector<Word> w = scan_words(text);
+  auto accept = [](std::optional<std::int64_t> n) -> std::optional<std::int64_t> {
+    if (n && *n >= 4 && *n <= 1000000) return n;
+    return std::nullopt;
+  };
+  // "<n> [adult|older|eligible] patients [up to three words] [were] randomised"
+  for (std::size_t i = 0; i + 2 < w.size(); ++i) {
+    if (!w[i].number) continue;
+    std::size_t k = i + 1;
+    if (w[k].ws_before && is_one_of(w[k].lower, {"adult", "older", "eligible"})) ++k;
+    if (k >= w.size() || !w[k].ws_before ||
+        !is_one_of(w[k].lower, {"patients", "participants", "subjects", "adults", "people", "individuals", "women", "men", "volunteers", "workers", "persons"}))
+      continue;
+    for (std::size_t j = k + 1; j < w.size() && j <= k + 5 && w[j].ws_before; ++j)
+      if (starts_with_any(w[j].lower, {"randomised", "randomized", "enrolled", "included", "recruited", "allocated"})) {
+        if (auto n = accept(to_count(w[i].lower))) return n;
+        break;
+      }
+  }
+  // "randomised|enrolled|recruited|a total of <n> [word] patients"
+  for (std::size_t i = 0; i + 2 < w.size(); ++i) {
+    std::size_t k = 0;
+    if (starts_with_any(w[i].lower, {"randomised", "randomized"}) || is_one_of(w[i].lower, {"enrolled", "recruited"})) k = i + 1;
+    else if (w[i].lower == "total" && i + 1 < w.size() && w[i + 1].lower == "of" && w[i + 1].ws_before) k = i + 2;
+    if (k == 0 || k >= w.size() || !w[k].number || !w[k].ws_before) continue;
+    for (std::size_t j = k + 1; j < w.size() && j <= k + 2 && w[j].ws_before; ++j)
+      if (starts_with_any(w[j].lower, people)) {
+        if (auto n = accept(to_count(w[k].lower))) return n;
+        break;
+      }
+  }
+  // "n = 120"
+  for (std::size_t i = 0; i + 2 < w.size(); ++i)
+    if (w[i].lower == "n" && w[i + 1].lower == "=" && w[i + 2].number && w[i + 2].lower.size() >= 2 && w[i + 2].lower.size() <= 6 &&
+        w[i + 2].lower.find(',') == std::string::npos && (w[i + 1].ws_before || w[i + 1].tight_before) &&
+        (w[i + 2].ws_before || w[i + 2].tight_before))
+      if (auto n = accept(to_count(w[i + 2].lower))) return n;
+  return std::nullopt;
+}
+
+// Number of trials a review included: "12 randomised controlled trials", "8 studies".
+std::optional<std::int64_t> trial_count(const std::string& text) {
+  const std::vector<Word> w = scan_words(text);
+  for (std::size_t i = 0; i + 1 < w.size(); ++i) {
+    if (!w[i].number || w[i].lower.size() > 4 || w[i].lower.find(',') != std::string::npos) continue;
+    std::size_t k = i + 1;
+    if (w[k].ws_before && starts_with_any(w[k].lower, {"randomised", "randomized"}) && k + 1 < w.size()) ++k;
+    if (w[k].ws_before && w[k].lower == "controlled" && k + 1 < w.size()) ++k;
+    if (w[k].ws_before && starts_with_any(w[k].lower, {"trials", "studies", "rcts"})) {
+      const auto n = to_count(w[i].lower);
+      if (n && *n >= 1 && *n <= 5000) return n;
     }
   }
   return std::nullopt;
 }
 
-std::optional<std::int64_t> trial_count(const std::string& text) {
-  static const std::regex re(R"((\d{1,4})\s+(?:randomi[sz]ed\s+)?(?:controlled\s+)?(?:trials|studies|RCTs))", std::regex::icase);
-  std::smatch m;
-  if (std::regex_search(text, m, re)) {
-    const auto n = std::stoll(m[1].str());
-    if (n >= 1 && n <= 5000) return n;
+// Phrases that state a result's direction, lower case, matched at word boundaries.
+std::vector<std::string> expand(std::initializer_list<const char*> heads, std::initializer_list<const char*> tails) {
+  std::vector<std::string> out;
+  for (const char* h : heads)
+    for (const char* t : tails) out.push_back(std::string(h) + t);
+  return out;
+}
+
+const std::vector<std::string>& phrases_worse() {
+  static const std::vector<std::string> p = {"less effective than", "inferior to", "significantly worse"};
+  return p;
+}
+
+const std::vector<std::string>& phrases_none() {
+  static const std::vector<std::string> p = [] {
+    auto v = expand({"no significant ", "no statistically significant "}, {"difference", "differences", "improvement", "effect", "benefit"});
+    for (const char* s : {"did not differ", "not significantly different", "not superior", "no better than", "no more effective", "similar effect",
+                          "similar effects", "similar improvement", "similar improvements", "similar outcome", "similar outcomes"})
+      v.emplace_back(s);
+    return v;
+  }();
+  return p;
+}
+
+const std::vector<std::string>& phrases_better() {
+  static const std::vector<std::string> p = [] {
+    auto v = expand({"significantly "}, {"greater", "better", "more", "larger", "improved", "reduced", "lower", "superior"});
+    for (const char* s : {"more effective than", "superior to", "was effective", "is effective", "were effective", "improved significantly"})
+      v.emplace_back(s);
+    for (const auto& s : expand({"significant ", "significantly "}, {"improvement", "reduction", "benefit", "improvements", "reductions", "benefits"}))
+      v.push_back(s);
+    return v;
+  }();
+  return p;
+}
+
+bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// The first sentence (text between full stops, ending in one) that contains one of the phrases.
+std::optional<std::string> sentence_with(const std::string& text, const std::string& lower_text, const std::vector<std::string>& phrases) {
+  std::size_t start = 0;
+  while (start < lower_text.size()) {
+    const std::size_t stop = lower_text.find('.', start);
+    if (stop == std::string::npos) return std::nullopt;  // an unfinished sentence does not count
+    const std::string_view sentence(lower_text.data() + start, stop - start);
+    for (const auto& p : phrases) {
+      for (std::size_t at = sentence.find(p); at != std::string_view::npos; at = sentence.find(p, at + 1)) {
+        const bool left = at == 0 || !word_char(sentence[at - 1]);
+        const bool right = at + p.size() >= sentence.size() || !word_char(sentence[at + p.size()]);
+        if (left && right) return squash_space(std::string_view(text).substr(start, stop - start + 1));
+      }
+    }
+    start = stop + 1;
   }
   return std::nullopt;
 }
 
 // The direction of the main result as the abstract's conclusion states it.
 std::string direction_from_text(const Study& s, std::string& sentence) {
-  std::string text;
+  std::string text, conclusions;
   for (const auto& sec : s.abstract) {
     const std::string l = normalise(sec.label);
     if (l.find("conclusion") != std::string::npos || l.find("interpretation") != std::string::npos || l.find("result") != std::string::npos ||
         l.find("finding") != std::string::npos)
       text += sec.text + " ";
+    // Conclusions are read before results: they carry the authors' overall judgement.
+    if (l.find("conclusion") != std::string::npos) conclusions += sec.text + " ";
   }
   if (text.empty()) return "";
-  static const std::regex none(R"([^.]*\b(no (?:statistically )?significant (?:difference|differences|improvement|effect|benefit)|did not differ|not significantly different|not superior|no better than|no more effective|similar (?:effect|improvement|outcome)s?)\b[^.]*\.)",
-                               std::regex::icase);
-  static const std::regex better(R"([^.]*\b(significantly (?:greater|better|more|larger|improved|reduced|lower|superior)|more effective than|superior to|was effective|is effective|were effective|improved significantly|significant(?:ly)? (?:improvement|reduction|benefit)s?)\b[^.]*\.)",
-                                 std::regex::icase);
-  static const std::regex worse(R"([^.]*\b(less effective than|inferior to|significantly worse)\b[^.]*\.)", std::regex::icase);
-  std::smatch m;
-  // Conclusions are read before results: they carry the authors' overall judgement.
-  std::string conclusions;
-  for (const auto& sec : s.abstract)
-    if (normalise(sec.label).find("conclusion") != std::string::npos) conclusions += sec.text + " ";
   for (const std::string* part : {&conclusions, &text}) {
     if (part->empty()) continue;
-    if (std::regex_search(*part, m, worse)) { sentence = squash_space(m[0].str()); return "favours_comparator"; }
-    if (std::regex_search(*part, m, none)) { sentence = squash_space(m[0].str()); return "no_difference"; }
-    if (std::regex_search(*part, m, better)) { sentence = squash_space(m[0].str()); return "favours_intervention"; }
+    std::string lower = *part;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (auto m = sentence_with(*part, lower, phrases_worse())) { sentence = *m; return "favours_comparator"; }
+    if (auto m = sentence_with(*part, lower, phrases_none())) { sentence = *m; return "no_difference"; }
+    if (auto m = sentence_with(*part, lower, phrases_better())) { sentence = *m; return "favours_intervention"; }
   }
   return "";
 }
@@ -150,9 +298,15 @@ std::string duration_from_text(const std::string& title, const std::string& abst
     std::set<std::string> k;
     const std::string n = normalise(t);
     if (n.find("subacute") != std::string::npos || n.find("sub acute") != std::string::npos) k.insert("subacute");
-    if (std::regex_search(n, std::regex(R"(\bacute\b)"))) k.insert("acute");
+    // Normalised text is lower-case words separated by single spaces: a word boundary is a space.
+    const std::string padded = " " + n + " ";
+    if (padded.find(" acute ") != std::string::npos) k.insert("acute");
+    bool long_standing = false;
+    for (const char* head : {" more than ", " over ", " at least "})
+      for (const char* tail : {"3 months", "three months", "12 weeks", "twelve weeks"})
+        long_standing = long_standing || padded.find(std::string(head) + tail) != std::string::npos;
     if (n.find("chronic") != std::string::npos || n.find("persistent") != std::string::npos || n.find("long lasting") != std::string::npos ||
-        std::regex_search(n, std::regex(R"(\b(more than|over|at least|>) ?(3 months|three months|12 weeks|twelve weeks))")))
+        long_standing)
       k.insert("chronic");
     return k;
   };
@@ -366,17 +520,18 @@ void Annotator::annotate(Study& s) const {
   else if (s.design == "protocol") { score = -1; basis.push_back("protocol (no results)"); }
   else { score = 2; basis.push_back("other design"); }
   if (score >= 0) {
-    const std::string text = s.title + " " + s.abstract_text() + " " + s.design_label;
-    if (contains_ci(text, "double blind") || contains_ci(text, "assessor blind") || contains_ci(text, "blinded assessor") ||
-        contains_ci(text, "masked") || contains_ci(text, "single blind")) {
+    const std::string text = normalise(s.title + " " + s.abstract_text() + " " + s.design_label);
+    auto contains_ci = [&](const char* needle) { return text.find(needle) != std::string::npos; };
+    if (contains_ci("double blind") || contains_ci("assessor blind") || contains_ci("blinded assessor") ||
+        contains_ci("masked") || contains_ci("single blind")) {
       score += 1;
       basis.push_back("blinding reported");
     }
-    if (contains_ci(text, "concealed allocation") || contains_ci(text, "allocation concealment") || contains_ci(text, "allocation was concealed")) {
+    if (contains_ci("concealed allocation") || contains_ci("allocation concealment") || contains_ci("allocation was concealed")) {
       score += 1;
       basis.push_back("concealed allocation");
     }
-    if (contains_ci(text, "intention to treat")) {
+    if (contains_ci("intention to treat")) {
       score += 1;
       basis.push_back("intention-to-treat");
     }

@@ -1,8 +1,15 @@
 #include "evidence/index_run.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <deque>
+#include <exception>
+#include <future>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
+#include <unordered_map>
 
 #include "evidence/errors.hpp"
 #include "evidence/fields.hpp"
@@ -28,7 +35,8 @@ json RunReport::to_json() const {
           {"unchanged", unchanged}, {"deleted", deleted},           {"skipped", skipped},   {"merged", merged},
           {"committed", committed}, {"seconds", seconds},           {"by_format", by_format}, {"retracted", retracted},
           {"problems", problems_j}, {"changed_conclusions", changes}, {"revision_before", revision_before},
-          {"revision_after", revision_after}, {"exit_code", exit_code()}, {"annotation_coverage", cov}};
+          {"revision_after", revision_after}, {"exit_code", exit_code()}, {"annotation_coverage", cov},
+          {"threads", threads}, {"other_shard", other_shard}, {"timings", timings}};
 }
 
 int RunReport::exit_code() const {
@@ -119,9 +127,70 @@ void merge_study(Study& into, const Study& from) {
       into.provenance.sources.push_back(s);
 }
 
+namespace {
+
+// Runs f(i, worker) for i in [0, n) on `threads` threads (the caller's included); the first
+// exception thrown by any call is rethrown here after every thread has stopped.
+template <typename F>
+void parallel_for(std::size_t n, unsigned threads, F&& f) {
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto work = [&](unsigned worker) {
+    for (std::size_t i = next++; i < n; i = next++) {
+      try {
+        f(i, worker);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next = n;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned w = 1; w < threads && w < n; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+double since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+std::vector<std::string> identifier_keys(const Study& s) {
+  std::vector<std::string> keys;
+  for (const auto& [kind, value] : {std::pair{"pmid", s.identifiers.pmid}, std::pair{"doi", s.identifiers.doi}, std::pair{"nct", s.identifiers.nct}}) {
+    if (value.empty()) continue;
+    std::string key = std::string(kind) + ":" + value;
+    for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+// Version of the findings snapshot and its XK terms; an index without it gets a full recount.
+constexpr const char* snapshot_version = "2";
+
+}  // namespace
+
+std::size_t shard_of(const std::string& id, std::size_t shard_count) {
+  if (shard_count <= 1) return 0;
+  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a: stable across platforms and releases
+  for (char ch : id) {
+    h ^= static_cast<unsigned char>(ch);
+    h *= 1099511628211ULL;
+  }
+  return static_cast<std::size_t>(h % shard_count);
+}
+
 RunReport run_index(const RunOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
   RunReport rep;
+  if (opt.shard_count == 0 || opt.shard_index >= opt.shard_count)
+    throw Error(ErrorCode::invalid_argument, "shard must be i/n with 0 <= i < n");
+  const unsigned threads = opt.threads > 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
+  rep.threads = threads;
   const fs::path src = EVIDENCE_SOURCE_DIR;
   const Vocabulary vocabulary = Vocabulary::load(opt.vocabulary_file.empty() ? src / "schema/vocabulary.json" : opt.vocabulary_file);
   if (auto problems = vocabulary.check(); !problems.empty())
@@ -130,21 +199,35 @@ RunReport run_index(const RunOptions& opt) {
       RecordValidator::from_file(opt.schema_file.empty() ? src / "schema/study.schema.json" : opt.schema_file, vocabulary);
   const Annotator annotator(vocabulary);
 
-  // Read everything first so that records can be merged across files and sources.
+  // Read everything first so that records can be merged across files and sources. Files are
+  // parsed in parallel; their results are gathered in file order, so a run is deterministic.
+  auto phase = std::chrono::steady_clock::now();
   const auto files = collect_input_files(opt.inputs);
   rep.files = files.size();
-  std::vector<Study> studies;
-  std::vector<std::string> deletions;
-  for (const auto& f : files) {
+  struct FileResult {
+    std::optional<RecordProblem> unreadable;
+    ReadResult read;
+  };
+  std::vector<FileResult> results(files.size());
+  parallel_for(files.size(), threads, [&](std::size_t i, unsigned) {
     std::string content;
     try {
-      content = read_input_file(f);
+      content = read_input_file(files[i]);
     } catch (const Error& e) {
-      rep.problems.push_back({f.string(), "", "", e.what()});
+      results[i].unreadable = RecordProblem{files[i].string(), "", "", e.what()};
+      return;
+    }
+    results[i].read = read_records(content, files[i].string(), validator);
+  });
+  std::vector<Study> studies;
+  std::vector<std::string> deletions;
+  for (auto& fr : results) {
+    if (fr.unreadable) {
+      rep.problems.push_back(std::move(*fr.unreadable));
       ++rep.skipped;
       continue;
     }
-    ReadResult r = read_records(content, f.string(), validator);
+    ReadResult& r = fr.read;
     ++rep.by_format[format_name(r.format)];
     rep.records_read += r.studies.size();
     for (auto& p : r.problems) {
@@ -156,43 +239,39 @@ RunReport run_index(const RunOptions& opt) {
     for (auto& s : r.studies) studies.push_back(std::move(s));
     deletions.insert(deletions.end(), r.deleted_pmids.begin(), r.deleted_pmids.end());
   }
+  results.clear();
+  results.shrink_to_fit();
   // Curated records first, so PubMed and CT.gov copies of the same study merge into them.
   std::stable_sort(studies.begin(), studies.end(), [](const Study& a, const Study& b) { return source_rank(a) < source_rank(b); });
+  rep.timings["read"] = since(phase);
 
   if (opt.strict && rep.skipped > 0) {
-    rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    rep.seconds = since(t0);
     return rep;  // committed=false: strict mode fails the whole run
   }
 
-  std::string previous_findings;
+  std::string previous_findings, previous_snapshot_version;
   {
     // The previous conclusions, for the change report; absent on a first run.
     try {
       IndexReader before(opt.db);
       rep.revision_before = before.revision();
       previous_findings = before.metadata(std::string(fields::meta_findings));
+      previous_snapshot_version = before.metadata(std::string(fields::meta_snapshot_version));
     } catch (const Error&) {
     }
   }
 
   // The same study from several sources in this batch is merged in memory first (into the
   // highest-ranked copy), so it is written once and an unchanged merge is reported as unchanged.
-  auto identifier_keys = [](const Study& s) {
-    std::vector<std::string> keys;
-    for (const auto& [kind, value] : {std::pair{"pmid", s.identifiers.pmid}, std::pair{"doi", s.identifiers.doi}, std::pair{"nct", s.identifiers.nct}}) {
-      if (value.empty()) continue;
-      std::string key = std::string(kind) + ":" + value;
-      for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      keys.push_back(std::move(key));
-    }
-    return keys;
-  };
-  std::vector<bool> absorbed(studies.size(), false);
+  phase = std::chrono::steady_clock::now();
+  std::vector<bool> absorbed(studies.size(), false), elsewhere(studies.size(), false);
   {
-    std::map<std::string, std::size_t> first_with;
+    std::unordered_map<std::string, std::size_t> first_with;
     for (std::size_t i = 0; i < studies.size(); ++i) {
       std::optional<std::size_t> into;
-      for (const auto& key : identifier_keys(studies[i]))
+      const auto keys = identifier_keys(studies[i]);
+      for (const auto& key : keys)
         if (auto it = first_with.find(key); it != first_with.end() && studies[it->second].id != studies[i].id) into = it->second;
       if (into) {
         merge_study(studies[*into], studies[i]);
@@ -200,80 +279,121 @@ RunReport run_index(const RunOptions& opt) {
         ++rep.merged;
         continue;
       }
-      for (const auto& key : identifier_keys(studies[i])) first_with.emplace(key, i);
+      for (const auto& key : keys) first_with.emplace(key, i);
     }
   }
+  // A shard keeps the records whose id hashes to it; merging came first, so twins from other
+  // sources land in the shard of the record they were merged into.
+  if (opt.shard_count > 1)
+    for (std::size_t i = 0; i < studies.size(); ++i)
+      if (!absorbed[i] && shard_of(studies[i].id, opt.shard_count) != opt.shard_index) {
+        elsewhere[i] = true;
+        ++rep.other_shard;
+      }
+  rep.timings["merge"] = since(phase);
 
+  phase = std::chrono::steady_clock::now();
   IndexWriter writer(opt.db, vocabulary, opt.rebuild);
+  const bool starts_empty = opt.rebuild || writer.doc_count() == 0;
+  // Annotation and document building (most of the work) run on worker threads a block ahead of
+  // the single Xapian writer, which gets the prepared documents in input order.
+  std::vector<std::unique_ptr<DocumentBuilder>> builders;
+  for (unsigned w = 0; w < threads; ++w) builders.push_back(std::make_unique<DocumentBuilder>(vocabulary));
+  constexpr std::size_t block_size = 512;
+  using Block = std::vector<std::optional<PreparedDocument>>;
+  auto prepare = [&](std::size_t begin) {
+    const std::size_t end = std::min(studies.size(), begin + block_size);
+    Block block(end - begin);
+    parallel_for(end - begin, threads, [&](std::size_t k, unsigned worker) {
+      const std::size_t idx = begin + k;
+      if (elsewhere[idx]) return;
+      annotator.annotate(studies[idx]);
+      if (!absorbed[idx]) block[k] = builders[worker]->build(studies[idx]);
+    });
+    return block;
+  };
+  std::future<Block> next;
+  if (!studies.empty()) next = std::async(std::launch::async, prepare, 0);
+
   std::set<std::string> seen_ids;
+  std::vector<const Study*> written;  // for the findings snapshot of a fresh index
+  std::deque<Study> merged_copies;
   std::size_t done = 0;
-  for (std::size_t idx = 0; idx < studies.size(); ++idx) {
-    Study& s = studies[idx];
-    annotator.annotate(s);
-    {
-      auto& c = rep.coverage[s.annotation.sources.empty() ? "unknown" : s.annotation.sources.front()];
-      ++c.records;
-      bool any_i = false, any_dir = false;
-      for (const auto& a : s.interventions) any_i = any_i || !a.concepts.empty();
-      for (const auto& o : s.outcomes) any_dir = any_dir || o.direction != "unclear";
-      c.intervention += any_i ? 1u : 0u;
-      c.condition += s.population.conditions.empty() ? 0u : 1u;
-      c.design += s.design == "other" ? 0u : 1u;
-      c.outcome += s.outcomes.empty() ? 0u : 1u;
-      c.direction += any_dir ? 1u : 0u;
-    }
-    if (absorbed[idx]) {  // merged into another record of this batch above
+  for (std::size_t begin = 0; begin < studies.size(); begin += block_size) {
+    Block block = next.get();
+    if (begin + block_size < studies.size()) next = std::async(std::launch::async, prepare, begin + block_size);
+    for (std::size_t k = 0; k < block.size(); ++k) {
+      const std::size_t idx = begin + k;
+      Study& s = studies[idx];
       ++done;
       if (opt.progress) opt.progress(done, studies.size());
-      continue;
-    }
-    // The same study already in the index from another source (same PMID, DOI or NCT id) is
-    // merged, not shown twice. The writer sees this run's uncommitted records too.
-    std::optional<std::string> twin;
-    for (const auto& [kind, value] : {std::pair{"pmid", s.identifiers.pmid}, std::pair{"doi", s.identifiers.doi}, std::pair{"nct", s.identifiers.nct}}) {
-      if (value.empty() || twin) continue;
-      if (auto found = writer.find_by_identifier(kind, value); found && *found != s.id) twin = found;
-    }
-    if (twin) {
-      std::optional<Study> existing = writer.get(*twin);
-      if (existing && source_rank(*existing) <= source_rank(s)) {
-        merge_study(*existing, s);
-        annotator.annotate(*existing);
-        const Change c = writer.put(*existing);
-        if (c != Change::unchanged) ++rep.merged;
-        else ++rep.unchanged;
-        seen_ids.insert(existing->id);
-        ++done;
-        if (opt.progress) opt.progress(done, studies.size());
+      if (elsewhere[idx]) continue;
+      {
+        auto& c = rep.coverage[s.annotation.sources.empty() ? "unknown" : s.annotation.sources.front()];
+        ++c.records;
+        bool any_i = false, any_dir = false;
+        for (const auto& a : s.interventions) any_i = any_i || !a.concepts.empty();
+        for (const auto& o : s.outcomes) any_dir = any_dir || o.direction != "unclear";
+        c.intervention += any_i ? 1u : 0u;
+        c.condition += s.population.conditions.empty() ? 0u : 1u;
+        c.design += s.design == "other" ? 0u : 1u;
+        c.outcome += s.outcomes.empty() ? 0u : 1u;
+        c.direction += any_dir ? 1u : 0u;
+      }
+      if (absorbed[idx]) continue;  // merged into another record of this batch above
+      // The same study already in the index from another source (same PMID, DOI or NCT id) is
+      // merged, not shown twice. The writer sees this run's uncommitted records too.
+      std::optional<std::string> twin;
+      for (const auto& [kind, value] : {std::pair{"pmid", s.identifiers.pmid}, std::pair{"doi", s.identifiers.doi}, std::pair{"nct", s.identifiers.nct}}) {
+        if (value.empty() || twin) continue;
+        if (auto found = writer.find_by_identifier(kind, value); found && *found != s.id) twin = found;
+      }
+      bool rebuilt = false;
+      if (twin) {
+        std::optional<Study> existing = writer.get(*twin);
+        if (existing && source_rank(*existing) <= source_rank(s)) {
+          merge_study(*existing, s);
+          annotator.annotate(*existing);
+          const Change c = writer.put(*existing);
+          if (c != Change::unchanged) ++rep.merged;
+          else ++rep.unchanged;
+          seen_ids.insert(existing->id);
+          merged_copies.push_back(std::move(*existing));
+          written.push_back(&merged_copies.back());
+          continue;
+        }
+        if (existing) {
+          // The new record outranks the indexed one (a curated record arriving after its PubMed
+          // copy): it takes over, and the old copy is removed.
+          merge_study(s, *existing);
+          writer.remove(*twin);
+          rebuilt = true;
+          ++rep.merged;
+        }
+      }
+      if (seen_ids.count(s.id)) {
+        rep.problems.push_back({s.annotation.files.empty() ? "" : s.annotation.files.front(), s.id, "/id",
+                                "duplicate id in this run; the first record with this id was kept"});
+        ++rep.skipped;
         continue;
       }
-      if (existing) {
-        // The new record outranks the indexed one (a curated record arriving after its PubMed
-        // copy): it takes over, and the old copy is removed.
-        merge_study(s, *existing);
-        writer.remove(*twin);
-        ++rep.merged;
+      seen_ids.insert(s.id);
+      if (s.retracted) rep.retracted.push_back(s.id);
+      const Change change = rebuilt ? writer.put(s) : writer.put(std::move(*block[k]));
+      switch (change) {
+        case Change::added: ++rep.added; break;
+        case Change::updated: ++rep.updated; break;
+        case Change::unchanged: ++rep.unchanged; break;
       }
+      written.push_back(&s);
     }
-    if (seen_ids.count(s.id)) {
-      rep.problems.push_back({s.annotation.files.empty() ? "" : s.annotation.files.front(), s.id, "/id",
-                              "duplicate id in this run; the first record with this id was kept"});
-      ++rep.skipped;
-      ++done;
-      continue;
-    }
-    seen_ids.insert(s.id);
-    if (s.retracted) rep.retracted.push_back(s.id);
-    switch (writer.put(s)) {
-      case Change::added: ++rep.added; break;
-      case Change::updated: ++rep.updated; break;
-      case Change::unchanged: ++rep.unchanged; break;
-    }
-    ++done;
-    if (opt.progress) opt.progress(done, studies.size());
   }
+  std::set<std::string> deleted_ids;
   for (const auto& pmid : deletions) {
-    if (writer.remove("pubmed-" + pmid)) ++rep.deleted;
+    if (writer.remove("pubmed-" + pmid)) {
+      ++rep.deleted;
+      deleted_ids.insert("pubmed-" + pmid);
+    }
   }
   writer.write_synonyms(vocabulary);
   writer.set_metadata(std::string(fields::meta_schema), "1");
@@ -285,10 +405,13 @@ RunReport run_index(const RunOptions& opt) {
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&tt));
     writer.set_metadata(std::string(fields::meta_built_at), buf);
   }
+  rep.timings["index"] = since(phase);
+
   // Compare the graded conclusions with those of the previous index; the new snapshot is
-  // committed in the same transaction as the records.
+  // committed in the same transaction as the records. A finding depends only on the records
+  // that report on its key, so an incremental run recounts just the keys its records touched.
+  phase = std::chrono::steady_clock::now();
   {
-    const json now = findings_snapshot(writer.all_studies(), vocabulary);
     json before = json::object();
     if (!previous_findings.empty()) {
       try {
@@ -297,20 +420,42 @@ RunReport run_index(const RunOptions& opt) {
         // An unreadable snapshot only means every conclusion is reported as new.
       }
     }
+    json now = json::object();
+    std::optional<std::set<std::string>> only;  // keys recounted; all when empty
+    if (starts_empty) {
+      std::vector<Study> fresh;
+      fresh.reserve(written.size());
+      for (const Study* s : written)
+        if (!deleted_ids.count(s->id)) fresh.push_back(*s);
+      now = findings_snapshot(fresh, vocabulary);
+    } else if (previous_snapshot_version != snapshot_version || !before.is_object()) {
+      now = findings_snapshot(writer.all_studies(), vocabulary);
+    } else {
+      only = writer.touched_finding_keys();
+      const json recounted = only->empty() ? json::object() : findings_snapshot(writer.studies_with_findings(&*only), vocabulary);
+      now = before;
+      for (const auto& k : *only) now.erase(k);
+      for (const auto& [k, v] : recounted.items())
+        if (only->count(k)) now[k] = v;
+    }
     for (const auto& [k, v] : now.items())
       if (!before.contains(k) || before[k] != v)
         rep.changed_conclusions.push_back({k, before.contains(k) ? before[k].get<std::string>() : "", v.get<std::string>()});
     for (const auto& [k, v] : before.items())
       if (!now.contains(k)) rep.changed_conclusions.push_back({k, v.get<std::string>(), ""});
     writer.set_metadata(std::string(fields::meta_findings), now.dump());
+    writer.set_metadata(std::string(fields::meta_snapshot_version), snapshot_version);
   }
+  rep.timings["findings"] = since(phase);
+  phase = std::chrono::steady_clock::now();
   writer.commit();
   rep.committed = true;
+  rep.timings["commit"] = since(phase);
   try {
     rep.revision_after = IndexReader(opt.db).revision();
   } catch (const Error&) {
   }
-  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  rep.seconds = since(t0);
   return rep;
 }
 

@@ -24,6 +24,7 @@ inline constexpr std::string_view duration = "XDUR";      // boolean: acute, sub
 inline constexpr std::string_view source = "XSRC";        // boolean: curated, pubmed, ctgov
 inline constexpr std::string_view quality_band = "XQ";    // boolean: high, moderate, low, unknown
 inline constexpr std::string_view level = "XL";           // boolean: evidence level 1..5
+inline constexpr std::string_view finding_key = "XK";     // boolean: intervention|comparator kind|outcome|time point of each result
 inline constexpr std::string_view flag = "XF";            // boolean: retracted, has_results, has_effect
 
 // Value slots.
@@ -32,9 +33,12 @@ inline constexpr unsigned slot_design = 1;          // design enum value
 inline constexpr unsigned slot_level = 2;           // sortable_serialise(evidence level 1..5)
 inline constexpr unsigned slot_quality = 3;         // sortable_serialise(quality 0..10), absent when unknown
 inline constexpr unsigned slot_sample_size = 4;     // sortable_serialise(participants)
-inline constexpr unsigned slot_interventions = 5;   // directly annotated concepts, '\n'-separated (facets)
-inline constexpr unsigned slot_conditions = 6;      // '\n'-separated
-inline constexpr unsigned slot_outcomes = 7;        // '\n'-separated outcome domains
+// Slots 5-7 held '\n'-joined concept lists counted by a custom match spy; a remote shard
+// (xapian-tcpsrv) can only run Xapian's own spies, so each value now has a slot of its own.
+inline constexpr unsigned facet_positions = 8;       // values kept per multi-valued facet
+inline constexpr unsigned slot_interventions = 20;   // 20-27: directly annotated interventions, one per slot
+inline constexpr unsigned slot_conditions = 30;      // 30-37: conditions
+inline constexpr unsigned slot_outcomes = 40;        // 40-47: outcome domains
 inline constexpr unsigned slot_quality_band = 8;    // high, moderate, low, unknown
 inline constexpr unsigned slot_content_hash = 9;    // hash of the record's content (incremental re-index)
 inline constexpr unsigned slot_level_label = 10;    // evidence level as text "1".."5" (facets)
@@ -49,6 +53,7 @@ inline constexpr std::string_view meta_schema = "evidence:schema";
 inline constexpr std::string_view meta_built_at = "evidence:built_at";
 inline constexpr std::string_view meta_vocabulary = "evidence:vocabulary_version";
 inline constexpr std::string_view meta_findings = "evidence:findings";  // JSON snapshot for change reports
+inline constexpr std::string_view meta_snapshot_version = "evidence:findings_version";
 
 inline constexpr std::string_view schema_version = "1";
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,38 @@
 namespace evidence {
 
 enum class Change { added, updated, unchanged };
+
+// A study turned into an index document, ready for IndexWriter::put. Made by a DocumentBuilder.
+class PreparedDocument {
+ public:
+  PreparedDocument();
+  ~PreparedDocument();
+  PreparedDocument(PreparedDocument&&) noexcept;
+  PreparedDocument& operator=(PreparedDocument&&) noexcept;
+  const std::string& id() const;
+
+ private:
+  friend class DocumentBuilder;
+  friend class IndexWriter;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Turns studies into index documents (terms, value slots, stored record, content hash). Builders
+// share no state, so one per thread can work in parallel while a single IndexWriter writes.
+// Throws evidence::Error(internal) when Xapian fails.
+class DocumentBuilder {
+ public:
+  explicit DocumentBuilder(const Vocabulary& vocabulary);
+  ~DocumentBuilder();
+  DocumentBuilder(const DocumentBuilder&) = delete;
+  DocumentBuilder& operator=(const DocumentBuilder&) = delete;
+  PreparedDocument build(const Study& study);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 class IndexWriter {
  public:
@@ -32,6 +65,7 @@ class IndexWriter {
 
   // Adds or replaces the study with the same id; unchanged when its content is identical.
   Change put(const Study& study);
+  Change put(PreparedDocument&& document);
   // Removes a study by id; false when it was not there.
   bool remove(const std::string& id);
   std::optional<Study> get(const std::string& id) const;
@@ -43,6 +77,12 @@ class IndexWriter {
 
   void set_metadata(const std::string& key, const std::string& value);
   std::string metadata(const std::string& key) const;
+
+  // Keys (intervention|comparator kind|outcome|time point) of the graded findings that records
+  // written or removed through this writer took part in, before or after the change.
+  const std::set<std::string>& touched_finding_keys() const;
+  // Studies that contribute to any of these finding keys; with keys == nullptr, to any finding.
+  std::vector<Study> studies_with_findings(const std::set<std::string>* keys) const;
 
   // Writes the vocabulary's synonyms into the database for the query parser.
   void write_synonyms(const Vocabulary& vocabulary);
@@ -92,6 +132,10 @@ class IndexReader {
 
 // 64-bit FNV-1a of the record's content (without the list of input files).
 std::uint64_t content_hash(const Study& s);
+
+// "intervention|comparator kind|outcome|time point": the graded finding of the index-wide
+// snapshot that an outcome result belongs to (its first intervention names it).
+std::string finding_key_of(const OutcomeResult& o);
 
 // Evidence level 1 (guideline or systematic review) to 5 (other, or a registration without results).
 int evidence_level_of(const Study& s);

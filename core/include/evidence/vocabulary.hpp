@@ -89,7 +89,7 @@ class Vocabulary {
   std::unordered_map<std::string, std::size_t> by_abbrev_lower_;
   std::unordered_map<std::string, std::vector<std::size_t>> children_;
   std::unordered_map<std::string, std::vector<std::string>> ancestors_;  // closure, self included
-  std::size_t max_words_ = 1;
+  std::unordered_set<std::string> term_prefixes_;  // every term and each of its leading word sequences
 };
 
 // Folded key of a multi-word term, as used by the matcher.

@@ -22,6 +22,9 @@ struct RunOptions {
   bool strict = false;                    // any skipped record fails the run (nothing committed)
   bool rebuild = false;                   // write a fresh generation and swap it in
   bool prune = false;                     // delete records of previously indexed files that vanished
+  unsigned threads = 0;                   // reading, annotation and document building; 0: one per core
+  // Build one shard of a partitioned index: only records whose id hashes to shard_index.
+  std::size_t shard_index = 0, shard_count = 1;
   // Called after each record with (done, total); used for the progress line on a terminal.
   std::function<void(std::size_t, std::size_t)> progress;
 };
@@ -44,8 +47,11 @@ struct RunReport {
     std::size_t records = 0, intervention = 0, condition = 0, design = 0, outcome = 0, direction = 0;
   };
   std::map<std::string, Coverage> coverage;
+  std::size_t other_shard = 0;  // records left to the other shards of a partitioned build
+  unsigned threads = 0;
   bool committed = false;
   double seconds = 0;
+  std::map<std::string, double> timings;  // seconds per phase: read, merge, index, findings, commit
   std::string revision_before, revision_after;
 
   nlohmann::json to_json() const;
@@ -54,6 +60,9 @@ struct RunReport {
 };
 
 RunReport run_index(const RunOptions& options);
+
+// The shard (0..shard_count-1) a record id belongs to: a stable hash, the same on every machine.
+std::size_t shard_of(const std::string& id, std::size_t shard_count);
 
 // Files under the given paths (directories walked recursively, sorted, hidden files skipped).
 std::vector<std::filesystem::path> collect_input_files(const std::vector<std::filesystem::path>& paths);
