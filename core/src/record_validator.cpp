@@ -126,13 +126,19 @@ std::vector<ValidationIssue> RecordValidator::check_concepts_and_sanity(const js
         else if (val && lo && hi && (val->get<double>() < lo->get<double>() || val->get<double>() > hi->get<double>()))
           out.push_back({p + "/effect/value", "estimate lies outside its own confidence interval"});
         const std::string measure = e->value("measure", "");
-        if (val && (measure == "RR" || measure == "OR" || measure == "HR") && val->get<double>() <= 0)
+        const bool ratio = measure == "RR" || measure == "OR" || measure == "HR";
+        if (val && ratio && val->get<double>() <= 0)
           out.push_back({p + "/effect/value", "a ratio measure (" + measure + ") must be positive"});
+        else if (lo && ratio && lo->get<double>() <= 0)
+          out.push_back({p + "/effect/ci_low", "the confidence interval of a ratio measure (" + measure + ") must be positive"});
         const json* smin = num("scale_min");
         const json* smax = num("scale_max");
         if (smin && smax && smin->get<double>() >= smax->get<double>())
           out.push_back({p + "/effect/scale_max", "scale_max must be greater than scale_min"});
-        if (val && !std::isfinite(val->get<double>())) out.push_back({p + "/effect/value", "value must be a finite number"});
+        // JSON text cannot hold NaN or infinity, but a record built in code can.
+        for (const char* k : {"value", "ci_low", "ci_high", "scale_min", "scale_max"})
+          if (const json* x = num(k); x && !std::isfinite(x->get<double>()))
+            out.push_back({p + "/effect/" + k, std::string(k) + " must be a finite number"});
       }
     }
   }

@@ -1,5 +1,7 @@
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "evidence/ingest.hpp"
 #include "evidence/text.hpp"
 
@@ -25,31 +27,89 @@ std::string str_at(const json& j, std::initializer_list<const char*> path) {
   return v && v->is_string() ? squash_space(v->get<std::string>()) : std::string();
 }
 
-void study(const json& st, std::size_t index, const std::string& file, ReadResult& out) {
+constexpr std::size_t max_depth = 64;
+// Registry limits are 300 (brief) and 600 (official) characters for titles and 5,000 and 32,000
+// for the descriptions; far longer values are not registrations but damaged or hostile data.
+constexpr std::size_t max_title = 2000, max_description = 100000, kept_description = 20000;
+
+bool is_nct(const std::string& nct) {
+  return nct.size() == 11 && nct.rfind("NCT", 0) == 0 && nct.find_first_not_of("0123456789", 3) == std::string::npos;
+}
+
+std::string study_label(const json& st, std::size_t index) {
   const std::string nct = str_at(st, {"protocolSection", "identificationModule", "nctId"});
-  const std::string record = nct.empty() ? "study " + std::to_string(index) : nct;
+  return is_nct(nct) ? nct : "study " + std::to_string(index);
+}
+
+// "2012", "2012-05" or "2012-05-31": the year, or -1 when the text is not such a date.
+int date_year(const std::string& d) {
+  const auto digits = [&](std::size_t from, std::size_t n) {
+    for (std::size_t i = from; i < from + n; ++i)
+      if (i >= d.size() || d[i] < '0' || d[i] > '9') return false;
+    return true;
+  };
+  const bool ok = (d.size() == 4 && digits(0, 4)) || (d.size() == 7 && digits(0, 4) && d[4] == '-' && digits(5, 2)) ||
+                  (d.size() == 10 && digits(0, 4) && d[4] == '-' && digits(5, 2) && d[7] == '-' && digits(8, 2));
+  return ok ? std::stoi(d.substr(0, 4)) : -1;
+}
+
+// `at`: the reference tokens of the study inside its document (for nesting and encoding problems).
+void study(const json& st, std::size_t index, const std::string& file, ReadResult& out, const detail::JsonDocument& doc,
+           const std::vector<std::string>& at) {
+  const std::string nct = str_at(st, {"protocolSection", "identificationModule", "nctId"});
+  const std::string record = is_nct(nct) ? nct : nct.empty() || nct.find("\xEF\xBF\xBD") != std::string::npos
+                                                     ? "study " + std::to_string(index)
+                                                     : detail::printable(nct, 40);
   auto problem = [&](const std::string& field, const std::string& msg) { out.problems.push_back({file, record, field, msg}); };
   if (!st.is_object() || !st.contains("protocolSection")) return problem("", "not a ClinicalTrials.gov study (no protocolSection)");
+  for (const auto& deep : doc.too_deep)
+    if (deep.size() > at.size() && std::equal(at.begin(), at.end(), deep.begin()))
+      return problem(detail::json_pointer(deep, at.size(), 4),
+                     "JSON nested more than " + std::to_string(max_depth) + " levels deep; the study is skipped");
+  if (doc.invalid_utf8_at != std::string::npos)
+    if (std::string pointer; detail::find_replaced_text(st, pointer))
+      return problem(pointer, "invalid UTF-8: the text is not UTF-8 (Latin-1 or Windows-1252?); the file's first bad byte is at offset " +
+                                  std::to_string(doc.invalid_utf8_at));
+  if (const json* id = at_path(st, {"protocolSection", "identificationModule", "nctId"}); id && !id->is_string() && !id->is_null())
+    return problem("/protocolSection/identificationModule/nctId", std::string("NCT number must be a string, got a ") + id->type_name());
   if (nct.empty()) return problem("/protocolSection/identificationModule/nctId", "missing NCT number");
-  if (nct.size() != 11 || nct.rfind("NCT", 0) != 0 || nct.substr(3).find_first_not_of("0123456789") != std::string::npos)
-    return problem("/protocolSection/identificationModule/nctId", "NCT number must be NCT followed by 8 digits, got '" + nct.substr(0, 40) + "'");
+  if (!is_nct(nct))
+    return problem("/protocolSection/identificationModule/nctId", "NCT number must be NCT followed by 8 digits, got '" + detail::printable(nct, 40) + "'");
   Study s;
   s.id = "ctgov-" + nct;
   s.identifiers.nct = nct;
+  std::string title_field = "/protocolSection/identificationModule/officialTitle";
   s.title = str_at(st, {"protocolSection", "identificationModule", "officialTitle"});
-  if (s.title.empty()) s.title = str_at(st, {"protocolSection", "identificationModule", "briefTitle"});
+  if (s.title.empty()) {
+    title_field = "/protocolSection/identificationModule/briefTitle";
+    s.title = str_at(st, {"protocolSection", "identificationModule", "briefTitle"});
+  }
   if (s.title.empty()) return problem("/protocolSection/identificationModule/briefTitle", "missing title");
+  if (s.title.size() > max_title) return problem(title_field, "title longer than " + std::to_string(max_title) + " bytes");
   for (const auto& [label, key] : {std::pair{"Brief summary", "briefSummary"}, std::pair{"Detailed description", "detailedDescription"}}) {
     std::string t = str_at(st, {"protocolSection", "descriptionModule", key});
-    if (t.size() > 20000) t = t.substr(0, 20000);
+    if (t.size() > max_description)
+      return problem(std::string("/protocolSection/descriptionModule/") + key,
+                     "text longer than " + std::to_string(max_description) + " bytes (" + std::to_string(t.size()) + ")");
+    // Long descriptions are kept in part, cut at a character boundary.
+    if (t.size() > kept_description) t = detail::truncate_utf8(t, kept_description);
     if (!t.empty()) s.abstract.push_back({label, t});
   }
   for (const auto& f : {s.title, s.abstract_text()})
     if (!is_valid_utf8(f)) return problem("/protocolSection", "invalid UTF-8 in title or description");
+  std::string date_field = "/protocolSection/statusModule/startDateStruct/date";
   std::string date = str_at(st, {"protocolSection", "statusModule", "startDateStruct", "date"});
-  if (date.empty()) date = str_at(st, {"protocolSection", "statusModule", "studyFirstSubmitDate"});
-  if (date.size() >= 4) s.year = std::atoi(date.substr(0, 4).c_str());
-  if (s.year == 0) s.year = 0;  // registrations without dates (derived pages) are kept; year 0 means unknown
+  if (date.empty()) {
+    date_field = "/protocolSection/statusModule/studyFirstSubmitDate";
+    date = str_at(st, {"protocolSection", "statusModule", "studyFirstSubmitDate"});
+  }
+  // Registrations without dates (derived pages) are kept; year 0 means unknown.
+  if (!date.empty()) {
+    const int year = date_year(date);
+    if (year < 0) return problem(date_field, "date must be YYYY, YYYY-MM or YYYY-MM-DD, got '" + detail::printable(date, 40) + "'");
+    if (year < 1900 || year > 2100) return problem(date_field, "implausible year " + std::to_string(year));
+    s.year = year;
+  }
   s.annotation.status = str_at(st, {"protocolSection", "statusModule", "overallStatus"});
   if (const json* conds = at_path(st, {"protocolSection", "conditionsModule", "conditions"}); conds && conds->is_array())
     for (const auto& c : *conds)
@@ -70,7 +130,7 @@ void study(const json& st, std::size_t index, const std::string& file, ReadResul
       if (a.contains("description") && a["description"].is_string()) label += ": " + a["description"].get<std::string>();
       label = squash_space(label);
       if (label.empty()) continue;
-      if (label.size() > 2000) label = label.substr(0, 2000);
+      if (label.size() > 2000) label = detail::truncate_utf8(label, 2000);
       Arm arm{{}, label, ""};
       if (type == "PLACEBO_COMPARATOR" || type == "SHAM_COMPARATOR") arm.kind = "placebo_sham";
       else if (type == "NO_INTERVENTION") arm.kind = "no_treatment";
@@ -89,7 +149,12 @@ void study(const json& st, std::size_t index, const std::string& file, ReadResul
   else if (alloc == "NON_RANDOMIZED" || alloc == "NA") s.design = "non_randomised_trial";
   else if (type == "OBSERVATIONAL") s.design = "cohort";
   if (!alloc.empty() || !type.empty()) s.annotation.origins["design"] = Origin::source_metadata;
-  if (const json* n = at_path(st, {"protocolSection", "designModule", "enrollmentInfo", "count"}); n && n->is_number_integer()) {
+  if (const json* n = at_path(st, {"protocolSection", "designModule", "enrollmentInfo", "count"}); n && !n->is_null()) {
+    if (!n->is_number_integer())
+      return problem("/protocolSection/designModule/enrollmentInfo/count",
+                     "enrolment must be a whole number, got " + detail::printable(n->dump(), 40));
+    if (n->is_number_unsigned() && n->get<std::uint64_t>() > 10000000)
+      return problem("/protocolSection/designModule/enrollmentInfo/count", "implausible enrolment " + n->dump());
     const auto count = n->get<std::int64_t>();
     if (count < 0 || count > 10000000) return problem("/protocolSection/designModule/enrollmentInfo/count", "implausible enrolment " + std::to_string(count));
     if (s.design == "rct") s.population.n_randomised = count;
@@ -113,21 +178,52 @@ void study(const json& st, std::size_t index, const std::string& file, ReadResul
 ReadResult read_ctgov_json(std::string_view content, const std::string& file) {
   ReadResult out;
   out.format = InputFormat::ctgov_json;
-  json j;
-  try {
-    j = json::parse(content.begin(), content.end());
-  } catch (const json::parse_error& e) {
-    out.problems.push_back({file, "", "", std::string("malformed JSON: ") + e.what()});
+  const detail::JsonDocument doc = detail::parse_json(content, max_depth);
+  if (doc.invalid_utf8_at != std::string::npos && !doc.utf8_locatable) {
+    out.problems.push_back({file, "", "", "invalid UTF-8 at byte " + std::to_string(doc.invalid_utf8_at)});
     return out;
   }
+  const json& j = doc.root;
+  // Where the studies are: a /studies page, a bare array of studies, or one study.
+  const json* list = nullptr;
+  std::vector<std::string> prefix;
   if (j.is_object() && j.contains("studies") && j["studies"].is_array()) {
-    std::size_t i = 0;
-    for (const auto& st : j["studies"]) study(st, ++i, file, out);
-  } else if (j.is_object() && j.contains("protocolSection")) {
-    study(j, 1, file, out);
+    list = &j["studies"];
+    prefix = {"studies"};
   } else if (j.is_array()) {
-    std::size_t i = 0;
-    for (const auto& st : j) study(st, ++i, file, out);
+    list = &j;
+  }
+  if (!doc.error.empty()) {
+    // A syntax error (a truncated download, NaN, a number out of range) stops the parse. The
+    // studies completed before it are kept; the one it is in is reported with the field.
+    const auto& path = doc.error_path;
+    const bool inside_list = list && path.size() > prefix.size() && std::equal(prefix.begin(), prefix.end(), path.begin());
+    if (inside_list) {
+      const std::size_t k = std::stoul(path[prefix.size()]);
+      std::vector<std::string> at = prefix;
+      for (std::size_t i = 0; i < k && i < list->size(); ++i) {
+        at.push_back(std::to_string(i));
+        study((*list)[i], i + 1, file, out, doc, at);
+        at.pop_back();
+      }
+      const std::string label = k < list->size() ? study_label((*list)[k], k + 1) : "study " + std::to_string(k + 1);
+      out.problems.push_back({file, label, detail::json_pointer(path, prefix.size() + 1), doc.error + "; the rest of the file is not read"});
+    } else if (!list && j.is_object() && j.contains("protocolSection") && !path.empty()) {
+      out.problems.push_back({file, study_label(j, 1), detail::json_pointer(path), doc.error});
+    } else {
+      out.problems.push_back({file, "", detail::json_pointer(path), doc.error});
+    }
+    return out;
+  }
+  if (list) {
+    std::vector<std::string> at = prefix;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      at.push_back(std::to_string(i));
+      study((*list)[i], i + 1, file, out, doc, at);
+      at.pop_back();
+    }
+  } else if (j.is_object() && j.contains("protocolSection")) {
+    study(j, 1, file, out, doc, {});
   } else {
     out.problems.push_back({file, "", "", "not a ClinicalTrials.gov API v2 document (no studies array or protocolSection)"});
   }

@@ -5,6 +5,7 @@
 
 #include "evidence/errors.hpp"
 #include "evidence/ingest.hpp"
+#include "evidence/text.hpp"
 
 namespace evidence {
 
@@ -92,7 +93,39 @@ InputFormat detect_format(std::string_view content) {
   return InputFormat::unknown;
 }
 
+namespace {
+
+// A Unicode encoding other than UTF-8, recognised by its byte order mark or, without one, by
+// the NUL bytes that ASCII characters carry in it; "" when the content is not one of them.
+std::string wide_unicode_encoding(std::string_view c) {
+  const auto b = [&](std::size_t i) { return static_cast<unsigned char>(c[i]); };
+  if (c.size() >= 4 && b(0) == 0 && b(1) == 0 && b(2) == 0xFE && b(3) == 0xFF) return "UTF-32BE (byte order mark 00 00 FE FF)";
+  if (c.size() >= 4 && b(0) == 0xFF && b(1) == 0xFE && b(2) == 0 && b(3) == 0) return "UTF-32LE (byte order mark FF FE 00 00)";
+  if (c.size() >= 2 && b(0) == 0xFE && b(1) == 0xFF) return "UTF-16BE (byte order mark FE FF)";
+  if (c.size() >= 2 && b(0) == 0xFF && b(1) == 0xFE) return "UTF-16LE (byte order mark FF FE)";
+  if (c.size() >= 4) {
+    if (b(0) == 0 && b(1) == 0 && b(2) == 0 && b(3) != 0) return "UTF-32BE (no byte order mark)";
+    if (b(0) != 0 && b(1) == 0 && b(2) == 0 && b(3) == 0) return "UTF-32LE (no byte order mark)";
+    if (b(0) == 0 && b(1) != 0 && b(2) == 0 && b(3) != 0) return "UTF-16BE (no byte order mark)";
+    if (b(0) != 0 && b(1) == 0 && b(2) != 0 && b(3) == 0) return "UTF-16LE (no byte order mark)";
+  }
+  return "";
+}
+
+}  // namespace
+
 ReadResult read_records(std::string_view content, const std::string& file, const RecordValidator& validator) {
+  if (content.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    ReadResult r;
+    r.problems.push_back({file, "", "", content.empty() ? "empty file: no records" : "the file holds only white space: no records"});
+    return r;
+  }
+  if (const std::string enc = wide_unicode_encoding(content); !enc.empty()) {
+    ReadResult r;
+    r.problems.push_back({file, "", "", "the file is encoded as " + enc + "; only UTF-8 is accepted (convert it first, e.g. iconv -f " +
+                                            enc.substr(0, enc.find(' ')) + " -t UTF-8)"});
+    return r;
+  }
   switch (detect_format(content)) {
     case InputFormat::pubmed_xml: return read_pubmed_xml(content, file);
     case InputFormat::ctgov_json: return read_ctgov_json(content, file);
@@ -103,5 +136,237 @@ ReadResult read_records(std::string_view content, const std::string& file, const
   r.problems.push_back({file, "", "", "unrecognised format: expected PubMed XML (PubmedArticleSet), ClinicalTrials.gov API v2 JSON or a curated JSON record"});
   return r;
 }
+
+namespace detail {
+
+using nlohmann::json;
+
+namespace {
+
+// Replaces every byte that does not start a valid UTF-8 sequence with U+FFFD.
+std::string replace_invalid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  while (!s.empty()) {
+    const std::size_t bad = first_invalid_utf8(s);
+    if (bad == std::string_view::npos) {
+      out.append(s);
+      break;
+    }
+    out.append(s.substr(0, bad));
+    out.append("\xEF\xBF\xBD");
+    s.remove_prefix(bad + 1);
+  }
+  return out;
+}
+
+// Builds the document like nlohmann's own DOM parser, but tracks where it is (for error
+// messages), drops values nested deeper than the limit instead of failing, and never throws.
+class GuardedSax {
+ public:
+  GuardedSax(JsonDocument& doc, std::size_t max_depth) : doc_(doc), max_depth_(max_depth) {}
+
+  bool null() { return scalar(nullptr); }
+  bool boolean(bool v) { return scalar(v); }
+  bool number_integer(json::number_integer_t v) { return scalar(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return scalar(v); }
+  bool number_float(json::number_float_t v, const json::string_t&) { return scalar(v); }
+  bool string(json::string_t& v) { return scalar(std::move(v)); }
+  bool binary(json::binary_t& v) { return scalar(json::binary_t(std::move(v))); }
+  bool start_object(std::size_t) { return open(json::object()); }
+  bool start_array(std::size_t) { return open(json::array()); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(json::string_t& k) {
+    if (skip_ > 0) return true;
+    levels_.back().label = k;
+    slot_ = &(*levels_.back().node)[k];
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) {
+    std::string what = ex.what();
+    // "[json.exception.parse_error.101] parse error at line 1, column 7: ..." -> "parse error at ..."
+    if (what.rfind("[json.exception.", 0) == 0)
+      if (const auto end = what.find("] "); end != std::string::npos) what = what.substr(end + 2);
+    if (what.find(" line ") == std::string::npos) what += " (at byte " + std::to_string(position) + ")";
+    doc_.error = "malformed JSON: " + printable(what, 300);
+    doc_.error_path = path();
+    return false;
+  }
+
+ private:
+  struct Level {
+    json* node;
+    std::string label;  // key or index of the child being read, "" between children
+  };
+
+  std::vector<std::string> path() const {
+    std::vector<std::string> p;
+    for (const auto& l : levels_) {
+      if (l.label.empty()) break;
+      p.push_back(l.label);
+    }
+    return p;
+  }
+
+  json* place(json&& v) {
+    if (levels_.empty()) {
+      doc_.root = std::move(v);
+      return &doc_.root;
+    }
+    Level& top = levels_.back();
+    if (top.node->is_array()) {
+      top.node->push_back(std::move(v));
+      top.label = std::to_string(top.node->size() - 1);
+      return &top.node->back();
+    }
+    *slot_ = std::move(v);
+    return slot_;
+  }
+
+  bool scalar(json&& v) {
+    if (skip_ > 0) return true;
+    place(std::move(v));
+    if (!levels_.empty()) levels_.back().label.clear();
+    return true;
+  }
+
+  bool open(json&& v) {
+    if (skip_ > 0) {
+      ++skip_;
+      return true;
+    }
+    if (levels_.size() + 1 > max_depth_) {
+      place(nullptr);  // a null stands in for the dropped value
+      doc_.too_deep.push_back(path());
+      skip_ = 1;
+      return true;
+    }
+    json* p = place(std::move(v));
+    levels_.push_back({p, ""});
+    return true;
+  }
+
+  bool close() {
+    if (skip_ > 0) {
+      if (--skip_ == 0 && !levels_.empty()) levels_.back().label.clear();
+      return true;
+    }
+    levels_.pop_back();
+    if (!levels_.empty()) levels_.back().label.clear();
+    return true;
+  }
+
+  JsonDocument& doc_;
+  std::size_t max_depth_;
+  std::vector<Level> levels_;
+  json* slot_ = nullptr;
+  std::size_t skip_ = 0;
+};
+
+void escape_token(const std::string& t, std::string& out) {
+  for (char ch : t) {
+    if (ch == '~') out += "~0";
+    else if (ch == '/') out += "~1";
+    else out += ch;
+  }
+}
+
+bool find_replaced(const json& j, std::string& pointer) {
+  static constexpr std::string_view replacement = "\xEF\xBF\xBD";
+  if (j.is_string()) return j.get_ref<const std::string&>().find(replacement) != std::string::npos;
+  if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) {
+      std::string sub;
+      if (find_replaced(j[i], sub)) {
+        pointer = "/" + std::to_string(i) + sub;
+        return true;
+      }
+    }
+  } else if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      std::string sub;
+      if (k.find(replacement) != std::string::npos || find_replaced(v, sub)) {
+        pointer = "/";
+        escape_token(k, pointer);
+        pointer += sub;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+JsonDocument parse_json(std::string_view text, std::size_t max_depth) {
+  JsonDocument doc;
+  std::string repaired;
+  if (const auto bad = first_invalid_utf8(text); bad != std::string_view::npos) {
+    doc.invalid_utf8_at = bad;
+    doc.utf8_locatable = text.find("\xEF\xBF\xBD") == std::string_view::npos;
+    repaired = replace_invalid_utf8(text);
+    text = repaired;
+  }
+  GuardedSax sax(doc, max_depth == 0 ? 1 : max_depth);
+  try {
+    if (!json::sax_parse(text.begin(), text.end(), &sax) && doc.error.empty()) doc.error = "malformed JSON";
+  } catch (const std::exception& e) {  // the SAX interface reports errors; this is a safety net
+    if (doc.error.empty()) doc.error = "malformed JSON: " + printable(e.what(), 300);
+  }
+  return doc;
+}
+
+std::string json_pointer(const std::vector<std::string>& tokens, std::size_t from, std::size_t max_tokens) {
+  std::string out;
+  for (std::size_t i = from; i < tokens.size() && i - from < max_tokens; ++i) {
+    out += '/';
+    escape_token(tokens[i], out);
+  }
+  return out;
+}
+
+bool find_replaced_text(const json& j, std::string& pointer) {
+  pointer.clear();
+  return find_replaced(j, pointer);
+}
+
+std::string printable(std::string_view s, std::size_t max_bytes) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (out.size() >= max_bytes) {
+      out += "...";
+      break;
+    }
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      out += c < 0x20 || c == 0x7F ? ' ' : static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    const std::size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+    if (len > 1 && i + len <= s.size() && first_invalid_utf8(s.substr(i, len)) == std::string_view::npos) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      static constexpr char hex[] = "0123456789ABCDEF";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xF];
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string truncate_utf8(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return std::string(s);
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(s.substr(0, cut));
+}
+
+}  // namespace detail
 
 }  // namespace evidence

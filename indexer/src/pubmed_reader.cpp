@@ -1,5 +1,6 @@
 #include <pugixml.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 #include "evidence/ingest.hpp"
@@ -31,12 +32,115 @@ int parse_year(const std::string& s) {
   return 0;
 }
 
+constexpr std::size_t max_depth = 64;  // element nesting inside one PubmedArticle
+
+bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == ':'; }
+bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.'; }
+
+// Calls f(name) for every entity reference "&name;" in s that is not one of XML's five.
+template <typename F>
+void for_each_entity_reference(std::string_view s, F&& f) {
+  for (std::size_t i = s.find('&'); i != std::string_view::npos; i = s.find('&', i + 1)) {
+    std::size_t j = i + 1;
+    if (j >= s.size() || !is_name_start(s[j])) continue;
+    while (j < s.size() && is_name_char(s[j]) && j - i < 100) ++j;
+    if (j >= s.size() || s[j] != ';') continue;
+    const std::string_view name = s.substr(i + 1, j - i - 1);
+    if (name == "lt" || name == "gt" || name == "amp" || name == "apos" || name == "quot") continue;
+    if (!f(name)) return;
+  }
+}
+
+// The encoding named by the XML declaration, or "" when there is none.
+std::string declared_encoding(std::string_view content) {
+  if (content.substr(0, 3) == "\xEF\xBB\xBF") content.remove_prefix(3);
+  const auto start = content.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos || content.substr(start, 5) != "<?xml") return "";
+  const auto close = content.find("?>", start);
+  if (close == std::string_view::npos) return "";
+  const std::string_view decl = content.substr(start, close - start);
+  auto pos = decl.find("encoding");
+  if (pos == std::string_view::npos) return "";
+  pos = decl.find_first_of("\"'", pos);
+  if (pos == std::string_view::npos) return "";
+  const auto end = decl.find(decl[pos], pos + 1);
+  if (end == std::string_view::npos) return "";
+  return std::string(decl.substr(pos + 1, end - pos - 1));
+}
+
 struct Reader {
   const std::string& file;
   ReadResult& out;
+  // Names of the entity references in the raw text other than XML's five. pugixml never reads a
+  // DTD, so such a reference (billion laughs, SYSTEM "file:///etc/passwd") stays unexpanded in
+  // the text; a record that holds one is refused rather than indexed with "&xxe;" in it.
+  std::vector<std::string> entities = {};
 
   void problem(const std::string& record, const std::string& field, const std::string& message) {
-    out.problems.push_back({file, record, field, message});
+    out.problems.push_back({file, detail::printable(record, 100), detail::printable(field, 200), detail::printable(message, 500)});
+  }
+
+  // Why a value of a record cannot be indexed (not UTF-8, an unexpanded entity), or "".
+  std::string value_problem(std::string_view value) const {
+    if (const auto bad = first_invalid_utf8(value); bad != std::string_view::npos)
+      return "invalid UTF-8 at byte " + std::to_string(bad) + " of the field";
+    if (entities.empty()) return "";
+    std::string found;
+    for_each_entity_reference(value, [&](std::string_view name) {
+      if (std::find(entities.begin(), entities.end(), name) == entities.end()) return true;
+      found = name;
+      return false;
+    });
+    if (found.empty()) return "";
+    return "entity reference &" + found +
+           "; is not expanded: entities declared in a DTD (internal, or external such as SYSTEM \"file:///...\") are never read";
+  }
+
+  // Walks every element, attribute and text of a record (without recursion, so no nesting can
+  // exhaust the stack) and refuses the record at the first value that cannot be indexed safely.
+  bool scan(const pugi::xml_node& pa, const std::string& record) {
+    std::vector<std::string> names;  // element names from pa's child down to the current element
+    auto field = [&](std::size_t levels) {
+      std::string f;
+      std::size_t from = !names.empty() && names[0] == "MedlineCitation" && names.size() > 1 ? 1 : 0;
+      for (std::size_t i = from; i < names.size() && i < from + levels; ++i) f += (f.empty() ? "" : "/") + names[i];
+      return f;
+    };
+    std::size_t depth = 1;
+    pugi::xml_node cur = pa.first_child();
+    while (cur) {
+      if (cur.type() == pugi::node_element) {
+        names.resize(depth - 1);
+        names.emplace_back(cur.name());
+        if (depth > max_depth) {
+          problem(record, field(2), "elements nested more than " + std::to_string(max_depth) + " levels deep");
+          return false;
+        }
+        for (pugi::xml_attribute a : cur.attributes())
+          if (const std::string why = value_problem(a.value()); !why.empty()) {
+            problem(record, field(max_depth) + "/@" + a.name(), why);
+            return false;
+          }
+        if (cur.first_child()) {
+          cur = cur.first_child();
+          ++depth;
+          continue;
+        }
+      } else if (cur.type() == pugi::node_pcdata || cur.type() == pugi::node_cdata) {
+        if (const std::string why = value_problem(cur.value()); !why.empty()) {
+          names.resize(depth - 1);
+          problem(record, field(max_depth), why);
+          return false;
+        }
+      }
+      while (cur && !cur.next_sibling()) {
+        cur = cur.parent();
+        if (cur == pa) return true;
+        --depth;
+      }
+      if (cur) cur = cur.next_sibling();
+    }
+    return true;
   }
 
   // Returns false (with a problem recorded) when a text field is not valid UTF-8.
@@ -53,7 +157,8 @@ struct Reader {
     const std::string record = pmid.empty() ? "record " + std::to_string(index) : "PMID " + pmid;
     if (pmid.empty()) return problem(record, "MedlineCitation/PMID", "missing PMID");
     if (pmid.find_first_not_of("0123456789") != std::string::npos || pmid.size() > 9 || pmid[0] == '0')
-      return problem(record, "MedlineCitation/PMID", "PMID must be 1 to 9 digits, got '" + pmid.substr(0, 40) + "'");
+      return problem(record, "MedlineCitation/PMID", "PMID must be 1 to 9 digits, got '" + detail::printable(pmid, 40) + "'");
+    if (!scan(pa, record)) return;
     const pugi::xml_node art = mc.child("Article");
     Study s;
     s.id = "pubmed-" + pmid;
@@ -74,7 +179,14 @@ struct Reader {
     s.journal = clean(journal.child("ISOAbbreviation"));
     if (s.journal.empty()) s.journal = clean(journal.child("Title"));
     const pugi::xml_node pubdate = journal.child("JournalIssue").child("PubDate");
-    s.year = pubdate.child("Year") ? pubdate.child("Year").text().as_int() : parse_year(clean(pubdate.child("MedlineDate")));
+    if (pubdate.child("Year")) {
+      const std::string y = clean(pubdate.child("Year"));
+      if (y.size() != 4 || y.find_first_not_of("0123456789") != std::string::npos)
+        return problem(record, "Article/Journal/JournalIssue/PubDate/Year", "year must be 4 digits, got '" + detail::printable(y, 40) + "'");
+      s.year = std::stoi(y);
+    } else {
+      s.year = parse_year(clean(pubdate.child("MedlineDate")));
+    }
     if (s.year == 0) s.year = art.child("ArticleDate").child("Year").text().as_int();
     if (s.year == 0) return problem(record, "Article/Journal/JournalIssue/PubDate", "missing publication year");
     if (s.year < 1900 || s.year > 2100) return problem(record, "Article/Journal/JournalIssue/PubDate/Year", "implausible year " + std::to_string(s.year));
@@ -92,7 +204,7 @@ struct Reader {
       if (name.empty()) name = clean(a.child("CollectiveName"));
       const std::string ini = clean(a.child("Initials"));
       if (!ini.empty()) name += " " + ini;
-      if (!name.empty() && is_valid_utf8(name)) s.authors.push_back(name);
+      if (!name.empty()) s.authors.push_back(name);
     }
     const std::string lang = clean(art.child("Language"));
     if (lang.size() == 3) s.language = lang;
@@ -105,7 +217,7 @@ struct Reader {
       if (type == "pmc") s.identifiers.pmcid = clean(id);
     }
     if (!s.identifiers.doi.empty() && s.identifiers.doi.rfind("10.", 0) != 0) {
-      problem(record, "ArticleId[@IdType=doi]", "ignored a DOI that does not start with 10.: '" + s.identifiers.doi.substr(0, 60) + "'");
+      problem(record, "ArticleId[@IdType=doi]", "ignored a DOI that does not start with 10.: '" + detail::printable(s.identifiers.doi, 60) + "'");
       s.identifiers.doi.clear();
     }
     if (!s.identifiers.pmcid.empty() && s.identifiers.pmcid.rfind("PMC", 0) != 0) s.identifiers.pmcid = "PMC" + s.identifiers.pmcid;
@@ -143,7 +255,13 @@ struct Reader {
     for (pugi::xml_node n : root.children()) {
       if (std::strcmp(n.name(), "PubmedArticle") == 0) article(n, ++index);
       else if (std::strcmp(n.name(), "DeleteCitation") == 0)
-        for (pugi::xml_node p : n.children("PMID")) out.deleted_pmids.push_back(squash_space(p.text().as_string()));
+        for (pugi::xml_node p : n.children("PMID")) {
+          const std::string pmid = squash_space(p.text().as_string());
+          if (pmid.empty() || pmid.find_first_not_of("0123456789") != std::string::npos || pmid.size() > 9 || pmid[0] == '0')
+            problem("DeleteCitation", "DeleteCitation/PMID", "PMID must be 1 to 9 digits, got '" + detail::printable(pmid, 40) + "'; not deleted");
+          else
+            out.deleted_pmids.push_back(pmid);
+        }
       else if (std::strcmp(n.name(), "PubmedBookArticle") == 0) {
         ++index;
         problem("record " + std::to_string(index), "PubmedBookArticle", "book records are not supported; skipped");
@@ -158,6 +276,24 @@ ReadResult read_pubmed_xml(std::string_view content, const std::string& file) {
   ReadResult out;
   out.format = InputFormat::pubmed_xml;
   Reader reader{file, out};
+  if (std::string enc = declared_encoding(content); !enc.empty()) {
+    std::string lower = enc;
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower != "utf-8" && lower != "utf8" && lower != "us-ascii" && lower != "ascii") {
+      reader.problem("", "", "the XML declaration names encoding \"" + enc + "\"; only UTF-8 is accepted (convert it first, e.g. iconv -f " + enc +
+                                 " -t UTF-8, and change the declaration)");
+      return out;
+    }
+  }
+  {
+    // Entity references after the DTD (references inside the DTD only declare entities).
+    std::string_view body = content;
+    if (const auto first = body.find("<PubmedArticle"); first != std::string_view::npos) body.remove_prefix(first);
+    for_each_entity_reference(body, [&](std::string_view name) {
+      if (std::find(reader.entities.begin(), reader.entities.end(), name) == reader.entities.end()) reader.entities.emplace_back(name);
+      return reader.entities.size() < 1000;
+    });
+  }
   pugi::xml_document doc;
   // parse_default does not load external entities or expand DTD-declared ones, so entity
   // expansion attacks and external entity references cannot reach the file system.

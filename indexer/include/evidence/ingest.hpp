@@ -4,6 +4,7 @@
 // record and the field, and the reader goes on with the next record. read_input_file() throws
 // evidence::Error(io_error) when a file cannot be read at all.
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,38 @@ ReadResult read_curated_json(std::string_view content, const std::string& file, 
 
 // Detects the format and calls the matching reader.
 ReadResult read_records(std::string_view content, const std::string& file, const RecordValidator& validator);
+
+namespace detail {
+// Shared by the readers (implemented in input.cpp); not part of the indexer's interface.
+
+// A JSON document read with guards against hostile input. The parser is iterative (SAX), so no
+// input can exhaust the stack: a value nested deeper than max_depth is dropped (a null stands in
+// its place) and its location recorded, and the rest of the document is still read. Bytes that
+// are not UTF-8 are replaced by U+FFFD before parsing so that the records holding them can be
+// named. A syntax error (truncation, NaN, a number such as 1e400 that overflows a double) stops
+// the parse: root then holds everything read before it, and error_path says where it stopped.
+struct JsonDocument {
+  nlohmann::json root;
+  std::string error;                                  // "" when the document parsed completely
+  std::vector<std::string> error_path;                // reference tokens of the value being read
+  std::vector<std::vector<std::string>> too_deep;     // locations of dropped, too deeply nested values
+  std::size_t invalid_utf8_at = std::string::npos;    // offset of the first byte that is not UTF-8
+  bool utf8_locatable = true;  // false when the text already held U+FFFD (a replaced byte cannot be told apart)
+};
+JsonDocument parse_json(std::string_view text, std::size_t max_depth = 64);
+
+// "/a/0/b~1c" from {"a", "0", "b/c"}; tokens before `from` are left out; at most max_tokens.
+std::string json_pointer(const std::vector<std::string>& tokens, std::size_t from = 0, std::size_t max_tokens = 64);
+// The pointer of the first string or key under j that holds U+FFFD (a byte replaced by
+// parse_json), or "" with found=false.
+bool find_replaced_text(const nlohmann::json& j, std::string& pointer);
+// Text made safe for a problem message: invalid UTF-8 bytes become \xNN, control characters
+// become spaces, and it is cut (at a character boundary) to max_bytes with "...".
+std::string printable(std::string_view s, std::size_t max_bytes = 200);
+// s cut to at most max_bytes without splitting a UTF-8 sequence.
+std::string truncate_utf8(std::string_view s, std::size_t max_bytes);
+
+}  // namespace detail
 
 // Annotates a study with vocabulary concepts, design, duration, size, an evidence level and a
 // quality estimate, recording the origin of each annotation. Curated fields are kept as they are.
