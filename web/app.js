@@ -267,7 +267,7 @@ function announce(d, s) {
   else if (!d.hits.length) t = `${plural(d.found, 'study', 'studies')} found; this page is past the last result.`;
   else {
     const from = (d.page - 1) * d.per_page + 1;
-    t = `${plural(d.found, 'study', 'studies')} found. Showing ${num(from)} to ${num(Math.min(d.found, from + d.hits.length - 1))}.`;
+    t = `${d.found_exact === false ? 'About ' : ''}${plural(d.found, 'study', 'studies')} found. Showing ${num(from)} to ${num(Math.min(d.found, from + d.hits.length - 1))}.`;
     if (findings.length)
       t += s.view === 'patient'
         ? ` Summary for ${plural(groupBy(findings, (f) => f.intervention.id).length, 'treatment')}.`
@@ -668,7 +668,7 @@ function renderFacets(d, s) {
       next.filters[field] = on ? s.filters[field].filter((x) => x !== c.value) : [...s.filters[field], c.value];
       const text = field === 'design' ? c.label : s.view === 'patient' ? cap(label(c.value)) : c.label;
       return h('li', {}, link(next, { class: 'facet' + (on ? ' on' : ''), 'aria-current': on ? 'true' : null, 'data-key': `facet:${field}:${c.value}` },
-        on && h('span', { 'aria-hidden': 'true', text: '✓ ' }), h('span', { class: 'fl', text }), ' ', h('span', { class: 'count' }, num(c.count), sr(on ? ' studies, selected: click to remove' : ' studies'))));
+        on && h('span', { 'aria-hidden': 'true', text: '✓ ' }), h('span', { class: 'fl', text }), ' ', h('span', { class: 'count' }, d.facet_counts_exact === false ? '≈' : '', num(c.count), sr(on ? ' studies, selected: click to remove' : ' studies'))));
     };
     const grp = h('div', { class: 'facet-group' }, T('h3', 0, FACET_TITLE[field]), h('ul', {}, list.slice(0, 6).map(item)));
     if (list.length > 6) grp.append(h('details', {}, h('summary', {}, `Show all ${list.length}`, sr(' ' + FACET_TITLE[field].toLowerCase() + ' values')), h('ul', {}, list.slice(6).map(item))));

@@ -23,7 +23,9 @@ using nlohmann::json;
 [[noreturn]] void rethrow_xapian(const Xapian::Error& e, const std::string& what) {
   // Xapian::Error is not polymorphic: its type name is the stable way to tell errors apart.
   const std::string type = e.get_type();
-  const std::string msg = what + ": " + type + ": " + e.get_msg();
+  // The system's reason (ENOSPC, EFBIG, EACCES...) is what tells a maintainer what to fix.
+  const char* reason = e.get_error_string();
+  const std::string msg = what + ": " + type + ": " + e.get_msg() + (reason && *reason ? std::string(" (") + reason + ")" : "");
   if (type == "DatabaseLockError")
     throw Error(ErrorCode::index_locked, what + ": the index is locked by another indexer; wait for it to finish and try again");
   if (type == "DatabaseCorruptError") throw Error(ErrorCode::index_corrupt, msg);
@@ -159,6 +161,9 @@ struct IndexWriter::Impl {
   bool in_transaction = false;
   std::unique_ptr<DocumentBuilder> builder;
   std::set<std::string> touched_keys;
+  std::vector<Xapian::WritableDatabase> parts;  // see open_parts()
+  std::vector<fs::path> part_paths;
+  void merge_parts();
 };
 
 namespace {
@@ -286,9 +291,10 @@ PreparedDocument DocumentBuilder::build(const Study& s) try {
   j["annotation"].erase("files");
   p.hash = std::to_string(fnv1a(j.dump()));
   doc.add_value(fields::slot_content_hash, p.hash);
-  // "Did you mean" suggests words of titles, headings and keywords: the vocabulary people search
-  // with. Abstract words would triple the spelling table for little gain.
-  std::string words = s.title;
+  // "Did you mean" suggests words of the vocabulary (written once per run, see write_synonyms),
+  // MeSH headings and keywords. Title and abstract words made the spelling table the largest
+  // cost of indexing (40% of a 10k-record run: every new word rewrites its n-gram lists).
+  std::string words;
   for (const auto& m : s.annotation.mesh_terms) words += " " + m;
   for (const auto& k : s.annotation.keywords) words += " " + k;
   for (auto& w : split_words(normalise(words)))
@@ -377,6 +383,59 @@ Change IndexWriter::put(PreparedDocument&& prepared) {
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "indexing record " + p.id);
   }
+}
+
+void IndexWriter::open_parts(unsigned count) {
+  Impl& m = *impl_;
+  try {
+    if (m.db.get_doccount() != 0) throw Error(ErrorCode::invalid_argument, "parallel parts are only for a fresh index");
+    for (unsigned k = 0; k < count; ++k) {
+      const fs::path path = m.live.string() + ".part-" + std::to_string(k);
+      std::error_code ec;
+      fs::remove_all(path, ec);  // leftover of an interrupted run
+      m.parts.emplace_back(path.string(), Xapian::DB_CREATE_OR_OVERWRITE);
+      m.part_paths.push_back(path);
+    }
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "creating index parts in " + m.dir.string());
+  }
+}
+
+void IndexWriter::put_to_part(unsigned part, PreparedDocument&& prepared) {
+  Impl& m = *impl_;
+  PreparedDocument::Impl& p = *prepared.impl_;
+  try {
+    Xapian::WritableDatabase& db = m.parts.at(part);
+    db.add_document(p.doc);
+    for (const auto& w : p.spelling) db.add_spelling(w);
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "indexing record " + p.id);
+  }
+}
+
+// Merges the live generation (metadata, synonyms, records written one by one) and the parts into
+// a new database beside it, then puts that in its place. Runs before the stub names the
+// generation (a rebuild) or while it is still empty (a first run), so no reader sees a half.
+void IndexWriter::Impl::merge_parts() {
+  for (auto& part : parts) {
+    part.commit();
+    part.close();
+  }
+  db.close();
+  Xapian::Database all(live.string());
+  for (const auto& p : part_paths) all.add_database(Xapian::Database(p.string()));
+  const fs::path merged = live.string() + ".merged";
+  std::error_code ec;
+  fs::remove_all(merged, ec);
+  all.compact(merged.string(), Xapian::DBCOMPACT_MULTIPASS);
+  all.close();
+  fs::remove_all(live, ec);
+  fs::rename(merged, live, ec);
+  if (ec) throw Error(ErrorCode::io_error, "cannot move the merged index into place at " + live.string() + ": " + ec.message());
+  for (const auto& p : part_paths) fs::remove_all(p, ec);
+  parts.clear();
+  part_paths.clear();
+  db = Xapian::WritableDatabase(live.string(), Xapian::DB_OPEN);
 }
 
 const std::set<std::string>& IndexWriter::touched_finding_keys() const { return impl_->touched_keys; }
@@ -495,6 +554,9 @@ void IndexWriter::write_synonyms(const Vocabulary& v) {
   try {
     for (const auto& c : v.concepts()) {
       const auto forms = v.terms(c.id);
+      for (const auto& form : forms)
+        for (const auto& w : split_words(form))
+          if (w.size() > 2) impl_->db.add_spelling(w);
       for (const auto& key : forms) {
         impl_->db.clear_synonyms(key);
         for (const auto& other : forms)
@@ -514,6 +576,7 @@ void IndexWriter::commit() {
       m.in_transaction = false;
     }
     m.db.commit();
+    if (!m.parts.empty()) m.merge_parts();
     if (!m.new_generation.empty()) {
       const std::string old = read_stub_target(m.dir);
       m.db.close();
@@ -539,9 +602,13 @@ void IndexWriter::cancel() {
       m.db.cancel_transaction();
       m.in_transaction = false;
     }
+    std::error_code ec;
+    for (auto& part : m.parts) part.close();
+    for (const auto& p : m.part_paths) fs::remove_all(p, ec);
+    m.parts.clear();
+    m.part_paths.clear();
     if (!m.new_generation.empty()) {
       m.db.close();
-      std::error_code ec;
       fs::remove_all(m.dir / m.new_generation, ec);
       m.new_generation.clear();
     }

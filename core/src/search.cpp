@@ -229,11 +229,18 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
     // it with evidence strength, then page. Sorting by year or quality uses the value slots.
     const Xapian::doccount total_docs = db.get_doccount();
     const std::size_t want = req.page * req.per_page;
-    const std::size_t pool = std::max<std::size_t>({want, req.with_summary ? req.summary_depth : 0, 200});
+    const std::size_t pool = std::max<std::size_t>({want, req.with_summary ? req.summary_depth : req.rescore_depth});
     if (req.sort == "year") enquire.set_sort_by_value_then_relevance(fields::slot_year, true);
     else if (req.sort == "quality") enquire.set_sort_by_value_then_relevance(fields::slot_quality, true);
-    Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(pool), total_docs);
+    // Counting every match of a broad question in a large index costs more than the rest of the
+    // search: past facet_sample examined records Xapian may stop, and counts are scaled.
+    const Xapian::doccount check = static_cast<Xapian::doccount>(std::min<std::size_t>(total_docs, std::max(pool, req.facet_sample)));
+    Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(pool), check);
     resp.found = mset.get_matches_estimated();
+    resp.found_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+    const std::uint64_t examined = spy_d.get_total();
+    resp.facets_exact = resp.found_exact && examined == resp.found;
+    const double scale = examined > 0 && !resp.facets_exact ? static_cast<double>(resp.found) / static_cast<double>(examined) : 1.0;
 
     struct Cand {
       Xapian::docid did;
@@ -347,7 +354,7 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
     auto facet = [&](const char* name, const std::map<std::string, std::uint64_t>& counts, auto label_of) {
       std::vector<FacetCount> fc;
       for (const auto& [value, n] : counts)
-        if (!value.empty()) fc.push_back({value, label_of(value), n});
+        if (!value.empty()) fc.push_back({value, label_of(value), static_cast<std::uint64_t>(std::llround(static_cast<double>(n) * scale))});
       std::stable_sort(fc.begin(), fc.end(), [](const FacetCount& x, const FacetCount& y) { return x.count > y.count; });
       resp.facets.emplace_back(name, std::move(fc));
     };

@@ -169,6 +169,22 @@ std::vector<std::string> identifier_keys(const Study& s) {
   return keys;
 }
 
+void count_coverage(RunReport& rep, const Study& s) {
+  auto& c = rep.coverage[s.annotation.sources.empty() ? "unknown" : s.annotation.sources.front()];
+  ++c.records;
+  bool any_i = false, any_dir = false;
+  for (const auto& a : s.interventions) any_i = any_i || !a.concepts.empty();
+  for (const auto& o : s.outcomes) any_dir = any_dir || o.direction != "unclear";
+  c.intervention += any_i ? 1u : 0u;
+  c.condition += s.population.conditions.empty() ? 0u : 1u;
+  c.design += s.design == "other" ? 0u : 1u;
+  c.outcome += s.outcomes.empty() ? 0u : 1u;
+  c.direction += any_dir ? 1u : 0u;
+}
+
+// Below this many records one writer is as fast as merging parts.
+constexpr std::size_t parallel_threshold = 2000;
+
 // Version of the findings snapshot and its XK terms; an index without it gets a full recount.
 constexpr const char* snapshot_version = "2";
 
@@ -312,14 +328,57 @@ RunReport run_index(const RunOptions& opt) {
     });
     return block;
   };
+  // A fresh index with many records is written by every thread, each into a part of its own
+  // that the writer merges at commit: Xapian's inversion, not our annotation, is most of the
+  // cost, and one writer thread kept the other core idle.
+  const bool parallel_parts = starts_empty && threads > 1 && studies.size() >= parallel_threshold;
   std::future<Block> next;
-  if (!studies.empty()) next = std::async(std::launch::async, prepare, 0);
+  if (!studies.empty() && !parallel_parts) next = std::async(std::launch::async, prepare, 0);
 
   std::set<std::string> seen_ids;
   std::vector<const Study*> written;  // for the findings snapshot of a fresh index
   std::deque<Study> merged_copies;
   std::size_t done = 0;
-  for (std::size_t begin = 0; begin < studies.size(); begin += block_size) {
+  if (parallel_parts) {
+    // Ids decide up front which record is written (the index is empty, so there are no twins
+    // in it to merge with); then the threads annotate, build and write their share.
+    std::vector<char> write(studies.size(), 0);
+    for (std::size_t idx = 0; idx < studies.size(); ++idx) {
+      const Study& s = studies[idx];
+      if (elsewhere[idx] || absorbed[idx]) continue;
+      if (!seen_ids.insert(s.id).second) {
+        rep.problems.push_back({s.annotation.files.empty() ? "" : s.annotation.files.front(), s.id, "/id",
+                                "duplicate id in this run; the first record with this id was kept"});
+        ++rep.skipped;
+        continue;
+      }
+      write[idx] = 1;
+    }
+    writer.open_parts(threads);
+    std::atomic<std::size_t> progress{0};
+    std::mutex progress_mutex;
+    parallel_for(studies.size(), threads, [&](std::size_t idx, unsigned worker) {
+      if (!elsewhere[idx]) {
+        annotator.annotate(studies[idx]);
+        if (write[idx]) writer.put_to_part(worker, builders[worker]->build(studies[idx]));
+      }
+      const std::size_t n = ++progress;
+      if (opt.progress && (n % 256 == 0 || n == studies.size())) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        opt.progress(n, studies.size());
+      }
+    });
+    for (std::size_t idx = 0; idx < studies.size(); ++idx) {
+      const Study& s = studies[idx];
+      if (elsewhere[idx]) continue;
+      count_coverage(rep, s);
+      if (!write[idx]) continue;
+      if (s.retracted) rep.retracted.push_back(s.id);
+      ++rep.added;
+      written.push_back(&s);
+    }
+  }
+  for (std::size_t begin = 0; !parallel_parts && begin < studies.size(); begin += block_size) {
     Block block = next.get();
     if (begin + block_size < studies.size()) next = std::async(std::launch::async, prepare, begin + block_size);
     for (std::size_t k = 0; k < block.size(); ++k) {
@@ -328,18 +387,7 @@ RunReport run_index(const RunOptions& opt) {
       ++done;
       if (opt.progress) opt.progress(done, studies.size());
       if (elsewhere[idx]) continue;
-      {
-        auto& c = rep.coverage[s.annotation.sources.empty() ? "unknown" : s.annotation.sources.front()];
-        ++c.records;
-        bool any_i = false, any_dir = false;
-        for (const auto& a : s.interventions) any_i = any_i || !a.concepts.empty();
-        for (const auto& o : s.outcomes) any_dir = any_dir || o.direction != "unclear";
-        c.intervention += any_i ? 1u : 0u;
-        c.condition += s.population.conditions.empty() ? 0u : 1u;
-        c.design += s.design == "other" ? 0u : 1u;
-        c.outcome += s.outcomes.empty() ? 0u : 1u;
-        c.direction += any_dir ? 1u : 0u;
-      }
+      count_coverage(rep, s);
       if (absorbed[idx]) continue;  // merged into another record of this batch above
       // The same study already in the index from another source (same PMID, DOI or NCT id) is
       // merged, not shown twice. The writer sees this run's uncommitted records too.

@@ -3,6 +3,8 @@
 #include <csignal>
 #include <fstream>
 #include <random>
+#include <set>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <thread>
 #include <fcntl.h>
@@ -209,26 +211,38 @@ TEST_CASE("the indexer command line: exit codes and the JSON report", "[index][c
 
 // The indexer is killed with SIGKILL at random moments; after each kill the index opens, passes
 // xapian-check, and holds exactly the records of the last committed run (all or nothing).
-TEST_CASE("kill -9 during a run leaves the last committed index intact", "[index][crash]") {
-  const fs::path dir = temp_dir("crash"), db = dir / "index", batch = dir / "batch.jsonl";
-  {
-    std::ofstream out(batch);
-    for (int i = 0; i < 4000; ++i) out << curated("CRASH" + std::to_string(i)).dump() << "\n";
-  }
-  // A first committed state of 1 record.
-  index_paths(db, {test_data() / "curated/TEST001.json"});
-  std::mt19937 rng(20261127);
-  std::uniform_int_distribution<int> delay_ms(50, 1500);
+// EVIDENCE_CRASH_ROUNDS sets the number of rounds (default 5; scripts/crash-campaign runs 20).
+namespace {
+int crash_rounds() {
+  const char* e = std::getenv("EVIDENCE_CRASH_ROUNDS");
+  return e && std::atoi(e) > 0 ? std::atoi(e) : 5;
+}
+
+std::string stub_target(const fs::path& db) {
+  std::ifstream in(db / "XAPIANDB");
+  std::string backend, target;
+  in >> backend >> target;
+  return target;
+}
+
+// Runs the indexer `rounds` times, killing it at a random moment unless it finished first, and
+// checks the index after each round against the allowed record counts.
+void crash_rounds_against(const fs::path& db, const std::vector<std::string>& args, const std::set<std::uint64_t>& allowed, std::uint32_t seed,
+                          int& killed, int& completed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> delay_ms(50, 2500);
   const std::string bin = EVIDENCE_INDEX_BIN;
-  int killed = 0, completed = 0;
-  for (int round = 0; round < 5; ++round) {
+  for (int round = 0; round < crash_rounds(); ++round) {
     const pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
       const int devnull = ::open("/dev/null", O_WRONLY);
       dup2(devnull, 1);
       dup2(devnull, 2);
-      execl(bin.c_str(), bin.c_str(), "-q", "--db", db.c_str(), batch.c_str(), static_cast<char*>(nullptr));
+      std::vector<char*> argv{const_cast<char*>(bin.c_str())};
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(bin.c_str(), argv.data());
       _exit(127);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
@@ -242,11 +256,124 @@ TEST_CASE("kill -9 during a run leaves the last committed index intact", "[index
     }
     IndexReader r(db);
     const auto n = r.doc_count();
-    INFO("round " << round << ": " << n << " records");
-    CHECK((n == 1 || n == 4001));  // before or after the run's single commit, never in between
-    const std::string check = "xapian-check '" + (db / "gen-1").string() + "' > /dev/null 2>&1";
+    INFO("round " << round << ": " << n << " records in " << stub_target(db));
+    CHECK(allowed.count(n) == 1);  // before or after a run's single commit, never in between
+    const std::string check = "xapian-check '" + (db / stub_target(db)).string() + "' > /dev/null 2>&1";
     CHECK(std::system(check.c_str()) == 0);
-    if (n == 4001) break;  // committed; later rounds would only find it unchanged
   }
-  CHECK(killed + completed > 0);
+}
+}  // namespace
+
+TEST_CASE("kill -9 during a run leaves the last committed index intact", "[index][crash]") {
+  const fs::path dir = temp_dir("crash"), db = dir / "index", batch = dir / "batch.jsonl";
+  {
+    std::ofstream out(batch);
+    for (int i = 0; i < 4000; ++i) out << curated("CRASH" + std::to_string(i)).dump() << "\n";
+  }
+  // A first committed state of 1 record.
+  index_paths(db, {test_data() / "curated/TEST001.json"});
+  int killed = 0, completed = 0;
+  crash_rounds_against(db, {"-q", "--db", db.string(), batch.string()}, {1, 4001}, 20261127, killed, completed);
+  CHECK(killed + completed == crash_rounds());
+  WARN("incremental run: " << killed << " kills survived, " << completed << " runs completed");
+}
+
+TEST_CASE("kill -9 during a parallel rebuild leaves the previous generation live", "[index][crash]") {
+  const fs::path dir = temp_dir("crash-rebuild"), db = dir / "index", batch = dir / "batch.jsonl";
+  {
+    std::ofstream out(batch);
+    for (int i = 0; i < 4000; ++i) out << curated("CRASH" + std::to_string(i)).dump() << "\n";
+  }
+  index_paths(db, {test_data() / "curated/TEST001.json"});
+  int killed = 0, completed = 0;
+  // A rebuild replaces the index with the batch alone: 1 record before its commit, 4000 after.
+  crash_rounds_against(db, {"-q", "--rebuild", "--db", db.string(), batch.string()}, {1, 4000}, 20261128, killed, completed);
+  CHECK(killed + completed == crash_rounds());
+  // Leftovers of killed rebuilds (parts, half-written generations) are cleaned by the next one.
+  REQUIRE(index_paths(db, {batch}, false, true).committed);
+  std::size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(db)) entries += e.path().filename().string().rfind("gen-", 0) == 0 ? 1 : 0;
+  CHECK(entries == 1);
+  WARN("rebuild: " << killed << " kills survived, " << completed << " runs completed");
+}
+
+TEST_CASE("a fresh index written by parallel parts equals one written by a single thread", "[index]") {
+  const fs::path dir = temp_dir("parts"), batch = dir / "batch.jsonl";
+  {
+    std::ofstream out(batch);
+    for (int i = 0; i < 2500; ++i) {
+      json j = curated("PART" + std::to_string(i));
+      j["title"] = "Trial " + std::to_string(i) + (i % 3 == 0 ? " of acupuncture" : " of exercise");
+      out << j.dump() << "\n";
+    }
+  }
+  RunOptions one, two;
+  one.db = dir / "one";
+  two.db = dir / "two";
+  one.inputs = two.inputs = {batch, source_dir() / "corpus"};
+  one.threads = 1;
+  two.threads = 2;
+  const RunReport r1 = run_index(one), r2 = run_index(two);
+  REQUIRE(r1.committed);
+  REQUIRE(r2.committed);
+  CHECK(r1.added == r2.added);
+  CHECK(r1.changed_conclusions.size() == r2.changed_conclusions.size());
+  IndexReader a(one.db), b(two.db);
+  CHECK(a.doc_count() == 2500 + 98);
+  CHECK(b.doc_count() == a.doc_count());
+  CHECK(a.metadata("evidence:findings") == b.metadata("evidence:findings"));
+  CHECK(b.metadata("evidence:vocabulary_version") == a.metadata("evidence:vocabulary_version"));
+  for (const std::string id : {"PART0", "PART2499", "LBP001", "LBP101"}) {
+    REQUIRE(b.get(id));
+    CHECK(b.get(id)->title == a.get(id)->title);
+  }
+  CHECK(a.term_counts("XD") == b.term_counts("XD"));
+  CHECK(a.term_counts("XI") == b.term_counts("XI"));
+  CHECK_FALSE(b.spelling_suggestion("acupunctur").empty());
+  // Nothing of the parts is left beside the generation.
+  for (const auto& e : fs::directory_iterator(two.db)) CHECK(e.path().filename().string().find(".part-") == std::string::npos);
+}
+
+// A full disk: the indexer runs with a file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored), so its
+// writes fail with EFBIG the way they fail with ENOSPC on a full disk.
+TEST_CASE("a full disk fails the run cleanly and leaves the previous index intact", "[index][crash]") {
+  const fs::path dir = temp_dir("fulldisk"), db = dir / "index", batch = dir / "batch.jsonl", err = dir / "stderr.txt";
+  {
+    std::ofstream out(batch);
+    for (int i = 0; i < 3000; ++i) out << curated("FULL" + std::to_string(i)).dump() << "\n";
+  }
+  index_paths(db, {test_data() / "curated/TEST001.json"});
+  const auto before = IndexReader(db).revision();
+  for (const bool rebuild : {false, true}) {
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      const int fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 2);
+      const int devnull = ::open("/dev/null", O_WRONLY);
+      dup2(devnull, 1);
+      std::signal(SIGXFSZ, SIG_IGN);
+      rlimit lim{1 << 20, 1 << 20};  // 1 MiB per file: the first run needs several
+      setrlimit(RLIMIT_FSIZE, &lim);
+      const std::string bin = EVIDENCE_INDEX_BIN;
+      if (rebuild) execl(bin.c_str(), bin.c_str(), "-q", "--rebuild", "--db", db.c_str(), batch.c_str(), static_cast<char*>(nullptr));
+      else execl(bin.c_str(), bin.c_str(), "-q", "--db", db.c_str(), batch.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    INFO("rebuild: " << rebuild << "; stderr: " << test::read_text(err));
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 2);
+    const std::string message = test::read_text(err);
+    CHECK(message.find("io_error") != std::string::npos);
+    CHECK(message.find("File too large") != std::string::npos);
+    IndexReader r(db);
+    CHECK(r.doc_count() == 1);
+    CHECK(r.revision() == before);
+    CHECK(std::system(("xapian-check '" + (db / stub_target(db)).string() + "' > /dev/null 2>&1").c_str()) == 0);
+  }
+  // With room again, the same run succeeds.
+  CHECK(index_paths(db, {batch}).committed);
+  CHECK(IndexReader(db).doc_count() == 3001);
 }

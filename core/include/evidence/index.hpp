@@ -78,6 +78,14 @@ class IndexWriter {
   void set_metadata(const std::string& key, const std::string& value);
   std::string metadata(const std::string& key) const;
 
+  // A fresh index (a rebuild, or a first run into an empty index) can be written by several
+  // threads at once: each writes its own part database, and commit() merges the parts with the
+  // live generation (Xapian's compaction, as xapian-compact does) before it becomes visible.
+  // Throws Error(invalid_argument) when the index already holds records.
+  void open_parts(unsigned count);
+  // Adds a document with a new id to a part; calls for different parts may run concurrently.
+  void put_to_part(unsigned part, PreparedDocument&& document);
+
   // Keys (intervention|comparator kind|outcome|time point) of the graded findings that records
   // written or removed through this writer took part in, before or after the change.
   const std::set<std::string>& touched_finding_keys() const;

@@ -25,6 +25,10 @@ struct SearchRequest {
   bool include_retracted = false;
   bool with_summary = true;
   std::size_t summary_depth = 200;  // top matches that feed the graded summary
+  std::size_t rescore_depth = 100;  // top BM25 matches rescored with evidence strength (without a summary)
+  // Facets are counted exactly over this many matching records at least; past it Xapian may stop
+  // early and the counts are scaled up from the records it examined (facets_exact = false).
+  std::size_t facet_sample = 5000;
 };
 
 // Ranking weights, documented in docs/RANKING.md; tests pin them.
@@ -62,6 +66,7 @@ struct SearchResponse {
   Question question;
   std::string did_you_mean;
   std::uint64_t found = 0;
+  bool found_exact = true, facets_exact = true;
   std::size_t page = 1, per_page = 10;
   std::vector<Hit> hits;
   std::vector<std::pair<std::string, std::vector<FacetCount>>> facets;

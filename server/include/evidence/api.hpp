@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -22,7 +23,7 @@ struct ServerOptions {
   std::filesystem::path openapi;     // default: <source>/docs/openapi.json
   std::string host = "127.0.0.1";
   int port = 8080;                   // 0: pick a free port
-  unsigned threads = 0;              // 0: 4 x hardware threads, at least 8
+  unsigned threads = 0;              // 0: 8 x hardware threads, at least 64 (one per keep-alive client)
   bool log_requests = true;
 };
 
@@ -34,6 +35,12 @@ nlohmann::json to_fhir_evidence(const EvidenceSummary& summary, const std::strin
 
 // Percent-decoding that rejects malformed escapes; returns false for bad input.
 bool percent_decode(const std::string& in, std::string& out);
+
+// The search parameters of /api/search, /api/summary and /api/export (q, page, per_page, sort,
+// intervention, condition, outcome, design, year_min, year_max, quality_min, audience), as
+// cpp-httplib decodes them (a name may repeat; lists may also be comma-separated), turned into a
+// SearchRequest. Throws evidence::Error(invalid_argument) naming the bad parameter (HTTP 400).
+SearchRequest search_request_from_params(const std::multimap<std::string, std::string>& params, const Vocabulary& vocabulary);
 
 class ApiServer {
  public:
