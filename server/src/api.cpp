@@ -593,7 +593,7 @@ ApiServer::ApiServer(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   // Keep-alive connections serve many requests; TCP_NODELAY avoids the ~40 ms Nagle stall.
   svr.set_keep_alive_max_count(1000);
   svr.set_tcp_nodelay(true);
-  svr.set_read_timeout(10, 0);
+  svr.set_read_timeout(m.opt.read_timeout_seconds, 0);
   svr.set_write_timeout(10, 0);
   svr.set_payload_max_length(64 * 1024);  // the API is read-only: GET requests carry no body
   svr.set_default_headers({{"X-Content-Type-Options", "nosniff"},
@@ -618,6 +618,16 @@ ApiServer::ApiServer(ServerOptions options) : impl_(std::make_unique<Impl>()) {
     if (req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS") {
       send_error(res, 405, "method_not_allowed", "the API is read-only; use GET");
       res.set_header("Allow", "GET, HEAD, OPTIONS");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // cpp-httplib does not read a GET's body: refuse a large one, and close the connection so
+    // unread body bytes can never be parsed as a next request.
+    if (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0") {
+      const std::string len = req.get_header_value("Content-Length");
+      const bool large = len.size() > 5 || len.find_first_not_of("0123456789") != std::string::npos || std::stoul(len) > 64 * 1024;
+      if (large) send_error(res, 413, "payload_too_large", "request body too large (the API takes no bodies)");
+      else send_error(res, 400, "bad_request", "GET requests carry no body");
+      res.set_header("Connection", "close");
       return httplib::Server::HandlerResponse::Handled;
     }
     if (req.method == "OPTIONS") {

@@ -1,6 +1,10 @@
 // The HTTP API over real HTTP on loopback: the server runs in-process on an ephemeral port over
 // an index of the corpus.
 #include <catch2/catch.hpp>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <httplib.h>
 
@@ -23,8 +27,9 @@ struct TestServer {
   std::unique_ptr<ApiServer> server;
   std::thread thread;
   int port = 0;
-  explicit TestServer(fs::path index, fs::path web = evidence::test::source_dir() / "web") : db(std::move(index)) {
+  explicit TestServer(fs::path index, fs::path web = evidence::test::source_dir() / "web", int read_timeout = 10) : db(std::move(index)) {
     ServerOptions o;
+    o.read_timeout_seconds = read_timeout;
     o.db = db;
     o.web = web;
     o.port = 0;
@@ -337,4 +342,82 @@ TEST_CASE("a misspelled query that finds nothing gets a 'did you mean' from the 
   const json known = get_json("/api/search?q=acupunture");  // a listed misspelling resolves directly
   CHECK(known["query"]["parsed"]["interventions"][0] == "acupuncture");
   CHECK(known["found"].get<int>() > 0);
+}
+
+namespace {
+// A raw loopback connection, for requests no well-behaved client library sends.
+int raw_connect(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  return fd;
+}
+std::string read_all(int fd) {
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a GET carrying a body over 64 KiB gets 413 with a JSON error", "[api][security]") {
+  const int fd = raw_connect(corpus_server().port);
+  const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 100000\r\n\r\n" + std::string(100000, 'a');
+  ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  const std::string resp = read_all(fd);
+  ::close(fd);
+  INFO(resp.substr(0, 300));
+  CHECK(resp.rfind("HTTP/1.1 413", 0) == 0);
+  CHECK(resp.find("payload_too_large") != std::string::npos);
+}
+
+TEST_CASE("a slow client is disconnected after the read timeout", "[api][security]") {
+  TestServer slow(evidence::test::corpus_index(), evidence::test::source_dir() / "web", 1);
+  const int fd = raw_connect(slow.port);
+  const std::string partial = "GET /healthz HTTP/1.1\r\nHost: x\r\n";  // never finished
+  ::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL);
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string resp = read_all(fd);  // returns when the server closes the connection
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ::close(fd);
+  CHECK(waited < 8.0);  // the read timeout (1 s) after cpp-httplib's keep-alive wait (5 s)
+  CHECK(resp.find("healthz") == std::string::npos);
+  // The server still serves others.
+  auto r = slow.client().Get("/healthz");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+}
+
+TEST_CASE("error bodies carry no file paths, stack traces or library messages", "[api][security]") {
+  auto c = corpus_server().client();
+  const std::vector<std::string> bad = {"/api/studies/NOPE", "/api/search?q=%ZZ", "/api/search?page=0", "/api/search?design=nonsense",
+                                        "/api/search?per_page=1000", "/api/search?q=" + std::string(1200, 'a'), "/nope", "/api/export?format=doc"};
+  for (const auto& path : bad) {
+    auto r = c.Get(path);
+    REQUIRE(r);
+    INFO(path << " -> " << r->status << " " << r->body);
+    CHECK(r->status >= 400);
+    CHECK(json::parse(r->body)["error"]["code"].is_string());
+    for (const char* leak : {"/work", "/tmp", "/usr", ".cpp", ".hpp", "Xapian", "std::", "terminate", "what()", "Error:"})
+      CHECK(r->body.find(leak) == std::string::npos);
+  }
+  // An unavailable index: 503 without the index's path.
+  const fs::path missing = evidence::test::temp_dir("leak") / "absent";
+  TestServer none(missing);
+  auto r = none.client().Get("/api/search?q=tens");
+  REQUIRE(r);
+  CHECK(r->status == 503);
+  CHECK(r->body.find(missing.string()) == std::string::npos);
+}
+
+TEST_CASE("the server listens on 127.0.0.1 unless told otherwise", "[api][security]") {
+  CHECK(ServerOptions{}.host == "127.0.0.1");
+  const std::string out_file = (evidence::test::temp_dir("help") / "help.txt").string();
+  CHECK(std::system((std::string(EVIDENCE_SERVER_BIN) + " --help > '" + out_file + "'").c_str()) == 0);
+  const std::string text = evidence::test::read_text(out_file);
+  CHECK(text.find("--host") != std::string::npos);
+  CHECK(text.find("127.0.0.1") != std::string::npos);
 }

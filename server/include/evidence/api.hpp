@@ -25,6 +25,7 @@ struct ServerOptions {
   int port = 8080;                   // 0: pick a free port
   unsigned threads = 0;              // 0: 8 x hardware threads, at least 64 (one per keep-alive client)
   bool log_requests = true;
+  int read_timeout_seconds = 10;     // a client that sends nothing this long is disconnected
 };
 
 // Export formats for /api/export, also used by tests.
