@@ -107,32 +107,28 @@ Built build_query(const Xapian::Database& db, const Vocabulary& v, const SearchR
       throw Error(ErrorCode::invalid_argument, "could not parse the query text: " + e.get_msg());
     }
   }
-  // Concepts: every written form of a recognised concept ranks as text (so a study that only
-  // mentions the words still matches), and the annotation terms make the match exact.
-  // A concept as text: its preferred term (a phrase when it has several words), abbreviations and
-  // one-word synonyms, for it and its descendants. Multi-word synonyms are left to the annotation
-  // terms: phrase checks read position lists for every candidate and dominate the query cost.
+  // Concepts: the one-word forms of a recognised concept rank as text (so a study that only
+  // mentions them still matches), and the annotation terms make the match exact.
+  // A concept as text: its one-word forms (abbreviations, synonyms, variants, one-word preferred
+  // terms), for it and its descendants. Multi-word forms are left to the annotation terms:
+  // phrase checks read the position lists of every candidate, and at 100,000 records they made a
+  // PICO question take 200 ms instead of 40 (docs/BENCHMARKS.md). A quoted phrase typed by the
+  // user is still a phrase (QueryParser above).
   auto concept_text = [&](const std::string& id) {
     std::vector<Xapian::Query> forms;
     std::set<std::string> seen;
-    auto add_form = [&](const std::string& text, bool allow_phrase) {
+    auto add_form = [&](const std::string& text) {
       const auto words = split_words(normalise(text));
-      if (words.empty() || (words.size() > 1 && !allow_phrase) || !seen.insert(normalise(text)).second) return;
-      if (words.size() == 1) {
-        forms.emplace_back(words[0]);
-      } else {
-        std::vector<Xapian::Query> ws;
-        for (const auto& w : words) ws.emplace_back(w);
-        forms.emplace_back(Xapian::Query::OP_PHRASE, ws.begin(), ws.end());
-      }
+      if (words.size() != 1 || !seen.insert(words[0]).second) return;
+      forms.emplace_back(words[0]);
     };
     for (const auto& d : v.descendants(id)) {
       const Concept* c = v.find(d);
       if (!c) continue;
-      add_form(c->preferred, true);
-      for (const auto& a : c->abbreviations) add_form(a, false);
-      for (const auto& t : c->synonyms) add_form(t, false);
-      for (const auto& t : c->variants) add_form(t, false);
+      add_form(c->preferred);
+      for (const auto& a : c->abbreviations) add_form(a);
+      for (const auto& t : c->synonyms) add_form(t);
+      for (const auto& t : c->variants) add_form(t);
     }
     return Xapian::Query(Xapian::Query::OP_OR, forms.begin(), forms.end());
   };
