@@ -130,6 +130,9 @@ Question parse_question(const std::string& text, const Vocabulary& v) {
         push_unique(q.filter_designs, d);
       } else if (field == "year") {
         auto [lo, hi] = parse_range("year", value);
+        // year:1e300 would be undefined behaviour in the conversion to int (found by fuzz_query).
+        for (const auto& y : {lo, hi})
+          if (y && !(*y >= 0 && *y <= 9999)) throw Error(ErrorCode::invalid_argument, "year: '" + value + "' is not a year");
         if (lo) q.year_min = static_cast<int>(*lo);
         if (hi) q.year_max = static_cast<int>(*hi);
       } else if (field == "quality") {
@@ -234,7 +237,9 @@ Question parse_question(const std::string& text, const Vocabulary& v) {
   }
   for (const auto& p : phrases) rest += (rest.empty() ? "\"" : " \"") + p + "\"";
   // Dangling operators mean nothing on their own.
-  while (rest.size() >= 3 && (rest.rfind(" OR") == rest.size() - 3 || rest.rfind(" AND") == rest.size() - 4 || rest.rfind(" NOT") == rest.size() - 4)) {
+  // compare(), not rfind(): for a 3-byte rest, size() - 4 wraps to npos, which equals rfind's
+    // "not found", and the loop never ended (found by fuzz_query).
+    while ((rest.size() >= 3 && rest.compare(rest.size() - 3, 3, " OR") == 0) || (rest.size() >= 4 && (rest.compare(rest.size() - 4, 4, " AND") == 0 || rest.compare(rest.size() - 4, 4, " NOT") == 0))) {
     rest = rest.substr(0, rest.rfind(' '));
   }
   for (const char* op : {"OR", "AND", "NOT"})

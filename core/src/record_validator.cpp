@@ -125,7 +125,7 @@ std::vector<ValidationIssue> RecordValidator::check_concepts_and_sanity(const js
           out.push_back({p + "/effect/ci_low", "confidence interval is inverted (ci_low > ci_high)"});
         else if (val && lo && hi && (val->get<double>() < lo->get<double>() || val->get<double>() > hi->get<double>()))
           out.push_back({p + "/effect/value", "estimate lies outside its own confidence interval"});
-        const std::string measure = e->value("measure", "");
+        const std::string measure = e->contains("measure") && (*e)["measure"].is_string() ? (*e)["measure"].get<std::string>() : std::string();
         const bool ratio = measure == "RR" || measure == "OR" || measure == "HR";
         if (val && ratio && val->get<double>() <= 0)
           out.push_back({p + "/effect/value", "a ratio measure (" + measure + ") must be positive"});

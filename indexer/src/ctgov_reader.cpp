@@ -125,8 +125,8 @@ void study(const json& st, std::size_t index, const std::string& file, ReadResul
   if (const json* arms = at_path(st, {"protocolSection", "armsInterventionsModule", "armGroups"}); arms && arms->is_array()) {
     for (const auto& a : *arms) {
       if (!a.is_object()) continue;
-      const std::string type = a.value("type", "");
-      std::string label = a.value("label", "");
+      const std::string type = a.contains("type") && a["type"].is_string() ? a["type"].get<std::string>() : std::string();
+      std::string label = a.contains("label") && a["label"].is_string() ? a["label"].get<std::string>() : std::string();
       if (a.contains("description") && a["description"].is_string()) label += ": " + a["description"].get<std::string>();
       label = squash_space(label);
       if (label.empty()) continue;
@@ -165,7 +165,7 @@ void study(const json& st, std::size_t index, const std::string& file, ReadResul
     for (const auto& p : *phases)
       if (p.is_string() && p.get<std::string>() != "NA") s.publication_types.push_back("Clinical Trial, " + p.get<std::string>());
   s.publication_types.push_back("Trial registration");
-  if (st.value("hasResults", false)) s.publication_types.push_back("Results posted");
+  if (st.contains("hasResults") && st["hasResults"].is_boolean() && st["hasResults"].get<bool>()) s.publication_types.push_back("Results posted");
   s.provenance.sources.push_back("https://clinicaltrials.gov/study/" + nct);
   s.provenance.notes = "Imported from a ClinicalTrials.gov registration; annotations come from the registry fields and the text.";
   s.annotation.sources = {"ctgov"};

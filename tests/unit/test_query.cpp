@@ -87,3 +87,16 @@ TEST_CASE("the parsed question is reported back as JSON", "[query]") {
   REQUIRE(j["concepts"].size() >= 2);
   CHECK(j["concepts"][0]["matched"] == "TENS");
 }
+
+// Found by fuzz_query (fuzz/regressions/query/): a 3-character free text looped forever, and a
+// year outside int's range was undefined behaviour.
+TEST_CASE("fuzz regressions: short free text ends, absurd years are refused", "[query][fuzz]") {
+  for (const char* q : {"abc", "xyz OR tens", "ab", "a", " OR", "x AND"}) {
+    INFO(q);
+    CHECK_NOTHROW(parse_question(q, vocabulary()));
+  }
+  for (const char* q : {"year:1e300", "year:nan", "year:2000..1e99", "year:-5"}) {
+    INFO(q);
+    CHECK_THROWS_AS(parse_question(q, vocabulary()), evidence::Error);
+  }
+}
