@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   std::string host = "127.0.0.1";
   int port = 8081;
   // evidence-server's default: 4 workers per core, at least 8.
-  unsigned threads = std::max(8u, 4 * std::thread::hardware_concurrency());
+  unsigned threads = std::max(64u, 8 * std::thread::hardware_concurrency());  // as evidence-server
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--host" && i + 1 < argc) host = argv[++i];

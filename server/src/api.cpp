@@ -322,9 +322,10 @@ SearchRequest search_request_from_params(const std::multimap<std::string, std::s
     if (!is_design(d)) bad("parameter 'design': unknown design '" + d + "'");
     r.designs.push_back(d);
   }
-  if (ps.count("year_min")) r.year_min = static_cast<int>(int_param(ps, "year_min", 0, 1900, 2100));
-  if (ps.count("year_max")) r.year_max = static_cast<int>(int_param(ps, "year_max", 0, 1900, 2100));
-  if (ps.count("quality_min")) r.quality_min = static_cast<double>(int_param(ps, "quality_min", 0, 0, 10));
+  // An empty value ("year_max=") means no bound, not 0 (found by fuzz_http_params).
+  if (!param(ps, "year_min").empty()) r.year_min = static_cast<int>(int_param(ps, "year_min", 0, 1900, 2100));
+  if (!param(ps, "year_max").empty()) r.year_max = static_cast<int>(int_param(ps, "year_max", 0, 1900, 2100));
+  if (!param(ps, "quality_min").empty()) r.quality_min = static_cast<double>(int_param(ps, "quality_min", 0, 0, 10));
   const std::string audience = param(ps, "audience", "clinician");
   if (audience != "clinician" && audience != "patient") bad("audience must be clinician or patient");
   return r;
