@@ -20,40 +20,19 @@
 #include <string>
 #include <vector>
 
+#include "baseline_common.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using baseline::Clock;
+using baseline::seconds_since;
+using baseline::xml_files;
+using baseline::all_text;
+using baseline::pct;
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-std::vector<fs::path> xml_files(const std::vector<std::string>& paths) {
-  std::vector<fs::path> out;
-  for (const auto& p : paths) {
-    if (fs::is_directory(p)) {
-      std::vector<fs::path> found;
-      for (const auto& e : fs::recursive_directory_iterator(p))
-        if (e.is_regular_file() && e.path().extension() == ".xml") found.push_back(e.path());
-      std::sort(found.begin(), found.end());
-      out.insert(out.end(), found.begin(), found.end());
-    } else if (fs::is_regular_file(p)) {
-      out.emplace_back(p);
-    } else {
-      throw std::runtime_error("no such file or directory: " + p);
-    }
-  }
-  return out;
-}
-
-std::string all_text(const pugi::xml_node& n) {
-  std::string out;
-  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
-    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
-    else if (c.type() == pugi::node_element) out += all_text(c);
-  }
-  return out;
-}
 
 // A connection that closes itself; every call is checked.
 class Db {
@@ -140,17 +119,7 @@ int index_command(const std::string& db_path, const std::vector<std::string>& in
   return 0;
 }
 
-// The mix of bench/baseline_xapian.cpp (the words of bench/query_bench.cpp's mix).
-const std::vector<std::pair<std::string, std::string>> query_mix = {
-    {"free text", "pain relief in older adults"},
-    {"free text", "\"low back pain\" walking"},
-    {"PICO", "electrotherapy chronic LBP efficacy"},
-    {"PICO", "does acupuncture help my back"},
-    {"PICO", "surgery vs physical therapy spinal stenosis"},
-    {"PICO", "exercise chronic low back pain"},
-    {"field syntax", "tens rct"},
-    {"field syntax", "sciatica"},
-};
+using baseline::query_mix;
 
 // "\"low back pain\" walking" -> "\"low back pain\" AND \"walking\"": every word quoted, so no
 // word is read as an FTS5 operator or column name.
@@ -180,11 +149,6 @@ std::string fts5_query(const std::string& q) {
   return out;
 }
 
-double pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
-}
 
 int search_command(const std::string& db_path, int rounds) {
   if (!fs::is_regular_file(db_path)) throw std::runtime_error("no database at " + db_path + " (run baseline_fts5 index first)");
@@ -224,9 +188,7 @@ int search_command(const std::string& db_path, int rounds) {
   sqlite3_finalize(top);
   sqlite3_finalize(count);
   std::printf("records %lld, rounds %d, top 10 by rank (%zu bytes of results read)\n", static_cast<long long>(n_rows), rounds, sink);
-  for (const auto& [cls, v] : times)
-    std::printf("%-14s p50 %7.2f ms  p95 %7.2f ms  p99 %7.2f ms\n", cls.c_str(), pct(v, .5), pct(v, .95), pct(v, .99));
-  std::printf("%-14s p50 %7.2f ms  p95 %7.2f ms  p99 %7.2f ms\n", "all", pct(all, .5), pct(all, .95), pct(all, .99));
+  baseline::print_latencies(times, all);
   std::printf("reproduce: baseline_fts5 search --db %s --rounds %d\n", db_path.c_str(), rounds);
   return 0;
 }

@@ -22,41 +22,19 @@
 #include <string>
 #include <vector>
 
+#include "baseline_common.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using baseline::Clock;
+using baseline::seconds_since;
+using baseline::xml_files;
+using baseline::all_text;
+using baseline::pct;
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// Every .xml file under the paths (a file named explicitly is always read), in name order.
-std::vector<fs::path> xml_files(const std::vector<std::string>& paths) {
-  std::vector<fs::path> out;
-  for (const auto& p : paths) {
-    if (fs::is_directory(p)) {
-      std::vector<fs::path> found;
-      for (const auto& e : fs::recursive_directory_iterator(p))
-        if (e.is_regular_file() && e.path().extension() == ".xml") found.push_back(e.path());
-      std::sort(found.begin(), found.end());
-      out.insert(out.end(), found.begin(), found.end());
-    } else if (fs::is_regular_file(p)) {
-      out.emplace_back(p);
-    } else {
-      throw std::runtime_error("no such file or directory: " + p);
-    }
-  }
-  return out;
-}
-
-std::string all_text(const pugi::xml_node& n) {
-  std::string out;
-  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
-    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
-    else if (c.type() == pugi::node_element) out += all_text(c);
-  }
-  return out;
-}
 
 std::uintmax_t tree_size(const fs::path& p) {
   if (fs::is_regular_file(p)) return fs::file_size(p);
@@ -119,23 +97,7 @@ int index_command(const std::string& db_path, const std::vector<std::string>& in
   return 0;
 }
 
-// The words of bench/query_bench.cpp's mix; its field-syntax queries become their words.
-const std::vector<std::pair<std::string, std::string>> query_mix = {
-    {"free text", "pain relief in older adults"},
-    {"free text", "\"low back pain\" walking"},
-    {"PICO", "electrotherapy chronic LBP efficacy"},
-    {"PICO", "does acupuncture help my back"},
-    {"PICO", "surgery vs physical therapy spinal stenosis"},
-    {"PICO", "exercise chronic low back pain"},
-    {"field syntax", "tens rct"},
-    {"field syntax", "sciatica"},
-};
-
-double pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
-}
+using baseline::query_mix;
 
 int search_command(const std::string& db_path, int rounds) {
   Xapian::Database db(db_path);
@@ -161,9 +123,7 @@ int search_command(const std::string& db_path, int rounds) {
         std::printf("  %-45s found %7u  %7.2f ms\n", q.c_str(), static_cast<unsigned>(mset.get_matches_estimated()), ms);
     }
   std::printf("records %u, rounds %d, top 10, no facets (%zu bytes of results read)\n", static_cast<unsigned>(db.get_doccount()), rounds, sink);
-  for (const auto& [cls, v] : times)
-    std::printf("%-14s p50 %7.2f ms  p95 %7.2f ms  p99 %7.2f ms\n", cls.c_str(), pct(v, .5), pct(v, .95), pct(v, .99));
-  std::printf("%-14s p50 %7.2f ms  p95 %7.2f ms  p99 %7.2f ms\n", "all", pct(all, .5), pct(all, .95), pct(all, .99));
+  baseline::print_latencies(times, all);
   std::printf("reproduce: baseline_xapian search --db %s --rounds %d\n", db_path.c_str(), rounds);
   return 0;
 }
