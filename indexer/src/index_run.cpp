@@ -336,6 +336,14 @@ RunReport run_index(const RunOptions& opt) {
   if (!studies.empty() && !parallel_parts) next = std::async(std::launch::async, prepare, 0);
 
   std::set<std::string> seen_ids;
+  // True for the first record with its id in this run; a later one is reported and skipped.
+  auto first_with_id = [&](const Study& s) {
+    if (seen_ids.insert(s.id).second) return true;
+    rep.problems.push_back({s.annotation.files.empty() ? "" : s.annotation.files.front(), s.id, "/id",
+                            "duplicate id in this run; the first record with this id was kept"});
+    ++rep.skipped;
+    return false;
+  };
   std::vector<const Study*> written;  // for the findings snapshot of a fresh index
   std::deque<Study> merged_copies;
   std::size_t done = 0;
@@ -346,12 +354,7 @@ RunReport run_index(const RunOptions& opt) {
     for (std::size_t idx = 0; idx < studies.size(); ++idx) {
       const Study& s = studies[idx];
       if (elsewhere[idx] || absorbed[idx]) continue;
-      if (!seen_ids.insert(s.id).second) {
-        rep.problems.push_back({s.annotation.files.empty() ? "" : s.annotation.files.front(), s.id, "/id",
-                                "duplicate id in this run; the first record with this id was kept"});
-        ++rep.skipped;
-        continue;
-      }
+      if (!first_with_id(s)) continue;
       write[idx] = 1;
     }
     writer.open_parts(threads);
@@ -419,13 +422,7 @@ RunReport run_index(const RunOptions& opt) {
           ++rep.merged;
         }
       }
-      if (seen_ids.count(s.id)) {
-        rep.problems.push_back({s.annotation.files.empty() ? "" : s.annotation.files.front(), s.id, "/id",
-                                "duplicate id in this run; the first record with this id was kept"});
-        ++rep.skipped;
-        continue;
-      }
-      seen_ids.insert(s.id);
+      if (!first_with_id(s)) continue;
       if (s.retracted) rep.retracted.push_back(s.id);
       const Change change = rebuilt ? writer.put(s) : writer.put(std::move(*block[k]));
       switch (change) {
