@@ -14,6 +14,8 @@
 #include "evidence/fields.hpp"
 #include "evidence/text.hpp"
 #include "index_internal.hpp"
+#include "packed_values.hpp"
+#include "study_codec.hpp"
 
 namespace evidence {
 
@@ -46,6 +48,17 @@ std::string read_stub_target(const fs::path& dir) {
   std::string backend, target;
   if (in >> backend >> target) return target;
   return {};
+}
+
+// A stub naming a shard served by xapian-tcpsrv: such a shard cannot run our own match spy.
+bool stub_names_remote(const fs::path& dir) {
+  std::ifstream in(dir / stub_name);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto start = line.find_first_not_of(" \t");
+    if (start != std::string::npos && line.compare(start, 6, "remote") == 0) return true;
+  }
+  return false;
 }
 
 // Writes the stub through a temporary file and rename(), which is atomic on POSIX, so a reader
@@ -267,15 +280,23 @@ PreparedDocument DocumentBuilder::build(const Study& s) try {
   doc.add_value(fields::slot_year_label, std::to_string(s.year));
   if (s.annotation.quality_score >= 0) doc.add_value(fields::slot_quality, Xapian::sortable_serialise(s.annotation.quality_score));
   doc.add_value(fields::slot_sample_size, Xapian::sortable_serialise(static_cast<double>(s.participants())));
+  // The packed facet slot holds exactly the values of the positional ones, so local and remote
+  // counting agree.
   auto positional = [&](unsigned first_slot, const std::set<std::string>& values) {
-    unsigned k = 0;
+    std::vector<std::string> kept;
     for (const auto& value : values)
-      if (k < fields::facet_positions) doc.add_value(first_slot + k++, value);
+      if (kept.size() < fields::facet_positions) {
+        doc.add_value(first_slot + static_cast<unsigned>(kept.size()), value);
+        kept.push_back(value);
+      }
+    return kept;
   };
-  positional(fields::slot_interventions, interventions);
-  positional(fields::slot_conditions, conditions);
-  positional(fields::slot_outcomes, outcomes);
+  const auto facet_i = positional(fields::slot_interventions, interventions);
+  const auto facet_c = positional(fields::slot_conditions, conditions);
+  const auto facet_o = positional(fields::slot_outcomes, outcomes);
   doc.add_value(fields::slot_quality_band, band);
+  doc.add_value(fields::slot_facets, serialise_facets(s.design, band, level, s.year, facet_i, facet_c, facet_o));
+  doc.add_value(fields::slot_rank_features, serialise_rank_features(rank_features_of(s)));
   for (const auto& o : s.outcomes) {
     if ((o.direction == "unclear" && !o.effect) || o.intervention.empty()) continue;
     const std::string key = finding_key_of(o);
@@ -286,8 +307,8 @@ PreparedDocument DocumentBuilder::build(const Study& s) try {
     }
   }
   // One JSON rendering serves both the stored record and the content hash.
+  doc.set_data(encode_study(s));
   json j = study_to_json(s, true);
-  doc.set_data(j.dump());
   j["annotation"].erase("files");
   p.hash = std::to_string(fnv1a(j.dump()));
   doc.add_value(fields::slot_content_hash, p.hash);
@@ -335,6 +356,8 @@ IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, bool
     m.builder = std::make_unique<DocumentBuilder>(vocabulary);
     m.db.begin_transaction(true);
     m.in_transaction = true;
+    // Written from empty, every document of this generation will carry the packed facet slot.
+    if (m.db.get_doccount() == 0) m.db.set_metadata(std::string(fields::meta_packed_facets), "1");
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "opening index " + dir.string() + " for writing");
   }
@@ -457,7 +480,7 @@ std::vector<Study> IndexWriter::studies_with_findings(const std::set<std::string
     enquire.set_docid_order(Xapian::Enquire::ASCENDING);
     const Xapian::MSet mset = enquire.get_mset(0, impl_->db.get_doccount());
     out.reserve(mset.size());
-    for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back(study_from_json(json::parse(it.get_document().get_data())));
+    for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back(decode_stored_study(it.get_document().get_data()));
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "reading the records behind graded findings");
   }
@@ -482,7 +505,7 @@ std::optional<Study> IndexWriter::get(const std::string& id) const {
     const std::string idterm = std::string(fields::id_term) + id;
     Xapian::PostingIterator p = impl_->db.postlist_begin(idterm);
     if (p == impl_->db.postlist_end(idterm)) return std::nullopt;
-    return study_from_json(json::parse(impl_->db.get_document(*p).get_data()));
+    return decode_stored_study(impl_->db.get_document(*p).get_data());
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "reading record " + id);
   }
@@ -527,7 +550,7 @@ std::vector<Study> IndexWriter::all_studies() const {
   std::vector<Study> out;
   try {
     for (auto it = impl_->db.postlist_begin(""); it != impl_->db.postlist_end(""); ++it)
-      out.push_back(study_from_json(json::parse(impl_->db.get_document(*it).get_data())));
+      out.push_back(decode_stored_study(impl_->db.get_document(*it).get_data()));
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "reading all records");
   }
@@ -625,8 +648,10 @@ void IndexReader::Impl::open() {
   if (!fs::exists(dir / stub_name))
     throw Error(ErrorCode::index_unavailable, "no index at " + dir.string() + " (run evidence-index first)");
   try {
+    term_exists.clear();
     generation = read_stub_target(dir);
     db = Xapian::Database(dir.string());
+    packed_facets = !stub_names_remote(dir) && db.get_metadata(std::string(fields::meta_packed_facets)) == "1";
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "opening index " + dir.string());
   }
@@ -653,21 +678,36 @@ bool IndexReader::refresh() {
   } catch (const Xapian::Error& e) {
     m.open();  // e.g. the old generation vanished between the check and the reopen
   }
-  return revision() != before;
+  const bool changed = revision() != before;
+  if (changed) m.term_exists.clear();
+  return changed;
+}
+
+std::string IndexReader::Impl::revision() {
+  try {
+    return generation + ":" + std::to_string(db.get_revision());
+  } catch (const Xapian::InvalidOperationError&) {
+    // A stub naming several shards has no single revision. Document count, last docid and
+    // total length change with every commit that adds, removes or rewrites a record, so
+    // together they stand in for one (for ETags and the change check in refresh()).
+    return "shards:" + std::to_string(db.get_doccount()) + "-" + std::to_string(db.get_lastdocid()) + "-" +
+           std::to_string(db.get_total_length()) + "-" + std::to_string(std::hash<std::string>{}(db.get_uuid()));
+  }
+}
+
+std::shared_ptr<const DocColumns> IndexReader::Impl::columns() {
+  if (!packed_facets) return nullptr;
+  const std::string rev = revision();
+  if (rev != columns_revision_) {
+    columns_ = shared_columns(fs::absolute(dir).lexically_normal().string(), rev, db);
+    columns_revision_ = rev;
+  }
+  return columns_;
 }
 
 std::string IndexReader::revision() const {
   try {
-    try {
-      return impl_->generation + ":" + std::to_string(impl_->db.get_revision());
-    } catch (const Xapian::InvalidOperationError&) {
-      // A stub naming several shards has no single revision. Document count, last docid and
-      // total length change with every commit that adds, removes or rewrites a record, so
-      // together they stand in for one (for ETags and the change check in refresh()).
-      Xapian::Database& db = impl_->db;
-      return "shards:" + std::to_string(db.get_doccount()) + "-" + std::to_string(db.get_lastdocid()) + "-" +
-             std::to_string(db.get_total_length()) + "-" + std::to_string(std::hash<std::string>{}(db.get_uuid()));
-    }
+    return impl_->revision();
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "reading index revision");
   }
@@ -682,7 +722,7 @@ std::optional<Study> IndexReader::get(const std::string& id) const {
     const std::string idterm = std::string(fields::id_term) + id;
     Xapian::PostingIterator p = db.postlist_begin(idterm);
     if (p == db.postlist_end(idterm)) return std::nullopt;
-    return study_from_json(json::parse(db.get_document(*p).get_data()));
+    return decode_stored_study(db.get_document(*p).get_data());
   });
 }
 
@@ -690,7 +730,7 @@ std::vector<Study> IndexReader::all_studies() const {
   return with_reopen_retry(*impl_, "reading all records", [&](Xapian::Database& db) {
     std::vector<Study> out;
     for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it)
-      out.push_back(study_from_json(json::parse(db.get_document(*it).get_data())));
+      out.push_back(decode_stored_study(db.get_document(*it).get_data()));
     return out;
   });
 }

@@ -3,10 +3,13 @@
 #include <xapian.h>
 
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "evidence/errors.hpp"
 #include "evidence/index.hpp"
+#include "doc_columns.hpp"
 
 namespace evidence {
 
@@ -14,7 +17,26 @@ struct IndexReader::Impl {
   std::filesystem::path dir;
   std::string generation;  // target of the stub when opened
   Xapian::Database db;
+  // Facets can be counted from fields::slot_facets: set when the index was written with it and
+  // no shard is remote (a remote shard runs only Xapian's own match spies).
+  bool packed_facets = false;
+  // Whether a term occurs in the index, remembered until the database changes: a concept expands
+  // to dozens of forms (synonyms, misspellings) of which most never occur, and looking each up
+  // again on every query costs a B-tree descent (disk reads) per form.
+  std::unordered_map<std::string, bool> term_exists;
+  bool has_term(const std::string& term) {
+    auto it = term_exists.find(term);
+    if (it == term_exists.end()) it = term_exists.emplace(term, db.term_exists(term)).first;
+    return it->second;
+  }
   void open();
+  // "gen-N:R", or for a stub naming several shards a stand-in built from counts (see revision()).
+  std::string revision();
+  // Decoded facets and ranking features of the current revision (see doc_columns.hpp); nullptr
+  // when the index cannot have them (remote shards, an index from before the packed slots).
+  std::shared_ptr<const DocColumns> columns();
+  std::shared_ptr<const DocColumns> columns_;
+  std::string columns_revision_;
 };
 
 // Maps a Xapian exception to evidence::Error; `what` says what was being done.
@@ -28,6 +50,7 @@ auto with_reopen_retry(IndexReader::Impl& impl, const std::string& what, F&& f) 
       return f(impl.db);
     } catch (const Xapian::DatabaseModifiedError&) {
       impl.db.reopen();
+      impl.term_exists.clear();
       return f(impl.db);
     }
   } catch (const Xapian::Error& e) {

@@ -5,14 +5,19 @@
 #include <algorithm>
 #include <cmath>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "evidence/errors.hpp"
 #include "evidence/fields.hpp"
 #include "evidence/text.hpp"
 #include "index_internal.hpp"
+#include "packed_values.hpp"
+#include "study_codec.hpp"
 
 namespace evidence {
 
@@ -43,6 +48,43 @@ class PositionalCounts {
   std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies_;
 };
 
+// Counts facets from the decoded columns: an array lookup per examined document.
+// The matcher walks documents in docid order and examines every match until it has seen
+// `sample` of them; past that it skips those that cannot reach the top. So the first `sample`
+// matches are an unbiased prefix of the docid range: only they are counted, and the share of the
+// range they cover estimates the total better than Xapian does (its estimate assumes the query's
+// terms independent, and synonyms are not).
+class ColumnFacetSpy : public Xapian::MatchSpy {
+ public:
+  ColumnFacetSpy(const DocColumns& columns, std::uint64_t sample) : columns_(columns), sample_(sample), counts_(columns.value_count(), 0) {}
+  void operator()(const Xapian::Document& doc, double) override {
+    if (counted_ == sample_) return;
+    const Xapian::docid did = doc.get_docid();
+    ++counted_;
+    last_docid_ = did;
+    for (const std::uint16_t code : columns_.facets(did)) ++counts_[code];
+  }
+  std::string name() const override { return "evidence::ColumnFacetSpy"; }
+  std::uint64_t counted() const { return counted_; }
+  // Docid of the last counted document: the counted ones are every match up to it.
+  Xapian::docid last_docid() const { return last_docid_; }
+  std::map<std::string, std::uint64_t> counts(char kind) const {
+    std::map<std::string, std::uint64_t> m;
+    for (std::size_t code = 0; code < counts_.size(); ++code) {
+      const std::string& v = columns_.value(static_cast<std::uint16_t>(code));
+      if (counts_[code] && v.size() > 1 && v[0] == kind) m[v.substr(1)] = counts_[code];
+    }
+    return m;
+  }
+
+ private:
+  const DocColumns& columns_;
+  std::uint64_t sample_;
+  std::vector<std::uint64_t> counts_;
+  std::uint64_t counted_ = 0;
+  Xapian::docid last_docid_ = 0;
+};
+
 Xapian::Query or_terms(const std::string& prefix, const std::vector<std::string>& values) {
   std::vector<Xapian::Query> qs;
   for (const auto& v : values) qs.emplace_back(prefix + v);
@@ -61,7 +103,7 @@ std::string make_snippet(const Xapian::MSet& mset, const Study& s) {
   if (text.empty()) text = s.summary.clinician;
   if (text.empty()) return {};
   // Xapian escapes the text and marks matched terms; our <mark> is the only markup it adds.
-  return mset.snippet(text, 300, Xapian::Stem("english"), Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE,
+  return mset.snippet(text, 300, Xapian::Stem("english"), 0,
                       "<mark>", "</mark>", "…");
 }
 
@@ -85,7 +127,8 @@ struct Built {
   Question question;
 };
 
-Built build_query(const Xapian::Database& db, const Vocabulary& v, const SearchRequest& req) {
+Built build_query(IndexReader::Impl& index, const Vocabulary& v, const SearchRequest& req) {
+  const Xapian::Database& db = index.db;
   Built b;
   b.question = parse_question(req.q, v);
   const Question& q = b.question;
@@ -120,7 +163,9 @@ Built build_query(const Xapian::Database& db, const Vocabulary& v, const SearchR
     auto add_form = [&](const std::string& text) {
       const auto words = split_words(normalise(text));
       if (words.size() != 1 || !seen.insert(words[0]).second) return;
-      forms.emplace_back(words[0]);
+      // Most forms (misspellings, rare abbreviations) never occur; each would still cost a
+      // posting-list lookup on every query.
+      if (index.has_term(words[0])) forms.emplace_back(words[0]);
     };
     for (const auto& d : v.descendants(id)) {
       const Concept* c = v.find(d);
@@ -138,22 +183,22 @@ Built build_query(const Xapian::Database& db, const Vocabulary& v, const SearchR
       parts.push_back(Xapian::Query(Xapian::Query::OP_OR, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, annotated, 0), concept_text(id)));
     }
   };
+  // A named treatment must be there: studies about it (annotated) or mentioning it. The
+  // treatments form an AND that also carries their weight; everything else only adds weight
+  // (AND_MAYBE), so each concept's posting lists are read once.
+  std::vector<Xapian::Query> musts;
+  std::swap(musts, parts);
   add_concepts(q.interventions, fields::intervention);
+  std::swap(musts, parts);
   add_concepts(q.conditions, fields::condition);
   for (const auto& c : q.comparators) {
     const Concept* k = v.find(c);
     if (k && k->kind == "intervention") add_concepts({c}, fields::comparator);
   }
   Xapian::Query ranked = parts.empty() ? Xapian::Query() : Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
-  // A named treatment must be there: studies about it (annotated) or mentioning it.
-  std::vector<Xapian::Query> musts;
-  for (const auto& id : q.interventions) {
-    std::vector<Xapian::Query> alt{Xapian::Query(std::string(fields::intervention) + id), concept_text(id)};
-    musts.emplace_back(Xapian::Query::OP_OR, alt.begin(), alt.end());
-  }
   if (!musts.empty()) {
     Xapian::Query must(Xapian::Query::OP_AND, musts.begin(), musts.end());
-    ranked = ranked.empty() ? must : Xapian::Query(Xapian::Query::OP_FILTER, ranked, must);
+    ranked = ranked.empty() ? must : Xapian::Query(Xapian::Query::OP_AND_MAYBE, must, ranked);
   }
   b.query = ranked;
 
@@ -206,67 +251,98 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
   resp.per_page = req.per_page;
   IndexReader::Impl& impl = reader.impl();
   with_reopen_retry(impl, "searching", [&](Xapian::Database& db) {
-    Built b = build_query(db, v, req);
+    resp.phases.clear();  // a retry after a reopen starts again
+    auto phase_start = std::chrono::steady_clock::now();
+    auto phase = [&](const char* name) {
+      const auto now = std::chrono::steady_clock::now();
+      resp.phases.emplace_back(name, std::chrono::duration<double, std::milli>(now - phase_start).count());
+      phase_start = now;
+    };
+    Built b = build_query(impl, v, req);
+    phase("parse");
     resp.question = b.question;
     Xapian::Query query = b.query.empty() ? Xapian::Query::MatchAll : b.query;
     Xapian::Query full = filter_and(query, b.filter);
     if (!req.include_retracted)
       full = Xapian::Query(Xapian::Query::OP_AND_NOT, full, Xapian::Query(std::string(fields::flag) + "retracted"));
     Xapian::Enquire enquire(db);
+    if (getenv("QDESC")) fprintf(stderr, "%s\n", full.get_description().c_str());
     enquire.set_query(full);
     enquire.set_weighting_scheme(Xapian::BM25Weight());
     enquire.set_time_limit(query_time_limit_seconds);
+    // Facets: one packed slot per document on a local index, one slot per value over remote shards.
+    const bool packed = impl.packed_facets;
+    const std::shared_ptr<const DocColumns> columns = impl.columns();
+    std::optional<ColumnFacetSpy> spy_columns;
+    PackedFacetSpy spy_packed(fields::slot_facets);
     PositionalCounts spy_i(fields::slot_interventions), spy_c(fields::slot_conditions), spy_o(fields::slot_outcomes);
     Xapian::ValueCountMatchSpy spy_d(fields::slot_design), spy_q(fields::slot_quality_band), spy_l(fields::slot_level_label),
         spy_y(fields::slot_year_label);
-    for (Xapian::MatchSpy* s : std::initializer_list<Xapian::MatchSpy*>{&spy_d, &spy_q, &spy_l, &spy_y}) enquire.add_matchspy(s);
-    for (PositionalCounts* p : {&spy_i, &spy_c, &spy_o}) p->attach(enquire);
-    // Rank by our combined score: fetch a candidate pool by BM25 (with exact counts), rescore
-    // it with evidence strength, then page. Sorting by year or quality uses the value slots.
-    const Xapian::doccount total_docs = db.get_doccount();
-    const std::size_t want = req.page * req.per_page;
-    const std::size_t pool = std::max<std::size_t>({want, req.with_summary ? req.summary_depth : req.rescore_depth});
-    if (req.sort == "year") enquire.set_sort_by_value_then_relevance(fields::slot_year, true);
-    else if (req.sort == "quality") enquire.set_sort_by_value_then_relevance(fields::slot_quality, true);
+    const std::size_t pool = std::max<std::size_t>({req.page * req.per_page, req.with_summary ? req.summary_depth : req.rescore_depth});
     // Counting every match of a broad question in a large index costs more than the rest of the
     // search: past facet_sample examined records Xapian may stop, and counts are scaled.
-    const Xapian::doccount check = static_cast<Xapian::doccount>(std::min<std::size_t>(total_docs, std::max(pool, req.facet_sample)));
+    const Xapian::doccount check =
+        static_cast<Xapian::doccount>(std::min<std::size_t>(db.get_doccount(), std::max(pool, req.facet_sample)));
+    if (columns) {
+      spy_columns.emplace(*columns, check);
+      enquire.add_matchspy(&*spy_columns);
+    } else if (packed) {
+      enquire.add_matchspy(&spy_packed);
+    } else {
+      for (Xapian::MatchSpy* s : std::initializer_list<Xapian::MatchSpy*>{&spy_d, &spy_q, &spy_l, &spy_y}) enquire.add_matchspy(s);
+      for (PositionalCounts* p : {&spy_i, &spy_c, &spy_o}) p->attach(enquire);
+    }
+    if (req.sort == "year") enquire.set_sort_by_value_then_relevance(fields::slot_year, true);
+    else if (req.sort == "quality") enquire.set_sort_by_value_then_relevance(fields::slot_quality, true);
     Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(pool), check);
+    phase("match");
     resp.found = mset.get_matches_estimated();
     resp.found_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
-    const std::uint64_t examined = spy_d.get_total();
+    const std::uint64_t examined = spy_columns ? spy_columns->counted() : packed ? spy_packed.total() : spy_d.get_total();
+    if (!resp.found_exact && spy_columns && spy_columns->counted() == check && spy_columns->last_docid() > 0) {
+      const double share = static_cast<double>(spy_columns->last_docid()) / static_cast<double>(db.get_lastdocid());
+      const auto estimate = static_cast<std::uint64_t>(std::llround(static_cast<double>(examined) / share));
+      resp.found = std::clamp<std::uint64_t>(estimate, mset.get_matches_lower_bound(), mset.get_matches_upper_bound());
+    }
     resp.facets_exact = resp.found_exact && examined == resp.found;
     const double scale = examined > 0 && !resp.facets_exact ? static_cast<double>(resp.found) / static_cast<double>(examined) : 1.0;
 
+    // Candidates are rescored from the compact ranking slot; the stored JSON record is parsed
+    // only for the hits on the page and the records the graded summary can use.
     struct Cand {
-      Xapian::docid did;
-      Study study;
+      Xapian::Document doc;
+      RankFeatures f;
+      std::optional<Study> study;
       double relevance, score;
       std::vector<std::string> why;
     };
+    auto study_of = [](Cand& c) -> const Study& {
+      if (!c.study) c.study = decode_stored_study(c.doc.get_data());
+      return *c.study;
+    };
     std::vector<Cand> cands;
+    cands.reserve(mset.size());
     double best_relevance = 0;
     for (auto it = mset.begin(); it != mset.end(); ++it) best_relevance = std::max(best_relevance, it.get_weight());
     for (auto it = mset.begin(); it != mset.end(); ++it) {
-      Xapian::Document doc = it.get_document();
-      Cand c{*it, study_from_json(json::parse(doc.get_data())), it.get_weight(), 0, {}};
+      Cand c{it.get_document(), {}, std::nullopt, it.get_weight(), 0, {}};
+      std::optional<RankFeatures> known = columns ? columns->features(*it) : std::nullopt;
+      if (!known) known = parse_rank_features(c.doc.get_value(fields::slot_rank_features));
+      if (known) c.f = std::move(*known);
+      else c.f = rank_features_of(study_of(c));  // a record written before the slot existed
+      const RankFeatures& f = c.f;
       std::vector<std::string> matched_i, matched_c, matched_cmp;
-      // Concept matches come from the parsed record (annotated concepts and their ancestors),
-      // which is already in memory; reading each document's termlist costs far more.
       std::set<std::string> has_i, has_i_secondary, has_c, has_cmp;
       auto collect = [&](std::set<std::string>& into, const std::vector<std::string>& ids) {
         for (const auto& id : ids)
           for (const auto& a : v.ancestors(id)) into.insert(a);
       };
-      for (const auto& a : c.study.interventions) collect(has_i, a.concepts);
-      for (const auto& a : c.study.comparators) collect(has_cmp, a.concepts);
+      collect(has_i, f.interventions);
+      collect(has_cmp, f.comparators);
       // A concept that is only one arm of one comparison (electroacupuncture as a comparator
       // in a TENS review) says less about the record than its main interventions.
-      for (const auto& o : c.study.outcomes) {
-        collect(has_i_secondary, o.intervention);
-        collect(has_cmp, o.comparator);
-      }
-      collect(has_c, c.study.population.conditions);
+      collect(has_i_secondary, f.secondary_interventions);
+      collect(has_c, f.conditions);
       auto label = [&](const std::string& id) {
         const Concept* k = v.find(id);
         return k ? k->preferred : id;
@@ -284,48 +360,45 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
       for (const auto& id : b.question.comparators)
         if (has_cmp.count(id) && v.find(id) && v.find(id)->kind == "intervention") matched_cmp.push_back(label(id));
       const double text = best_relevance > 0 ? c.relevance / best_relevance : 0;
-      const int level = c.study.annotation.evidence_level > 0 ? c.study.annotation.evidence_level : evidence_level_of(c.study);
-      const double quality = c.study.annotation.quality_score;
-      const bool curated = std::find(c.study.annotation.sources.begin(), c.study.annotation.sources.end(), "curated") !=
-                           c.study.annotation.sources.end();
-      bool graded = false;
-      for (const auto& o : c.study.outcomes) graded = graded || (curated && o.direction != "unclear");
+      const int level = f.level;
+      const double quality = f.quality;
       const double bonus = w.concept_match * (static_cast<double>(matched_i.size() + matched_c.size()) - 0.5 * static_cast<double>(secondary)) +
                            w.comparator_match * static_cast<double>(matched_cmp.size()) + w.per_level * (5 - level) +
-                           (quality >= 0 ? w.per_quality_point * quality : 0) + (graded ? w.curated_results : 0) +
-                           (c.study.retracted ? w.retracted_penalty : 0);
+                           (quality >= 0 ? w.per_quality_point * quality : 0) + (f.graded ? w.curated_results : 0) +
+                           (f.retracted ? w.retracted_penalty : 0);
       c.score = w.text * text + bonus;
       if (!matched_i.empty()) c.why.push_back("matches intervention " + join(matched_i, ", "));
       if (!matched_c.empty()) c.why.push_back("matches condition " + join(matched_c, ", "));
       if (!matched_cmp.empty()) c.why.push_back("matches comparator " + join(matched_cmp, ", "));
       if (matched_i.empty() && matched_c.empty() && c.relevance > 0) c.why.push_back("matches the words of the query");
-      c.why.push_back(std::string(design_label(c.study.design)) + (c.study.meta_analysis && c.study.design == "systematic_review" ? " with meta-analysis" : "") +
-                      " (evidence level " + std::to_string(level) + (level == 5 && c.study.design != "other" ? ", no results yet" : "") + ")");
+      c.why.push_back(std::string(design_label(f.design)) + (f.meta_analysis && f.design == "systematic_review" ? " with meta-analysis" : "") +
+                      " (evidence level " + std::to_string(level) + (level == 5 && f.design != "other" ? ", no results yet" : "") + ")");
       if (quality >= 0) {
         char buf[64];
-        std::snprintf(buf, sizeof buf, "quality %.0f/10%s", quality, c.study.annotation.quality_estimated ? " (estimated)" : "");
+        std::snprintf(buf, sizeof buf, "quality %.0f/10%s", quality, f.quality_estimated ? " (estimated)" : "");
         c.why.push_back(buf);
       }
-      if (graded) c.why.push_back("curated, graded results");
+      if (f.graded) c.why.push_back("curated, graded results");
       char rel[96];
       std::snprintf(rel, sizeof rel, "score %.2f = text %.2f + evidence %.2f", c.score, w.text * text, bonus);
       c.why.push_back(rel);
-      if (c.study.retracted) c.why.push_back("retracted");
+      if (f.retracted) c.why.push_back("retracted");
       cands.push_back(std::move(c));
     }
+    phase("rescore");
     if (req.sort == "relevance")
       // Ties go to the record id, not the docid: a sharded index numbers documents differently,
       // and the same records must rank the same however the index is split.
       std::stable_sort(cands.begin(), cands.end(), [](const Cand& x, const Cand& y) {
         if (std::abs(x.score - y.score) > 1e-9) return x.score > y.score;  // equal up to rounding: a tie
-        return x.study.id < y.study.id;
+        return x.f.id < y.f.id;
       });
     // Past the candidate pool (deep pages), fall back to BM25 order from the index.
     const std::size_t first = (req.page - 1) * req.per_page;
     if (first < cands.size()) {
       for (std::size_t i = first; i < std::min(cands.size(), first + req.per_page); ++i) {
         Hit h;
-        h.study = cands[i].study;
+        h.study = study_of(cands[i]);
         h.relevance = cands[i].relevance;
         h.score = cands[i].score;
         h.rank = i + 1;
@@ -338,7 +411,7 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
       std::size_t rank = first;
       for (auto it = deep.begin(); it != deep.end(); ++it) {
         Hit h;
-        h.study = study_from_json(json::parse(it.get_document().get_data()));
+        h.study = decode_stored_study(it.get_document().get_data());
         h.relevance = h.score = it.get_weight();
         h.rank = ++rank;
         h.snippet = make_snippet(deep, h.study);
@@ -346,6 +419,7 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
         resp.hits.push_back(std::move(h));
       }
     }
+    phase("hits");
     // Facets with exact counts (the match spies saw every matching document).
     auto facet = [&](const char* name, const std::map<std::string, std::uint64_t>& counts, auto label_of) {
       std::vector<FacetCount> fc;
@@ -360,13 +434,20 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
       for (auto it = s.values_begin(); it != s.values_end(); ++it) m[*it] = it.get_termfreq();
       return m;
     };
-    facet("design", spy_counts(spy_d), [](const std::string& d) { return std::string(design_label(d)); });
-    facet("intervention", spy_i.counts(), concept_label);
-    facet("condition", spy_c.counts(), concept_label);
-    facet("outcome", spy_o.counts(), concept_label);
-    facet("evidence_level", spy_counts(spy_l), [](const std::string& l) { return "Level " + l; });
-    facet("quality", spy_counts(spy_q), [](const std::string& q) { return q == "unknown" ? std::string("Not rated") : q + " quality"; });
-    facet("year", spy_counts(spy_y), [](const std::string& y) { return y; });
+    auto packed_counts = [&](char kind) {
+      if (spy_columns) return spy_columns->counts(kind);
+      std::map<std::string, std::uint64_t> m;
+      for (auto& [value, n] : spy_packed.counts(kind)) m[value] = n;
+      return m;
+    };
+    facet("design", packed ? packed_counts('d') : spy_counts(spy_d), [](const std::string& d) { return std::string(design_label(d)); });
+    facet("intervention", packed ? packed_counts('i') : spy_i.counts(), concept_label);
+    facet("condition", packed ? packed_counts('c') : spy_c.counts(), concept_label);
+    facet("outcome", packed ? packed_counts('o') : spy_o.counts(), concept_label);
+    facet("evidence_level", packed ? packed_counts('l') : spy_counts(spy_l), [](const std::string& l) { return "Level " + l; });
+    facet("quality", packed ? packed_counts('q') : spy_counts(spy_q),
+          [](const std::string& q) { return q == "unknown" ? std::string("Not rated") : q + " quality"; });
+    facet("year", packed ? packed_counts('y') : spy_counts(spy_y), [](const std::string& y) { return y; });
     if (!resp.facets.empty()) {
       auto& years = resp.facets.back().second;
       std::sort(years.begin(), years.end(), [](const FacetCount& x, const FacetCount& y) { return x.value > y.value; });
@@ -388,10 +469,15 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
       }
       if (changed) resp.did_you_mean = corrected;
     }
+    phase("facets");
     if (req.with_summary) {
+      // Only records with a reportable result can change the summary (synthesise skips the rest).
       std::vector<Study> top;
-      for (std::size_t i = 0; i < std::min(cands.size(), req.summary_depth); ++i) top.push_back(cands[i].study);
+      for (std::size_t i = 0; i < std::min(cands.size(), req.summary_depth); ++i)
+        if (cands[i].f.reportable) top.push_back(study_of(cands[i]));
+      phase("summary_records");
       resp.summary = synthesise(top, resp.question, v);
+      phase("summary");
     }
     return 0;
   });
@@ -407,14 +493,14 @@ std::vector<Study> search_all(IndexReader& reader, const Vocabulary& v, const Se
   std::vector<Study> out;
   IndexReader::Impl& impl = reader.impl();
   with_reopen_retry(impl, "exporting", [&](Xapian::Database& db) {
-    Built b = build_query(db, v, r);
+    Built b = build_query(impl, v, r);
     Xapian::Query full = filter_and(b.query.empty() ? Xapian::Query::MatchAll : b.query, b.filter);
     full = Xapian::Query(Xapian::Query::OP_AND_NOT, full, Xapian::Query(std::string(fields::flag) + "retracted"));
     Xapian::Enquire enquire(db);
     enquire.set_query(full);
     enquire.set_time_limit(query_time_limit_seconds);
     Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
-    for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back(study_from_json(json::parse(it.get_document().get_data())));
+    for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back(decode_stored_study(it.get_document().get_data()));
     return 0;
   });
   return out;

@@ -43,6 +43,12 @@ inline constexpr unsigned slot_quality_band = 8;    // high, moderate, low, unkn
 inline constexpr unsigned slot_content_hash = 9;    // hash of the record's content (incremental re-index)
 inline constexpr unsigned slot_level_label = 10;    // evidence level as text "1".."5" (facets)
 inline constexpr unsigned slot_year_label = 11;     // year as text (facets)
+// Every facet value of the record in one slot ("d<design>\n", "i<concept>\n", ...), counted by
+// one custom match spy on local indexes; the slots above serve remote shards (see search.cpp).
+inline constexpr unsigned slot_facets = 12;
+// What ranking needs of a record (design, level, quality, flags, concept ids) in a compact
+// text form, so rescoring the candidate pool reads one value instead of the stored JSON.
+inline constexpr unsigned slot_rank_features = 13;
 
 // Title words count this many times more than abstract words (wdf increment).
 inline constexpr unsigned title_weight = 3;
@@ -54,6 +60,9 @@ inline constexpr std::string_view meta_built_at = "evidence:built_at";
 inline constexpr std::string_view meta_vocabulary = "evidence:vocabulary_version";
 inline constexpr std::string_view meta_findings = "evidence:findings";  // JSON snapshot for change reports
 inline constexpr std::string_view meta_snapshot_version = "evidence:findings_version";
+// "1" when every document carries slot_facets: set when a generation is written from empty.
+// An index built before the slot existed keeps counting facets from the per-position slots.
+inline constexpr std::string_view meta_packed_facets = "evidence:packed_facets";
 
 inline constexpr std::string_view schema_version = "1";
 

@@ -72,6 +72,8 @@ struct SearchResponse {
   std::vector<std::pair<std::string, std::vector<FacetCount>>> facets;
   std::optional<EvidenceSummary> summary;
   double search_time_ms = 0;
+  // Where the time went (phase name, milliseconds), for benchmarks and profiling.
+  std::vector<std::pair<std::string, double>> phases;
 };
 
 // Limits that keep one request from taking the server down.

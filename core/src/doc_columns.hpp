@@ -1,0 +1,54 @@
+#pragma once
+// Private to the core library: the facet values and ranking features of every document of one
+// index revision, decoded once into compact arrays and shared by every reader of that index in
+// the process (the server has one reader per thread).
+//
+// Why: counting facets over thousands of matches and rescoring the candidate pool read two value
+// slots per document; Xapian reads them block by block with pread(), and for matches spread over
+// the index that was most of a query's time. Decoded here, a document's facets and features
+// are an array lookup. Memory: about 60-90 bytes per document (docs/BENCHMARKS.md).
+//
+// Only for local indexes written with the packed slots (IndexReader::Impl::packed_facets).
+// load() throws Xapian::Error (the caller maps it); it returns nullptr when the index holds
+// more distinct values than the 16-bit codes can name, and search falls back to the slots.
+#include <xapian.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "packed_values.hpp"
+
+namespace evidence {
+
+class DocColumns {
+ public:
+  static std::shared_ptr<const DocColumns> load(Xapian::Database& db);
+
+  // The codes of a document's facet lines ("drct", "iexercise_therapy", ...); empty past the
+  // last docid or for a document without the slot.
+  std::span<const std::uint16_t> facets(Xapian::docid did) const;
+  // The ranking features of a document; nullopt when it has none.
+  std::optional<RankFeatures> features(Xapian::docid did) const;
+  const std::string& value(std::uint16_t code) const { return values_[code]; }
+  std::size_t value_count() const { return values_.size(); }
+  std::size_t memory_bytes() const;
+
+ private:
+  // Per document, in data_ from offset_[did]: facet count, facet codes, then (if the document
+  // has features) design, level, quality*100+32768, flags, id offset (2 x u16), id length, and four
+  // counted lists of concept codes.
+  std::vector<std::uint32_t> offset_;  // docid -> start in data_; offset_[did+1] ends it
+  std::vector<std::uint16_t> data_;
+  std::string ids_;
+  std::vector<std::string> values_;
+};
+
+// The columns of the revision `revision` of the index at `key`, built from db (which must be at
+// that revision) unless another reader of the same revision already built them.
+std::shared_ptr<const DocColumns> shared_columns(const std::string& key, const std::string& revision, Xapian::Database& db);
+
+}  // namespace evidence

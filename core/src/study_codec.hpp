@@ -1,0 +1,22 @@
+#pragma once
+// Private to the core library: the stored form of a study in the index (the document data).
+//
+// Why not the JSON rendering: a search decodes the stored record of every hit on the page and
+// of every record the graded summary uses (up to 200). Parsing 4 KB of JSON into nlohmann's DOM
+// and mapping it to a Study took about 200 microseconds a record, most of a summary's time;
+// this length-prefixed binary form decodes in a few. The content hash is still taken over the
+// JSON rendering (index.cpp), so the storage format does not change what counts as a change.
+//
+// decode_stored_study() also reads records stored as JSON by earlier versions (they start
+// with '{'). It throws Error(index_corrupt) on data it cannot decode.
+#include <string>
+#include <string_view>
+
+#include "evidence/study.hpp"
+
+namespace evidence {
+
+std::string encode_study(const Study& s);
+Study decode_stored_study(std::string_view data);
+
+}  // namespace evidence
