@@ -157,7 +157,7 @@ Built build_query(IndexReader::Impl& index, const Vocabulary& v, const SearchReq
   // phrase checks read the position lists of every candidate, and at 100,000 records they made a
   // PICO question take 200 ms instead of 40 (docs/BENCHMARKS.md). A quoted phrase typed by the
   // user is still a phrase (QueryParser above).
-  auto concept_text = [&](const std::string& id) {
+  auto concept_text = [&](const std::string& id, bool with_descendants = true) {
     std::vector<Xapian::Query> forms;
     std::set<std::string> seen;
     auto add_form = [&](const std::string& text) {
@@ -167,7 +167,7 @@ Built build_query(IndexReader::Impl& index, const Vocabulary& v, const SearchReq
       // posting-list lookup on every query.
       if (index.has_term(words[0])) forms.emplace_back(words[0]);
     };
-    for (const auto& d : v.descendants(id)) {
+    for (const auto& d : with_descendants ? v.descendants(id) : std::vector<std::string>{id}) {
       const Concept* c = v.find(d);
       if (!c) continue;
       add_form(c->preferred);
@@ -177,10 +177,11 @@ Built build_query(IndexReader::Impl& index, const Vocabulary& v, const SearchReq
     }
     return Xapian::Query(Xapian::Query::OP_OR, forms.begin(), forms.end());
   };
-  auto add_concepts = [&](const std::vector<std::string>& ids, std::string_view prefix) {
+  auto add_concepts = [&](const std::vector<std::string>& ids, std::string_view prefix, bool with_descendants = true) {
     for (const auto& id : ids) {
       Xapian::Query annotated(std::string(prefix) + id);
-      parts.push_back(Xapian::Query(Xapian::Query::OP_OR, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, annotated, 0), concept_text(id)));
+      parts.push_back(Xapian::Query(Xapian::Query::OP_OR, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, annotated, 0),
+                                    concept_text(id, with_descendants)));
     }
   };
   // A named treatment must be there: studies about it (annotated) or mentioning it. The
@@ -193,7 +194,10 @@ Built build_query(IndexReader::Impl& index, const Vocabulary& v, const SearchReq
   add_concepts(q.conditions, fields::condition);
   for (const auto& c : q.comparators) {
     const Concept* k = v.find(c);
-    if (k && k->kind == "intervention") add_concepts({c}, fields::comparator);
+    // A comparator ranks by its own words only: "physical therapy" has some fifty modalities
+    // below it, and ORing all their words cost more than the rest of the query while ranking
+    // studies of any one modality up (the annotated comparator still counts, in rescoring).
+    if (k && k->kind == "intervention") add_concepts({c}, fields::comparator, false);
   }
   Xapian::Query ranked = parts.empty() ? Xapian::Query() : Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
   if (!musts.empty()) {
