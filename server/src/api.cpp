@@ -1,4 +1,5 @@
 #include "evidence/api.hpp"
+#include "evidence/response_cache.hpp"
 
 #include <httplib.h>
 
@@ -205,6 +206,7 @@ struct ApiServer::Impl {
   std::uint64_t serial = next_server_serial++;
   int port = 0;
 
+  std::unique_ptr<ResponseCache> cache;
   std::atomic<std::uint64_t> requests{0}, errors_4xx{0}, errors_5xx{0};
   std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> latency{};
   std::atomic<double> latency_sum{0};
@@ -388,10 +390,33 @@ void ApiServer::Impl::routes() {
     return false;
   };
 
-  svr.Get("/api/search", [this, revision_etag](const httplib::Request& req, httplib::Response& res) {
+  // A search's response depends only on the request and the index revision, and the same
+  // questions come again and again (the page's examples, reloads, shared links): the rendered
+  // body is kept, keyed by both. "Cache-Control: no-cache" from the client recomputes it.
+  auto from_cache = [this](const httplib::Request& req, httplib::Response& res, const std::string& revision) {
+    const std::string key = revision + "\n" + req.target;
+    if (req.get_header_value("Cache-Control").find("no-cache") != std::string::npos) return key;
+    if (const auto body = cache->get(key)) {
+      res.set_content(*body, "application/json");
+      res.set_header("X-Cache", "hit");
+      return std::string();
+    }
+    return key;
+  };
+  auto send_cached = [this](httplib::Response& res, const std::string& key, const json& j) {
+    std::string body = j.dump(-1, ' ', false, json::error_handler_t::replace);
+    res.set_content(body, "application/json");
+    res.set_header("X-Cache", "miss");
+    cache->put(key, std::move(body));
+  };
+
+  svr.Get("/api/search", [this, revision_etag, from_cache, send_cached](const httplib::Request& req, httplib::Response& res) {
     const SearchRequest r = request_from(req, vocabulary);
     IndexReader& rd = reader();
-    if (revision_etag(req, res, rd.revision())) return;
+    const std::string revision = rd.revision();
+    if (revision_etag(req, res, revision)) return;
+    const std::string key = from_cache(req, res, revision);
+    if (key.empty()) return;
     const SearchResponse sr = search(rd, vocabulary, r);
     json hits = json::array();
     for (const auto& h : sr.hits) {
@@ -409,7 +434,7 @@ void ApiServer::Impl::routes() {
       facets.push_back({{"field", field}, {"counts", cs}});
     }
     json q = {{"text", r.q}, {"parsed", sr.question.to_json()}, {"did_you_mean", sr.did_you_mean.empty() ? json() : json(sr.did_you_mean)}};
-    send_json(res, {{"query", q},
+    send_cached(res, key, {{"query", q},
                     {"found", sr.found},
                     {"found_exact", sr.found_exact},
                     {"facet_counts_exact", sr.facets_exact},
@@ -420,17 +445,20 @@ void ApiServer::Impl::routes() {
                     {"facet_counts", facets},
                     {"summary", sr.summary ? sr.summary->to_json() : json()},
                     {"audience", param(req, "audience", "clinician")},
-                    {"index_revision", rd.revision()}});
+                    {"index_revision", revision}});
   });
 
-  svr.Get("/api/summary", [this, revision_etag](const httplib::Request& req, httplib::Response& res) {
+  svr.Get("/api/summary", [this, revision_etag, from_cache, send_cached](const httplib::Request& req, httplib::Response& res) {
     SearchRequest r = request_from(req, vocabulary);
     r.per_page = 1;
     r.page = 1;
     IndexReader& rd = reader();
-    if (revision_etag(req, res, rd.revision())) return;
+    const std::string revision = rd.revision();
+    if (revision_etag(req, res, revision)) return;
+    const std::string key = from_cache(req, res, revision);
+    if (key.empty()) return;
     const SearchResponse sr = search(rd, vocabulary, r);
-    send_json(res, {{"query", {{"text", r.q}, {"parsed", sr.question.to_json()}}}, {"found", sr.found}, {"summary", sr.summary->to_json()},
+    send_cached(res, key, {{"query", {{"text", r.q}, {"parsed", sr.question.to_json()}}}, {"found", sr.found}, {"summary", sr.summary->to_json()},
                     {"search_time_ms", sr.search_time_ms}});
   });
 
@@ -554,6 +582,13 @@ void ApiServer::Impl::routes() {
       docs = rd.doc_count();
     } catch (const Error&) {
     }
+    const ResponseCache::Stats cs = cache->stats();
+    m << "# HELP evidence_response_cache_requests_total Search and summary responses served from the cache (hit) or computed (miss).\n"
+         "# TYPE evidence_response_cache_requests_total counter\n";
+    m << "evidence_response_cache_requests_total{result=\"hit\"} " << cs.hits << "\n";
+    m << "evidence_response_cache_requests_total{result=\"miss\"} " << cs.misses << "\n";
+    m << "# HELP evidence_response_cache_bytes Bytes held by the response cache.\n# TYPE evidence_response_cache_bytes gauge\n";
+    m << "evidence_response_cache_bytes " << cs.bytes << "\n";
     m << "# HELP evidence_index_info Index revision currently served.\n# TYPE evidence_index_info gauge\n";
     m << "evidence_index_info{revision=\"" << rev << "\"} 1\n";
     m << "# HELP evidence_index_records Records in the index.\n# TYPE evidence_index_records gauge\nevidence_index_records " << docs << "\n";
@@ -578,6 +613,7 @@ ApiServer::ApiServer(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   if (m.opt.vocabulary.empty()) m.opt.vocabulary = src / "schema/vocabulary.json";
   if (m.opt.openapi.empty()) m.opt.openapi = src / "docs/openapi.json";
   m.vocabulary = Vocabulary::load(m.opt.vocabulary);
+  m.cache = std::make_unique<ResponseCache>(m.opt.cache_mb * 1024 * 1024);
   if (std::ifstream in(m.opt.openapi); in) {
     try {
       m.openapi = json::parse(in);

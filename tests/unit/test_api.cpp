@@ -15,6 +15,7 @@
 
 #include "evidence/api.hpp"
 #include "evidence/index_run.hpp"
+#include "evidence/response_cache.hpp"
 #include "test_support.hpp"
 
 using namespace evidence;
@@ -420,4 +421,81 @@ TEST_CASE("the server listens on 127.0.0.1 unless told otherwise", "[api][securi
   const std::string text = evidence::test::read_text(out_file);
   CHECK(text.find("--host") != std::string::npos);
   CHECK(text.find("127.0.0.1") != std::string::npos);
+}
+
+TEST_CASE("search responses are cached per index revision and a re-index is seen at once", "[api][cache]") {
+  const fs::path dir = evidence::test::temp_dir("cache"), db = dir / "index";
+  RunOptions o;
+  o.db = db;
+  o.inputs = {evidence::test::source_dir() / "corpus"};
+  REQUIRE(run_index(o).committed);
+  TestServer srv(db);
+  auto c = srv.client();
+  const char* path = "/api/search?q=yoga%20chronic%20low%20back%20pain";
+  auto first = c.Get(path);
+  REQUIRE(first);
+  REQUIRE(first->status == 200);
+  CHECK(first->get_header_value("X-Cache") == "miss");
+  auto second = c.Get(path);
+  REQUIRE(second);
+  CHECK(second->get_header_value("X-Cache") == "hit");
+  CHECK(second->body == first->body);
+  CHECK(second->get_header_value("ETag") == first->get_header_value("ETag"));
+  // The client can ask for a fresh computation; the answer is the same apart from the timing.
+  auto fresh = c.Get(path, {{"Cache-Control", "no-cache"}});
+  REQUIRE(fresh);
+  CHECK(fresh->get_header_value("X-Cache") == "miss");
+  auto strip_time = [](const std::string& body) {
+    json j = json::parse(body);
+    j.erase("search_time_ms");
+    return j;
+  };
+  CHECK(strip_time(fresh->body) == strip_time(first->body));
+  // Other parameters are other entries.
+  auto plain = c.Get("/api/search?q=yoga%20chronic%20low%20back%20pain&audience=patient");
+  CHECK(plain->get_header_value("X-Cache") == "miss");
+
+  // A re-index adds a yoga trial: the very next request must see it, not the cached answer.
+  const fs::path extra = dir / "extra";
+  fs::create_directories(extra);
+  {
+    std::ifstream in(evidence::test::test_data() / "curated/TEST001.json");
+    json j = json::parse(in);
+    j["id"] = "CACHE1";
+    j.erase("identifiers");
+    j["title"] = "Yoga for chronic low back pain: a cache test record";
+    std::ofstream(extra / "cache.json") << j.dump();
+  }
+  o.inputs = {evidence::test::source_dir() / "corpus", extra};
+  REQUIRE(run_index(o).committed);
+  auto after = c.Get(path);
+  REQUIRE(after);
+  CHECK(after->get_header_value("X-Cache") == "miss");
+  const json a = json::parse(after->body), b = json::parse(first->body);
+  CHECK(a["index_revision"] != b["index_revision"]);
+  CHECK(a["found"].get<int>() == b["found"].get<int>() + 1);
+
+  // Hits and misses are counted in /metrics.
+  auto m = c.Get("/metrics");
+  REQUIRE(m);
+  CHECK(m->body.find("evidence_response_cache_requests_total{result=\"hit\"} 1\n") != std::string::npos);
+}
+
+TEST_CASE("the response cache keeps to its memory budget, dropping the least recently used", "[api][cache]") {
+  ResponseCache cache(10 * 1024);
+  for (int i = 0; i < 100; ++i) cache.put("key" + std::to_string(i), std::string(1000, 'x'));
+  const auto st = cache.stats();
+  CHECK(st.bytes <= 10 * 1024);
+  CHECK(st.entries >= 5);
+  CHECK(st.evictions >= 85);
+  CHECK_FALSE(cache.get("key0"));
+  REQUIRE(cache.get("key99"));
+  CHECK(*cache.get("key99") == std::string(1000, 'x'));
+  // One response larger than an eighth of the budget is not kept (it would flush the rest).
+  cache.put("huge", std::string(5000, 'y'));
+  CHECK_FALSE(cache.get("huge"));
+  CHECK(cache.get("key99"));
+  ResponseCache off(0);
+  off.put("a", "b");
+  CHECK_FALSE(off.get("a"));
 }

@@ -26,6 +26,7 @@ struct ServerOptions {
   unsigned threads = 0;              // 0: 8 x hardware threads, at least 64 (one per keep-alive client)
   bool log_requests = true;
   int read_timeout_seconds = 10;     // a client that sends nothing this long is disconnected
+  std::size_t cache_mb = 64;         // rendered /api/search and /api/summary responses kept (0: none)
 };
 
 // Export formats for /api/export, also used by tests.
