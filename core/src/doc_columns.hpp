@@ -8,7 +8,7 @@
 // the index that was most of a query's time. Decoded here, a document's facets and features
 // are an array lookup. Memory: about 60-90 bytes per document (docs/BENCHMARKS.md).
 //
-// Only for local indexes written with the packed slots (IndexReader::Impl::packed_facets).
+// Only for a single local database written with the packed slots (IndexReader::Impl::columns()).
 // load() throws Xapian::Error (the caller maps it); it returns nullptr when the index holds
 // more distinct values than the 16-bit codes can name, and search falls back to the slots.
 #include <xapian.h>

@@ -696,7 +696,10 @@ std::string IndexReader::Impl::revision() {
 }
 
 std::shared_ptr<const DocColumns> IndexReader::Impl::columns() {
-  if (!packed_facets) return nullptr;
+  // Over several shards Xapian 1.4 hands a match spy each shard's own docids (shard by shard,
+  // not in global docid order), so the arrays, indexed by global docid, cannot serve it; a
+  // local multi-shard stub counts facets from slot 12 per document instead.
+  if (!packed_facets || db.size() != 1) return nullptr;
   const std::string rev = revision();
   if (rev != columns_revision_) {
     columns_ = shared_columns(fs::absolute(dir).lexically_normal().string(), rev, db);
