@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "evidence/index.hpp"
+#include "evidence/synthesis.hpp"
 
 namespace evidence {
 
@@ -56,14 +57,12 @@ RankFeatures rank_features_of(const Study& s) {
   f.quality_estimated = s.annotation.quality_estimated;
   f.retracted = s.retracted;
   const bool curated = std::find(s.annotation.sources.begin(), s.annotation.sources.end(), "curated") != s.annotation.sources.end();
-  bool has_result = false;
   for (const auto& o : s.outcomes) {
     f.graded = f.graded || (curated && o.direction != "unclear");
-    has_result = has_result || o.direction != "unclear" || o.effect.has_value();
     add_unique(f.secondary_interventions, o.intervention);
     add_unique(f.comparators, o.comparator);
   }
-  f.reportable = has_result && !s.retracted && s.design != "protocol";
+  f.reportable = can_report(s);
   for (const auto& a : s.interventions) add_unique(f.interventions, a.concepts);
   for (const auto& a : s.comparators) add_unique(f.comparators, a.concepts);
   add_unique(f.conditions, s.population.conditions);

@@ -746,6 +746,13 @@ EvidenceSummary synthesise_impl(const std::vector<Study>& studies, const Questio
 }
 }  // namespace
 
+bool can_report(const Study& s) {
+  if (s.retracted || s.design == "protocol") return false;
+  for (const auto& o : s.outcomes)
+    if (o.direction != "unclear" || o.effect) return true;
+  return false;
+}
+
 json findings_snapshot(const std::vector<Study>& studies, const Vocabulary& v) {
   const EvidenceSummary s = synthesise_impl(studies, Question{}, v);
   json j = json::object();

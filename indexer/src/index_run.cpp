@@ -468,10 +468,12 @@ RunReport run_index(const RunOptions& opt) {
     json now = json::object();
     std::optional<std::set<std::string>> only;  // keys recounted; all when empty
     if (starts_empty) {
+      // Only records with a reportable result can be part of a finding (synthesise() skips the
+      // rest), so only they are copied: at a million records, a copy of all of them doubled
+      // the run's memory.
       std::vector<Study> fresh;
-      fresh.reserve(written.size());
       for (const Study* s : written)
-        if (!deleted_ids.count(s->id)) fresh.push_back(*s);
+        if (!deleted_ids.count(s->id) && can_report(*s)) fresh.push_back(*s);
       now = findings_snapshot(fresh, vocabulary);
     } else if (previous_snapshot_version != snapshot_version || !before.is_object()) {
       now = findings_snapshot(writer.all_studies(), vocabulary);

@@ -94,6 +94,11 @@ EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& qu
 // Certainty wording: "high" -> "High", plus GRADE symbols "⊕⊕⊕⊕".
 std::string certainty_symbols(const std::string& level);
 
+// Whether synthesise() can use a record at all: a result (a direction or an effect) on some
+// outcome, and neither retracted nor a protocol. The others never change a summary, so callers
+// may leave them out.
+bool can_report(const Study& study);
+
 // All findings over all studies, key -> "direction; certainty", for change reports.
 nlohmann::json findings_snapshot(const std::vector<Study>& studies, const Vocabulary& vocabulary);
 
