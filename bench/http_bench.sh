@@ -2,10 +2,12 @@
 # http_bench.sh: HTTP throughput and latency of evidence-server with wrk, at 1, 8 and 64
 # connections (wrk threads = min(2, connections)), and the server's resident memory before and
 # after each run. Mode `api` cycles through /api/search and /api/summary URLs for the query mix
-# of bench/query_bench.cpp; mode `hello` only requests `/` (run it against bench/hello_server
-# for the ceiling of cpp-httplib and wrk on this machine).
+# of bench/query_bench.cpp (after the first round the server answers them from its response
+# cache); mode `api-nocache` sends the same requests with `Cache-Control: no-cache`, so every one
+# is searched; mode `hello` only requests `/` (run it against bench/hello_server for the ceiling
+# of cpp-httplib and wrk on this machine).
 #
-#   bench/http_bench.sh BASE_URL [api|hello] [SERVER_PID]
+#   bench/http_bench.sh BASE_URL [api|api-nocache|hello] [SERVER_PID]
 #   bench/http_bench.sh http://127.0.0.1:8080 api $(pgrep -n evidence-server)
 #   bench/http_bench.sh http://127.0.0.1:8081 hello $(pgrep -n hello_server)
 #
@@ -16,7 +18,7 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 BASE_URL [api|hello] [SERVER_PID]" >&2
+  echo "usage: $0 BASE_URL [api|api-nocache|hello] [SERVER_PID]" >&2
   exit 2
 }
 
@@ -30,7 +32,7 @@ timeout=${HTTP_BENCH_TIMEOUT:-10s}
 wrk=${WRK:-wrk}
 
 [[ $base =~ ^https?://[^/]+$ ]] || { echo "$0: BASE_URL must be scheme://host:port, got '$1'" >&2; exit 2; }
-[[ $mode == api || $mode == hello ]] || { echo "$0: mode must be api or hello, got '$mode'" >&2; exit 2; }
+[[ $mode == api || $mode == api-nocache || $mode == hello ]] || { echo "$0: mode must be api, api-nocache or hello, got '$mode'" >&2; exit 2; }
 [[ $duration =~ ^[0-9]+$ && $duration -gt 0 ]] || { echo "$0: HTTP_BENCH_DURATION must be a positive number of seconds" >&2; exit 2; }
 command -v "$wrk" >/dev/null || { echo "$0: $wrk not found (Debian: apt-get install wrk)" >&2; exit 2; }
 if [[ -n $pid && ! -r /proc/$pid/status ]]; then
@@ -74,6 +76,7 @@ script=$tmp/mix.lua
     done
   fi
   echo "}"
+  if [[ $mode == api-nocache ]]; then echo 'headers = { ["Cache-Control"] = "no-cache" }'; else echo 'headers = {}'; fi
   cat <<'LUA'
 -- Each wrk thread has its own Lua state: setup() keeps a handle on every thread so done() can
 -- add up their counters. Threads start at different places in the mix.
@@ -93,7 +96,7 @@ end
 
 function request()
   i = i % #paths + 1
-  return wrk.format("GET", paths[i])
+  return wrk.format("GET", paths[i], headers)
 end
 
 function response(status, headers, body)
