@@ -6,7 +6,8 @@
 // Why: counting facets over thousands of matches and rescoring the candidate pool read two value
 // slots per document; Xapian reads them block by block with pread(), and for matches spread over
 // the index that was most of a query's time. Decoded here, a document's facets and features
-// are an array lookup. Memory: about 60-90 bytes per document (docs/BENCHMARKS.md).
+// are an array lookup. Memory: under 100 bytes per document (at 1M records the whole server
+// was at 96 MB resident right after building them; docs/BENCHMARKS.md).
 //
 // Only for a single local database written with the packed slots (IndexReader::Impl::columns()).
 // load() throws Xapian::Error (the caller maps it); it returns nullptr when the index holds

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
@@ -270,11 +269,11 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
     if (!req.include_retracted)
       full = Xapian::Query(Xapian::Query::OP_AND_NOT, full, Xapian::Query(std::string(fields::flag) + "retracted"));
     Xapian::Enquire enquire(db);
-    if (getenv("QDESC")) fprintf(stderr, "%s\n", full.get_description().c_str());
     enquire.set_query(full);
     enquire.set_weighting_scheme(Xapian::BM25Weight());
     enquire.set_time_limit(query_time_limit_seconds);
-    // Facets: one packed slot per document on a local index, one slot per value over remote shards.
+    // Facets: from the decoded columns on a single local index, from the packed slot per match
+    // over local shards, from one slot per value when a shard is remote (fields.hpp).
     const bool packed = impl.packed_facets;
     const std::shared_ptr<const DocColumns> columns = impl.columns();
     std::optional<ColumnFacetSpy> spy_columns;
@@ -311,8 +310,8 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
     resp.facets_exact = resp.found_exact && examined == resp.found;
     const double scale = examined > 0 && !resp.facets_exact ? static_cast<double>(resp.found) / static_cast<double>(examined) : 1.0;
 
-    // Candidates are rescored from the compact ranking slot; the stored JSON record is parsed
-    // only for the hits on the page and the records the graded summary can use.
+    // Candidates are rescored from their ranking features; the stored record is decoded only for
+    // the hits on the page and the records the graded summary can use.
     struct Cand {
       Xapian::Document doc;
       RankFeatures f;
