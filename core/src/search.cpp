@@ -24,7 +24,6 @@ using nlohmann::json;
 
 namespace {
 
-// Counts the values of a '\n'-separated multi-valued slot over every matching document.
 // Counts a multi-valued facet kept one value per slot (see fields.hpp): Xapian's own
 // ValueCountMatchSpy per slot, so remote shards can run it too; a record has each value once,
 // so the sum over the slots is the number of records.
