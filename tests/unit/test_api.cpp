@@ -22,34 +22,9 @@ using namespace evidence;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
+using evidence::test::TestServer;
+
 namespace {
-struct TestServer {
-  fs::path db;
-  std::unique_ptr<ApiServer> server;
-  std::thread thread;
-  int port = 0;
-  explicit TestServer(fs::path index, fs::path web = evidence::test::source_dir() / "web", int read_timeout = 10) : db(std::move(index)) {
-    ServerOptions o;
-    o.read_timeout_seconds = read_timeout;
-    o.db = db;
-    o.web = web;
-    o.port = 0;
-    o.threads = 8;
-    o.log_requests = false;
-    server = std::make_unique<ApiServer>(o);
-    port = server->bind();
-    thread = std::thread([this] { server->run(); });
-  }
-  ~TestServer() {
-    server->stop();
-    thread.join();
-  }
-  httplib::Client client() const {
-    httplib::Client c("127.0.0.1", port);
-    c.set_read_timeout(30, 0);
-    return c;
-  }
-};
 TestServer& corpus_server() {
   static TestServer s(evidence::test::corpus_index());
   return s;

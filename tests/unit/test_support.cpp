@@ -78,4 +78,28 @@ std::string read_text(const fs::path& p) {
   return ss.str();
 }
 
+TestServer::TestServer(fs::path index, fs::path web, int read_timeout) : db(std::move(index)) {
+  ServerOptions o;
+  o.read_timeout_seconds = read_timeout;
+  o.db = db;
+  o.web = std::move(web);
+  o.port = 0;
+  o.threads = 8;
+  o.log_requests = false;
+  server = std::make_unique<ApiServer>(o);
+  port = server->bind();
+  thread = std::thread([this] { server->run(); });
+}
+
+TestServer::~TestServer() {
+  server->stop();
+  thread.join();
+}
+
+httplib::Client TestServer::client() const {
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(30, 0);
+  return c;
+}
+
 }  // namespace evidence::test

@@ -1,9 +1,14 @@
 #pragma once
 // Shared helpers for the test suite: temporary directories, the corpus index built once, and
 // access to ../shared data (tests that need it skip with a message when it is absent).
-#include <filesystem>
-#include <string>
+#include <httplib.h>
 
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "evidence/api.hpp"
 #include "evidence/vocabulary.hpp"
 
 namespace evidence::test {
@@ -22,6 +27,21 @@ const Vocabulary& vocabulary();
 const std::filesystem::path& corpus_index();
 
 std::string read_text(const std::filesystem::path& p);
+
+// The real server, in-process on an ephemeral loopback port, over the given index; stopped and
+// joined by the destructor.
+struct TestServer {
+  std::filesystem::path db;
+  std::unique_ptr<ApiServer> server;
+  std::thread thread;
+  int port = 0;
+  explicit TestServer(std::filesystem::path index, std::filesystem::path web = source_dir() / "web",
+                      int read_timeout = 10);
+  ~TestServer();
+  TestServer(const TestServer&) = delete;
+  TestServer& operator=(const TestServer&) = delete;
+  httplib::Client client() const;
+};
 
 }  // namespace evidence::test
 
