@@ -93,6 +93,7 @@ TEST_CASE("every curated record in corpus/ is valid and round-trips through the 
 
 TEST_CASE("plain-language summaries read at grade 8 or below (Flesch-Kincaid)", "[corpus][readability]") {
   for (const auto& e : fs::directory_iterator(source_dir() / "corpus")) {
+    if (e.path().extension() != ".json") continue;  // corpus/README.md
     const Study s = study_from_json(load(e.path()));
     INFO(s.id << ": " << s.summary.plain);
     REQUIRE_FALSE(s.summary.plain.empty());
@@ -103,6 +104,7 @@ TEST_CASE("plain-language summaries read at grade 8 or below (Flesch-Kincaid)", 
 TEST_CASE("each treatment the founding brief names has at least one curated record", "[corpus]") {
   std::set<std::string> covered;
   for (const auto& e : fs::directory_iterator(source_dir() / "corpus")) {
+    if (e.path().extension() != ".json") continue;  // corpus/README.md
     const Study s = study_from_json(load(e.path()));
     for (const auto& a : s.interventions)
       for (const auto& c : a.concepts)
@@ -124,6 +126,7 @@ TEST_CASE("every PMID and DOI in corpus/ appears in the reference sheet", "[corp
   const std::string text = evidence::test::read_text(sheet);
   int checked = 0;
   for (const auto& e : fs::directory_iterator(source_dir() / "corpus")) {
+    if (e.path().extension() != ".json") continue;  // corpus/README.md
     const Study s = study_from_json(load(e.path()));
     INFO(s.id);
     if (!s.identifiers.pmid.empty()) {
@@ -158,6 +161,7 @@ TEST_CASE("fields the sheet marks UNVERIFIED are not filled in", "[corpus][share
   }
   REQUIRE(pmid_field.size() > 90);
   for (const auto& e : fs::directory_iterator(source_dir() / "corpus")) {
+    if (e.path().extension() != ".json") continue;  // corpus/README.md
     const Study s = study_from_json(load(e.path()));
     auto it = pmid_field.find(s.provenance.reference_row);
     if (it == pmid_field.end()) continue;
