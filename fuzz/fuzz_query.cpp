@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static constexpr std::array<const char*, 3> sorts = {"relevance", "year", "quality"};
   SearchRequest r;
   r.q = text;
-  r.sort = sorts[size % sorts.size()];
+  r.sort = *evidence::parse_sort_order(sorts[size % sorts.size()]);
   try {
     const SearchResponse resp = search(fuzz::corpus_reader(), v, r);
     fuzz::check(text.size() <= max_query_length, "search", "accepted a query longer than the limit");

@@ -237,16 +237,42 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 
 }  // namespace
 
-SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequest& req, const RankingWeights& w) {
-  const auto t0 = std::chrono::steady_clock::now();
+std::optional<SortOrder> parse_sort_order(std::string_view text) {
+  if (text == "relevance") return SortOrder::relevance;
+  if (text == "year") return SortOrder::year;
+  if (text == "quality") return SortOrder::quality;
+  return std::nullopt;
+}
+
+const char* sort_order_name(SortOrder order) noexcept {
+  switch (order) {
+    case SortOrder::relevance: return "relevance";
+    case SortOrder::year: return "year";
+    case SortOrder::quality: return "quality";
+  }
+  return "relevance";
+}
+
+void check_search_request(const SearchRequest& req) {
   if (req.q.size() > max_query_length)
     throw Error(ErrorCode::invalid_argument, "the query is longer than " + std::to_string(max_query_length) + " characters");
   if (req.per_page == 0 || req.per_page > max_per_page)
     throw Error(ErrorCode::invalid_argument, "per_page must be between 1 and " + std::to_string(max_per_page));
   if (req.page == 0 || req.page * req.per_page > max_page_depth)
     throw Error(ErrorCode::invalid_argument, "page is out of range (at most " + std::to_string(max_page_depth) + " results can be paged)");
-  if (req.sort != "relevance" && req.sort != "year" && req.sort != "quality")
-    throw Error(ErrorCode::invalid_argument, "sort must be relevance, year or quality");
+}
+
+namespace {
+// Sorts by a value slot, newest or best first, ties by relevance.
+void apply_sort(Xapian::Enquire& enquire, SortOrder order) {
+  if (order == SortOrder::year) enquire.set_sort_by_value_then_relevance(fields::slot_year, true);
+  else if (order == SortOrder::quality) enquire.set_sort_by_value_then_relevance(fields::slot_quality, true);
+}
+}  // namespace
+
+SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequest& req, const RankingWeights& w) {
+  const auto t0 = std::chrono::steady_clock::now();
+  check_search_request(req);
 
   SearchResponse resp;
   resp.page = req.page;
@@ -294,8 +320,7 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
       for (Xapian::MatchSpy* s : std::initializer_list<Xapian::MatchSpy*>{&spy_d, &spy_q, &spy_l, &spy_y}) enquire.add_matchspy(s);
       for (PositionalCounts* p : {&spy_i, &spy_c, &spy_o}) p->attach(enquire);
     }
-    if (req.sort == "year") enquire.set_sort_by_value_then_relevance(fields::slot_year, true);
-    else if (req.sort == "quality") enquire.set_sort_by_value_then_relevance(fields::slot_quality, true);
+    apply_sort(enquire, req.sort);
     Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(pool), check);
     phase("match");
     resp.found = mset.get_matches_estimated();
@@ -388,88 +413,91 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
       cands.push_back(std::move(c));
     }
     phase("rescore");
-    if (req.sort == "relevance")
+    if (req.sort == SortOrder::relevance)
       // Ties go to the record id, not the docid: a sharded index numbers documents differently,
       // and the same records must rank the same however the index is split.
       std::stable_sort(cands.begin(), cands.end(), [](const Cand& x, const Cand& y) {
         if (std::abs(x.score - y.score) > 1e-9) return x.score > y.score;  // equal up to rounding: a tie
         return x.f.id < y.f.id;
       });
-    // Past the candidate pool (deep pages), fall back to BM25 order from the index.
-    const std::size_t first = (req.page - 1) * req.per_page;
-    if (first < cands.size()) {
-      for (std::size_t i = first; i < std::min(cands.size(), first + req.per_page); ++i) {
-        Hit h;
-        h.study = study_of(cands[i]);
-        h.relevance = cands[i].relevance;
-        h.score = cands[i].score;
-        h.rank = i + 1;
-        h.snippet = make_snippet(mset, h.study);
-        h.why = cands[i].why;
-        resp.hits.push_back(std::move(h));
-      }
-    } else if (first < resp.found) {
-      Xapian::MSet deep = enquire.get_mset(static_cast<Xapian::doccount>(first), static_cast<Xapian::doccount>(req.per_page));
-      std::size_t rank = first;
-      for (auto it = deep.begin(); it != deep.end(); ++it) {
-        Hit h;
-        h.study = decode_stored_study(it.get_document().get_data());
-        h.relevance = h.score = it.get_weight();
-        h.rank = ++rank;
-        h.snippet = make_snippet(deep, h.study);
-        h.why = {"text relevance " + std::to_string(h.relevance)};
-        resp.hits.push_back(std::move(h));
-      }
-    }
-    phase("hits");
-    // Facets with exact counts (the match spies saw every matching document).
-    auto facet = [&](const char* name, const std::map<std::string, std::uint64_t>& counts, auto label_of) {
-      std::vector<FacetCount> fc;
-      for (const auto& [value, n] : counts)
-        if (!value.empty()) fc.push_back({value, label_of(value), static_cast<std::uint64_t>(std::llround(static_cast<double>(n) * scale))});
-      std::stable_sort(fc.begin(), fc.end(), [](const FacetCount& x, const FacetCount& y) { return x.count > y.count; });
-      resp.facets.emplace_back(name, std::move(fc));
-    };
-    auto concept_label = [&](const std::string& id) { const Concept* c = v.find(id); return c ? c->preferred : id; };
-    auto spy_counts = [](const Xapian::ValueCountMatchSpy& s) {
-      std::map<std::string, std::uint64_t> m;
-      for (auto it = s.values_begin(); it != s.values_end(); ++it) m[*it] = it.get_termfreq();
-      return m;
-    };
-    auto packed_counts = [&](char kind) {
-      if (spy_columns) return spy_columns->counts(kind);
-      std::map<std::string, std::uint64_t> m;
-      for (auto& [value, n] : spy_packed.counts(kind)) m[value] = n;
-      return m;
-    };
-    facet("design", packed ? packed_counts('d') : spy_counts(spy_d), [](const std::string& d) { return std::string(design_label(d)); });
-    facet("intervention", packed ? packed_counts('i') : spy_i.counts(), concept_label);
-    facet("condition", packed ? packed_counts('c') : spy_c.counts(), concept_label);
-    facet("outcome", packed ? packed_counts('o') : spy_o.counts(), concept_label);
-    facet("evidence_level", packed ? packed_counts('l') : spy_counts(spy_l), [](const std::string& l) { return "Level " + l; });
-    facet("quality", packed ? packed_counts('q') : spy_counts(spy_q),
-          [](const std::string& q) { return q == "unknown" ? std::string("Not rated") : q + " quality"; });
-    facet("year", packed ? packed_counts('y') : spy_counts(spy_y), [](const std::string& y) { return y; });
-    if (!resp.facets.empty()) {
-      auto& years = resp.facets.back().second;
-      std::sort(years.begin(), years.end(), [](const FacetCount& x, const FacetCount& y) { return x.value > y.value; });
-      years.erase(std::remove_if(years.begin(), years.end(), [](const FacetCount& f) { return f.value == "0"; }), years.end());
-    }
-    // "Did you mean": only when the query found little and a word has a better spelling.
-    if (resp.found < 3) {
-      std::string corrected;
-      bool changed = false;
-      for (const auto& t : tokenize(req.q)) {
-        std::string word = t.original;
-        std::string lowerw = normalise(word);
-        const std::string sug = lowerw.size() > 3 && !v.lookup(lowerw) ? db.get_spelling_suggestion(lowerw) : "";
-        if (!sug.empty() && sug != lowerw) {
-          changed = true;
-          word = sug;
+    // A summary alone needs neither the page of hits, nor facets, nor spelling suggestions.
+    if (req.with_hits) {
+      // Past the candidate pool (deep pages), fall back to BM25 order from the index.
+      const std::size_t first = (req.page - 1) * req.per_page;
+      if (first < cands.size()) {
+        for (std::size_t i = first; i < std::min(cands.size(), first + req.per_page); ++i) {
+          Hit h;
+          h.study = study_of(cands[i]);
+          h.relevance = cands[i].relevance;
+          h.score = cands[i].score;
+          h.rank = i + 1;
+          h.snippet = make_snippet(mset, h.study);
+          h.why = cands[i].why;
+          resp.hits.push_back(std::move(h));
         }
-        corrected += (corrected.empty() ? "" : " ") + word;
+      } else if (first < resp.found) {
+        Xapian::MSet deep = enquire.get_mset(static_cast<Xapian::doccount>(first), static_cast<Xapian::doccount>(req.per_page));
+        std::size_t rank = first;
+        for (auto it = deep.begin(); it != deep.end(); ++it) {
+          Hit h;
+          h.study = decode_stored_study(it.get_document().get_data());
+          h.relevance = h.score = it.get_weight();
+          h.rank = ++rank;
+          h.snippet = make_snippet(deep, h.study);
+          h.why = {"text relevance " + std::to_string(h.relevance)};
+          resp.hits.push_back(std::move(h));
+        }
       }
-      if (changed) resp.did_you_mean = corrected;
+      phase("hits");
+      // Facets with exact counts (the match spies saw every matching document).
+      auto facet = [&](const char* name, const std::map<std::string, std::uint64_t>& counts, auto label_of) {
+        std::vector<FacetCount> fc;
+        for (const auto& [value, n] : counts)
+          if (!value.empty()) fc.push_back({value, label_of(value), static_cast<std::uint64_t>(std::llround(static_cast<double>(n) * scale))});
+        std::stable_sort(fc.begin(), fc.end(), [](const FacetCount& x, const FacetCount& y) { return x.count > y.count; });
+        resp.facets.emplace_back(name, std::move(fc));
+      };
+      auto concept_label = [&](const std::string& id) { const Concept* c = v.find(id); return c ? c->preferred : id; };
+      auto spy_counts = [](const Xapian::ValueCountMatchSpy& s) {
+        std::map<std::string, std::uint64_t> m;
+        for (auto it = s.values_begin(); it != s.values_end(); ++it) m[*it] = it.get_termfreq();
+        return m;
+      };
+      auto packed_counts = [&](char kind) {
+        if (spy_columns) return spy_columns->counts(kind);
+        std::map<std::string, std::uint64_t> m;
+        for (auto& [value, n] : spy_packed.counts(kind)) m[value] = n;
+        return m;
+      };
+      facet("design", packed ? packed_counts('d') : spy_counts(spy_d), [](const std::string& d) { return std::string(design_label(d)); });
+      facet("intervention", packed ? packed_counts('i') : spy_i.counts(), concept_label);
+      facet("condition", packed ? packed_counts('c') : spy_c.counts(), concept_label);
+      facet("outcome", packed ? packed_counts('o') : spy_o.counts(), concept_label);
+      facet("evidence_level", packed ? packed_counts('l') : spy_counts(spy_l), [](const std::string& l) { return "Level " + l; });
+      facet("quality", packed ? packed_counts('q') : spy_counts(spy_q),
+            [](const std::string& q) { return q == "unknown" ? std::string("Not rated") : q + " quality"; });
+      facet("year", packed ? packed_counts('y') : spy_counts(spy_y), [](const std::string& y) { return y; });
+      if (!resp.facets.empty()) {
+        auto& years = resp.facets.back().second;
+        std::sort(years.begin(), years.end(), [](const FacetCount& x, const FacetCount& y) { return x.value > y.value; });
+        years.erase(std::remove_if(years.begin(), years.end(), [](const FacetCount& f) { return f.value == "0"; }), years.end());
+      }
+      // "Did you mean": only when the query found little and a word has a better spelling.
+      if (resp.found < 3) {
+        std::string corrected;
+        bool changed = false;
+        for (const auto& t : tokenize(req.q)) {
+          std::string word = t.original;
+          std::string lowerw = normalise(word);
+          const std::string sug = lowerw.size() > 3 && !v.lookup(lowerw) ? db.get_spelling_suggestion(lowerw) : "";
+          if (!sug.empty() && sug != lowerw) {
+            changed = true;
+            word = sug;
+          }
+          corrected += (corrected.empty() ? "" : " ") + word;
+        }
+        if (changed) resp.did_you_mean = corrected;
+      }
     }
     phase("facets");
     if (req.with_summary) {
@@ -501,6 +529,7 @@ std::vector<Study> search_all(IndexReader& reader, const Vocabulary& v, const Se
     Xapian::Enquire enquire(db);
     enquire.set_query(full);
     enquire.set_time_limit(query_time_limit_seconds);
+    apply_sort(enquire, r.sort);
     Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
     for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back(decode_stored_study(it.get_document().get_data()));
     return 0;

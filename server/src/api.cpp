@@ -306,8 +306,9 @@ SearchRequest search_request_from_params(const std::multimap<std::string, std::s
   r.page = static_cast<std::size_t>(int_param(ps, "page", 1, 1, 10000));
   r.per_page = static_cast<std::size_t>(int_param(ps, "per_page", 10, 1, static_cast<long long>(max_per_page)));
   if (r.page * r.per_page > max_page_depth) bad("page is too deep: at most " + std::to_string(max_page_depth) + " results can be paged");
-  r.sort = param(ps, "sort", "relevance");
-  if (r.sort != "relevance" && r.sort != "year" && r.sort != "quality") bad("sort must be relevance, year or quality");
+  const auto sort = parse_sort_order(param(ps, "sort", "relevance"));
+  if (!sort) bad("sort must be relevance, year or quality");
+  r.sort = *sort;
   auto concepts = [&](const char* name, const char* kind) {
     std::vector<std::string> out;
     for (const auto& x : params(ps, name)) {
@@ -452,6 +453,7 @@ void ApiServer::Impl::routes() {
     SearchRequest r = request_from(req, vocabulary);
     r.per_page = 1;
     r.page = 1;
+    r.with_hits = false;
     IndexReader& rd = reader();
     const std::string revision = rd.revision();
     if (revision_etag(req, res, revision)) return;

@@ -135,6 +135,32 @@ TEST_CASE("GET /api/export in RIS, BibTeX, CSV, JSON and FHIR", "[api]") {
   CHECK(get_json("/api/export?q=massage&format=doc", 400)["error"]["code"] == "bad_parameter");
 }
 
+TEST_CASE("exports keep the sort order that the search asked for", "[api]") {
+  auto c = corpus_server().client();
+  for (const char* sort : {"year", "quality"}) {
+    INFO("sort=" << sort);
+    const json exported = get_json(std::string("/api/export?q=exercise&format=json&sort=") + sort);
+    REQUIRE(exported["studies"].size() > 5);
+    const std::string key = std::string(sort) == "year" ? "year" : "quality";
+    double previous = 1e9;
+    for (const json& s : exported["studies"]) {
+      const double value = key == "year" ? s["year"].get<double>() : s["annotation"]["quality_score"].get<double>();
+      CHECK(value <= previous);
+      previous = value;
+    }
+  }
+}
+
+TEST_CASE("GET /api/summary answers with the summary alone", "[api]") {
+  const json j = get_json("/api/summary?q=TENS%20vs%20sham");
+  CHECK(j["summary"]["findings"].size() > 0);
+  CHECK_FALSE(j.contains("hits"));
+  CHECK_FALSE(j.contains("facet_counts"));
+  const json search = get_json("/api/search?q=TENS%20vs%20sham");
+  CHECK(j["found"] == search["found"]);
+  CHECK(j["summary"] == search["summary"]);
+}
+
 TEST_CASE("ETag tied to the index revision gives 304 on a repeated request", "[api]") {
   auto c = corpus_server().client();
   auto first = c.Get("/api/search?q=yoga");

@@ -16,7 +16,7 @@ SearchResponse run(const std::string& q, std::size_t per_page = 10, const std::s
   SearchRequest r;
   r.q = q;
   r.per_page = per_page;
-  r.sort = sort;
+  r.sort = parse_sort_order(sort).value();
   return search(reader, vocabulary(), r);
 }
 std::vector<std::string> top_ids(const SearchResponse& r, std::size_t n) {

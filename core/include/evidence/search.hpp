@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "evidence/index.hpp"
@@ -15,15 +16,25 @@
 
 namespace evidence {
 
+// The order of the hits: relevance (text and evidence strength, docs/RANKING.md), newest first,
+// or highest quality first.
+enum class SortOrder { relevance, year, quality };
+// "relevance", "year", "quality" -> the order; std::nullopt for anything else.
+std::optional<SortOrder> parse_sort_order(std::string_view text);
+const char* sort_order_name(SortOrder order) noexcept;
+
 struct SearchRequest {
   std::string q;
   std::size_t page = 1, per_page = 10;
-  std::string sort = "relevance";  // relevance, year, quality
+  SortOrder sort = SortOrder::relevance;
   std::vector<std::string> designs, interventions, conditions, outcomes;  // facet filters (ORed within a field)
   std::optional<int> year_min, year_max;
   std::optional<double> quality_min;
   bool include_retracted = false;
   bool with_summary = true;
+  // Hits, facets and the did-you-mean suggestion; false when only the graded summary and the
+  // number of matches are wanted (/api/summary).
+  bool with_hits = true;
   std::size_t summary_depth = 200;  // top matches that feed the graded summary
   std::size_t rescore_depth = 100;  // top BM25 matches rescored with evidence strength (without a summary)
   // Facets are counted exactly over this many matching records at least; past it Xapian may stop
@@ -83,10 +94,15 @@ inline constexpr std::size_t max_page_depth = 10000;  // page * per_page
 // Time the Xapian matcher may spend on one query; past it the counts become estimates.
 inline constexpr double query_time_limit_seconds = 2.0;
 
+// Throws Error(invalid_argument) naming what is wrong with the request: a query longer than
+// max_query_length, per_page outside 1..max_per_page, a page past max_page_depth.
+void check_search_request(const SearchRequest& request);
+
 SearchResponse search(IndexReader& reader, const Vocabulary& vocabulary, const SearchRequest& request,
                       const RankingWeights& weights = {});
 
-// Studies matching the request (all of them, best first), for export.
+// Studies matching the request, in its sort order (relevance: text relevance alone), at most
+// limit of them, for export.
 std::vector<Study> search_all(IndexReader& reader, const Vocabulary& vocabulary, const SearchRequest& request, std::size_t limit);
 
 }  // namespace evidence
