@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "evidence/errors.hpp"
+#include "evidence/appraisal.hpp"
 #include "evidence/index.hpp"
 #include "evidence/index_run.hpp"
 #include "evidence/ingest.hpp"

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "evidence/appraisal.hpp"
 #include "evidence/fields.hpp"
 #include "evidence/text.hpp"
 #include "index_internal.hpp"
@@ -113,34 +114,6 @@ std::uint64_t content_hash(const Study& s) {
   json j = study_to_json(s, true);
   j["annotation"].erase("files");
   return fnv1a(j.dump());
-}
-
-std::string finding_key_of(const OutcomeResult& o) {
-  return (o.intervention.empty() ? std::string() : o.intervention.front()) + "|" + o.comparator_kind + "|" + o.domain + "|" + o.time_point;
-}
-
-int evidence_level_of(const Study& s) {
-  const auto& pt = s.publication_types;
-  // A trial known only from its registration, without posted results, is a plan, not evidence
-  // yet; once merged with a publication or a curated record it is the published study.
-  const bool registration_only = s.annotation.sources.size() == 1 && s.annotation.sources.front() == "ctgov";
-  if (registration_only && std::find(pt.begin(), pt.end(), "Trial registration") != pt.end() &&
-      std::find(pt.begin(), pt.end(), "Results posted") == pt.end())
-    return 5;
-  if (s.design == "guideline") return 1;
-  // Systematic reviews of trials sit above single trials whether or not they pool.
-  if (s.design == "systematic_review") return 1;
-  if (s.design == "rct") return 2;
-  if (s.design == "non_randomised_trial" || s.design == "cohort") return 3;
-  if (s.design == "case_control" || s.design == "case_series") return 4;
-  return 5;
-}
-
-std::string quality_band_of(double score) {
-  if (score < 0) return "unknown";
-  if (score >= 7) return "high";
-  if (score >= 4) return "moderate";
-  return "low";
 }
 
 struct PreparedDocument::Impl {
@@ -267,7 +240,7 @@ PreparedDocument DocumentBuilder::build(const Study& s) try {
   if (s.year > 0) doc.add_boolean_term(std::string(fields::year) + std::to_string(s.year));
   doc.add_boolean_term(std::string(fields::duration) + s.population.duration);
   for (const auto& src : s.annotation.sources) doc.add_boolean_term(std::string(fields::source) + src);
-  const int level = s.annotation.evidence_level > 0 ? s.annotation.evidence_level : evidence_level_of(s);
+  const int level = evidence_level(s);
   doc.add_boolean_term(std::string(fields::level) + std::to_string(level));
   const std::string band = quality_band_of(s.annotation.quality_score);
   doc.add_boolean_term(std::string(fields::quality_band) + band);
@@ -298,7 +271,7 @@ PreparedDocument DocumentBuilder::build(const Study& s) try {
   doc.add_value(fields::slot_facets, serialise_facets(s.design, band, level, s.year, facet_i, facet_c, facet_o));
   doc.add_value(fields::slot_rank_features, serialise_rank_features(rank_features_of(s)));
   for (const auto& o : s.outcomes) {
-    if ((o.direction == "unclear" && !o.effect) || o.intervention.empty()) continue;
+    if (!reports_result(o) || o.intervention.empty()) continue;
     const std::string key = finding_key_of(o);
     // Xapian terms are limited to 245 bytes; a longer key cannot be a vocabulary concept anyway.
     if (key.size() < 200) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "evidence/appraisal.hpp"
 #include "evidence/index.hpp"
 #include "evidence/synthesis.hpp"
 
@@ -51,7 +52,7 @@ RankFeatures rank_features_of(const Study& s) {
   f.id = s.id;
   f.design = s.design;
   f.meta_analysis = s.meta_analysis;
-  f.level = s.annotation.evidence_level > 0 ? s.annotation.evidence_level : evidence_level_of(s);
+  f.level = evidence_level(s);
   // Kept to two decimals everywhere (slot, columns, this fallback), so every path ranks alike.
   f.quality = s.annotation.quality_score < 0 ? -1 : std::round(s.annotation.quality_score * 100) / 100;
   f.quality_estimated = s.annotation.quality_estimated;

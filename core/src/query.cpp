@@ -85,7 +85,7 @@ Question parse_question(const std::string& text, const Vocabulary& v) {
   if (!is_valid_utf8(text)) throw Error(ErrorCode::invalid_argument, "the query is not valid UTF-8");
   // Pass 1: pull out field:value terms and quoted phrases; the rest is natural language.
   std::string natural;
-  std::vector<std::string> phrases, operators_text;
+  std::vector<std::string> phrases;
   std::size_t i = 0;
   while (i < text.size()) {
     if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r') {
@@ -145,7 +145,6 @@ Question parse_question(const std::string& text, const Vocabulary& v) {
       i = j;
       continue;
     }
-    if (word == "AND" || word == "OR" || word == "NOT") operators_text.push_back(word);
     natural += ' ' + word;
     i = j;
   }
@@ -245,7 +244,6 @@ Question parse_question(const std::string& text, const Vocabulary& v) {
   for (const char* op : {"OR", "AND", "NOT"})
     if (rest == op) rest.clear();
   q.free_text = squash_space(rest);
-  (void)operators_text;
   return q;
 }
 

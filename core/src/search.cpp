@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 
+#include "evidence/appraisal.hpp"
 #include "evidence/errors.hpp"
 #include "evidence/fields.hpp"
 #include "evidence/text.hpp"
@@ -103,20 +104,6 @@ std::string make_snippet(const Xapian::MSet& mset, const Study& s) {
   // Xapian escapes the text and marks matched terms; our <mark> is the only markup it adds.
   return mset.snippet(text, 300, Xapian::Stem("english"), 0,
                       "<mark>", "</mark>", "…");
-}
-
-const char* design_label(const std::string& d) {
-  if (d == "guideline") return "Guideline";
-  if (d == "systematic_review") return "Systematic review";
-  if (d == "meta_analysis") return "Meta-analysis";
-  if (d == "rct") return "Randomised trial";
-  if (d == "non_randomised_trial") return "Non-randomised trial";
-  if (d == "cohort") return "Cohort study";
-  if (d == "case_control") return "Case-control study";
-  if (d == "case_series") return "Case series";
-  if (d == "protocol") return "Protocol";
-  if (d == "narrative_review") return "Narrative review";
-  return "Other";
 }
 
 struct Built {

@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 
+#include "evidence/appraisal.hpp"
 #include "evidence/index.hpp"
 #include "evidence/ingest.hpp"
 #include "evidence/text.hpp"

@@ -13,6 +13,7 @@
 
 #include "evidence/errors.hpp"
 #include "evidence/fields.hpp"
+#include "evidence/appraisal.hpp"
 #include "evidence/index.hpp"
 #include "evidence/synthesis.hpp"
 

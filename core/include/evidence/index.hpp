@@ -141,13 +141,4 @@ class IndexReader {
 // 64-bit FNV-1a of the record's content (without the list of input files).
 std::uint64_t content_hash(const Study& s);
 
-// "intervention|comparator kind|outcome|time point": the graded finding of the index-wide
-// snapshot that an outcome result belongs to (its first intervention names it).
-std::string finding_key_of(const OutcomeResult& o);
-
-// Evidence level 1 (guideline or systematic review) to 5 (other, or a registration without results).
-int evidence_level_of(const Study& s);
-// "high" (>= 7/10), "moderate" (4-6), "low" (< 4), "unknown".
-std::string quality_band_of(double score);
-
 }  // namespace evidence

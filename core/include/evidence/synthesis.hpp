@@ -15,15 +15,6 @@
 
 namespace evidence {
 
-// One study's estimate on a common scale, oriented so that positive favours the intervention
-// (for ratio measures: the log ratio, oriented the same way).
-struct StudyEstimate {
-  std::string record_id, label;
-  double y = 0, se = 0, ci_low = 0, ci_high = 0;  // oriented scale
-  std::string measure, scale;                      // "MD 0-100", "SMD", "RR" ...
-  std::int64_t n = 0;
-};
-
 struct MetaAnalysis {
   std::string method = "DerSimonian-Laird random effects";
   int k = 0;
@@ -51,6 +42,7 @@ struct StudyResult {
   double quality = -1;
   bool text_extracted = false;
   bool used_in_estimate = false;
+  bool indirect = false;  // its population or intervention only partly matches the question
 };
 
 struct Finding {
@@ -93,11 +85,6 @@ EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& qu
 
 // Certainty wording: "high" -> "High", plus GRADE symbols "⊕⊕⊕⊕".
 std::string certainty_symbols(const std::string& level);
-
-// Whether synthesise() can use a record at all: a result (a direction or an effect) on some
-// outcome, and neither retracted nor a protocol. The others never change a summary, so callers
-// may leave them out.
-bool can_report(const Study& study);
 
 // All findings over all studies, key -> "direction; certainty", for change reports.
 nlohmann::json findings_snapshot(const std::vector<Study>& studies, const Vocabulary& vocabulary);

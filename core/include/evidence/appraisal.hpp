@@ -1,0 +1,83 @@
+#pragma once
+// Appraisal: the domain rules that say what a record's evidence is worth, each defined once and
+// used by the indexer, the index, search and synthesis alike. Pure functions over the study
+// model; nothing here sees Xapian, and nothing throws.
+//
+//   evidence_level(study)        1 (guideline, systematic review) .. 5 (other; registration only)
+//   quality_band_of(score)       "high" (>= 7/10), "moderate" (4-6), "low" (< 4), "unknown"
+//   at_high_risk_of_bias(score)  the quality below which a record counts as at high risk of bias
+//   reports_result(outcome)      an outcome with a direction or an effect
+//   can_report(study)            a record a graded summary can use
+//   finding_key(...)             "intervention|comparator kind|outcome|time point"
+//   mid_0_100(domain)            the minimal important difference on a 0-100 scale
+//   orient(effect, ...)          an effect turned so that positive favours the intervention
+//
+// Example: a review of RCTs with PEDro-like quality 8 is evidence level 1, quality band "high".
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "evidence/study.hpp"
+#include "evidence/vocabulary.hpp"
+
+namespace evidence {
+
+// ---- Records ------------------------------------------------------------------------------
+
+// Evidence level from the design alone: 1 guideline or systematic review (whether or not it
+// pools), 2 RCT, 3 non-randomised trial or cohort, 4 case-control or case series, 5 anything else
+// and a trial known only from its registration without posted results.
+int evidence_level_of(const Study& study);
+// The annotated evidence level when the indexer set one, else evidence_level_of(study).
+int evidence_level(const Study& study);
+
+// Quality score (0-10) to its band: "high" (>= 7), "moderate" (4 to < 7), "low" (< 4), and
+// "unknown" for a negative (unrated) score.
+std::string quality_band_of(double score);
+// Quality below which a record is taken to be at high risk of bias (GRADE's risk-of-bias domain).
+inline constexpr double high_risk_quality_below = 4.0;
+// True for a rated record (score >= 0) below high_risk_quality_below.
+bool at_high_risk_of_bias(double quality_score);
+
+// An outcome that reports a result: a direction other than "unclear", or an effect estimate.
+bool reports_result(const OutcomeResult& outcome);
+// Whether a graded summary can use a record at all: some outcome reports a result, and the
+// record is neither retracted nor a protocol. The others never change a summary, so callers may
+// leave them out.
+bool can_report(const Study& study);
+
+// ---- Findings ------------------------------------------------------------------------------
+
+// The key of a graded finding: "intervention|comparator kind|outcome|time point".
+std::string finding_key(std::string_view intervention, std::string_view comparator_kind, std::string_view outcome,
+                        std::string_view time_point);
+// The key of the index-wide finding an outcome result belongs to (its first intervention names it).
+std::string finding_key_of(const OutcomeResult& outcome);
+
+// Minimal important difference on a 0-100 scale: pain 15, function 10 (docs/GRADING.md); 0 when
+// none is set for the domain.
+double mid_0_100(std::string_view domain);
+
+// An effect on a common footing: positive favours the intervention; a mean difference on 0-100
+// when the scale is known; ratios as natural logs.
+struct OrientedEffect {
+  double y = 0, lo = 0, hi = 0;
+  std::string measure;  // as given: MD, SMD, RR, OR, HR, RD
+  std::string scale;    // "0-100", "log", "SMD", "RD", or "raw:<domain>:<instrument>"
+};
+// Orients an effect with its 95% CI. The instrument's scale from the vocabulary is used when the
+// effect states none; `direction` (the curated direction of the result) decides the sign when
+// the effect states no contrast. std::nullopt without a CI or for an unknown measure.
+std::optional<OrientedEffect> orient(const Effect& effect, const std::string& domain, const std::string& instrument,
+                                     const Vocabulary& vocabulary, const std::string& direction = "");
+
+// ---- Labels --------------------------------------------------------------------------------
+
+// "Randomised trial", "Systematic review", ... for a design value of the schema ("Other" else).
+const char* design_label(std::string_view design);
+// A comparator kind in clinicians' words ("placebo or sham") and in patients' ("a fake (sham)
+// treatment"); "mixed comparators" / "other options" for "mixed" or anything unknown.
+const char* comparator_clinical(std::string_view kind);
+const char* comparator_plain(std::string_view kind);
+
+}  // namespace evidence

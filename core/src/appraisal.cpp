@@ -1,0 +1,152 @@
+#include "evidence/appraisal.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace evidence {
+
+int evidence_level_of(const Study& s) {
+  const auto& pt = s.publication_types;
+  // A trial known only from its registration, without posted results, is a plan, not evidence
+  // yet; once merged with a publication or a curated record it is the published study.
+  const bool registration_only = s.annotation.sources.size() == 1 && s.annotation.sources.front() == "ctgov";
+  if (registration_only && std::find(pt.begin(), pt.end(), "Trial registration") != pt.end() &&
+      std::find(pt.begin(), pt.end(), "Results posted") == pt.end())
+    return 5;
+  if (s.design == "guideline") return 1;
+  // Systematic reviews of trials sit above single trials whether or not they pool.
+  if (s.design == "systematic_review") return 1;
+  if (s.design == "rct") return 2;
+  if (s.design == "non_randomised_trial" || s.design == "cohort") return 3;
+  if (s.design == "case_control" || s.design == "case_series") return 4;
+  return 5;
+}
+
+int evidence_level(const Study& s) {
+  return s.annotation.evidence_level > 0 ? s.annotation.evidence_level : evidence_level_of(s);
+}
+
+std::string quality_band_of(double score) {
+  if (score < 0) return "unknown";
+  if (score >= 7) return "high";
+  if (score >= high_risk_quality_below) return "moderate";
+  return "low";
+}
+
+bool at_high_risk_of_bias(double quality_score) {
+  return quality_score >= 0 && quality_score < high_risk_quality_below;
+}
+
+bool reports_result(const OutcomeResult& o) { return o.direction != "unclear" || o.effect.has_value(); }
+
+bool can_report(const Study& s) {
+  if (s.retracted || s.design == "protocol") return false;
+  return std::any_of(s.outcomes.begin(), s.outcomes.end(), reports_result);
+}
+
+std::string finding_key(std::string_view intervention, std::string_view comparator_kind, std::string_view outcome,
+                        std::string_view time_point) {
+  std::string key;
+  key.reserve(intervention.size() + comparator_kind.size() + outcome.size() + time_point.size() + 3);
+  key.append(intervention).append("|").append(comparator_kind).append("|").append(outcome).append("|").append(time_point);
+  return key;
+}
+
+std::string finding_key_of(const OutcomeResult& o) {
+  return finding_key(o.intervention.empty() ? std::string_view() : std::string_view(o.intervention.front()),
+                     o.comparator_kind, o.domain, o.time_point);
+}
+
+double mid_0_100(std::string_view domain) {
+  if (domain == "pain") return 15;
+  if (domain == "function") return 10;
+  return 0;
+}
+
+namespace {
+void turn(double& y, double& lo, double& hi) {
+  std::swap(lo, hi);
+  y = -y, lo = -lo, hi = -hi;
+}
+bool is_ratio(const std::string& measure) { return measure == "RR" || measure == "OR" || measure == "HR"; }
+}  // namespace
+
+std::optional<OrientedEffect> orient(const Effect& e, const std::string& domain, const std::string& instrument,
+                                     const Vocabulary& v, const std::string& direction) {
+  if (!e.ci_low || !e.ci_high) return std::nullopt;
+  OrientedEffect o;
+  double y = e.value, lo = *e.ci_low, hi = *e.ci_high;
+  o.measure = e.measure;
+  if (is_ratio(e.measure)) {
+    if (y <= 0 || lo <= 0 || hi <= 0) return std::nullopt;
+    y = std::log(y);
+    lo = std::log(lo);
+    hi = std::log(hi);
+    // For a harm (adverse events, recurrence) a ratio below 1 favours the intervention; for a
+    // benefit it is the other way round. Records say which way is better; default: lower.
+    if (e.better != "higher") turn(y, lo, hi);
+    o.scale = "log";
+  } else if (e.measure == "MD" || e.measure == "SMD" || e.measure == "RD") {
+    bool flip = false;
+    if (e.contrast == "improvement_difference") flip = false;
+    else if (e.contrast == "comparator_minus_intervention") flip = e.better == "higher";
+    else flip = e.better != "higher";  // intervention minus comparator, lower better (pain scores)
+    if (flip) turn(y, lo, hi);
+    if (e.measure == "MD") {
+      double span = 0;
+      if (e.scale_min && e.scale_max) span = *e.scale_max - *e.scale_min;
+      else if (!instrument.empty())
+        if (const Concept* c = v.find(instrument); c && c->mid) span = c->mid->scale_max - c->mid->scale_min;
+      if (span > 0) {
+        y *= 100 / span, lo *= 100 / span, hi *= 100 / span;
+        o.scale = "0-100";
+      } else {
+        o.scale = "raw:" + domain + ":" + instrument;
+      }
+    } else {
+      o.scale = e.measure;
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (lo > hi) std::swap(lo, hi);
+  // Without a stated contrast the sign convention is unknown; the record's curated direction
+  // says which way the result goes, so it decides the orientation.
+  if (e.contrast.empty() && ((direction == "favours_intervention" && y < 0) || (direction == "favours_comparator" && y > 0)))
+    turn(y, lo, hi);
+  o.y = y, o.lo = lo, o.hi = hi;
+  return o;
+}
+
+const char* design_label(std::string_view d) {
+  if (d == "guideline") return "Guideline";
+  if (d == "systematic_review") return "Systematic review";
+  if (d == "meta_analysis") return "Meta-analysis";
+  if (d == "rct") return "Randomised trial";
+  if (d == "non_randomised_trial") return "Non-randomised trial";
+  if (d == "cohort") return "Cohort study";
+  if (d == "case_control") return "Case-control study";
+  if (d == "case_series") return "Case series";
+  if (d == "protocol") return "Protocol";
+  if (d == "narrative_review") return "Narrative review";
+  return "Other";
+}
+
+const char* comparator_clinical(std::string_view kind) {
+  if (kind == "placebo_sham") return "placebo or sham";
+  if (kind == "usual_care") return "usual care";
+  if (kind == "no_treatment") return "no treatment or waiting list";
+  if (kind == "active") return "other active treatments";
+  return "mixed comparators";
+}
+
+const char* comparator_plain(std::string_view kind) {
+  if (kind == "placebo_sham") return "a fake (sham) treatment";
+  if (kind == "usual_care") return "usual care";
+  if (kind == "no_treatment") return "no treatment";
+  if (kind == "active") return "other treatments";
+  return "other options";
+}
+
+}  // namespace evidence
