@@ -39,6 +39,11 @@ struct IndexReader::Impl {
   std::string columns_revision_;
 };
 
+// The Xapian side of a reader, for the core library's own search code (and the storage tests).
+struct IndexAccess {
+  static IndexReader::Impl& of(IndexReader& reader) { return *reader.impl_; }
+};
+
 // Maps a Xapian exception to evidence::Error; `what` says what was being done.
 [[noreturn]] void rethrow_xapian(const Xapian::Error& e, const std::string& what);
 

@@ -158,7 +158,7 @@ Question parse_question(const std::string& text, const Vocabulary& v) {
   for (const auto& m : matches) {
     for (std::size_t k = prev_end; k < m.begin; ++k) {
       const std::string& w = tokens[k].folded;
-      if (w == "vs" || w == "versus" || w == "v" || w == "compared" || w == "against" || w == "than") after_versus = true;
+      if (is_versus_word(w)) after_versus = true;
     }
     prev_end = m.end;
     const Concept* c = v.find(m.concept_id);
@@ -177,9 +177,7 @@ Question parse_question(const std::string& text, const Vocabulary& v) {
       push_unique(q.comparator_kinds, v.comparator_kind(c->id));
     } else if (c->kind == "condition") {
       push_unique(q.conditions, c->id);
-      if (c->id == "chronic_low_back_pain") q.duration = "chronic";
-      if (c->id == "acute_low_back_pain") q.duration = "acute";
-      if (c->id == "subacute_low_back_pain") q.duration = "subacute";
+      if (const auto d = duration_of_condition(c->id); !d.empty()) q.duration = d;
     } else if (c->kind == "outcome") {
       if (c->id == "benefit") q.benefit_requested = true;
       else push_unique(q.outcomes, c->id);

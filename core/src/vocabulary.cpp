@@ -308,4 +308,15 @@ const Concept* Vocabulary::lookup(std::string_view text) const {
   return nullptr;
 }
 
+bool is_versus_word(std::string_view w) {
+  return w == "versus" || w == "vs" || w == "v" || w == "compared" || w == "comparing" || w == "against" || w == "than";
+}
+
+std::string_view duration_of_condition(std::string_view id) {
+  if (id == "chronic_low_back_pain") return "chronic";
+  if (id == "acute_low_back_pain") return "acute";
+  if (id == "subacute_low_back_pain") return "subacute";
+  return {};
+}
+
 }  // namespace evidence

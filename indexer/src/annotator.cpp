@@ -14,7 +14,6 @@ namespace evidence {
 namespace {
 
 const std::set<std::string> negators = {"no", "not", "without", "excluding", "excluded", "exclude", "non"};
-const std::set<std::string> versus_words = {"versus", "vs", "v", "compared", "comparing", "against", "than"};
 
 struct TextMatches {
   std::vector<Token> tokens;
@@ -346,7 +345,7 @@ void Annotator::annotate(Study& s) const {
       for (std::size_t k = 0; k < t.matches.size(); ++k) {
         const ConceptMatch& m = t.matches[k];
         for (std::size_t i = k == 0 ? 0 : t.matches[k - 1].end; i < m.begin; ++i)
-          if (versus_words.count(t.tokens[i].folded)) after_versus = true;
+          if (is_versus_word(t.tokens[i].folded)) after_versus = true;
         const Concept* c = v.find(m.concept_id);
         if (!c || negated(t, m)) continue;
         const bool sham_qualified = k > 0 && t.matches[k - 1].end == m.begin && v.is_a(t.matches[k - 1].concept_id, "placebo");
@@ -432,9 +431,7 @@ void Annotator::annotate(Study& s) const {
     }
     s.population.duration = duration_from_text(s.title, abstract);
     for (const auto& c : s.population.conditions) {
-      if (c == "chronic_low_back_pain") s.population.duration = "chronic";
-      if (c == "acute_low_back_pain") s.population.duration = "acute";
-      if (c == "subacute_low_back_pain") s.population.duration = "subacute";
+      if (const auto d = duration_of_condition(c); !d.empty()) s.population.duration = d;
     }
     s.annotation.origins["duration"] = Origin::text;
 

@@ -158,7 +158,7 @@ TEST_CASE("decoded columns hold each document's facets and features", "[storage]
     w.commit();
   }
   IndexReader reader(dir);
-  auto& impl = reader.impl();
+  auto& impl = IndexAccess::of(reader);
   REQUIRE(impl.packed_facets);
   const auto cols = impl.columns();
   REQUIRE(cols);
@@ -183,7 +183,7 @@ TEST_CASE("decoded columns hold each document's facets and features", "[storage]
   CHECK(checked == studies.size() - 0);
   // The same revision is shared between readers; a new revision gets new columns.
   IndexReader other(dir);
-  CHECK(other.impl().columns() == cols);
+  CHECK(IndexAccess::of(other).columns() == cols);
   {
     IndexWriter w(dir, vocabulary());
     Study s = studies.front();
@@ -193,10 +193,10 @@ TEST_CASE("decoded columns hold each document's facets and features", "[storage]
     w.commit();
   }
   other.refresh();
-  const auto newer = other.impl().columns();
+  const auto newer = IndexAccess::of(other).columns();
   REQUIRE(newer);
   CHECK(newer != cols);
-  CHECK(newer->features(other.impl().db.get_lastdocid())->id == "storage-test-extra");
+  CHECK(newer->features(IndexAccess::of(other).db.get_lastdocid())->id == "storage-test-extra");
 }
 
 TEST_CASE("searches from the columns equal searches from the per-slot values", "[storage][search]") {
@@ -213,8 +213,8 @@ TEST_CASE("searches from the columns equal searches from the per-slot values", "
     w.commit();
   }
   IndexReader packed(packed_dir), plain(plain_dir);
-  REQUIRE(packed.impl().packed_facets);
-  REQUIRE_FALSE(plain.impl().packed_facets);
+  REQUIRE(IndexAccess::of(packed).packed_facets);
+  REQUIRE_FALSE(IndexAccess::of(plain).packed_facets);
   for (const std::string q : {"electrotherapy chronic LBP efficacy", "exercise chronic low back pain", "surgery vs physical therapy spinal stenosis",
                               "acupuncture", "pain", "condition:sciatica", "design:rct year:2010..2024", "massage"}) {
     for (const std::size_t sample : {std::size_t{5000}, std::size_t{20}}) {

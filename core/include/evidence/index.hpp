@@ -132,9 +132,9 @@ class IndexReader {
   std::string spelling_suggestion(const std::string& word) const;
 
   struct Impl;
-  Impl& impl() const { return *impl_; }
 
  private:
+  friend struct IndexAccess;  // core's search reaches the Xapian side (core/src/index_internal.hpp)
   std::unique_ptr<Impl> impl_;
 };
 

@@ -95,4 +95,11 @@ class Vocabulary {
 // Folded key of a multi-word term, as used by the matcher.
 std::string term_key(std::string_view term);
 
+// Words after which a named treatment is the comparison, not the treatment asked about ("TENS
+// versus sham", "compared with exercise"); `folded` is a token's folded form (text.hpp).
+bool is_versus_word(std::string_view folded);
+// The duration a condition concept implies: "chronic", "acute", "subacute" for the low back pain
+// concepts of that duration, "" for any other concept.
+std::string_view duration_of_condition(std::string_view concept_id);
+
 }  // namespace evidence

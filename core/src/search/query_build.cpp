@@ -1,0 +1,151 @@
+// The question and the request as a Xapian query (what ranks) and a filter (what restricts).
+#include <set>
+
+#include "evidence/errors.hpp"
+#include "evidence/fields.hpp"
+#include "evidence/text.hpp"
+#include "search_internal.hpp"
+
+namespace evidence::search_detail {
+
+namespace {
+
+Xapian::Query or_terms(const std::string& prefix, const std::vector<std::string>& values) {
+  std::vector<Xapian::Query> qs;
+  for (const auto& v : values) qs.emplace_back(prefix + v);
+  if (qs.empty()) return Xapian::Query();
+  return Xapian::Query(Xapian::Query::OP_OR, qs.begin(), qs.end());
+}
+
+}  // namespace
+
+Xapian::Query filter_and(Xapian::Query base, const Xapian::Query& filter) {
+  if (filter.empty()) return base;
+  if (base.empty()) return filter;
+  return Xapian::Query(Xapian::Query::OP_FILTER, base, filter);
+}
+
+namespace {
+
+// Free text through the QueryParser: phrases, AND/OR/NOT, stemming, synonyms from the vocabulary.
+Xapian::Query free_text_query(const Xapian::Database& db, const std::string& text) {
+  Xapian::QueryParser qp;
+  qp.set_database(db);
+  qp.set_stemmer(Xapian::Stem("english"));
+  qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+  qp.set_default_op(Xapian::Query::OP_OR);
+  qp.add_prefix("title", std::string(fields::title));
+  const unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_AUTO_SYNONYMS |
+                         Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS;
+  try {
+    return qp.parse_query(text, flags);
+  } catch (const Xapian::QueryParserError& e) {
+    throw Error(ErrorCode::invalid_argument, "could not parse the query text: " + e.get_msg());
+  }
+}
+
+// A concept as text: its one-word forms (abbreviations, synonyms, variants, one-word preferred
+// terms), for it and its descendants. Multi-word forms are left to the annotation terms:
+// phrase checks read the position lists of every candidate, and at 100,000 records they made a
+// PICO question take 200 ms instead of 40 (docs/BENCHMARKS.md). A quoted phrase typed by the
+// user is still a phrase (QueryParser above).
+Xapian::Query concept_text(IndexReader::Impl& index, const Vocabulary& v, const std::string& id, bool with_descendants) {
+  std::vector<Xapian::Query> forms;
+  std::set<std::string> seen;
+  auto add_form = [&](const std::string& text) {
+    const auto words = split_words(normalise(text));
+    if (words.size() != 1 || !seen.insert(words[0]).second) return;
+    // Most forms (misspellings, rare abbreviations) never occur; each would still cost a
+    // posting-list lookup on every query.
+    if (index.has_term(words[0])) forms.emplace_back(words[0]);
+  };
+  for (const auto& d : with_descendants ? v.descendants(id) : std::vector<std::string>{id}) {
+    const Concept* c = v.find(d);
+    if (!c) continue;
+    add_form(c->preferred);
+    for (const auto& a : c->abbreviations) add_form(a);
+    for (const auto& t : c->synonyms) add_form(t);
+    for (const auto& t : c->variants) add_form(t);
+  }
+  return Xapian::Query(Xapian::Query::OP_OR, forms.begin(), forms.end());
+}
+
+// Concepts: the one-word forms of a recognised concept rank as text (so a study that only
+// mentions them still matches), and the annotation terms make the match exact.
+void add_concepts(std::vector<Xapian::Query>& parts, IndexReader::Impl& index, const Vocabulary& v,
+                  const std::vector<std::string>& ids, std::string_view prefix, bool with_descendants = true) {
+  for (const auto& id : ids) {
+    Xapian::Query annotated(std::string(prefix) + id);
+    parts.push_back(Xapian::Query(Xapian::Query::OP_OR, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, annotated, 0),
+                                  concept_text(index, v, id, with_descendants)));
+  }
+}
+
+Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const Question& q) {
+  std::vector<Xapian::Query> parts;
+  if (!q.free_text.empty()) parts.push_back(free_text_query(index.db, q.free_text));
+  // A named treatment must be there: studies about it (annotated) or mentioning it. The
+  // treatments form an AND that also carries their weight; everything else only adds weight
+  // (AND_MAYBE), so each concept's posting lists are read once.
+  std::vector<Xapian::Query> musts;
+  add_concepts(musts, index, v, q.interventions, fields::intervention);
+  add_concepts(parts, index, v, q.conditions, fields::condition);
+  for (const auto& c : q.comparators) {
+    const Concept* k = v.find(c);
+    // A comparator ranks by its own words only: "physical therapy" has some fifty modalities
+    // below it, and ORing all their words cost more than the rest of the query while ranking
+    // studies of any one modality up (the annotated comparator still counts, in rescoring).
+    if (k && k->kind == "intervention") add_concepts(parts, index, v, {c}, fields::comparator, false);
+  }
+  Xapian::Query ranked = parts.empty() ? Xapian::Query() : Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
+  if (!musts.empty()) {
+    Xapian::Query must(Xapian::Query::OP_AND, musts.begin(), musts.end());
+    ranked = ranked.empty() ? must : Xapian::Query(Xapian::Query::OP_AND_MAYBE, must, ranked);
+  }
+  return ranked;
+}
+
+Xapian::Query value_range(Xapian::valueno slot, double low, double high) {
+  return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, Xapian::sortable_serialise(low), Xapian::sortable_serialise(high));
+}
+
+// Filters: expert field syntax and request parameters.
+Xapian::Query filter_query(const Question& q, const SearchRequest& req) {
+  Xapian::Query filter;
+  filter = filter_and(filter, or_terms(std::string(fields::intervention), q.filter_interventions));
+  filter = filter_and(filter, or_terms(std::string(fields::condition), q.filter_conditions));
+  filter = filter_and(filter, or_terms(std::string(fields::outcome), q.filter_outcomes));
+  filter = filter_and(filter, or_terms(std::string(fields::design), q.filter_designs));
+  filter = filter_and(filter, or_terms(std::string(fields::intervention), req.interventions));
+  filter = filter_and(filter, or_terms(std::string(fields::condition), req.conditions));
+  filter = filter_and(filter, or_terms(std::string(fields::outcome), req.outcomes));
+  filter = filter_and(filter, or_terms(std::string(fields::design), req.designs));
+  // Designs named in the question ("reviews", "trials") restrict too.
+  if (!q.designs.empty()) filter = filter_and(filter, or_terms(std::string(fields::design), q.designs));
+  const std::optional<int> ymin = req.year_min ? req.year_min : q.year_min;
+  const std::optional<int> ymax = req.year_max ? req.year_max : q.year_max;
+  if (ymin || ymax) filter = filter_and(filter, value_range(fields::slot_year, ymin.value_or(0), ymax.value_or(9999)));
+  const std::optional<double> qmin = req.quality_min ? req.quality_min : q.quality_min;
+  if (qmin || q.quality_max)
+    filter = filter_and(filter, value_range(fields::slot_quality, qmin.value_or(0), q.quality_max.value_or(10)));
+  return filter;
+}
+
+}  // namespace
+
+BuiltQuery build_query(IndexReader::Impl& index, const Vocabulary& v, const SearchRequest& req) {
+  BuiltQuery b;
+  b.question = parse_question(req.q, v);
+  b.query = ranked_query(index, v, b.question);
+  b.filter = filter_query(b.question, req);
+  return b;
+}
+
+Xapian::Query full_query(const BuiltQuery& built, bool include_retracted) {
+  Xapian::Query full = filter_and(built.query.empty() ? Xapian::Query::MatchAll : built.query, built.filter);
+  if (!include_retracted)
+    full = Xapian::Query(Xapian::Query::OP_AND_NOT, full, Xapian::Query(std::string(fields::flag) + "retracted"));
+  return full;
+}
+
+}  // namespace evidence::search_detail

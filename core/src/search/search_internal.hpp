@@ -1,0 +1,75 @@
+#pragma once
+// The rooms of search() (docs/DESIGN.md), private to the core library:
+//   query_build.cpp  the question and the request as a Xapian query and a filter
+//   facets.cpp       counting facets while Xapian matches, and the estimate of `found`
+//   ranking.cpp      rescoring candidates by evidence strength, with the "why" of each rank
+//   searcher.cpp     search() and search_all(): the phases in order
+#include <xapian.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "evidence/search.hpp"
+#include "index_internal.hpp"
+#include "packed_values.hpp"
+
+namespace evidence::search_detail {
+
+// ---- query_build.cpp
+struct BuiltQuery {
+  Xapian::Query query;   // what ranks
+  Xapian::Query filter;  // what restricts
+  Question question;
+};
+BuiltQuery build_query(IndexReader::Impl& index, const Vocabulary& vocabulary, const SearchRequest& request);
+Xapian::Query filter_and(Xapian::Query base, const Xapian::Query& filter);
+// The query Xapian runs: ranked part, filters, retracted records left out unless asked for.
+Xapian::Query full_query(const BuiltQuery& built, bool include_retracted);
+
+// ---- facets.cpp
+struct MatchCounts {
+  std::uint64_t found = 0;
+  bool found_exact = true, facets_exact = true;
+  double scale = 1.0;  // facet counts are multiplied by this when they were counted on a sample
+};
+// Counts facets over the documents the matcher examines, by the fastest way the index allows:
+// decoded columns (one local index), the packed slot (local shards), or Xapian's own spies per
+// slot (a remote shard, or an index written before the packed slot).
+class FacetCounter {
+ public:
+  FacetCounter(IndexReader::Impl& index, Xapian::doccount sample);
+  ~FacetCounter();
+  void attach(Xapian::Enquire& enquire);
+  // The number of matches (estimated from the sample when Xapian stopped early) and the scale.
+  MatchCounts counts(const Xapian::MSet& mset, const Xapian::Database& db) const;
+  // Facets in the API's order: design, intervention, condition, outcome, evidence_level, quality, year.
+  std::vector<std::pair<std::string, std::vector<FacetCount>>> facets(const Vocabulary& vocabulary, double scale) const;
+  const std::shared_ptr<const DocColumns>& columns() const { return columns_; }
+
+ private:
+  struct Spies;
+  std::shared_ptr<const DocColumns> columns_;
+  Xapian::doccount sample_;
+  std::unique_ptr<Spies> spies_;
+};
+
+// ---- ranking.cpp
+// A matching record as ranking sees it; the stored record is decoded only when needed.
+struct Candidate {
+  Xapian::Document doc;
+  RankFeatures features;
+  std::optional<Study> study;
+  double relevance = 0, score = 0;
+  std::vector<std::string> why;
+  const Study& record();
+};
+// Every match of the MSet rescored by evidence strength (docs/RANKING.md), with the reasons.
+std::vector<Candidate> rescore(const Xapian::MSet& mset, const DocColumns* columns, const Question& question,
+                               const Vocabulary& vocabulary, const RankingWeights& weights);
+// Best score first; ties by record id, so every way of splitting the index ranks alike.
+void sort_by_score(std::vector<Candidate>& candidates);
+
+}  // namespace evidence::search_detail

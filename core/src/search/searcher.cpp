@@ -1,0 +1,200 @@
+// search() and search_all(): the phases of a search in order (parse and build, match with facet
+// counting, rescore, page, facets, did-you-mean, summary), each timed.
+#include <algorithm>
+#include <chrono>
+
+#include "evidence/appraisal.hpp"
+#include "evidence/errors.hpp"
+#include "evidence/fields.hpp"
+#include "evidence/text.hpp"
+#include "search_internal.hpp"
+#include "study_codec.hpp"
+
+namespace evidence {
+
+using namespace search_detail;
+
+std::optional<SortOrder> parse_sort_order(std::string_view text) {
+  if (text == "relevance") return SortOrder::relevance;
+  if (text == "year") return SortOrder::year;
+  if (text == "quality") return SortOrder::quality;
+  return std::nullopt;
+}
+
+const char* sort_order_name(SortOrder order) noexcept {
+  switch (order) {
+    case SortOrder::relevance: return "relevance";
+    case SortOrder::year: return "year";
+    case SortOrder::quality: return "quality";
+  }
+  return "relevance";
+}
+
+void check_search_request(const SearchRequest& req) {
+  if (req.q.size() > max_query_length)
+    throw Error(ErrorCode::invalid_argument, "the query is longer than " + std::to_string(max_query_length) + " characters");
+  if (req.per_page == 0 || req.per_page > max_per_page)
+    throw Error(ErrorCode::invalid_argument, "per_page must be between 1 and " + std::to_string(max_per_page));
+  if (req.page == 0 || req.page * req.per_page > max_page_depth)
+    throw Error(ErrorCode::invalid_argument,
+                "page is out of range (at most " + std::to_string(max_page_depth) + " results can be paged)");
+}
+
+namespace {
+
+// Sorts by a value slot, newest or best first, ties by relevance.
+void apply_sort(Xapian::Enquire& enquire, SortOrder order) {
+  if (order == SortOrder::year) enquire.set_sort_by_value_then_relevance(fields::slot_year, true);
+  else if (order == SortOrder::quality) enquire.set_sort_by_value_then_relevance(fields::slot_quality, true);
+}
+
+std::string make_snippet(const Xapian::MSet& mset, const Study& s) {
+  std::string text = s.abstract_text();
+  if (text.empty()) text = s.summary.clinician;
+  if (text.empty()) return {};
+  // Xapian escapes the text and marks matched terms; our <mark> is the only markup it adds.
+  return mset.snippet(text, 300, Xapian::Stem("english"), 0, "<mark>", "</mark>", "…");
+}
+
+class PhaseClock {
+ public:
+  explicit PhaseClock(std::vector<std::pair<std::string, double>>& phases) : phases_(phases) { phases_.clear(); }
+  void operator()(const char* name) {
+    const auto now = std::chrono::steady_clock::now();
+    phases_.emplace_back(name, std::chrono::duration<double, std::milli>(now - start_).count());
+    start_ = now;
+  }
+
+ private:
+  std::vector<std::pair<std::string, double>>& phases_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+// The requested page: from the rescored candidates, or past them (deep pages) in BM25 order.
+void page_hits(SearchResponse& resp, std::vector<Candidate>& cands, const Xapian::MSet& mset, Xapian::Enquire& enquire,
+               const SearchRequest& req) {
+  const std::size_t first = (req.page - 1) * req.per_page;
+  if (first < cands.size()) {
+    for (std::size_t i = first; i < std::min(cands.size(), first + req.per_page); ++i) {
+      Hit h;
+      h.study = cands[i].record();
+      h.relevance = cands[i].relevance;
+      h.score = cands[i].score;
+      h.rank = i + 1;
+      h.snippet = make_snippet(mset, h.study);
+      h.why = cands[i].why;
+      resp.hits.push_back(std::move(h));
+    }
+  } else if (first < resp.found) {
+    Xapian::MSet deep = enquire.get_mset(static_cast<Xapian::doccount>(first), static_cast<Xapian::doccount>(req.per_page));
+    std::size_t rank = first;
+    for (auto it = deep.begin(); it != deep.end(); ++it) {
+      Hit h;
+      h.study = decode_stored_study(it.get_document().get_data());
+      h.relevance = h.score = it.get_weight();
+      h.rank = ++rank;
+      h.snippet = make_snippet(deep, h.study);
+      h.why = {"text relevance " + std::to_string(h.relevance)};
+      resp.hits.push_back(std::move(h));
+    }
+  }
+}
+
+// "Did you mean": only when the query found little and a word has a better spelling.
+std::string did_you_mean(const Xapian::Database& db, const Vocabulary& v, const std::string& text) {
+  std::string corrected;
+  bool changed = false;
+  for (const auto& t : tokenize(text)) {
+    std::string word = t.original;
+    const std::string lowerw = normalise(word);
+    const std::string sug = lowerw.size() > 3 && !v.lookup(lowerw) ? db.get_spelling_suggestion(lowerw) : "";
+    if (!sug.empty() && sug != lowerw) {
+      changed = true;
+      word = sug;
+    }
+    corrected += (corrected.empty() ? "" : " ") + word;
+  }
+  return changed ? corrected : std::string();
+}
+
+// Only records with a reportable result can change the summary (synthesise skips the rest).
+EvidenceSummary summarise(std::vector<Candidate>& cands, const Question& question, const Vocabulary& v,
+                          std::size_t depth, PhaseClock& phase) {
+  std::vector<Study> top;
+  for (std::size_t i = 0; i < std::min(cands.size(), depth); ++i)
+    if (cands[i].features.reportable) top.push_back(cands[i].record());
+  phase("summary_records");
+  EvidenceSummary summary = synthesise(top, question, v);
+  phase("summary");
+  return summary;
+}
+
+}  // namespace
+
+SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequest& req, const RankingWeights& w) {
+  const auto t0 = std::chrono::steady_clock::now();
+  check_search_request(req);
+  SearchResponse resp;
+  resp.page = req.page;
+  resp.per_page = req.per_page;
+  IndexReader::Impl& impl = IndexAccess::of(reader);
+  with_reopen_retry(impl, "searching", [&](Xapian::Database& db) {
+    PhaseClock phase(resp.phases);  // a retry after a reopen starts again
+    resp.hits.clear();
+    const BuiltQuery b = build_query(impl, v, req);
+    phase("parse");
+    resp.question = b.question;
+    Xapian::Enquire enquire(db);
+    enquire.set_query(full_query(b, req.include_retracted));
+    enquire.set_weighting_scheme(Xapian::BM25Weight());
+    enquire.set_time_limit(query_time_limit_seconds);
+    const std::size_t pool = std::max<std::size_t>({req.page * req.per_page, req.with_summary ? req.summary_depth : req.rescore_depth});
+    // Counting every match of a broad question in a large index costs more than the rest of the
+    // search: past facet_sample examined records Xapian may stop, and counts are scaled.
+    const auto check = static_cast<Xapian::doccount>(std::min<std::size_t>(db.get_doccount(), std::max(pool, req.facet_sample)));
+    FacetCounter facets(impl, check);
+    facets.attach(enquire);
+    apply_sort(enquire, req.sort);
+    const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(pool), check);
+    phase("match");
+    const MatchCounts counts = facets.counts(mset, db);
+    resp.found = counts.found;
+    resp.found_exact = counts.found_exact;
+    resp.facets_exact = counts.facets_exact;
+    // Candidates are rescored from their ranking features; the stored record is decoded only for
+    // the hits on the page and the records the graded summary can use.
+    std::vector<Candidate> cands = rescore(mset, facets.columns().get(), b.question, v, w);
+    phase("rescore");
+    if (req.sort == SortOrder::relevance) sort_by_score(cands);
+    // A summary alone needs neither the page of hits, nor facets, nor spelling suggestions.
+    if (req.with_hits) {
+      page_hits(resp, cands, mset, enquire, req);
+      phase("hits");
+      resp.facets = facets.facets(v, counts.scale);
+      if (resp.found < 3) resp.did_you_mean = did_you_mean(db, v, req.q);
+      phase("facets");
+    }
+    if (req.with_summary) resp.summary = summarise(cands, resp.question, v, req.summary_depth, phase);
+    return 0;
+  });
+  resp.search_time_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return resp;
+}
+
+std::vector<Study> search_all(IndexReader& reader, const Vocabulary& v, const SearchRequest& req, std::size_t limit) {
+  std::vector<Study> out;
+  IndexReader::Impl& impl = IndexAccess::of(reader);
+  with_reopen_retry(impl, "exporting", [&](Xapian::Database& db) {
+    out.clear();
+    Xapian::Enquire enquire(db);
+    enquire.set_query(full_query(build_query(impl, v, req), false));
+    enquire.set_time_limit(query_time_limit_seconds);
+    apply_sort(enquire, req.sort);
+    const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
+    for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back(decode_stored_study(it.get_document().get_data()));
+    return 0;
+  });
+  return out;
+}
+
+}  // namespace evidence
