@@ -79,16 +79,72 @@ json Question::to_json() const {
           {"filters", filters}};
 }
 
-Question parse_question(const std::string& text, const Vocabulary& v) {
-  Question q;
-  q.text = text;
-  if (!is_valid_utf8(text)) throw Error(ErrorCode::invalid_argument, "the query is not valid UTF-8");
-  // Pass 1: pull out field:value terms and quoted phrases; the rest is natural language.
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// The concept a field term names: an id ("low_back_pain") or any term ("LBP") of the right kind.
+std::string field_concept(Question& q, const Vocabulary& v, const std::string& field, const std::string& value,
+                          const std::string& word, const char* kind) {
+  const Concept* c = v.lookup(value);
+  if (!c) throw Error(ErrorCode::invalid_argument, field + ": unknown concept '" + value + "'");
+  if (std::string(kind) != c->kind && !(std::string(kind) == "design"))
+    throw Error(ErrorCode::invalid_argument, field + ": '" + value + "' is a " + c->kind + ", not a " + kind);
+  q.concepts.push_back({c->id, c->kind, word, c->preferred, c->plain});
+  return c->id;
+}
+
+void add_filter(std::vector<std::string>& filter, std::vector<std::string>& concepts, const std::string& id) {
+  push_unique(filter, id);
+  push_unique(concepts, filter.back());
+}
+
+// Applies one field:value term; false when the field is not one of ours ("e.g.:", a URL).
+bool apply_field(Question& q, const Vocabulary& v, std::string field, const std::string& value, const std::string& word) {
+  field = lower(field);
+  if (field == "intervention" || field == "i") {
+    add_filter(q.filter_interventions, q.interventions, field_concept(q, v, field, value, word, "intervention"));
+  } else if (field == "condition" || field == "p") {
+    add_filter(q.filter_conditions, q.conditions, field_concept(q, v, field, value, word, "condition"));
+  } else if (field == "outcome" || field == "o") {
+    add_filter(q.filter_outcomes, q.outcomes, field_concept(q, v, field, value, word, "outcome"));
+  } else if (field == "design") {
+    std::string d = lower(value);
+    if (!is_design(d)) {
+      const Concept* c = v.lookup(value);
+      if (!c || c->kind != "design") throw Error(ErrorCode::invalid_argument, "design: unknown design '" + value + "'");
+      d = c->id;
+    }
+    push_unique(q.filter_designs, d);
+  } else if (field == "year") {
+    auto [lo, hi] = parse_range("year", value);
+    // year:1e300 would be undefined behaviour in the conversion to int (found by fuzz_query).
+    for (const auto& y : {lo, hi})
+      if (y && !(*y >= 0 && *y <= 9999)) throw Error(ErrorCode::invalid_argument, "year: '" + value + "' is not a year");
+    if (lo) q.year_min = static_cast<int>(*lo);
+    if (hi) q.year_max = static_cast<int>(*hi);
+  } else if (field == "quality") {
+    auto [lo, hi] = parse_range("quality", value);
+    q.quality_min = lo;
+    q.quality_max = hi;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Pass 1: pulls out field:value terms and quoted phrases; returns the rest, natural language.
+std::string take_fields_and_phrases(Question& q, const Vocabulary& v, const std::string& text,
+                                    std::vector<std::string>& phrases) {
   std::string natural;
-  std::vector<std::string> phrases;
   std::size_t i = 0;
   while (i < text.size()) {
-    if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r') {
+    if (is_blank(text[i])) {
       ++i;
       continue;
     }
@@ -104,91 +160,58 @@ Question parse_question(const std::string& text, const Vocabulary& v) {
     while (j < text.size() && text[j] != ' ' && text[j] != '\t' && text[j] != '"') ++j;
     const std::string word = text.substr(i, j - i);
     const auto colon = word.find(':');
-    if (colon != std::string::npos && colon > 0 && colon + 1 < word.size()) {
-      std::string field = word.substr(0, colon);
-      std::transform(field.begin(), field.end(), field.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      const std::string value = word.substr(colon + 1);
-      auto concept_of = [&](const char* kind) -> std::string {
-        const Concept* c = v.lookup(value);  // an id ("low_back_pain") or any term ("LBP")
-        if (!c) throw Error(ErrorCode::invalid_argument, field + ": unknown concept '" + value + "'");
-        if (std::string(kind) != c->kind && !(std::string(kind) == "design"))
-          throw Error(ErrorCode::invalid_argument, field + ": '" + value + "' is a " + c->kind + ", not a " + kind);
-        q.concepts.push_back({c->id, c->kind, word, c->preferred, c->plain});
-        return c->id;
-      };
-      if (field == "intervention" || field == "i") { push_unique(q.filter_interventions, concept_of("intervention")); push_unique(q.interventions, q.filter_interventions.back()); }
-      else if (field == "condition" || field == "p") { push_unique(q.filter_conditions, concept_of("condition")); push_unique(q.conditions, q.filter_conditions.back()); }
-      else if (field == "outcome" || field == "o") { push_unique(q.filter_outcomes, concept_of("outcome")); push_unique(q.outcomes, q.filter_outcomes.back()); }
-      else if (field == "design") {
-        std::string d = value;
-        std::transform(d.begin(), d.end(), d.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (!is_design(d)) {
-          const Concept* c = v.lookup(value);
-          if (!c || c->kind != "design") throw Error(ErrorCode::invalid_argument, "design: unknown design '" + value + "'");
-          d = c->id;
-        }
-        push_unique(q.filter_designs, d);
-      } else if (field == "year") {
-        auto [lo, hi] = parse_range("year", value);
-        // year:1e300 would be undefined behaviour in the conversion to int (found by fuzz_query).
-        for (const auto& y : {lo, hi})
-          if (y && !(*y >= 0 && *y <= 9999)) throw Error(ErrorCode::invalid_argument, "year: '" + value + "' is not a year");
-        if (lo) q.year_min = static_cast<int>(*lo);
-        if (hi) q.year_max = static_cast<int>(*hi);
-      } else if (field == "quality") {
-        auto [lo, hi] = parse_range("quality", value);
-        q.quality_min = lo;
-        q.quality_max = hi;
-      } else {
-        natural += ' ' + word;  // "e.g.:" or a URL: just words
-      }
-      i = j;
-      continue;
-    }
-    natural += ' ' + word;
+    const bool field_term = colon != std::string::npos && colon > 0 && colon + 1 < word.size();
+    if (!field_term || !apply_field(q, v, word.substr(0, colon), word.substr(colon + 1), word)) natural += ' ' + word;
     i = j;
   }
+  return natural;
+}
 
-  // Pass 2: concepts in the natural-language part; "vs X", "compared with X", "sham" make comparators.
-  const auto tokens = tokenize(natural);
-  const auto matches = v.match_tokens(tokens, true);
-  std::vector<bool> used(tokens.size(), false);
+// Files one recognised concept of the natural-language part under its role in the question.
+void file_concept(Question& q, const Vocabulary& v, const Concept& c, bool after_versus) {
+  if (c.kind == "intervention") {
+    if (after_versus) {
+      push_unique(q.comparators, c.id);
+      push_unique(q.comparator_kinds, "active");
+    } else {
+      push_unique(q.interventions, c.id);
+    }
+  } else if (c.kind == "comparator") {
+    push_unique(q.comparators, c.id);
+    push_unique(q.comparator_kinds, v.comparator_kind(c.id));
+  } else if (c.kind == "condition") {
+    push_unique(q.conditions, c.id);
+    if (const auto d = duration_of_condition(c.id); !d.empty()) q.duration = d;
+  } else if (c.kind == "outcome") {
+    if (c.id == "benefit") q.benefit_requested = true;
+    else push_unique(q.outcomes, c.id);
+    if (c.id == "adverse_events") q.harms_requested = true;
+  } else if (c.kind == "instrument") {
+    for (const auto& p : c.parents) push_unique(q.outcomes, p);
+  } else if (c.kind == "design") {
+    push_unique(q.designs, c.id);
+  }
+}
+
+// Pass 2: concepts in the natural-language part; "vs X", "compared with X", "sham" make
+// comparators. Marks the tokens that concepts used.
+void take_concepts(Question& q, const Vocabulary& v, const std::vector<Token>& tokens, std::vector<bool>& used) {
   bool after_versus = false;
   std::size_t prev_end = 0;
-  for (const auto& m : matches) {
-    for (std::size_t k = prev_end; k < m.begin; ++k) {
-      const std::string& w = tokens[k].folded;
-      if (is_versus_word(w)) after_versus = true;
-    }
+  for (const auto& m : v.match_tokens(tokens, true)) {
+    for (std::size_t k = prev_end; k < m.begin; ++k)
+      if (is_versus_word(tokens[k].folded)) after_versus = true;
     prev_end = m.end;
     const Concept* c = v.find(m.concept_id);
     if (!c) continue;
     for (std::size_t k = m.begin; k < m.end; ++k) used[k] = true;
     q.concepts.push_back({c->id, c->kind, m.matched, c->preferred, c->plain});
-    if (c->kind == "intervention") {
-      if (after_versus) {
-        push_unique(q.comparators, c->id);
-        push_unique(q.comparator_kinds, "active");
-      } else {
-        push_unique(q.interventions, c->id);
-      }
-    } else if (c->kind == "comparator") {
-      push_unique(q.comparators, c->id);
-      push_unique(q.comparator_kinds, v.comparator_kind(c->id));
-    } else if (c->kind == "condition") {
-      push_unique(q.conditions, c->id);
-      if (const auto d = duration_of_condition(c->id); !d.empty()) q.duration = d;
-    } else if (c->kind == "outcome") {
-      if (c->id == "benefit") q.benefit_requested = true;
-      else push_unique(q.outcomes, c->id);
-      if (c->id == "adverse_events") q.harms_requested = true;
-    } else if (c->kind == "instrument") {
-      for (const auto& p : c->parents) push_unique(q.outcomes, p);
-    } else if (c->kind == "design") {
-      push_unique(q.designs, c->id);
-    }
+    file_concept(q, v, *c, after_versus);
   }
-  // Duration words qualify the condition ("chronic LBP" -> chronic low back pain).
+}
+
+// Duration words qualify the condition ("chronic LBP" -> chronic low back pain).
+void take_duration(Question& q, const Vocabulary& v, const std::vector<Token>& tokens, std::vector<bool>& used) {
   for (std::size_t k = 0; k < tokens.size(); ++k) {
     const std::string& w = tokens[k].folded;
     if (w == "chronic" || w == "acute" || w == "subacute" || w == "persistent" || w == "longstanding") {
@@ -196,31 +219,33 @@ Question parse_question(const std::string& text, const Vocabulary& v) {
       q.duration = (w == "persistent" || w == "longstanding") ? "chronic" : w;
     }
   }
-  if (!q.duration.empty()) {
-    for (auto& c : q.conditions) {
-      if (c == "low_back_pain" || c == "nonspecific_low_back_pain" || c == "back_pain") {
-        const std::string specific = q.duration + "_low_back_pain";
-        if (v.contains(specific)) c = specific;
-      }
+  if (q.duration.empty()) return;
+  for (auto& c : q.conditions) {
+    if (c == "low_back_pain" || c == "nonspecific_low_back_pain" || c == "back_pain") {
+      const std::string specific = q.duration + "_low_back_pain";
+      if (v.contains(specific)) c = specific;
     }
   }
-  // Patients write "my back", "back problems": the bare word means back pain in a question
-  // (it is not a vocabulary term because in abstracts it is far too common).
-  if (q.conditions.empty())
-    for (std::size_t k = 0; k < tokens.size(); ++k)
-      if (!used[k] && (tokens[k].folded == "back" || tokens[k].folded == "backache" || tokens[k].folded == "lumbar") && v.contains("back_pain")) {
-        used[k] = true;
-        const Concept* c = v.find(tokens[k].folded == "lumbar" ? "low_back_pain" : "back_pain");
-        if (!c) c = v.find("back_pain");
-        q.conditions.push_back(c->id);
-        q.concepts.push_back({c->id, c->kind, tokens[k].original, c->preferred, c->plain});
-        break;
-      }
-  if (q.benefit_requested) {
-    push_unique(q.outcomes, "pain");
-    push_unique(q.outcomes, "function");
+}
+
+// Patients write "my back", "back problems": the bare word means back pain in a question
+// (it is not a vocabulary term because in abstracts it is far too common).
+void take_bare_back(Question& q, const Vocabulary& v, const std::vector<Token>& tokens, std::vector<bool>& used) {
+  if (!q.conditions.empty()) return;
+  for (std::size_t k = 0; k < tokens.size(); ++k) {
+    const std::string& w = tokens[k].folded;
+    if (used[k] || !(w == "back" || w == "backache" || w == "lumbar") || !v.contains("back_pain")) continue;
+    used[k] = true;
+    const Concept* c = v.find(w == "lumbar" ? "low_back_pain" : "back_pain");
+    if (!c) c = v.find("back_pain");
+    q.conditions.push_back(c->id);
+    q.concepts.push_back({c->id, c->kind, tokens[k].original, c->preferred, c->plain});
+    return;
   }
-  // Whatever is left is free text (minus question words), phrases and boolean operators kept.
+}
+
+// Whatever is left is free text (minus question words), phrases and boolean operators kept.
+std::string free_text_of(const std::vector<Token>& tokens, const std::vector<bool>& used, const std::vector<std::string>& phrases) {
   std::string rest;
   for (std::size_t k = 0; k < tokens.size(); ++k) {
     if (used[k]) continue;
@@ -233,15 +258,33 @@ Question parse_question(const std::string& text, const Vocabulary& v) {
     rest += (rest.empty() ? "" : " ") + tokens[k].folded;
   }
   for (const auto& p : phrases) rest += (rest.empty() ? "\"" : " \"") + p + "\"";
-  // Dangling operators mean nothing on their own.
-  // compare(), not rfind(): for a 3-byte rest, size() - 4 wraps to npos, which equals rfind's
-    // "not found", and the loop never ended (found by fuzz_query).
-    while ((rest.size() >= 3 && rest.compare(rest.size() - 3, 3, " OR") == 0) || (rest.size() >= 4 && (rest.compare(rest.size() - 4, 4, " AND") == 0 || rest.compare(rest.size() - 4, 4, " NOT") == 0))) {
-    rest = rest.substr(0, rest.rfind(' '));
-  }
+  // Dangling operators mean nothing on their own. compare(), not rfind(): for a 3-byte rest,
+  // size() - 4 wraps to npos, which equals rfind's "not found", and the loop never ended (found
+  // by fuzz_query).
+  auto ends_with = [&](const char* op, std::size_t n) { return rest.size() >= n && rest.compare(rest.size() - n, n, op) == 0; };
+  while (ends_with(" OR", 3) || ends_with(" AND", 4) || ends_with(" NOT", 4)) rest = rest.substr(0, rest.rfind(' '));
   for (const char* op : {"OR", "AND", "NOT"})
     if (rest == op) rest.clear();
-  q.free_text = squash_space(rest);
+  return squash_space(rest);
+}
+
+}  // namespace
+
+Question parse_question(const std::string& text, const Vocabulary& v) {
+  Question q;
+  q.text = text;
+  if (!is_valid_utf8(text)) throw Error(ErrorCode::invalid_argument, "the query is not valid UTF-8");
+  std::vector<std::string> phrases;
+  const auto tokens = tokenize(take_fields_and_phrases(q, v, text, phrases));
+  std::vector<bool> used(tokens.size(), false);
+  take_concepts(q, v, tokens, used);
+  take_duration(q, v, tokens, used);
+  take_bare_back(q, v, tokens, used);
+  if (q.benefit_requested) {
+    push_unique(q.outcomes, "pain");
+    push_unique(q.outcomes, "function");
+  }
+  q.free_text = free_text_of(tokens, used, phrases);
   return q;
 }
 

@@ -38,6 +38,13 @@ struct Question {
 // Words that carry no meaning in a clinical question ("does", "my", "for", ...).
 bool is_question_stopword(const std::string& folded);
 
+// A question as concepts: treatments asked about, comparators ("vs sham", "compared with X"),
+// population and duration, outcomes, designs, expert field terms (intervention:tens
+// year:2010..2024 quality:6..), quoted phrases, and the free text left over (with AND/OR/NOT).
+// Throws Error(invalid_argument) for text that is not UTF-8 or a field term with an unknown
+// concept, design or an invalid range; never for ordinary words.
+//
+//   parse_question("TENS vs sham for chronic LBP", v).comparator_kinds == {"placebo_sham"}
 Question parse_question(const std::string& text, const Vocabulary& vocabulary);
 
 }  // namespace evidence

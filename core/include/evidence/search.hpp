@@ -98,6 +98,23 @@ inline constexpr double query_time_limit_seconds = 2.0;
 // max_query_length, per_page outside 1..max_per_page, a page past max_page_depth.
 void check_search_request(const SearchRequest& request);
 
+// Answers a search request over the reader's current revision.
+//
+//   reader      one thread's reader; refresh() it first to see the newest commit
+//   vocabulary  the concepts the question is understood with
+//   request     the question, paging, sort, filters and what to compute (hits, summary)
+//   weights     the ranking weights (docs/RANKING.md); tests pin the defaults
+//
+// Returns the parsed question, found (estimated past facet_sample, found_exact says so), the
+// page of hits with their "why", facets and, with request.with_summary, the graded summary of
+// the top summary_depth matches. Retries once when a writer discarded the revision being read.
+// Throws Error: invalid_argument (a bad request, see check_search_request, or query syntax
+// Xapian cannot parse), index_unavailable, index_corrupt, internal.
+//
+//   SearchRequest r;
+//   r.q = "TENS vs sham chronic low back pain";
+//   const SearchResponse answer = search(reader, vocabulary, r);
+//   for (const Finding& f : answer.summary->findings) std::cout << f.clinician_sentence << "\n";
 SearchResponse search(IndexReader& reader, const Vocabulary& vocabulary, const SearchRequest& request,
                       const RankingWeights& weights = {});
 

@@ -80,7 +80,14 @@ struct EvidenceSummary {
   nlohmann::json to_json() const;
 };
 
-// Findings for the question over the given studies (usually the top matches of a search).
+// The graded findings that answer a question, over the given studies (usually the top matches
+// of a search). Each finding groups the results of one intervention x comparator kind x outcome
+// x time point, carries its estimate (a review's, pooled, single or a vote count), its
+// certainty with the rule and reason of every downgrade, the record ids behind it, and a
+// clinician and a patient sentence. Without a treatment in the question, or without findings,
+// `messages` says why. Pure computation: never throws for thin or odd data.
+//
+//   const EvidenceSummary s = synthesise(studies, parse_question("yoga for chronic LBP", v), v);
 EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& question, const Vocabulary& vocabulary);
 
 // Certainty wording: "high" -> "High", plus GRADE symbols "⊕⊕⊕⊕".
