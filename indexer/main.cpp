@@ -1,36 +1,57 @@
 // evidence-index: reads study records and writes the annotated Xapian index.
 // The one translation point from exceptions to exit codes for the indexer.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 #include "evidence/errors.hpp"
 #include "evidence/index_run.hpp"
 
-int main(int argc, char** argv) try {
-  evidence::RunOptions opt;
+namespace {
+
+struct CommandLine {
+  evidence::RunOptions options;
   std::string report_file;
   bool quiet = false;
+};
+
+// "i/n" (checked by the parser) into the run's shard.
+void set_shard(const std::string& shard, evidence::RunOptions& opt) {
+  const auto slash = shard.find('/');
+  opt.shard_index = std::stoul(shard.substr(0, slash));
+  opt.shard_count = std::stoul(shard.substr(slash + 1));
+}
+
+// The exit code when there is nothing to run (--help, or a usage error after its message).
+std::optional<int> parse_command_line(int argc, char** argv, CommandLine& cl) {
+  evidence::RunOptions& opt = cl.options;
   CLI::App app{
       "evidence-index: index back-pain study records (curated JSON, PubMed XML, ClinicalTrials.gov API v2 JSON)\n"
       "into a Xapian index. Formats are detected from the content; directories are walked.\n\n"
       "Example:\n  evidence-index --db var/index --report var/report.json corpus/ ../shared/data/pubmed_xml\n\n"
       "Exit codes: 0 every record indexed; 1 some records skipped (the rest committed); 2 nothing done."};
   app.add_option("--db", opt.db, "index directory (created when missing)")->required();
-  app.add_option("--report", report_file, "write a JSON report of the run to this file");
+  app.add_option("--report", cl.report_file, "write a JSON report of the run to this file");
   app.add_flag("--strict", opt.strict, "fail the whole run (commit nothing) if any record is bad");
   app.add_flag("--rebuild", opt.rebuild, "build a fresh index beside the live one and swap it in at the end");
   app.add_option("--schema", opt.schema_file, "study schema (default: schema/study.schema.json of the source tree)");
-  app.add_option("--vocabulary", opt.vocabulary_file, "vocabulary (default: schema/vocabulary.json of the source tree)");
-  app.add_flag("-q,--quiet", quiet, "print only the summary");
-  app.add_option("--threads", opt.threads, "threads for reading, annotation and document building (default: one per core)");
+  app.add_option("--vocabulary", opt.vocabulary_file,
+                 "vocabulary (default: schema/vocabulary.json of the source tree)");
+  app.add_flag("-q,--quiet", cl.quiet, "print only the summary");
+  app.add_option("--threads", opt.threads,
+                 "threads for reading, annotation and document building (default: one per core)");
   std::string shard;
-  app.add_option("--shard", shard, "build shard i of n (i/n, e.g. 0/2): only records whose id hashes to it; see docs/SCALING.md")
+  app.add_option("--shard", shard,
+                 "build shard i of n (i/n, e.g. 0/2): only records whose id hashes to it; see docs/SCALING.md")
       ->check([](const std::string& v) {
         const auto slash = v.find('/');
-        if (slash == std::string::npos || slash == 0 || slash + 1 == v.size()) return std::string("expected i/n, e.g. 0/2");
+        if (slash == std::string::npos || slash == 0 || slash + 1 == v.size())
+          return std::string("expected i/n, e.g. 0/2");
         return std::string();
       });
   app.add_option("paths", opt.inputs, "files or directories to index")->required();
@@ -40,47 +61,70 @@ int main(int argc, char** argv) try {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
-  if (!shard.empty()) {
-    const auto slash = shard.find('/');
-    opt.shard_index = std::stoul(shard.substr(0, slash));
-    opt.shard_count = std::stoul(shard.substr(slash + 1));
-  }
-  const bool tty = isatty(STDERR_FILENO) && !quiet;
-  const auto start = std::chrono::steady_clock::now();
-  if (tty)
-    opt.progress = [start](std::size_t done, std::size_t total) {
-      if (done % 50 != 0 && done != total) return;
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
-      const double left = rate > 0 ? static_cast<double>(total - done) / rate : 0;
-      std::fprintf(stderr, "\r%zu/%zu records  %.0f records/s  %.0fs left   ", done, total, rate, left);
-      if (done == total) std::fprintf(stderr, "\n");
-    };
-  const evidence::RunReport rep = evidence::run_index(opt);
-  for (const auto& p : rep.problems) std::fprintf(stderr, "skipped: %s\n", p.to_string().c_str());
-  std::printf("%s: %zu files, %zu records read: %zu added, %zu updated, %zu unchanged, %zu merged, %zu deleted, %zu skipped (%.1fs)\n",
-              rep.committed ? "indexed" : "NOT COMMITTED (strict mode: bad records)", rep.files, rep.records_read, rep.added, rep.updated,
-              rep.unchanged, rep.merged, rep.deleted, rep.skipped, rep.seconds);
-  if (rep.other_shard > 0) std::printf("shard %zu/%zu: %zu records belong to other shards\n", opt.shard_index, opt.shard_count, rep.other_shard);
-  for (const auto& [src, c] : rep.coverage)
-    std::printf("annotated %s: %zu records; intervention %zu, condition %zu, design %zu, outcome %zu, result direction %zu\n", src.c_str(),
-                c.records, c.intervention, c.condition, c.design, c.outcome, c.direction);
-  if (!rep.changed_conclusions.empty()) {
-    std::printf("graded conclusions changed: %zu\n", rep.changed_conclusions.size());
-    std::size_t shown = 0;
-    for (const auto& c : rep.changed_conclusions) {
-      if (++shown > 20) {
-        std::printf("  ... (see --report for all)\n");
-        break;
-      }
-      std::printf("  %s: %s -> %s\n", c.key.c_str(), c.before.empty() ? "(new)" : c.before.c_str(), c.after.empty() ? "(gone)" : c.after.c_str());
+  if (!shard.empty()) set_shard(shard, opt);
+  return std::nullopt;
+}
+
+// The progress line on a terminal: records done, the rate since `start`, and the time left.
+std::function<void(std::size_t, std::size_t)> progress_line(std::chrono::steady_clock::time_point start) {
+  return [start](std::size_t done, std::size_t total) {
+    if (done % 50 != 0 && done != total) return;
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+    const double left = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+    std::fprintf(stderr, "\r%zu/%zu records  %.0f records/s  %.0fs left   ", done, total, rate, left);
+    if (done == total) std::fprintf(stderr, "\n");
+  };
+}
+
+// At most 20 of the changed conclusions; the report file has them all.
+void print_changed_conclusions(const evidence::RunReport& rep) {
+  if (rep.changed_conclusions.empty()) return;
+  std::printf("graded conclusions changed: %zu\n", rep.changed_conclusions.size());
+  std::size_t shown = 0;
+  for (const auto& c : rep.changed_conclusions) {
+    if (++shown > 20) {
+      std::printf("  ... (see --report for all)\n");
+      break;
     }
+    std::printf("  %s: %s -> %s\n", c.key.c_str(), c.before.empty() ? "(new)" : c.before.c_str(),
+                c.after.empty() ? "(gone)" : c.after.c_str());
   }
-  if (!report_file.empty()) {
-    std::ofstream out(report_file);
-    out << rep.to_json().dump(2) << "\n";
-    if (!out) throw evidence::Error(evidence::ErrorCode::io_error, "cannot write report " + report_file);
-  }
+}
+
+// Skipped records on stderr; counts, annotation coverage and changed conclusions on stdout.
+void print_summary(const evidence::RunReport& rep, const evidence::RunOptions& opt) {
+  for (const auto& p : rep.problems) std::fprintf(stderr, "skipped: %s\n", p.to_string().c_str());
+  std::printf(
+      "%s: %zu files, %zu records read: %zu added, %zu updated, %zu unchanged, %zu merged, %zu deleted, %zu skipped "
+      "(%.1fs)\n",
+      rep.committed ? "indexed" : "NOT COMMITTED (strict mode: bad records)", rep.files, rep.records_read, rep.added,
+      rep.updated, rep.unchanged, rep.merged, rep.deleted, rep.skipped, rep.seconds);
+  if (rep.other_shard > 0)
+    std::printf("shard %zu/%zu: %zu records belong to other shards\n", opt.shard_index, opt.shard_count,
+                rep.other_shard);
+  for (const auto& [src, c] : rep.coverage)
+    std::printf(
+        "annotated %s: %zu records; intervention %zu, condition %zu, design %zu, outcome %zu, result direction %zu\n",
+        src.c_str(), c.records, c.intervention, c.condition, c.design, c.outcome, c.direction);
+  print_changed_conclusions(rep);
+}
+
+void write_report(const std::string& file, const evidence::RunReport& rep) {
+  std::ofstream out(file);
+  out << rep.to_json().dump(2) << "\n";
+  if (!out) throw evidence::Error(evidence::ErrorCode::io_error, "cannot write report " + file);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  CommandLine cl;
+  if (const auto rc = parse_command_line(argc, argv, cl)) return *rc;
+  if (isatty(STDERR_FILENO) && !cl.quiet) cl.options.progress = progress_line(std::chrono::steady_clock::now());
+  const evidence::RunReport rep = evidence::run_index(cl.options);
+  print_summary(rep, cl.options);
+  if (!cl.report_file.empty()) write_report(cl.report_file, rep);
   return rep.exit_code();
 } catch (const evidence::Error& e) {
   std::fprintf(stderr, "evidence-index: %s (%s)\n", e.what(), evidence::error_code_name(e.code()));

@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 
 #include "evidence/appraisal.hpp"
 #include "evidence/index.hpp"
@@ -246,50 +247,75 @@ std::string direction_from_text(const Study& s, std::string& sentence) {
   return "";
 }
 
+bool contains_any(const std::string& text, const std::vector<std::string_view>& phrases) {
+  return std::any_of(phrases.begin(), phrases.end(),
+                     [&](std::string_view p) { return text.find(p) != std::string::npos; });
+}
+
+// Publication types that name a design, in order of precedence: the first row with one of its
+// types present gives the design.
+struct DesignByType {
+  std::string_view design;
+  std::vector<std::string_view> types;
+};
+const std::vector<DesignByType> designs_by_type = {
+    {"guideline", {"Practice Guideline", "Guideline"}},
+    {"systematic_review", {"Systematic Review", "Meta-Analysis"}},
+    {"rct", {"Randomized Controlled Trial", "Pragmatic Clinical Trial"}},
+    {"protocol", {"Clinical Trial Protocol"}},
+    {"non_randomised_trial", {"Controlled Clinical Trial", "Clinical Trial"}},
+    {"cohort", {"Observational Study"}},
+    {"case_series", {"Case Reports"}},
+    {"narrative_review", {"Review"}},
+};
+
+// Wording that names a design, in order of precedence: the first row whose text holds one of
+// `any` (and, when given, one of `and_any`) gives the design. Phrases are normalised text.
+struct DesignByWords {
+  std::string_view design;
+  bool title_only;  // else the title and the abstract
+  std::vector<std::string_view> any, and_any;
+};
+const std::vector<DesignByWords> designs_by_words = {
+    {"protocol", true, {"protocol"}, {}},
+    {"guideline", true, {"guideline"}, {}},
+    {"systematic_review", true, {"systematic review", "meta analysis", "metaanalysis"}, {}},
+    // Random allocation, however it is worded, makes the design a randomised trial.
+    {"rct", false,
+     {"randomly assigned", "randomly allocated", "randomly divided", "random allocation", "random assignment",
+      "were randomised", "were randomized", "randomised controlled", "randomized controlled", "randomisation",
+      "randomization"},
+     {}},
+    {"rct", false, {"randomised", "randomized"}, {"trial", "study"}},
+    {"cohort", false, {"cohort"}, {}},
+    {"case_control", false, {"case control"}, {}},
+    {"case_series", false, {"case series", "case report"}, {}},
+    {"non_randomised_trial", false, {"controlled trial", "clinical trial", "pilot study"}, {}},
+};
+
+void set_design(Study& s, std::string_view design, Origin origin) {
+  s.design = design;
+  s.annotation.origins["design"] = origin;
+}
+
 void design_from_source(Study& s) {
-  auto has = [&](const char* t) {
-    return std::any_of(s.publication_types.begin(), s.publication_types.end(), [&](const std::string& p) { return p == t; });
-  };
-  std::string d;
-  if (has("Practice Guideline") || has("Guideline")) d = "guideline";
-  else if (has("Systematic Review") || has("Meta-Analysis")) {
-    d = "systematic_review";
-    s.meta_analysis = has("Meta-Analysis");
-  } else if (has("Randomized Controlled Trial") || has("Pragmatic Clinical Trial")) d = "rct";
-  else if (has("Clinical Trial Protocol")) d = "protocol";
-  else if (has("Controlled Clinical Trial") || has("Clinical Trial")) d = "non_randomised_trial";
-  else if (has("Observational Study")) d = "cohort";
-  else if (has("Case Reports")) d = "case_series";
-  else if (has("Review")) d = "narrative_review";
-  if (!d.empty()) {
-    s.design = d;
-    s.annotation.origins["design"] = Origin::source_metadata;
+  const auto& types = s.publication_types;
+  auto has = [&](std::string_view t) { return std::find(types.begin(), types.end(), t) != types.end(); };
+  for (const auto& row : designs_by_type) {
+    if (std::none_of(row.types.begin(), row.types.end(), has)) continue;
+    if (row.design == "systematic_review") s.meta_analysis = has("Meta-Analysis");
+    return set_design(s, row.design, Origin::source_metadata);
   }
 }
 
 void design_from_text(Study& s) {
   const std::string title = normalise(s.title);
   const std::string all = title + " " + normalise(s.abstract_text());
-  std::string d;
-  auto in = [](const std::string& h, const char* n) { return h.find(n) != std::string::npos; };
-  if (in(title, "protocol")) d = "protocol";
-  else if (in(title, "guideline")) d = "guideline";
-  else if (in(title, "systematic review") || in(title, "meta analysis") || in(title, "metaanalysis")) {
-    d = "systematic_review";
-    s.meta_analysis = in(all, "meta analysis") || in(all, "pooled");
-  } else if (in(all, "randomly assigned") || in(all, "randomly allocated") || in(all, "randomly divided") || in(all, "random allocation") ||
-             in(all, "random assignment") || in(all, "were randomised") || in(all, "were randomized") ||
-             in(all, "randomised controlled") || in(all, "randomized controlled") || in(all, "randomisation") || in(all, "randomization") ||
-             ((in(all, "randomised") || in(all, "randomized")) && (in(all, "trial") || in(all, "study")))) {
-    // Random allocation, however it is worded, makes the design a randomised trial.
-    d = "rct";
-  } else if (in(all, "cohort")) d = "cohort";
-  else if (in(all, "case control")) d = "case_control";
-  else if (in(all, "case series") || in(all, "case report")) d = "case_series";
-  else if (in(all, "controlled trial") || in(all, "clinical trial") || in(all, "pilot study")) d = "non_randomised_trial";
-  if (!d.empty()) {
-    s.design = d;
-    s.annotation.origins["design"] = Origin::text;
+  for (const auto& row : designs_by_words) {
+    const std::string& text = row.title_only ? title : all;
+    if (!contains_any(text, row.any) || (!row.and_any.empty() && !contains_any(text, row.and_any))) continue;
+    if (row.design == "systematic_review") s.meta_analysis = contains_any(all, {"meta analysis", "pooled"});
+    return set_design(s, row.design, Origin::text);
   }
 }
 
@@ -321,221 +347,297 @@ std::string duration_from_text(const std::string& title, const std::string& abst
   return d.empty() ? "unspecified" : d;
 }
 
-}  // namespace
+// The concepts of a list of arms, in order.
+std::vector<std::string> concepts_of(const std::vector<Arm>& arms) {
+  std::vector<std::string> out;
+  for (const auto& a : arms) out.insert(out.end(), a.concepts.begin(), a.concepts.end());
+  return out;
+}
 
-void Annotator::annotate(Study& s) const {
-  const Vocabulary& v = vocabulary_;
-  const bool curated = std::find(s.annotation.sources.begin(), s.annotation.sources.end(), "curated") != s.annotation.sources.end();
-  if (curated) {
-    for (const char* f : {"design", "interventions", "comparators", "conditions", "outcomes", "duration", "sample_size"})
-      s.annotation.origins[f] = Origin::curated;
-  } else {
-    const std::string abstract = s.abstract_text();
-    const TextMatches title = match_text(v, s.title);
-    const TextMatches body = match_text(v, abstract);
-    // Design: the source's publication types first, then the wording of the title and abstract.
-    if (s.annotation.origins.count("design") == 0) design_from_source(s);
-    if (s.annotation.origins.count("design") == 0) design_from_text(s);
+// Concepts of one kind named by MeSH headings; a qualified heading ("A/B") names none.
+std::vector<std::string> mesh_concepts(const Study& s, const Vocabulary& v, std::string_view kind) {
+  std::vector<std::string> out;
+  for (const auto& term : s.annotation.mesh_terms) {
+    if (term.find('/') != std::string::npos) continue;
+    if (const Concept* c = v.lookup(term); c && c->kind == kind) out.push_back(c->id);
+  }
+  return out;
+}
 
-    // Interventions and comparators. In the title, concepts after "versus"/"compared with" and
-    // concepts qualified by sham/placebo are the comparator, not the intervention.
-    std::vector<std::string> interventions, comparators;
-    auto classify = [&](const TextMatches& t, bool is_title) {
-      bool after_versus = false;
-      for (std::size_t k = 0; k < t.matches.size(); ++k) {
-        const ConceptMatch& m = t.matches[k];
-        for (std::size_t i = k == 0 ? 0 : t.matches[k - 1].end; i < m.begin; ++i)
-          if (is_versus_word(t.tokens[i].folded)) after_versus = true;
-        const Concept* c = v.find(m.concept_id);
-        if (!c || negated(t, m)) continue;
-        const bool sham_qualified = k > 0 && t.matches[k - 1].end == m.begin && v.is_a(t.matches[k - 1].concept_id, "placebo");
-        if (c->kind == "comparator") {
-          push_unique(comparators, c->id);
-        } else if (c->kind == "intervention") {
-          if (sham_qualified || (is_title && after_versus)) push_unique(comparators, c->id);
-          else push_unique(interventions, c->id);
-        }
-      }
-    };
-    classify(title, true);
-    if (interventions.empty()) {
-      // Outside the title, a concept must recur to count: one passing mention is not the treatment studied.
-      std::map<std::string, int> freq;
-      for (const auto& m : body.matches)
-        if (const Concept* c = v.find(m.concept_id); c && c->kind == "intervention" && !negated(body, m)) ++freq[c->id];
-      for (const auto& [id, n] : freq)
-        if (n >= 2 && std::find(comparators.begin(), comparators.end(), id) == comparators.end()) interventions.push_back(id);
-    }
-    // CT.gov arm labels and MeSH headings are structured fields.
-    bool structured = false;
-    for (auto& arm : s.interventions)
-      for (const auto& m : v.match(arm.label))
-        if (const Concept* c = v.find(m.concept_id); c && c->kind == "intervention") {
-          push_unique(arm.concepts, c->id);
-          push_unique(interventions, c->id);
-          structured = true;
-        }
-    for (auto& arm : s.comparators)
-      for (const auto& m : v.match(arm.label))
-        if (const Concept* c = v.find(m.concept_id); c && (c->kind == "intervention" || c->kind == "comparator")) push_unique(arm.concepts, c->id);
-    std::vector<std::string> conditions;
-    for (const auto& term : s.annotation.mesh_terms) {
-      if (term.find('/') != std::string::npos) continue;
-      if (const Concept* c = v.lookup(term)) {
-        if (c->kind == "condition") push_unique(conditions, c->id);
-        if (c->kind == "intervention") { push_unique(interventions, c->id); structured = true; }
-      }
-    }
-    if (!interventions.empty()) {
-      std::vector<Arm> arms;
-      for (auto& a : s.interventions)
-        if (!a.concepts.empty()) arms.push_back(a);
-      std::vector<std::string> covered;
-      for (const auto& a : arms) covered.insert(covered.end(), a.concepts.begin(), a.concepts.end());
-      for (const auto& id : interventions)
-        if (std::find(covered.begin(), covered.end(), id) == covered.end()) arms.push_back({{id}, v.find(id)->preferred, ""});
-      s.interventions = std::move(arms);
-      s.annotation.origins["interventions"] = structured ? Origin::source_metadata : Origin::text;
-    } else {
-      s.interventions.erase(std::remove_if(s.interventions.begin(), s.interventions.end(), [](const Arm& a) { return a.concepts.empty(); }),
-                            s.interventions.end());
-    }
-    for (const auto& id : comparators) {
-      bool have = false;
-      for (const auto& a : s.comparators) have = have || std::find(a.concepts.begin(), a.concepts.end(), id) != a.concepts.end();
-      if (!have) s.comparators.push_back({{id}, v.find(id)->preferred, v.comparator_kind(id)});
-    }
-    for (auto& a : s.comparators)
-      if (a.kind.empty()) a.kind = v.comparator_kind(a.concepts);
-    if (!s.comparators.empty()) s.annotation.origins["comparators"] = structured ? Origin::source_metadata : Origin::text;
+// What the text and the structured fields say about the treatments compared.
+struct Treatments {
+  std::vector<std::string> interventions, comparators;
+  bool structured = false;  // from CT.gov arm labels or MeSH rather than the running text
+};
 
-    // Conditions: MeSH first, then the text (skipping negated mentions such as "without sciatica").
-    const bool mesh_conditions = !conditions.empty();
-    for (const auto* t : {&title, &body})
-      for (const auto& m : t->matches)
-        if (const Concept* c = v.find(m.concept_id); c && c->kind == "condition" && !negated(*t, m)) push_unique(conditions, c->id);
-    for (const auto& kw : s.annotation.keywords)
-      for (const auto& m : v.match(kw))
-        if (const Concept* c = v.find(m.concept_id); c && c->kind == "condition") push_unique(conditions, c->id);
-    // A specific concept makes its ancestors redundant ("chronic low back pain" implies "low back pain").
-    std::vector<std::string> specific;
-    for (const auto& c : conditions) {
-      bool redundant = false;
-      for (const auto& o : conditions)
-        if (o != c && v.is_a(o, c)) redundant = true;
-      if (!redundant) specific.push_back(c);
-    }
-    if (!specific.empty()) {
-      s.population.conditions = specific;
-      s.annotation.origins["conditions"] = mesh_conditions ? Origin::source_metadata : Origin::text;
-    }
-    s.population.duration = duration_from_text(s.title, abstract);
-    for (const auto& c : s.population.conditions) {
-      if (const auto d = duration_of_condition(c); !d.empty()) s.population.duration = d;
-    }
-    s.annotation.origins["duration"] = Origin::text;
-
-    // Outcome domains measured.
-    std::vector<std::string> domains;
-    for (const auto& m : body.matches) {
-      const Concept* c = v.find(m.concept_id);
-      if (!c) continue;
-      if (c->kind == "outcome" && c->id != "benefit") push_unique(domains, c->id);
-      if (c->kind == "instrument")
-        for (const auto& p : c->parents)
-          if (const Concept* d = v.find(p); d && d->kind == "outcome") push_unique(domains, d->id);
-    }
-    // The main result's direction, for trials, as the abstract states it.
-    if (s.design == "rct" || s.design == "non_randomised_trial") {
-      std::string sentence;
-      const std::string dir = direction_from_text(s, sentence);
-      if (!dir.empty() && !s.interventions.empty()) {
-        OutcomeResult o;
-        o.domain = std::find(domains.begin(), domains.end(), "pain") != domains.end() ? "pain" : (domains.empty() ? "benefit" : domains.front());
-        for (const auto& a : s.interventions) o.intervention.insert(o.intervention.end(), a.concepts.begin(), a.concepts.end());
-        for (const auto& a : s.comparators) o.comparator.insert(o.comparator.end(), a.concepts.begin(), a.concepts.end());
-        o.comparator_kind = s.comparators.empty() ? "mixed" : v.comparator_kind(o.comparator);
-        o.direction = dir;
-        o.primary = true;
-        o.result_text = sentence.size() > 1000 ? sentence.substr(0, 1000) : sentence;
-        s.outcomes.push_back(std::move(o));
-        s.annotation.origins["direction"] = Origin::text;
-      }
-    }
-    for (const auto& d : domains) {
-      bool have = false;
-      for (const auto& o : s.outcomes) have = have || o.domain == d;
-      if (!have && !s.interventions.empty()) {
-        OutcomeResult o;
-        o.domain = d;
-        for (const auto& a : s.interventions) o.intervention.insert(o.intervention.end(), a.concepts.begin(), a.concepts.end());
-        o.comparator_kind = "mixed";
-        o.direction = "unclear";  // measured, result not extracted
-        s.outcomes.push_back(std::move(o));
-      }
-    }
-    if (!domains.empty()) s.annotation.origins["outcomes"] = Origin::text;
-
-    // Size: registry enrolment, else the abstract's wording.
-    if (!s.population.n_randomised && !s.population.n_participants) {
-      if (s.design == "systematic_review") {
-        if (auto n = trial_count(abstract)) {
-          s.population.n_trials = n;
-          s.annotation.origins["sample_size"] = Origin::text;
-        }
-      } else if (auto n = sample_size(abstract)) {
-        if (s.design == "rct") s.population.n_randomised = n;
-        else s.population.n_participants = n;
-        s.annotation.origins["sample_size"] = Origin::text;
-      }
+// In the title, concepts after "versus"/"compared with" and concepts qualified by sham/placebo
+// are the comparator, not the intervention.
+void treatments_in_title(const Vocabulary& v, const TextMatches& t, Treatments& found) {
+  bool after_versus = false;
+  for (std::size_t k = 0; k < t.matches.size(); ++k) {
+    const ConceptMatch& m = t.matches[k];
+    for (std::size_t i = k == 0 ? 0 : t.matches[k - 1].end; i < m.begin; ++i)
+      if (is_versus_word(t.tokens[i].folded)) after_versus = true;
+    const Concept* c = v.find(m.concept_id);
+    if (!c || negated(t, m)) continue;
+    const bool sham_qualified =
+        k > 0 && t.matches[k - 1].end == m.begin && v.is_a(t.matches[k - 1].concept_id, "placebo");
+    if (c->kind == "comparator") {
+      push_unique(found.comparators, c->id);
+    } else if (c->kind == "intervention") {
+      push_unique(sham_qualified || after_versus ? found.comparators : found.interventions, c->id);
     }
   }
+}
 
-  // Evidence level and quality: a curated PEDro score or risk-of-bias judgement when there is one;
-  // otherwise a transparent estimate from design, size, blinding and allocation wording.
-  s.annotation.evidence_level = evidence_level_of(s);
-  if (s.quality.pedro) {
-    s.annotation.quality_score = s.quality.pedro->score;
-    s.annotation.quality_estimated = false;
-    s.annotation.quality_basis = "PEDro " + std::to_string(s.quality.pedro->score) + "/10 (" +
-                                 (s.quality.pedro->source.empty() ? "curated" : s.quality.pedro->source) + ")";
-    return;
+// Outside the title, a concept must recur to count: one passing mention is not the treatment studied.
+void treatments_in_abstract(const Vocabulary& v, const TextMatches& body, Treatments& found) {
+  std::map<std::string, int> freq;
+  for (const auto& m : body.matches)
+    if (const Concept* c = v.find(m.concept_id); c && c->kind == "intervention" && !negated(body, m)) ++freq[c->id];
+  const auto& comparators = found.comparators;
+  for (const auto& [id, n] : freq)
+    if (n >= 2 && std::find(comparators.begin(), comparators.end(), id) == comparators.end())
+      found.interventions.push_back(id);
+}
+
+// CT.gov arm labels and MeSH headings are structured fields.
+void treatments_in_fields(Study& s, const Vocabulary& v, Treatments& found) {
+  for (auto& arm : s.interventions)
+    for (const auto& m : v.match(arm.label))
+      if (const Concept* c = v.find(m.concept_id); c && c->kind == "intervention") {
+        push_unique(arm.concepts, c->id);
+        push_unique(found.interventions, c->id);
+        found.structured = true;
+      }
+  for (auto& arm : s.comparators)
+    for (const auto& m : v.match(arm.label))
+      if (const Concept* c = v.find(m.concept_id); c && (c->kind == "intervention" || c->kind == "comparator"))
+        push_unique(arm.concepts, c->id);
+  for (const auto& id : mesh_concepts(s, v, "intervention")) {
+    push_unique(found.interventions, id);
+    found.structured = true;
   }
-  if (s.quality.risk_of_bias) {
-    const std::string& o = s.quality.risk_of_bias->overall;
-    s.annotation.quality_score = o == "low" ? 8 : o == "some_concerns" ? 6 : o == "unclear" ? 5 : 3;
-    s.annotation.quality_estimated = false;
-    s.annotation.quality_basis = "risk of bias " + o + " (" + s.quality.risk_of_bias->tool + "), mapped to " +
-                                 std::to_string(static_cast<int>(s.annotation.quality_score)) + "/10";
-    return;
+}
+
+// Arms with concepts are kept; every intervention found that no arm covers gets an arm of its own.
+void set_intervention_arms(Study& s, const Vocabulary& v, const Treatments& found) {
+  auto no_concepts = [](const Arm& a) { return a.concepts.empty(); };
+  s.interventions.erase(std::remove_if(s.interventions.begin(), s.interventions.end(), no_concepts),
+                        s.interventions.end());
+  if (found.interventions.empty()) return;
+  const std::vector<std::string> covered = concepts_of(s.interventions);
+  for (const auto& id : found.interventions)
+    if (std::find(covered.begin(), covered.end(), id) == covered.end())
+      s.interventions.push_back({{id}, v.find(id)->preferred, ""});
+  s.annotation.origins["interventions"] = found.structured ? Origin::source_metadata : Origin::text;
+}
+
+// Every comparator found that no arm covers gets an arm of its own; every arm gets a kind.
+void set_comparator_arms(Study& s, const Vocabulary& v, const Treatments& found) {
+  const std::vector<std::string> covered = concepts_of(s.comparators);
+  for (const auto& id : found.comparators)
+    if (std::find(covered.begin(), covered.end(), id) == covered.end())
+      s.comparators.push_back({{id}, v.find(id)->preferred, v.comparator_kind(id)});
+  for (auto& a : s.comparators)
+    if (a.kind.empty()) a.kind = v.comparator_kind(a.concepts);
+  if (!s.comparators.empty())
+    s.annotation.origins["comparators"] = found.structured ? Origin::source_metadata : Origin::text;
+}
+
+void annotate_treatments(Study& s, const Vocabulary& v, const TextMatches& title, const TextMatches& body) {
+  Treatments found;
+  treatments_in_title(v, title, found);
+  if (found.interventions.empty()) treatments_in_abstract(v, body, found);
+  treatments_in_fields(s, v, found);
+  set_intervention_arms(s, v, found);
+  set_comparator_arms(s, v, found);
+}
+
+// A specific concept makes its ancestors redundant ("chronic low back pain" implies "low back pain").
+std::vector<std::string> most_specific(const Vocabulary& v, const std::vector<std::string>& concepts) {
+  std::vector<std::string> specific;
+  for (const auto& c : concepts) {
+    bool redundant = false;
+    for (const auto& o : concepts)
+      if (o != c && v.is_a(o, c)) redundant = true;
+    if (!redundant) specific.push_back(c);
   }
-  double score = 0;
-  std::vector<std::string> basis;
-  if (s.design == "guideline") { score = 7; basis.push_back("guideline"); }
-  else if (s.design == "systematic_review") { score = s.meta_analysis ? 7 : 6; basis.push_back(s.meta_analysis ? "systematic review with meta-analysis" : "systematic review"); }
-  else if (s.design == "rct") { score = 5; basis.push_back("randomised trial"); }
-  else if (s.design == "non_randomised_trial" || s.design == "cohort") { score = 3; basis.push_back("non-randomised design"); }
-  else if (s.design == "protocol") { score = -1; basis.push_back("protocol (no results)"); }
-  else { score = 2; basis.push_back("other design"); }
+  return specific;
+}
+
+// Conditions: MeSH first, then the text (skipping negated mentions such as "without sciatica").
+void annotate_conditions(Study& s, const Vocabulary& v, const TextMatches& title, const TextMatches& body) {
+  std::vector<std::string> conditions;
+  for (const auto& id : mesh_concepts(s, v, "condition")) push_unique(conditions, id);
+  const bool mesh_conditions = !conditions.empty();
+  for (const auto* t : {&title, &body})
+    for (const auto& m : t->matches)
+      if (const Concept* c = v.find(m.concept_id); c && c->kind == "condition" && !negated(*t, m))
+        push_unique(conditions, c->id);
+  for (const auto& kw : s.annotation.keywords)
+    for (const auto& m : v.match(kw))
+      if (const Concept* c = v.find(m.concept_id); c && c->kind == "condition") push_unique(conditions, c->id);
+  const std::vector<std::string> specific = most_specific(v, conditions);
+  if (specific.empty()) return;
+  s.population.conditions = specific;
+  s.annotation.origins["conditions"] = mesh_conditions ? Origin::source_metadata : Origin::text;
+}
+
+void annotate_duration(Study& s, const std::string& abstract) {
+  s.population.duration = duration_from_text(s.title, abstract);
+  for (const auto& c : s.population.conditions) {
+    if (const auto d = duration_of_condition(c); !d.empty()) s.population.duration = d;
+  }
+  s.annotation.origins["duration"] = Origin::text;
+}
+
+// Outcome domains measured: outcome concepts, and the domains of the instruments named.
+std::vector<std::string> outcome_domains(const Vocabulary& v, const TextMatches& body) {
+  std::vector<std::string> domains;
+  for (const auto& m : body.matches) {
+    const Concept* c = v.find(m.concept_id);
+    if (!c) continue;
+    if (c->kind == "outcome" && c->id != "benefit") push_unique(domains, c->id);
+    if (c->kind == "instrument")
+      for (const auto& p : c->parents)
+        if (const Concept* d = v.find(p); d && d->kind == "outcome") push_unique(domains, d->id);
+  }
+  return domains;
+}
+
+// The main result's direction, for trials, as the abstract states it.
+void annotate_direction(Study& s, const Vocabulary& v, const std::vector<std::string>& domains) {
+  if (s.design != "rct" && s.design != "non_randomised_trial") return;
+  std::string sentence;
+  const std::string dir = direction_from_text(s, sentence);
+  if (dir.empty() || s.interventions.empty()) return;
+  OutcomeResult o;
+  const bool pain = std::find(domains.begin(), domains.end(), "pain") != domains.end();
+  o.domain = pain ? "pain" : (domains.empty() ? "benefit" : domains.front());
+  o.intervention = concepts_of(s.interventions);
+  o.comparator = concepts_of(s.comparators);
+  o.comparator_kind = s.comparators.empty() ? "mixed" : v.comparator_kind(o.comparator);
+  o.direction = dir;
+  o.primary = true;
+  o.result_text = sentence.size() > 1000 ? sentence.substr(0, 1000) : sentence;
+  s.outcomes.push_back(std::move(o));
+  s.annotation.origins["direction"] = Origin::text;
+}
+
+// Domains measured without a result of their own: measured, result not extracted.
+void annotate_measured_domains(Study& s, const std::vector<std::string>& domains) {
+  for (const auto& d : domains) {
+    bool have = false;
+    for (const auto& o : s.outcomes) have = have || o.domain == d;
+    if (have || s.interventions.empty()) continue;
+    OutcomeResult o;
+    o.domain = d;
+    o.intervention = concepts_of(s.interventions);
+    o.comparator_kind = "mixed";
+    o.direction = "unclear";
+    s.outcomes.push_back(std::move(o));
+  }
+  if (!domains.empty()) s.annotation.origins["outcomes"] = Origin::text;
+}
+
+// Size: registry enrolment, else the abstract's wording.
+void annotate_size(Study& s, const std::string& abstract) {
+  if (s.population.n_randomised || s.population.n_participants) return;
+  if (s.design == "systematic_review") {
+    if (auto n = trial_count(abstract)) {
+      s.population.n_trials = n;
+      s.annotation.origins["sample_size"] = Origin::text;
+    }
+  } else if (auto n = sample_size(abstract)) {
+    if (s.design == "rct") s.population.n_randomised = n;
+    else s.population.n_participants = n;
+    s.annotation.origins["sample_size"] = Origin::text;
+  }
+}
+
+bool is_curated(const Study& s) {
+  const auto& sources = s.annotation.sources;
+  return std::find(sources.begin(), sources.end(), "curated") != sources.end();
+}
+
+// A curated record's annotations are its curator's; nothing is extracted from its text.
+void mark_curated(Study& s) {
+  for (const char* f : {"design", "interventions", "comparators", "conditions", "outcomes", "duration", "sample_size"})
+    s.annotation.origins[f] = Origin::curated;
+}
+
+// Annotation from the source's metadata and the wording of the title and abstract.
+void annotate_from_source(Study& s, const Vocabulary& v) {
+  const std::string abstract = s.abstract_text();
+  const TextMatches title = match_text(v, s.title);
+  const TextMatches body = match_text(v, abstract);
+  // Design: the source's publication types first, then the wording of the title and abstract.
+  if (s.annotation.origins.count("design") == 0) design_from_source(s);
+  if (s.annotation.origins.count("design") == 0) design_from_text(s);
+  annotate_treatments(s, v, title, body);
+  annotate_conditions(s, v, title, body);
+  annotate_duration(s, abstract);
+  const std::vector<std::string> domains = outcome_domains(v, body);
+  annotate_direction(s, v, domains);
+  annotate_measured_domains(s, domains);
+  annotate_size(s, abstract);
+}
+
+// The starting point of an estimated quality score, by design (the first row that fits; a
+// design in no row scores 2, "other design"). A protocol has no results to rate: -1.
+struct DesignQuality {
+  std::string_view design;
+  std::optional<bool> meta_analysis;  // the row fits only a review with (or without) meta-analysis
+  double score;
+  const char* basis;
+};
+const DesignQuality design_quality[] = {
+    {"guideline", std::nullopt, 7, "guideline"},
+    {"systematic_review", true, 7, "systematic review with meta-analysis"},
+    {"systematic_review", false, 6, "systematic review"},
+    {"rct", std::nullopt, 5, "randomised trial"},
+    {"non_randomised_trial", std::nullopt, 3, "non-randomised design"},
+    {"cohort", std::nullopt, 3, "non-randomised design"},
+    {"protocol", std::nullopt, -1, "protocol (no results)"},
+};
+
+// Wording of the title, abstract and design label that adds a point each to an estimated score.
+struct QualitySign {
+  std::vector<std::string_view> phrases;  // normalised text, any one of them
+  const char* basis;
+};
+const std::vector<QualitySign> quality_signs = {
+    {{"double blind", "assessor blind", "blinded assessor", "masked", "single blind"}, "blinding reported"},
+    {{"concealed allocation", "allocation concealment", "allocation was concealed"}, "concealed allocation"},
+    {{"intention to treat"}, "intention-to-treat"},
+};
+
+// A transparent estimate from design, size, blinding and allocation wording.
+void estimate_quality(Study& s) {
+  double score = 2;
+  std::vector<std::string> basis = {"other design"};
+  for (const auto& row : design_quality)
+    if (s.design == row.design && (!row.meta_analysis || *row.meta_analysis == s.meta_analysis)) {
+      score = row.score;
+      basis = {row.basis};
+      break;
+    }
   if (score >= 0) {
     const std::string text = normalise(s.title + " " + s.abstract_text() + " " + s.design_label);
-    auto contains_ci = [&](const char* needle) { return text.find(needle) != std::string::npos; };
-    if (contains_ci("double blind") || contains_ci("assessor blind") || contains_ci("blinded assessor") ||
-        contains_ci("masked") || contains_ci("single blind")) {
-      score += 1;
-      basis.push_back("blinding reported");
-    }
-    if (contains_ci("concealed allocation") || contains_ci("allocation concealment") || contains_ci("allocation was concealed")) {
-      score += 1;
-      basis.push_back("concealed allocation");
-    }
-    if (contains_ci("intention to treat")) {
-      score += 1;
-      basis.push_back("intention-to-treat");
-    }
+    for (const auto& sign : quality_signs)
+      if (contains_any(text, sign.phrases)) {
+        score += 1;
+        basis.push_back(sign.basis);
+      }
     const auto n = s.participants();
-    if (n >= 100) { score += 1; basis.push_back("n=" + std::to_string(n)); }
-    else if (n > 0 && n < 30) { score -= 1; basis.push_back("small (n=" + std::to_string(n) + ")"); }
+    if (n >= 100) {
+      score += 1;
+      basis.push_back("n=" + std::to_string(n));
+    } else if (n > 0 && n < 30) {
+      score -= 1;
+      basis.push_back("small (n=" + std::to_string(n) + ")");
+    }
     score = std::clamp(score, 0.0, 10.0);
   }
   s.annotation.quality_score = score;
@@ -545,6 +647,34 @@ void Annotator::annotate(Study& s) const {
   b += " from: ";
   for (std::size_t i = 0; i < basis.size(); ++i) b += (i ? ", " : "") + basis[i];
   s.annotation.quality_basis = b;
+}
+
+// Quality: a curated PEDro score or risk-of-bias judgement when there is one, else an estimate.
+void annotate_quality(Study& s) {
+  if (s.quality.pedro) {
+    const auto& pedro = *s.quality.pedro;
+    s.annotation.quality_score = pedro.score;
+    s.annotation.quality_estimated = false;
+    s.annotation.quality_basis =
+        "PEDro " + std::to_string(pedro.score) + "/10 (" + (pedro.source.empty() ? "curated" : pedro.source) + ")";
+  } else if (s.quality.risk_of_bias) {
+    const std::string& o = s.quality.risk_of_bias->overall;
+    s.annotation.quality_score = o == "low" ? 8 : o == "some_concerns" ? 6 : o == "unclear" ? 5 : 3;
+    s.annotation.quality_estimated = false;
+    s.annotation.quality_basis = "risk of bias " + o + " (" + s.quality.risk_of_bias->tool + "), mapped to " +
+                                 std::to_string(static_cast<int>(s.annotation.quality_score)) + "/10";
+  } else {
+    estimate_quality(s);
+  }
+}
+
+}  // namespace
+
+void Annotator::annotate(Study& s) const {
+  if (is_curated(s)) mark_curated(s);
+  else annotate_from_source(s, vocabulary_);
+  s.annotation.evidence_level = evidence_level_of(s);
+  annotate_quality(s);
 }
 
 }  // namespace evidence

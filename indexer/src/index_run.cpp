@@ -159,10 +159,19 @@ double since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
+// The identifiers that make two records one study, by the kind the index names them; empty ones
+// are left out.
+std::vector<std::pair<const char*, std::string>> study_identifiers(const Study& s) {
+  std::vector<std::pair<const char*, std::string>> ids;
+  for (const auto& [kind, value] : {std::pair{"pmid", s.identifiers.pmid}, std::pair{"doi", s.identifiers.doi},
+                                    std::pair{"nct", s.identifiers.nct}})
+    if (!value.empty()) ids.emplace_back(kind, value);
+  return ids;
+}
+
 std::vector<std::string> identifier_keys(const Study& s) {
   std::vector<std::string> keys;
-  for (const auto& [kind, value] : {std::pair{"pmid", s.identifiers.pmid}, std::pair{"doi", s.identifiers.doi}, std::pair{"nct", s.identifiers.nct}}) {
-    if (value.empty()) continue;
+  for (const auto& [kind, value] : study_identifiers(s)) {
     std::string key = std::string(kind) + ":" + value;
     for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     keys.push_back(std::move(key));
@@ -189,6 +198,377 @@ constexpr std::size_t parallel_threshold = 2000;
 // Version of the findings snapshot and its XK terms; an index without it gets a full recount.
 constexpr const char* snapshot_version = "2";
 
+Vocabulary load_vocabulary(const RunOptions& opt) {
+  const fs::path file = opt.vocabulary_file.empty() ? fs::path(EVIDENCE_SOURCE_DIR) / "schema/vocabulary.json"
+                                                    : opt.vocabulary_file;
+  Vocabulary vocabulary = Vocabulary::load(file);
+  if (auto problems = vocabulary.check(); !problems.empty())
+    throw Error(ErrorCode::invalid_argument, "the vocabulary is inconsistent: " + problems.front());
+  return vocabulary;
+}
+
+RecordValidator load_validator(const RunOptions& opt, const Vocabulary& vocabulary) {
+  const fs::path file = opt.schema_file.empty() ? fs::path(EVIDENCE_SOURCE_DIR) / "schema/study.schema.json"
+                                                : opt.schema_file;
+  return RecordValidator::from_file(file, vocabulary);
+}
+
+// Everything read in one run, and what became of each record before it is written.
+struct Batch {
+  std::vector<Study> studies;
+  std::vector<std::string> deletions;  // PMIDs of PubMed DeleteCitation entries
+  std::vector<bool> absorbed;          // merged into another record of the batch
+  std::vector<bool> elsewhere;         // left to another shard of a partitioned build
+};
+
+struct FileResult {
+  std::optional<RecordProblem> unreadable;
+  ReadResult read;
+};
+
+std::vector<FileResult> read_files(const std::vector<fs::path>& files, unsigned threads,
+                                   const RecordValidator& validator) {
+  std::vector<FileResult> results(files.size());
+  parallel_for(files.size(), threads, [&](std::size_t i, unsigned) {
+    std::string content;
+    try {
+      content = read_input_file(files[i]);
+    } catch (const Error& e) {
+      results[i].unreadable = RecordProblem{files[i].string(), "", "", e.what()};
+      return;
+    }
+    results[i].read = read_records(content, files[i].string(), validator);
+  });
+  return results;
+}
+
+// The files' records and problems in file order, so that a run is deterministic.
+Batch gather(std::vector<FileResult>&& results, RunReport& rep) {
+  Batch batch;
+  for (auto& fr : results) {
+    if (fr.unreadable) {
+      rep.problems.push_back(std::move(*fr.unreadable));
+      ++rep.skipped;
+      continue;
+    }
+    ReadResult& r = fr.read;
+    ++rep.by_format[format_name(r.format)];
+    rep.records_read += r.studies.size();
+    for (auto& p : r.problems) {
+      // Problems that name a record mean that record was skipped; file-level notes about
+      // malformed XML are followed by per-record results.
+      if (!p.record.empty() || r.studies.empty()) ++rep.skipped;
+      rep.problems.push_back(std::move(p));
+    }
+    for (auto& s : r.studies) batch.studies.push_back(std::move(s));
+    batch.deletions.insert(batch.deletions.end(), r.deleted_pmids.begin(), r.deleted_pmids.end());
+  }
+  return batch;
+}
+
+// Everything is read first so that records can be merged across files and sources; files are
+// parsed in parallel. The files' own results are freed before the records are sorted.
+Batch read_inputs(const std::vector<fs::path>& inputs, unsigned threads, const RecordValidator& validator,
+                  RunReport& rep) {
+  const auto files = collect_input_files(inputs);
+  rep.files = files.size();
+  Batch batch = gather(read_files(files, threads, validator), rep);
+  // Curated records first, so PubMed and CT.gov copies of the same study merge into them.
+  std::stable_sort(batch.studies.begin(), batch.studies.end(),
+                   [](const Study& a, const Study& b) { return source_rank(a) < source_rank(b); });
+  return batch;
+}
+
+struct PreviousIndex {
+  std::string findings, snapshot_version;  // "" on a first run
+};
+
+// The previous conclusions, for the change report; absent on a first run.
+PreviousIndex read_previous_index(const fs::path& db, RunReport& rep) {
+  PreviousIndex previous;
+  try {
+    IndexReader before(db);
+    rep.revision_before = before.revision();
+    previous.findings = before.metadata(std::string(fields::meta_findings));
+    previous.snapshot_version = before.metadata(std::string(fields::meta_snapshot_version));
+  } catch (const Error&) {
+  }
+  return previous;
+}
+
+// The same study from several sources in this batch is merged in memory first (into the
+// highest-ranked copy), so it is written once and an unchanged merge is reported as unchanged.
+void merge_batch_twins(Batch& batch, RunReport& rep) {
+  auto& studies = batch.studies;
+  batch.absorbed.assign(studies.size(), false);
+  std::unordered_map<std::string, std::size_t> first_with;
+  for (std::size_t i = 0; i < studies.size(); ++i) {
+    std::optional<std::size_t> into;
+    const auto keys = identifier_keys(studies[i]);
+    for (const auto& key : keys)
+      if (auto it = first_with.find(key); it != first_with.end() && studies[it->second].id != studies[i].id)
+        into = it->second;
+    if (into) {
+      merge_study(studies[*into], studies[i]);
+      batch.absorbed[i] = true;
+      ++rep.merged;
+      continue;
+    }
+    for (const auto& key : keys) first_with.emplace(key, i);
+  }
+}
+
+// A shard keeps the records whose id hashes to it; merging came first, so twins from other
+// sources land in the shard of the record they were merged into.
+void leave_to_other_shards(Batch& batch, const RunOptions& opt, RunReport& rep) {
+  batch.elsewhere.assign(batch.studies.size(), false);
+  if (opt.shard_count <= 1) return;
+  for (std::size_t i = 0; i < batch.studies.size(); ++i)
+    if (!batch.absorbed[i] && shard_of(batch.studies[i].id, opt.shard_count) != opt.shard_index) {
+      batch.elsewhere[i] = true;
+      ++rep.other_shard;
+    }
+}
+
+// Annotates the batch's records, builds their documents and hands them to the index writer;
+// counts what happened in the report and keeps the records written for the findings snapshot.
+class BatchWriter {
+ public:
+  BatchWriter(Batch& batch, IndexWriter& writer, const Vocabulary& vocabulary, const Annotator& annotator,
+              const RunOptions& opt, unsigned threads, RunReport& rep)
+      : batch_(batch), writer_(writer), annotator_(annotator), opt_(opt), threads_(threads), rep_(rep) {
+    for (unsigned w = 0; w < threads; ++w) builders_.push_back(std::make_unique<DocumentBuilder>(vocabulary));
+  }
+
+  // A fresh index with many records is written by every thread, each into a part of its own
+  // that the writer merges at commit: Xapian's inversion, not our annotation, is most of the
+  // cost, and one writer thread kept the other core idle.
+  void write(bool starts_empty) {
+    if (starts_empty && threads_ > 1 && batch_.studies.size() >= parallel_threshold) write_in_parts();
+    else write_in_blocks();
+  }
+
+  // Records written (or merged into an indexed twin) in this run, in input order.
+  const std::vector<const Study*>& written() const { return written_; }
+
+ private:
+  using Block = std::vector<std::optional<PreparedDocument>>;
+  static constexpr std::size_t block_size = 512;
+
+  void write_in_parts();
+  void write_in_blocks();
+  Block prepare(std::size_t begin);
+  void write_one(std::size_t idx, std::optional<PreparedDocument>& document);
+  bool merge_into_indexed_twin(Study& s, bool& rebuilt);
+  bool first_with_id(const Study& s);
+
+  Batch& batch_;
+  IndexWriter& writer_;
+  const Annotator& annotator_;
+  const RunOptions& opt_;
+  const unsigned threads_;
+  RunReport& rep_;
+  std::vector<std::unique_ptr<DocumentBuilder>> builders_;  // one per thread
+  std::set<std::string> seen_ids_;
+  std::vector<const Study*> written_;
+  std::deque<Study> merged_copies_;  // indexed twins with a record of this run merged in
+};
+
+// True for the first record with its id in this run; a later one is reported and skipped.
+bool BatchWriter::first_with_id(const Study& s) {
+  if (seen_ids_.insert(s.id).second) return true;
+  rep_.problems.push_back({s.annotation.files.empty() ? "" : s.annotation.files.front(), s.id, "/id",
+                           "duplicate id in this run; the first record with this id was kept"});
+  ++rep_.skipped;
+  return false;
+}
+
+// Ids decide up front which record is written (the index is empty, so there are no twins in it
+// to merge with); then the threads annotate, build and write their share.
+void BatchWriter::write_in_parts() {
+  const auto& studies = batch_.studies;
+  std::vector<char> write(studies.size(), 0);
+  for (std::size_t idx = 0; idx < studies.size(); ++idx)
+    if (!batch_.elsewhere[idx] && !batch_.absorbed[idx] && first_with_id(studies[idx])) write[idx] = 1;
+  writer_.open_parts(threads_);
+  std::atomic<std::size_t> progress{0};
+  std::mutex progress_mutex;
+  parallel_for(studies.size(), threads_, [&](std::size_t idx, unsigned worker) {
+    if (!batch_.elsewhere[idx]) {
+      annotator_.annotate(batch_.studies[idx]);
+      if (write[idx]) writer_.put_to_part(worker, builders_[worker]->build(studies[idx]));
+    }
+    const std::size_t n = ++progress;
+    if (opt_.progress && (n % 256 == 0 || n == studies.size())) {
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      opt_.progress(n, studies.size());
+    }
+  });
+  for (std::size_t idx = 0; idx < studies.size(); ++idx) {
+    const Study& s = studies[idx];
+    if (batch_.elsewhere[idx]) continue;
+    count_coverage(rep_, s);
+    if (!write[idx]) continue;
+    if (s.retracted) rep_.retracted.push_back(s.id);
+    ++rep_.added;
+    written_.push_back(&s);
+  }
+}
+
+// Annotation and document building (most of the work) run on worker threads a block ahead of
+// the single Xapian writer, which gets the prepared documents in input order.
+void BatchWriter::write_in_blocks() {
+  const std::size_t n = batch_.studies.size();
+  std::future<Block> next;
+  if (n > 0) next = std::async(std::launch::async, &BatchWriter::prepare, this, 0);
+  for (std::size_t begin = 0; begin < n; begin += block_size) {
+    Block block = next.get();
+    if (begin + block_size < n) next = std::async(std::launch::async, &BatchWriter::prepare, this, begin + block_size);
+    for (std::size_t k = 0; k < block.size(); ++k) write_one(begin + k, block[k]);
+  }
+}
+
+BatchWriter::Block BatchWriter::prepare(std::size_t begin) {
+  const std::size_t end = std::min(batch_.studies.size(), begin + block_size);
+  Block block(end - begin);
+  parallel_for(end - begin, threads_, [&](std::size_t k, unsigned worker) {
+    const std::size_t idx = begin + k;
+    if (batch_.elsewhere[idx]) return;
+    annotator_.annotate(batch_.studies[idx]);
+    if (!batch_.absorbed[idx]) block[k] = builders_[worker]->build(batch_.studies[idx]);
+  });
+  return block;
+}
+
+void BatchWriter::write_one(std::size_t idx, std::optional<PreparedDocument>& document) {
+  Study& s = batch_.studies[idx];
+  if (opt_.progress) opt_.progress(idx + 1, batch_.studies.size());
+  if (batch_.elsewhere[idx]) return;
+  count_coverage(rep_, s);
+  if (batch_.absorbed[idx]) return;  // merged into another record of this batch
+  bool rebuilt = false;
+  if (merge_into_indexed_twin(s, rebuilt)) return;
+  if (!first_with_id(s)) return;
+  if (s.retracted) rep_.retracted.push_back(s.id);
+  switch (rebuilt ? writer_.put(s) : writer_.put(std::move(*document))) {
+    case Change::added: ++rep_.added; break;
+    case Change::updated: ++rep_.updated; break;
+    case Change::unchanged: ++rep_.unchanged; break;
+  }
+  written_.push_back(&s);
+}
+
+// The same study already in the index from another source (same PMID, DOI or NCT id) is merged,
+// not shown twice; the writer sees this run's uncommitted records too. True when s went into the
+// indexed record; `rebuilt` when s outranks it and took it over (s must then be built anew).
+bool BatchWriter::merge_into_indexed_twin(Study& s, bool& rebuilt) {
+  std::optional<std::string> twin;
+  for (const auto& [kind, value] : study_identifiers(s)) {
+    if (auto found = writer_.find_by_identifier(kind, value); found && *found != s.id) {
+      twin = found;
+      break;
+    }
+  }
+  if (!twin) return false;
+  std::optional<Study> existing = writer_.get(*twin);
+  if (!existing) return false;
+  if (source_rank(*existing) <= source_rank(s)) {
+    merge_study(*existing, s);
+    annotator_.annotate(*existing);
+    if (writer_.put(*existing) != Change::unchanged) ++rep_.merged;
+    else ++rep_.unchanged;
+    seen_ids_.insert(existing->id);
+    merged_copies_.push_back(std::move(*existing));
+    written_.push_back(&merged_copies_.back());
+    return true;
+  }
+  // The new record outranks the indexed one (a curated record arriving after its PubMed copy):
+  // it takes over, and the old copy is removed.
+  merge_study(s, *existing);
+  writer_.remove(*twin);
+  rebuilt = true;
+  ++rep_.merged;
+  return false;
+}
+
+// Ids of the records removed by PubMed DeleteCitation entries.
+std::set<std::string> delete_citations(IndexWriter& writer, const std::vector<std::string>& pmids, RunReport& rep) {
+  std::set<std::string> deleted_ids;
+  for (const auto& pmid : pmids) {
+    if (writer.remove("pubmed-" + pmid)) {
+      ++rep.deleted;
+      deleted_ids.insert("pubmed-" + pmid);
+    }
+  }
+  return deleted_ids;
+}
+
+void write_index_metadata(IndexWriter& writer, const Vocabulary& vocabulary) {
+  writer.write_synonyms(vocabulary);
+  writer.set_metadata(std::string(fields::meta_schema), "1");
+  writer.set_metadata(std::string(fields::meta_vocabulary), vocabulary.version());
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  writer.set_metadata(std::string(fields::meta_built_at), buf);
+}
+
+json parse_snapshot(const std::string& text) {
+  if (text.empty()) return json::object();
+  try {
+    return json::parse(text);
+  } catch (const json::exception&) {
+    return json::object();  // an unreadable snapshot only means every conclusion is reported as new
+  }
+}
+
+// A finding depends only on the records that report on its key, so an incremental run recounts
+// just the keys its records touched and keeps the rest of the previous snapshot.
+json recount_touched(const IndexWriter& writer, const json& before, const Vocabulary& vocabulary) {
+  const std::set<std::string>& only = writer.touched_finding_keys();
+  const json recounted =
+      only.empty() ? json::object() : findings_snapshot(writer.studies_with_findings(&only), vocabulary);
+  json now = before;
+  for (const auto& k : only) now.erase(k);
+  for (const auto& [k, v] : recounted.items())
+    if (only.count(k)) now[k] = v;
+  return now;
+}
+
+void report_changed_conclusions(const json& before, const json& now, RunReport& rep) {
+  for (const auto& [k, v] : now.items())
+    if (!before.contains(k) || before[k] != v)
+      rep.changed_conclusions.push_back(
+          {k, before.contains(k) ? before[k].get<std::string>() : "", v.get<std::string>()});
+  for (const auto& [k, v] : before.items())
+    if (!now.contains(k)) rep.changed_conclusions.push_back({k, v.get<std::string>(), ""});
+}
+
+// Compares the graded conclusions with those of the previous index; the new snapshot is
+// committed in the same transaction as the records.
+void update_findings(IndexWriter& writer, const Vocabulary& vocabulary, const PreviousIndex& previous,
+                     bool starts_empty, const std::vector<const Study*>& written,
+                     const std::set<std::string>& deleted_ids, RunReport& rep) {
+  const json before = parse_snapshot(previous.findings);
+  json now;
+  if (starts_empty) {
+    // Only records with a reportable result can be part of a finding (synthesise() skips the
+    // rest), so only they are copied: at a million records, a copy of all of them doubled the
+    // run's memory.
+    std::vector<Study> fresh;
+    for (const Study* s : written)
+      if (!deleted_ids.count(s->id) && can_report(*s)) fresh.push_back(*s);
+    now = findings_snapshot(fresh, vocabulary);
+  } else if (previous.snapshot_version != snapshot_version || !before.is_object()) {
+    now = findings_snapshot(writer.all_studies(), vocabulary);
+  } else {
+    now = recount_touched(writer, before, vocabulary);
+  }
+  report_changed_conclusions(before, now, rep);
+  writer.set_metadata(std::string(fields::meta_findings), now.dump());
+  writer.set_metadata(std::string(fields::meta_snapshot_version), snapshot_version);
+}
+
 }  // namespace
 
 std::size_t shard_of(const std::string& id, std::size_t shard_count) {
@@ -208,293 +588,37 @@ RunReport run_index(const RunOptions& opt) {
     throw Error(ErrorCode::invalid_argument, "shard must be i/n with 0 <= i < n");
   const unsigned threads = opt.threads > 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
   rep.threads = threads;
-  const fs::path src = EVIDENCE_SOURCE_DIR;
-  const Vocabulary vocabulary = Vocabulary::load(opt.vocabulary_file.empty() ? src / "schema/vocabulary.json" : opt.vocabulary_file);
-  if (auto problems = vocabulary.check(); !problems.empty())
-    throw Error(ErrorCode::invalid_argument, "the vocabulary is inconsistent: " + problems.front());
-  const RecordValidator validator =
-      RecordValidator::from_file(opt.schema_file.empty() ? src / "schema/study.schema.json" : opt.schema_file, vocabulary);
+  const Vocabulary vocabulary = load_vocabulary(opt);
+  const RecordValidator validator = load_validator(opt, vocabulary);
   const Annotator annotator(vocabulary);
 
-  // Read everything first so that records can be merged across files and sources. Files are
-  // parsed in parallel; their results are gathered in file order, so a run is deterministic.
   auto phase = std::chrono::steady_clock::now();
-  const auto files = collect_input_files(opt.inputs);
-  rep.files = files.size();
-  struct FileResult {
-    std::optional<RecordProblem> unreadable;
-    ReadResult read;
-  };
-  std::vector<FileResult> results(files.size());
-  parallel_for(files.size(), threads, [&](std::size_t i, unsigned) {
-    std::string content;
-    try {
-      content = read_input_file(files[i]);
-    } catch (const Error& e) {
-      results[i].unreadable = RecordProblem{files[i].string(), "", "", e.what()};
-      return;
-    }
-    results[i].read = read_records(content, files[i].string(), validator);
-  });
-  std::vector<Study> studies;
-  std::vector<std::string> deletions;
-  for (auto& fr : results) {
-    if (fr.unreadable) {
-      rep.problems.push_back(std::move(*fr.unreadable));
-      ++rep.skipped;
-      continue;
-    }
-    ReadResult& r = fr.read;
-    ++rep.by_format[format_name(r.format)];
-    rep.records_read += r.studies.size();
-    for (auto& p : r.problems) {
-      // Problems that name a record mean that record was skipped; file-level notes about
-      // malformed XML are followed by per-record results.
-      if (!p.record.empty() || r.studies.empty()) ++rep.skipped;
-      rep.problems.push_back(std::move(p));
-    }
-    for (auto& s : r.studies) studies.push_back(std::move(s));
-    deletions.insert(deletions.end(), r.deleted_pmids.begin(), r.deleted_pmids.end());
-  }
-  results.clear();
-  results.shrink_to_fit();
-  // Curated records first, so PubMed and CT.gov copies of the same study merge into them.
-  std::stable_sort(studies.begin(), studies.end(), [](const Study& a, const Study& b) { return source_rank(a) < source_rank(b); });
+  Batch batch = read_inputs(opt.inputs, threads, validator, rep);
   rep.timings["read"] = since(phase);
-
   if (opt.strict && rep.skipped > 0) {
     rep.seconds = since(t0);
     return rep;  // committed=false: strict mode fails the whole run
   }
+  const PreviousIndex previous = read_previous_index(opt.db, rep);
 
-  std::string previous_findings, previous_snapshot_version;
-  {
-    // The previous conclusions, for the change report; absent on a first run.
-    try {
-      IndexReader before(opt.db);
-      rep.revision_before = before.revision();
-      previous_findings = before.metadata(std::string(fields::meta_findings));
-      previous_snapshot_version = before.metadata(std::string(fields::meta_snapshot_version));
-    } catch (const Error&) {
-    }
-  }
-
-  // The same study from several sources in this batch is merged in memory first (into the
-  // highest-ranked copy), so it is written once and an unchanged merge is reported as unchanged.
   phase = std::chrono::steady_clock::now();
-  std::vector<bool> absorbed(studies.size(), false), elsewhere(studies.size(), false);
-  {
-    std::unordered_map<std::string, std::size_t> first_with;
-    for (std::size_t i = 0; i < studies.size(); ++i) {
-      std::optional<std::size_t> into;
-      const auto keys = identifier_keys(studies[i]);
-      for (const auto& key : keys)
-        if (auto it = first_with.find(key); it != first_with.end() && studies[it->second].id != studies[i].id) into = it->second;
-      if (into) {
-        merge_study(studies[*into], studies[i]);
-        absorbed[i] = true;
-        ++rep.merged;
-        continue;
-      }
-      for (const auto& key : keys) first_with.emplace(key, i);
-    }
-  }
-  // A shard keeps the records whose id hashes to it; merging came first, so twins from other
-  // sources land in the shard of the record they were merged into.
-  if (opt.shard_count > 1)
-    for (std::size_t i = 0; i < studies.size(); ++i)
-      if (!absorbed[i] && shard_of(studies[i].id, opt.shard_count) != opt.shard_index) {
-        elsewhere[i] = true;
-        ++rep.other_shard;
-      }
+  merge_batch_twins(batch, rep);
+  leave_to_other_shards(batch, opt, rep);
   rep.timings["merge"] = since(phase);
 
   phase = std::chrono::steady_clock::now();
   IndexWriter writer(opt.db, vocabulary, opt.rebuild);
   const bool starts_empty = opt.rebuild || writer.doc_count() == 0;
-  // Annotation and document building (most of the work) run on worker threads a block ahead of
-  // the single Xapian writer, which gets the prepared documents in input order.
-  std::vector<std::unique_ptr<DocumentBuilder>> builders;
-  for (unsigned w = 0; w < threads; ++w) builders.push_back(std::make_unique<DocumentBuilder>(vocabulary));
-  constexpr std::size_t block_size = 512;
-  using Block = std::vector<std::optional<PreparedDocument>>;
-  auto prepare = [&](std::size_t begin) {
-    const std::size_t end = std::min(studies.size(), begin + block_size);
-    Block block(end - begin);
-    parallel_for(end - begin, threads, [&](std::size_t k, unsigned worker) {
-      const std::size_t idx = begin + k;
-      if (elsewhere[idx]) return;
-      annotator.annotate(studies[idx]);
-      if (!absorbed[idx]) block[k] = builders[worker]->build(studies[idx]);
-    });
-    return block;
-  };
-  // A fresh index with many records is written by every thread, each into a part of its own
-  // that the writer merges at commit: Xapian's inversion, not our annotation, is most of the
-  // cost, and one writer thread kept the other core idle.
-  const bool parallel_parts = starts_empty && threads > 1 && studies.size() >= parallel_threshold;
-  std::future<Block> next;
-  if (!studies.empty() && !parallel_parts) next = std::async(std::launch::async, prepare, 0);
-
-  std::set<std::string> seen_ids;
-  // True for the first record with its id in this run; a later one is reported and skipped.
-  auto first_with_id = [&](const Study& s) {
-    if (seen_ids.insert(s.id).second) return true;
-    rep.problems.push_back({s.annotation.files.empty() ? "" : s.annotation.files.front(), s.id, "/id",
-                            "duplicate id in this run; the first record with this id was kept"});
-    ++rep.skipped;
-    return false;
-  };
-  std::vector<const Study*> written;  // for the findings snapshot of a fresh index
-  std::deque<Study> merged_copies;
-  std::size_t done = 0;
-  if (parallel_parts) {
-    // Ids decide up front which record is written (the index is empty, so there are no twins
-    // in it to merge with); then the threads annotate, build and write their share.
-    std::vector<char> write(studies.size(), 0);
-    for (std::size_t idx = 0; idx < studies.size(); ++idx) {
-      const Study& s = studies[idx];
-      if (elsewhere[idx] || absorbed[idx]) continue;
-      if (!first_with_id(s)) continue;
-      write[idx] = 1;
-    }
-    writer.open_parts(threads);
-    std::atomic<std::size_t> progress{0};
-    std::mutex progress_mutex;
-    parallel_for(studies.size(), threads, [&](std::size_t idx, unsigned worker) {
-      if (!elsewhere[idx]) {
-        annotator.annotate(studies[idx]);
-        if (write[idx]) writer.put_to_part(worker, builders[worker]->build(studies[idx]));
-      }
-      const std::size_t n = ++progress;
-      if (opt.progress && (n % 256 == 0 || n == studies.size())) {
-        std::lock_guard<std::mutex> lock(progress_mutex);
-        opt.progress(n, studies.size());
-      }
-    });
-    for (std::size_t idx = 0; idx < studies.size(); ++idx) {
-      const Study& s = studies[idx];
-      if (elsewhere[idx]) continue;
-      count_coverage(rep, s);
-      if (!write[idx]) continue;
-      if (s.retracted) rep.retracted.push_back(s.id);
-      ++rep.added;
-      written.push_back(&s);
-    }
-  }
-  for (std::size_t begin = 0; !parallel_parts && begin < studies.size(); begin += block_size) {
-    Block block = next.get();
-    if (begin + block_size < studies.size()) next = std::async(std::launch::async, prepare, begin + block_size);
-    for (std::size_t k = 0; k < block.size(); ++k) {
-      const std::size_t idx = begin + k;
-      Study& s = studies[idx];
-      ++done;
-      if (opt.progress) opt.progress(done, studies.size());
-      if (elsewhere[idx]) continue;
-      count_coverage(rep, s);
-      if (absorbed[idx]) continue;  // merged into another record of this batch above
-      // The same study already in the index from another source (same PMID, DOI or NCT id) is
-      // merged, not shown twice. The writer sees this run's uncommitted records too.
-      std::optional<std::string> twin;
-      for (const auto& [kind, value] : {std::pair{"pmid", s.identifiers.pmid}, std::pair{"doi", s.identifiers.doi}, std::pair{"nct", s.identifiers.nct}}) {
-        if (value.empty() || twin) continue;
-        if (auto found = writer.find_by_identifier(kind, value); found && *found != s.id) twin = found;
-      }
-      bool rebuilt = false;
-      if (twin) {
-        std::optional<Study> existing = writer.get(*twin);
-        if (existing && source_rank(*existing) <= source_rank(s)) {
-          merge_study(*existing, s);
-          annotator.annotate(*existing);
-          const Change c = writer.put(*existing);
-          if (c != Change::unchanged) ++rep.merged;
-          else ++rep.unchanged;
-          seen_ids.insert(existing->id);
-          merged_copies.push_back(std::move(*existing));
-          written.push_back(&merged_copies.back());
-          continue;
-        }
-        if (existing) {
-          // The new record outranks the indexed one (a curated record arriving after its PubMed
-          // copy): it takes over, and the old copy is removed.
-          merge_study(s, *existing);
-          writer.remove(*twin);
-          rebuilt = true;
-          ++rep.merged;
-        }
-      }
-      if (!first_with_id(s)) continue;
-      if (s.retracted) rep.retracted.push_back(s.id);
-      const Change change = rebuilt ? writer.put(s) : writer.put(std::move(*block[k]));
-      switch (change) {
-        case Change::added: ++rep.added; break;
-        case Change::updated: ++rep.updated; break;
-        case Change::unchanged: ++rep.unchanged; break;
-      }
-      written.push_back(&s);
-    }
-  }
-  std::set<std::string> deleted_ids;
-  for (const auto& pmid : deletions) {
-    if (writer.remove("pubmed-" + pmid)) {
-      ++rep.deleted;
-      deleted_ids.insert("pubmed-" + pmid);
-    }
-  }
-  writer.write_synonyms(vocabulary);
-  writer.set_metadata(std::string(fields::meta_schema), "1");
-  writer.set_metadata(std::string(fields::meta_vocabulary), vocabulary.version());
-  {
-    const auto now = std::chrono::system_clock::now();
-    const std::time_t tt = std::chrono::system_clock::to_time_t(now);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&tt));
-    writer.set_metadata(std::string(fields::meta_built_at), buf);
-  }
+  BatchWriter batch_writer(batch, writer, vocabulary, annotator, opt, threads, rep);
+  batch_writer.write(starts_empty);
+  const std::set<std::string> deleted_ids = delete_citations(writer, batch.deletions, rep);
+  write_index_metadata(writer, vocabulary);
   rep.timings["index"] = since(phase);
 
-  // Compare the graded conclusions with those of the previous index; the new snapshot is
-  // committed in the same transaction as the records. A finding depends only on the records
-  // that report on its key, so an incremental run recounts just the keys its records touched.
   phase = std::chrono::steady_clock::now();
-  {
-    json before = json::object();
-    if (!previous_findings.empty()) {
-      try {
-        before = json::parse(previous_findings);
-      } catch (const json::exception&) {
-        // An unreadable snapshot only means every conclusion is reported as new.
-      }
-    }
-    json now = json::object();
-    std::optional<std::set<std::string>> only;  // keys recounted; all when empty
-    if (starts_empty) {
-      // Only records with a reportable result can be part of a finding (synthesise() skips the
-      // rest), so only they are copied: at a million records, a copy of all of them doubled
-      // the run's memory.
-      std::vector<Study> fresh;
-      for (const Study* s : written)
-        if (!deleted_ids.count(s->id) && can_report(*s)) fresh.push_back(*s);
-      now = findings_snapshot(fresh, vocabulary);
-    } else if (previous_snapshot_version != snapshot_version || !before.is_object()) {
-      now = findings_snapshot(writer.all_studies(), vocabulary);
-    } else {
-      only = writer.touched_finding_keys();
-      const json recounted = only->empty() ? json::object() : findings_snapshot(writer.studies_with_findings(&*only), vocabulary);
-      now = before;
-      for (const auto& k : *only) now.erase(k);
-      for (const auto& [k, v] : recounted.items())
-        if (only->count(k)) now[k] = v;
-    }
-    for (const auto& [k, v] : now.items())
-      if (!before.contains(k) || before[k] != v)
-        rep.changed_conclusions.push_back({k, before.contains(k) ? before[k].get<std::string>() : "", v.get<std::string>()});
-    for (const auto& [k, v] : before.items())
-      if (!now.contains(k)) rep.changed_conclusions.push_back({k, v.get<std::string>(), ""});
-    writer.set_metadata(std::string(fields::meta_findings), now.dump());
-    writer.set_metadata(std::string(fields::meta_snapshot_version), snapshot_version);
-  }
+  update_findings(writer, vocabulary, previous, starts_empty, batch_writer.written(), deleted_ids, rep);
   rep.timings["findings"] = since(phase);
+
   phase = std::chrono::steady_clock::now();
   writer.commit();
   rep.committed = true;

@@ -1,6 +1,8 @@
 #include <zlib.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "evidence/errors.hpp"
@@ -72,17 +74,22 @@ std::string read_input_file(const std::filesystem::path& file) {
   return data;
 }
 
+namespace {
+
+// Elements that mark an XML file as a PubMed export (looked for in its first 8 KiB).
+constexpr std::string_view pubmed_markers[] = {"<PubmedArticleSet", "<PubmedArticle>", "<PubmedArticle "};
+
+}  // namespace
+
 InputFormat detect_format(std::string_view content) {
-  std::size_t i = 0;
-  if (content.size() >= 3 && content.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
-  while (i < content.size() && (content[i] == ' ' || content[i] == '\n' || content[i] == '\r' || content[i] == '\t')) ++i;
+  const std::size_t bom = content.size() >= 3 && content.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  const std::size_t i = content.find_first_not_of(" \n\r\t", bom);
   if (i >= content.size()) return InputFormat::unknown;
   const std::string_view head = content.substr(i, 8192);
   if (content[i] == '<') {
-    if (head.find("<PubmedArticleSet") != std::string_view::npos || head.find("<PubmedArticle>") != std::string_view::npos ||
-        head.find("<PubmedArticle ") != std::string_view::npos)
-      return InputFormat::pubmed_xml;
-    return InputFormat::unknown;
+    const bool pubmed = std::any_of(std::begin(pubmed_markers), std::end(pubmed_markers),
+                                    [&](std::string_view m) { return head.find(m) != std::string_view::npos; });
+    return pubmed ? InputFormat::pubmed_xml : InputFormat::unknown;
   }
   if (content[i] == '{' || content[i] == '[') {
     if (head.find("\"protocolSection\"") != std::string_view::npos) return InputFormat::ctgov_json;
@@ -95,46 +102,64 @@ InputFormat detect_format(std::string_view content) {
 
 namespace {
 
-// A Unicode encoding other than UTF-8, recognised by its byte order mark or, without one, by
-// the NUL bytes that ASCII characters carry in it; "" when the content is not one of them.
+// Unicode encodings other than UTF-8, by the bytes a file in them starts with, in order of
+// precedence: a byte order mark, else the NUL bytes that ASCII characters carry in them. A
+// pattern byte is that byte's value, or non_nul for any byte but 0.
+constexpr int non_nul = -1;
+struct WideEncoding {
+  std::vector<int> start;
+  const char* name;
+};
+const std::vector<WideEncoding> wide_encodings = {
+    {{0, 0, 0xFE, 0xFF}, "UTF-32BE (byte order mark 00 00 FE FF)"},
+    {{0xFF, 0xFE, 0, 0}, "UTF-32LE (byte order mark FF FE 00 00)"},
+    {{0xFE, 0xFF}, "UTF-16BE (byte order mark FE FF)"},
+    {{0xFF, 0xFE}, "UTF-16LE (byte order mark FF FE)"},
+    {{0, 0, 0, non_nul}, "UTF-32BE (no byte order mark)"},
+    {{non_nul, 0, 0, 0}, "UTF-32LE (no byte order mark)"},
+    {{0, non_nul, 0, non_nul}, "UTF-16BE (no byte order mark)"},
+    {{non_nul, 0, non_nul, 0}, "UTF-16LE (no byte order mark)"},
+};
+
+// The wide Unicode encoding the content is in, or "" when it is not in one of them.
 std::string wide_unicode_encoding(std::string_view c) {
-  const auto b = [&](std::size_t i) { return static_cast<unsigned char>(c[i]); };
-  if (c.size() >= 4 && b(0) == 0 && b(1) == 0 && b(2) == 0xFE && b(3) == 0xFF) return "UTF-32BE (byte order mark 00 00 FE FF)";
-  if (c.size() >= 4 && b(0) == 0xFF && b(1) == 0xFE && b(2) == 0 && b(3) == 0) return "UTF-32LE (byte order mark FF FE 00 00)";
-  if (c.size() >= 2 && b(0) == 0xFE && b(1) == 0xFF) return "UTF-16BE (byte order mark FE FF)";
-  if (c.size() >= 2 && b(0) == 0xFF && b(1) == 0xFE) return "UTF-16LE (byte order mark FF FE)";
-  if (c.size() >= 4) {
-    if (b(0) == 0 && b(1) == 0 && b(2) == 0 && b(3) != 0) return "UTF-32BE (no byte order mark)";
-    if (b(0) != 0 && b(1) == 0 && b(2) == 0 && b(3) == 0) return "UTF-32LE (no byte order mark)";
-    if (b(0) == 0 && b(1) != 0 && b(2) == 0 && b(3) != 0) return "UTF-16BE (no byte order mark)";
-    if (b(0) != 0 && b(1) == 0 && b(2) != 0 && b(3) == 0) return "UTF-16LE (no byte order mark)";
-  }
+  auto starts_with = [&](const std::vector<int>& start) {
+    if (c.size() < start.size()) return false;
+    for (std::size_t i = 0; i < start.size(); ++i) {
+      const int b = static_cast<unsigned char>(c[i]);
+      if (start[i] == non_nul ? b == 0 : b != start[i]) return false;
+    }
+    return true;
+  };
+  for (const auto& e : wide_encodings)
+    if (starts_with(e.start)) return e.name;
   return "";
+}
+
+ReadResult file_problem(const std::string& file, const std::string& message) {
+  ReadResult r;
+  r.problems.push_back({file, "", "", message});
+  return r;
 }
 
 }  // namespace
 
 ReadResult read_records(std::string_view content, const std::string& file, const RecordValidator& validator) {
-  if (content.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    ReadResult r;
-    r.problems.push_back({file, "", "", content.empty() ? "empty file: no records" : "the file holds only white space: no records"});
-    return r;
-  }
-  if (const std::string enc = wide_unicode_encoding(content); !enc.empty()) {
-    ReadResult r;
-    r.problems.push_back({file, "", "", "the file is encoded as " + enc + "; only UTF-8 is accepted (convert it first, e.g. iconv -f " +
-                                            enc.substr(0, enc.find(' ')) + " -t UTF-8)"});
-    return r;
-  }
+  if (content.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return file_problem(file,
+                        content.empty() ? "empty file: no records" : "the file holds only white space: no records");
+  if (const std::string enc = wide_unicode_encoding(content); !enc.empty())
+    return file_problem(file, "the file is encoded as " + enc +
+                                  "; only UTF-8 is accepted (convert it first, e.g. iconv -f " +
+                                  enc.substr(0, enc.find(' ')) + " -t UTF-8)");
   switch (detect_format(content)) {
     case InputFormat::pubmed_xml: return read_pubmed_xml(content, file);
     case InputFormat::ctgov_json: return read_ctgov_json(content, file);
     case InputFormat::curated_json: return read_curated_json(content, file, validator);
     case InputFormat::unknown: break;
   }
-  ReadResult r;
-  r.problems.push_back({file, "", "", "unrecognised format: expected PubMed XML (PubmedArticleSet), ClinicalTrials.gov API v2 JSON or a curated JSON record"});
-  return r;
+  return file_problem(file, "unrecognised format: expected PubMed XML (PubmedArticleSet), ClinicalTrials.gov API v2 "
+                            "JSON or a curated JSON record");
 }
 
 namespace detail {

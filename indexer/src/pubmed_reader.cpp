@@ -77,7 +77,14 @@ struct Reader {
   std::vector<std::string> entities = {};
 
   void problem(const std::string& record, const std::string& field, const std::string& message) {
-    out.problems.push_back({file, detail::printable(record, 100), detail::printable(field, 200), detail::printable(message, 500)});
+    out.problems.push_back(
+        {file, detail::printable(record, 100), detail::printable(field, 200), detail::printable(message, 500)});
+  }
+
+  // A problem that skips the record: reports it and returns false.
+  bool refuse(const std::string& record, const std::string& field, const std::string& message) {
+    problem(record, field, message);
+    return false;
   }
 
   // Why a value of a record cannot be indexed (not UTF-8, an unexpanded entity), or "".
@@ -147,58 +154,64 @@ struct Reader {
   bool check_utf8(const std::string& record, const std::string& field, const std::string& value) {
     const auto bad = first_invalid_utf8(value);
     if (bad == std::string::npos) return true;
-    problem(record, field, "invalid UTF-8 at byte " + std::to_string(bad) + " of the field");
-    return false;
+    return refuse(record, field, "invalid UTF-8 at byte " + std::to_string(bad) + " of the field");
   }
 
-  void article(const pugi::xml_node& pa, std::size_t index) {
-    const pugi::xml_node mc = pa.child("MedlineCitation");
-    const std::string pmid = squash_space(mc.child("PMID").text().as_string());
-    const std::string record = pmid.empty() ? "record " + std::to_string(index) : "PMID " + pmid;
-    if (pmid.empty()) return problem(record, "MedlineCitation/PMID", "missing PMID");
-    if (pmid.find_first_not_of("0123456789") != std::string::npos || pmid.size() > 9 || pmid[0] == '0')
-      return problem(record, "MedlineCitation/PMID", "PMID must be 1 to 9 digits, got '" + detail::printable(pmid, 40) + "'");
-    if (!scan(pa, record)) return;
-    const pugi::xml_node art = mc.child("Article");
-    Study s;
-    s.id = "pubmed-" + pmid;
-    s.identifiers.pmid = pmid;
+  bool valid_pmid(const std::string& pmid) const {
+    return !pmid.empty() && pmid.find_first_not_of("0123456789") == std::string::npos && pmid.size() <= 9 &&
+           pmid[0] != '0';
+  }
+
+  // The article title, else the title in the original language.
+  bool read_title(const std::string& record, const pugi::xml_node& art, Study& s) {
     s.title = clean(art.child("ArticleTitle"));
     if (s.title.empty()) s.title = clean(art.child("VernacularTitle"));
-    if (s.title.empty()) return problem(record, "Article/ArticleTitle", "missing title");
-    if (s.title.size() > 2000) return problem(record, "Article/ArticleTitle", "title longer than 2000 characters");
-    if (!check_utf8(record, "Article/ArticleTitle", s.title)) return;
+    if (s.title.empty()) return refuse(record, "Article/ArticleTitle", "missing title");
+    if (s.title.size() > 2000) return refuse(record, "Article/ArticleTitle", "title longer than 2000 characters");
+    return check_utf8(record, "Article/ArticleTitle", s.title);
+  }
+
+  bool read_abstract(const std::string& record, const pugi::xml_node& art, Study& s) {
     for (pugi::xml_node t : art.child("Abstract").children("AbstractText")) {
       AbstractSection sec{squash_space(t.attribute("Label").as_string()), clean(t)};
       if (sec.text.empty()) continue;
-      if (sec.text.size() > 20000) return problem(record, "Article/Abstract/AbstractText", "abstract section longer than 20000 characters");
-      if (!check_utf8(record, "Article/Abstract/AbstractText", sec.text)) return;
+      if (sec.text.size() > 20000)
+        return refuse(record, "Article/Abstract/AbstractText", "abstract section longer than 20000 characters");
+      if (!check_utf8(record, "Article/Abstract/AbstractText", sec.text)) return false;
       s.abstract.push_back(std::move(sec));
     }
+    return true;
+  }
+
+  // The journal, the year (the issue's, else the electronic publication's) and the citation.
+  bool read_journal(const std::string& record, const pugi::xml_node& art, Study& s) {
     const pugi::xml_node journal = art.child("Journal");
     s.journal = clean(journal.child("ISOAbbreviation"));
     if (s.journal.empty()) s.journal = clean(journal.child("Title"));
-    const pugi::xml_node pubdate = journal.child("JournalIssue").child("PubDate");
+    const pugi::xml_node ji = journal.child("JournalIssue");
+    const pugi::xml_node pubdate = ji.child("PubDate");
     if (pubdate.child("Year")) {
       const std::string y = clean(pubdate.child("Year"));
       if (y.size() != 4 || y.find_first_not_of("0123456789") != std::string::npos)
-        return problem(record, "Article/Journal/JournalIssue/PubDate/Year", "year must be 4 digits, got '" + detail::printable(y, 40) + "'");
+        return refuse(record, "Article/Journal/JournalIssue/PubDate/Year",
+                      "year must be 4 digits, got '" + detail::printable(y, 40) + "'");
       s.year = std::stoi(y);
     } else {
       s.year = parse_year(clean(pubdate.child("MedlineDate")));
     }
     if (s.year == 0) s.year = art.child("ArticleDate").child("Year").text().as_int();
-    if (s.year == 0) return problem(record, "Article/Journal/JournalIssue/PubDate", "missing publication year");
-    if (s.year < 1900 || s.year > 2100) return problem(record, "Article/Journal/JournalIssue/PubDate/Year", "implausible year " + std::to_string(s.year));
-    {
-      std::string cit = s.journal;
-      const pugi::xml_node ji = journal.child("JournalIssue");
-      cit += " " + std::to_string(s.year);
-      if (ji.child("Volume")) cit += ";" + clean(ji.child("Volume"));
-      if (ji.child("Issue")) cit += "(" + clean(ji.child("Issue")) + ")";
-      if (art.child("Pagination").child("MedlinePgn")) cit += ":" + clean(art.child("Pagination").child("MedlinePgn"));
-      s.citation = squash_space(cit);
-    }
+    if (s.year == 0) return refuse(record, "Article/Journal/JournalIssue/PubDate", "missing publication year");
+    if (s.year < 1900 || s.year > 2100)
+      return refuse(record, "Article/Journal/JournalIssue/PubDate/Year", "implausible year " + std::to_string(s.year));
+    std::string cit = s.journal + " " + std::to_string(s.year);
+    if (ji.child("Volume")) cit += ";" + clean(ji.child("Volume"));
+    if (ji.child("Issue")) cit += "(" + clean(ji.child("Issue")) + ")";
+    if (art.child("Pagination").child("MedlinePgn")) cit += ":" + clean(art.child("Pagination").child("MedlinePgn"));
+    s.citation = squash_space(cit);
+    return true;
+  }
+
+  static void read_authors(const pugi::xml_node& art, Study& s) {
     for (pugi::xml_node a : art.child("AuthorList").children("Author")) {
       std::string name = clean(a.child("LastName"));
       if (name.empty()) name = clean(a.child("CollectiveName"));
@@ -206,9 +219,10 @@ struct Reader {
       if (!ini.empty()) name += " " + ini;
       if (!name.empty()) s.authors.push_back(name);
     }
-    const std::string lang = clean(art.child("Language"));
-    if (lang.size() == 3) s.language = lang;
-    for (pugi::xml_node t : art.child("PublicationTypeList").children("PublicationType")) s.publication_types.push_back(clean(t));
+  }
+
+  // DOI and PMC id; a DOI that is not one is reported and left out (the record is still read).
+  void read_identifiers(const std::string& record, const pugi::xml_node& pa, const pugi::xml_node& art, Study& s) {
     for (pugi::xml_node e : art.children("ELocationID"))
       if (std::strcmp(e.attribute("EIdType").as_string(), "doi") == 0) s.identifiers.doi = clean(e);
     for (pugi::xml_node id : pa.child("PubmedData").child("ArticleIdList").children("ArticleId")) {
@@ -217,10 +231,23 @@ struct Reader {
       if (type == "pmc") s.identifiers.pmcid = clean(id);
     }
     if (!s.identifiers.doi.empty() && s.identifiers.doi.rfind("10.", 0) != 0) {
-      problem(record, "ArticleId[@IdType=doi]", "ignored a DOI that does not start with 10.: '" + detail::printable(s.identifiers.doi, 60) + "'");
+      problem(record, "ArticleId[@IdType=doi]",
+              "ignored a DOI that does not start with 10.: '" + detail::printable(s.identifiers.doi, 60) + "'");
       s.identifiers.doi.clear();
     }
-    if (!s.identifiers.pmcid.empty() && s.identifiers.pmcid.rfind("PMC", 0) != 0) s.identifiers.pmcid = "PMC" + s.identifiers.pmcid;
+    if (!s.identifiers.pmcid.empty() && s.identifiers.pmcid.rfind("PMC", 0) != 0)
+      s.identifiers.pmcid = "PMC" + s.identifiers.pmcid;
+    // Secondary identifiers: registry numbers such as ClinicalTrials.gov ids.
+    for (pugi::xml_node db : art.child("DataBankList").children("DataBank"))
+      if (clean(db.child("DataBankName")) == "ClinicalTrials.gov")
+        for (pugi::xml_node an : db.child("AccessionNumberList").children("AccessionNumber")) {
+          const std::string nct = clean(an);
+          if (nct.size() == 11 && nct.rfind("NCT", 0) == 0) s.identifiers.nct = nct;
+        }
+  }
+
+  // MeSH headings (each also with its qualifiers, "Heading/Qualifier") and keywords.
+  static void read_subjects(const pugi::xml_node& mc, Study& s) {
     for (pugi::xml_node mh : mc.child("MeshHeadingList").children("MeshHeading")) {
       const std::string desc = clean(mh.child("DescriptorName"));
       if (desc.empty()) continue;
@@ -229,46 +256,123 @@ struct Reader {
     }
     for (pugi::xml_node kl : mc.children("KeywordList"))
       for (pugi::xml_node k : kl.children("Keyword")) s.annotation.keywords.push_back(clean(k));
-    for (pugi::xml_node cc : mc.child("CommentsCorrectionsList").children("CommentsCorrections")) {
-      const std::string type = cc.attribute("RefType").as_string();
-      if (type == "RetractionIn") s.retracted = true;
-    }
-    for (const auto& t : s.publication_types)
-      if (t == "Retracted Publication") s.retracted = true;
-    // Secondary identifiers: registry numbers such as ClinicalTrials.gov ids.
-    for (pugi::xml_node db : art.child("DataBankList").children("DataBank"))
-      if (clean(db.child("DataBankName")) == "ClinicalTrials.gov")
-        for (pugi::xml_node an : db.child("AccessionNumberList").children("AccessionNumber")) {
-          const std::string nct = clean(an);
-          if (nct.size() == 11 && nct.rfind("NCT", 0) == 0) s.identifiers.nct = nct;
-        }
+  }
+
+  // Retracted: a retraction notice links to it, or its publication type says so.
+  static bool retracted(const pugi::xml_node& mc, const Study& s) {
+    for (pugi::xml_node cc : mc.child("CommentsCorrectionsList").children("CommentsCorrections"))
+      if (std::strcmp(cc.attribute("RefType").as_string(), "RetractionIn") == 0) return true;
+    const auto& types = s.publication_types;
+    return std::find(types.begin(), types.end(), "Retracted Publication") != types.end();
+  }
+
+  void article(const pugi::xml_node& pa, std::size_t index) {
+    const pugi::xml_node mc = pa.child("MedlineCitation");
+    const std::string pmid = squash_space(mc.child("PMID").text().as_string());
+    const std::string record = pmid.empty() ? "record " + std::to_string(index) : "PMID " + pmid;
+    if (pmid.empty()) return problem(record, "MedlineCitation/PMID", "missing PMID");
+    if (!valid_pmid(pmid))
+      return problem(record, "MedlineCitation/PMID",
+                     "PMID must be 1 to 9 digits, got '" + detail::printable(pmid, 40) + "'");
+    if (!scan(pa, record)) return;
+    const pugi::xml_node art = mc.child("Article");
+    Study s;
+    s.id = "pubmed-" + pmid;
+    s.identifiers.pmid = pmid;
+    if (!read_title(record, art, s) || !read_abstract(record, art, s) || !read_journal(record, art, s)) return;
+    read_authors(art, s);
+    const std::string lang = clean(art.child("Language"));
+    if (lang.size() == 3) s.language = lang;
+    for (pugi::xml_node t : art.child("PublicationTypeList").children("PublicationType"))
+      s.publication_types.push_back(clean(t));
+    read_identifiers(record, pa, art, s);
+    read_subjects(mc, s);
+    if (retracted(mc, s)) s.retracted = true;
     s.provenance.sources.push_back("https://pubmed.ncbi.nlm.nih.gov/" + pmid + "/");
-    s.provenance.notes = std::strcmp(mc.attribute("Status").as_string(), "PMC-DERIVED") == 0
-                             ? "Converted from PMC full text (not an NCBI export); annotations are extracted from the text."
-                             : "Imported from a PubMed export; annotations are extracted from the text.";
+    const bool from_pmc = std::strcmp(mc.attribute("Status").as_string(), "PMC-DERIVED") == 0;
+    s.provenance.notes = from_pmc ? "Converted from PMC full text (not an NCBI export); annotations are extracted "
+                                    "from the text."
+                                  : "Imported from a PubMed export; annotations are extracted from the text.";
     s.annotation.sources = {"pubmed"};
     s.annotation.files = {file};
     out.studies.push_back(std::move(s));
   }
 
-  void document(const pugi::xml_node& root, std::size_t& index) {
+  void deleted(const pugi::xml_node& delete_citation) {
+    for (pugi::xml_node p : delete_citation.children("PMID")) {
+      const std::string pmid = squash_space(p.text().as_string());
+      if (valid_pmid(pmid)) out.deleted_pmids.push_back(pmid);
+      else
+        problem("DeleteCitation", "DeleteCitation/PMID",
+                "PMID must be 1 to 9 digits, got '" + detail::printable(pmid, 40) + "'; not deleted");
+    }
+  }
+
+  void document(const pugi::xml_node& root) {
+    std::size_t index = 0;
     for (pugi::xml_node n : root.children()) {
-      if (std::strcmp(n.name(), "PubmedArticle") == 0) article(n, ++index);
-      else if (std::strcmp(n.name(), "DeleteCitation") == 0)
-        for (pugi::xml_node p : n.children("PMID")) {
-          const std::string pmid = squash_space(p.text().as_string());
-          if (pmid.empty() || pmid.find_first_not_of("0123456789") != std::string::npos || pmid.size() > 9 || pmid[0] == '0')
-            problem("DeleteCitation", "DeleteCitation/PMID", "PMID must be 1 to 9 digits, got '" + detail::printable(pmid, 40) + "'; not deleted");
-          else
-            out.deleted_pmids.push_back(pmid);
-        }
-      else if (std::strcmp(n.name(), "PubmedBookArticle") == 0) {
+      if (std::strcmp(n.name(), "PubmedArticle") == 0) {
+        article(n, ++index);
+      } else if (std::strcmp(n.name(), "DeleteCitation") == 0) {
+        deleted(n);
+      } else if (std::strcmp(n.name(), "PubmedBookArticle") == 0) {
         ++index;
         problem("record " + std::to_string(index), "PubmedBookArticle", "book records are not supported; skipped");
       }
     }
   }
+
+  // A malformed file still yields its well-formed records: each <PubmedArticle> is parsed on its own.
+  void articles_one_by_one(std::string_view content) {
+    const std::string_view open = "<PubmedArticle>", close = "</PubmedArticle>";
+    std::size_t index = 0, pos = 0;
+    while ((pos = content.find(open, pos)) != std::string_view::npos) {
+      const std::size_t end = content.find(close, pos);
+      const std::size_t next = content.find(open, pos + open.size());
+      const std::string record = "record " + std::to_string(++index);
+      if (end == std::string_view::npos || (next != std::string_view::npos && next < end)) {
+        out.problems.push_back({file, record, "PubmedArticle", "record is truncated or not closed; skipped"});
+        if (next == std::string_view::npos) break;
+        pos = next;
+        continue;
+      }
+      const std::string_view chunk = content.substr(pos, end + close.size() - pos);
+      pugi::xml_document one;
+      const auto parsed = one.load_buffer(chunk.data(), chunk.size(), pugi::parse_default, pugi::encoding_utf8);
+      if (parsed) {
+        article(one.child("PubmedArticle"), index);
+      } else {
+        out.problems.push_back(
+            {file, record, "PubmedArticle", std::string("malformed XML in this record: ") + parsed.description()});
+      }
+      pos = end + close.size();
+    }
+  }
 };
+
+// Why the encoding the XML declaration names cannot be read (only UTF-8 and its ASCII subset
+// can), or "".
+std::string encoding_problem(std::string_view content) {
+  const std::string enc = declared_encoding(content);
+  std::string lower = enc;
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (enc.empty() || lower == "utf-8" || lower == "utf8" || lower == "us-ascii" || lower == "ascii") return "";
+  return "the XML declaration names encoding \"" + enc +
+         "\"; only UTF-8 is accepted (convert it first, e.g. iconv -f " + enc +
+         " -t UTF-8, and change the declaration)";
+}
+
+// Names of the entity references after the DTD (references inside the DTD only declare
+// entities), at most 1000.
+std::vector<std::string> entity_references(std::string_view content) {
+  std::vector<std::string> names;
+  if (const auto first = content.find("<PubmedArticle"); first != std::string_view::npos) content.remove_prefix(first);
+  for_each_entity_reference(content, [&](std::string_view name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.emplace_back(name);
+    return names.size() < 1000;
+  });
+  return names;
+}
 
 }  // namespace
 
@@ -276,63 +380,26 @@ ReadResult read_pubmed_xml(std::string_view content, const std::string& file) {
   ReadResult out;
   out.format = InputFormat::pubmed_xml;
   Reader reader{file, out};
-  if (std::string enc = declared_encoding(content); !enc.empty()) {
-    std::string lower = enc;
-    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (lower != "utf-8" && lower != "utf8" && lower != "us-ascii" && lower != "ascii") {
-      reader.problem("", "", "the XML declaration names encoding \"" + enc + "\"; only UTF-8 is accepted (convert it first, e.g. iconv -f " + enc +
-                                 " -t UTF-8, and change the declaration)");
-      return out;
-    }
+  if (const std::string why = encoding_problem(content); !why.empty()) {
+    reader.problem("", "", why);
+    return out;
   }
-  {
-    // Entity references after the DTD (references inside the DTD only declare entities).
-    std::string_view body = content;
-    if (const auto first = body.find("<PubmedArticle"); first != std::string_view::npos) body.remove_prefix(first);
-    for_each_entity_reference(body, [&](std::string_view name) {
-      if (std::find(reader.entities.begin(), reader.entities.end(), name) == reader.entities.end()) reader.entities.emplace_back(name);
-      return reader.entities.size() < 1000;
-    });
-  }
+  reader.entities = entity_references(content);
   pugi::xml_document doc;
   // parse_default does not load external entities or expand DTD-declared ones, so entity
   // expansion attacks and external entity references cannot reach the file system.
-  const pugi::xml_parse_result res = doc.load_buffer(content.data(), content.size(), pugi::parse_default, pugi::encoding_utf8);
-  std::size_t index = 0;
+  const pugi::xml_parse_result res =
+      doc.load_buffer(content.data(), content.size(), pugi::parse_default, pugi::encoding_utf8);
   if (res) {
     pugi::xml_node root = doc.child("PubmedArticleSet");
     if (!root) root = doc;
-    reader.document(root, index);
+    reader.document(root);
     return out;
   }
-  // A malformed file still yields its well-formed records: parse each <PubmedArticle> on its own.
-  out.problems.push_back({file, "", "", std::string("malformed XML at byte ") + std::to_string(res.offset) + ": " + res.description() +
-                                           "; reading the well-formed records one by one"});
-  const std::string_view open = "<PubmedArticle>", close = "</PubmedArticle>";
-  std::size_t pos = 0;
-  while ((pos = content.find(open, pos)) != std::string_view::npos) {
-    const std::size_t end = content.find(close, pos);
-    const std::size_t next = content.find(open, pos + open.size());
-    ++index;
-    if (end == std::string_view::npos || (next != std::string_view::npos && next < end)) {
-      out.problems.push_back({file, "record " + std::to_string(index), "PubmedArticle", "record is truncated or not closed; skipped"});
-      if (next == std::string_view::npos) break;
-      pos = next;
-      continue;
-    }
-    const std::string_view chunk = content.substr(pos, end + close.size() - pos);
-    pugi::xml_document one;
-    const auto r1 = one.load_buffer(chunk.data(), chunk.size(), pugi::parse_default, pugi::encoding_utf8);
-    if (r1) {
-      std::size_t before = out.studies.size() + out.problems.size();
-      reader.article(one.child("PubmedArticle"), index);
-      (void)before;
-    } else {
-      out.problems.push_back({file, "record " + std::to_string(index), "PubmedArticle",
-                              std::string("malformed XML in this record: ") + r1.description()});
-    }
-    pos = end + close.size();
-  }
+  out.problems.push_back({file, "", "",
+                          std::string("malformed XML at byte ") + std::to_string(res.offset) + ": " +
+                              res.description() + "; reading the well-formed records one by one"});
+  reader.articles_one_by_one(content);
   return out;
 }
 
