@@ -62,6 +62,17 @@ bool stub_names_remote(const fs::path& dir) {
   return false;
 }
 
+// Throws when an index holding records was written in an older format than this program reads.
+void check_index_format(const Xapian::Database& db, const fs::path& dir) {
+  if (db.get_doccount() == 0) return;
+  const std::string format = db.get_metadata(std::string(fields::meta_format));
+  if (format == fields::index_format || (format.empty() && db.get_metadata(std::string(fields::meta_packed_facets)) == "1"))
+    return;
+  throw Error(ErrorCode::index_unavailable, "the index at " + dir.string() + " has index format " +
+                                                (format.empty() ? std::string("1") : format) + "; this version reads format " +
+                                                std::string(fields::index_format) + ": rebuild it with evidence-index --rebuild");
+}
+
 // Writes the stub through a temporary file and rename(), which is atomic on POSIX, so a reader
 // sees either the old generation or the new one, never a torn file.
 void write_stub(const fs::path& dir, const std::string& generation) {
@@ -329,8 +340,10 @@ IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, bool
     m.builder = std::make_unique<DocumentBuilder>(vocabulary);
     m.db.begin_transaction(true);
     m.in_transaction = true;
-    // Written from empty, every document of this generation will carry the packed facet slot.
-    if (m.db.get_doccount() == 0) m.db.set_metadata(std::string(fields::meta_packed_facets), "1");
+    // Written from empty, every document of this generation has the current format; an older
+    // index is not updated in place, where old and new documents would mix.
+    if (m.db.get_doccount() == 0) m.db.set_metadata(std::string(fields::meta_format), std::string(fields::index_format));
+    else check_index_format(m.db, dir);
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "opening index " + dir.string() + " for writing");
   }
@@ -624,7 +637,8 @@ void IndexReader::Impl::open() {
     term_exists.clear();
     generation = read_stub_target(dir);
     db = Xapian::Database(dir.string());
-    packed_facets = !stub_names_remote(dir) && db.get_metadata(std::string(fields::meta_packed_facets)) == "1";
+    check_index_format(db, dir);
+    remote = stub_names_remote(dir);
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "opening index " + dir.string());
   }
@@ -672,7 +686,7 @@ std::shared_ptr<const DocColumns> IndexReader::Impl::columns() {
   // Over several shards Xapian 1.4 hands a match spy each shard's own docids (shard by shard,
   // not in global docid order), so the arrays, indexed by global docid, cannot serve it; a
   // local multi-shard stub counts facets from slot 12 per document instead.
-  if (!packed_facets || db.size() != 1) return nullptr;
+  if (remote || db.size() != 1) return nullptr;
   const std::string rev = revision();
   if (rev != columns_revision_) {
     columns_ = shared_columns(fs::absolute(dir).lexically_normal().string(), rev, db);

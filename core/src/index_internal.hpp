@@ -17,9 +17,8 @@ struct IndexReader::Impl {
   std::filesystem::path dir;
   std::string generation;  // target of the stub when opened
   Xapian::Database db;
-  // Facets can be counted from fields::slot_facets: set when the index was written with it and
-  // no shard is remote (a remote shard runs only Xapian's own match spies).
-  bool packed_facets = false;
+  // A shard is served by xapian-tcpsrv: only Xapian's own match spies run there.
+  bool remote = false;
   // Whether a term occurs in the index, remembered until the database changes: a concept expands
   // to dozens of forms (synonyms, misspellings) of which most never occur, and looking each up
   // again on every query costs a B-tree descent (disk reads) per form.
@@ -33,7 +32,7 @@ struct IndexReader::Impl {
   // "gen-N:R", or for a stub naming several shards a stand-in built from counts (see revision()).
   std::string revision();
   // Decoded facets and ranking features of the current revision (see doc_columns.hpp); nullptr
-  // when the index cannot have them (remote shards, an index from before the packed slots).
+  // over several shards or a remote one.
   std::shared_ptr<const DocColumns> columns();
   std::shared_ptr<const DocColumns> columns_;
   std::string columns_revision_;

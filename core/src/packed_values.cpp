@@ -138,29 +138,4 @@ std::string serialise_facets(const std::string& design, const std::string& quali
   return out;
 }
 
-void PackedFacetSpy::operator()(const Xapian::Document& doc, double) {
-  ++total_;
-  const std::string value = doc.get_value(slot_);
-  std::string_view rest(value);
-  while (!rest.empty()) {
-    const auto p = rest.find('\n');
-    const std::string_view line = rest.substr(0, p);
-    if (!line.empty()) {
-      auto it = counts_.find(line);
-      if (it == counts_.end()) counts_.emplace(std::string(line), 1);
-      else ++it->second;
-    }
-    if (p == std::string_view::npos) break;
-    rest.remove_prefix(p + 1);
-  }
-}
-
-std::vector<std::pair<std::string, std::uint64_t>> PackedFacetSpy::counts(char kind) const {
-  std::vector<std::pair<std::string, std::uint64_t>> out;
-  for (const auto& [line, n] : counts_)
-    if (line.size() > 1 && line[0] == kind) out.emplace_back(line.substr(1), n);
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 }  // namespace evidence

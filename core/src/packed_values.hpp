@@ -1,8 +1,8 @@
 #pragma once
 // Private to the core library: the two compact value slots a search reads for every candidate
 // instead of the stored JSON record (fields::slot_facets and fields::slot_rank_features).
-// Written by DocumentBuilder, read by search.cpp. Parsing never throws: a malformed or missing
-// value yields std::nullopt / nothing counted, and the caller falls back to the stored record.
+// Written by DocumentBuilder, read by doc_columns and search. Parsing never throws: a malformed
+// or missing value yields std::nullopt, which the caller reports as a corrupt index.
 #include <xapian.h>
 
 #include <cstdint>
@@ -39,27 +39,5 @@ std::optional<RankFeatures> parse_rank_features(std::string_view value);
 std::string serialise_facets(const std::string& design, const std::string& quality_band, int level, int year,
                              const std::vector<std::string>& interventions, const std::vector<std::string>& conditions,
                              const std::vector<std::string>& outcomes);
-
-// Counts every facet line over the documents the matcher examines: one value read per document
-// instead of one per facet position. Xapian's remote backend cannot run a spy it does not know,
-// so search.cpp uses it only for local databases.
-class PackedFacetSpy : public Xapian::MatchSpy {
- public:
-  explicit PackedFacetSpy(Xapian::valueno slot) : slot_(slot) {}
-  void operator()(const Xapian::Document& doc, double wt) override;
-  std::string name() const override { return "evidence::PackedFacetSpy"; }
-  std::uint64_t total() const { return total_; }
-  // Counts of the values of one kind ('d', 'q', ...).
-  std::vector<std::pair<std::string, std::uint64_t>> counts(char kind) const;
-
- private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
-  Xapian::valueno slot_;
-  std::uint64_t total_ = 0;
-  std::unordered_map<std::string, std::uint64_t, Hash, std::equal_to<>> counts_;
-};
 
 }  // namespace evidence

@@ -9,7 +9,7 @@ namespace evidence {
 
 namespace {
 
-// First byte of the binary form; JSON starts with '{'.
+// First byte of the binary form.
 constexpr char format_v1 = '\x01';
 
 // The encoder and the decoder share one list of fields (study_fields below): each visits every
@@ -303,13 +303,6 @@ std::string encode_study(const Study& s) {
 }
 
 Study decode_stored_study(std::string_view data) {
-  if (!data.empty() && data.front() == '{') {
-    try {
-      return study_from_json(nlohmann::json::parse(data));
-    } catch (const nlohmann::json::exception&) {
-      In::fail();
-    }
-  }
   if (data.empty() || data.front() != format_v1) In::fail();
   In in(data.substr(1));
   Study s;

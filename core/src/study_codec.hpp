@@ -7,8 +7,8 @@
 // this length-prefixed binary form decodes in a few. The content hash is still taken over the
 // JSON rendering (index.cpp), so the storage format does not change what counts as a change.
 //
-// decode_stored_study() also reads records stored as JSON by earlier versions (they start
-// with '{'). It throws Error(index_corrupt) on data it cannot decode.
+// decode_stored_study() throws Error(index_corrupt) on data it cannot decode (records stored as
+// JSON belong to index format 1, which is refused when the index is opened).
 #include <string>
 #include <string_view>
 

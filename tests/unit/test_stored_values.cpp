@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 
 #include "doc_columns.hpp"
 #include "index_internal.hpp"
@@ -72,11 +73,28 @@ TEST_CASE("the binary study codec keeps every field of every record", "[storage]
   CHECK(binary_bytes < json_bytes);
 }
 
-TEST_CASE("records stored as JSON by earlier versions still decode", "[storage]") {
-  const auto studies = annotated_records();
-  const Study& s = studies.front();
-  const Study back = decode_stored_study(study_to_json(s, true).dump());
-  CHECK(study_to_json(back, true) == study_to_json(s, true));
+TEST_CASE("an index of an older format is refused with what to do, for reading and for updating", "[storage]") {
+  const fs::path dir = evidence::test::temp_dir("format1");
+  {
+    IndexWriter w(dir, vocabulary());
+    w.put(annotated_records().front());
+    w.set_metadata(std::string(fields::meta_format), "");  // as format 1 indexes were written
+    w.commit();
+  }
+  for (const bool writing : {false, true}) {
+    INFO((writing ? "writing" : "reading"));
+    try {
+      if (writing) IndexWriter w(dir, vocabulary());
+      else IndexReader r(dir);
+      FAIL("an index of format 1 was opened");
+    } catch (const evidence::Error& e) {
+      CHECK(e.code() == ErrorCode::index_unavailable);
+      CHECK(std::string(e.what()).find("index format 1") != std::string::npos);
+      CHECK(std::string(e.what()).find("--rebuild") != std::string::npos);
+    }
+  }
+  // A record stored as JSON (format 1) is corrupt data for this version, never a crash.
+  CHECK_THROWS_AS(decode_stored_study(study_to_json(annotated_records().front(), true).dump()), evidence::Error);
 }
 
 TEST_CASE("corrupt stored records are an index_corrupt error, never a crash", "[storage]") {
@@ -159,7 +177,7 @@ TEST_CASE("decoded columns hold each document's facets and features", "[storage]
   }
   IndexReader reader(dir);
   auto& impl = IndexAccess::of(reader);
-  REQUIRE(impl.packed_facets);
+  REQUIRE_FALSE(impl.remote);
   const auto cols = impl.columns();
   REQUIRE(cols);
   CHECK(cols->memory_bytes() > 0);
@@ -200,21 +218,23 @@ TEST_CASE("decoded columns hold each document's facets and features", "[storage]
 }
 
 TEST_CASE("searches from the columns equal searches from the per-slot values", "[storage][search]") {
-  // One index with the packed marker (columns and the custom spy) and a copy of it without
-  // (Xapian's own spies per slot and each record's ranking slot): the same hits in the same
-  // order with the same scores, the same facets and the same summary.
+  // One index (decoded columns), and a stub over it and an empty index (two shards: Xapian's own
+  // spies per slot and each record's ranking slot): the same hits in the same order with the
+  // same scores, the same facets and the same summary.
   const fs::path packed_dir = evidence::test::temp_dir("packed");
+  const fs::path empty_dir = evidence::test::temp_dir("empty");
   const fs::path plain_dir = evidence::test::temp_dir("plain");
   const auto studies = annotated_records();
-  for (const auto& d : {packed_dir, plain_dir}) {
-    IndexWriter w(d, vocabulary());
+  {
+    IndexWriter w(packed_dir, vocabulary());
     for (const auto& s : studies) w.put(s);
-    if (d == plain_dir) w.set_metadata(std::string(fields::meta_packed_facets), "");
     w.commit();
+    IndexWriter(empty_dir, vocabulary()).commit();
   }
+  std::ofstream(plain_dir / "XAPIANDB") << "auto " << packed_dir.string() << "\nauto " << empty_dir.string() << "\n";
   IndexReader packed(packed_dir), plain(plain_dir);
-  REQUIRE(IndexAccess::of(packed).packed_facets);
-  REQUIRE_FALSE(IndexAccess::of(plain).packed_facets);
+  REQUIRE(IndexAccess::of(packed).columns() != nullptr);
+  REQUIRE(IndexAccess::of(plain).columns() == nullptr);
   for (const std::string q : {"electrotherapy chronic LBP efficacy", "exercise chronic low back pain", "surgery vs physical therapy spinal stenosis",
                               "acupuncture", "pain", "condition:sciatica", "design:rct year:2010..2024", "massage"}) {
     for (const std::size_t sample : {std::size_t{5000}, std::size_t{20}}) {

@@ -72,9 +72,7 @@ class ColumnFacetSpy : public Xapian::MatchSpy {
 }  // namespace
 
 struct FacetCounter::Spies {
-  bool packed = false;
   std::optional<ColumnFacetSpy> columns;
-  PackedFacetSpy packed_spy{fields::slot_facets};
   PositionalCounts interventions{fields::slot_interventions}, conditions{fields::slot_conditions},
       outcomes{fields::slot_outcomes};
   Xapian::ValueCountMatchSpy design{fields::slot_design}, quality{fields::slot_quality_band},
@@ -83,7 +81,6 @@ struct FacetCounter::Spies {
 
 FacetCounter::FacetCounter(IndexReader::Impl& index, Xapian::doccount sample)
     : columns_(index.columns()), sample_(sample), spies_(std::make_unique<Spies>()) {
-  spies_->packed = index.packed_facets;
   if (columns_) spies_->columns.emplace(*columns_, sample);
 }
 
@@ -93,8 +90,6 @@ void FacetCounter::attach(Xapian::Enquire& enquire) {
   Spies& s = *spies_;
   if (s.columns) {
     enquire.add_matchspy(&*s.columns);
-  } else if (s.packed) {
-    enquire.add_matchspy(&s.packed_spy);
   } else {
     for (Xapian::MatchSpy* spy : std::initializer_list<Xapian::MatchSpy*>{&s.design, &s.quality, &s.level, &s.year})
       enquire.add_matchspy(spy);
@@ -107,7 +102,7 @@ MatchCounts FacetCounter::counts(const Xapian::MSet& mset, const Xapian::Databas
   MatchCounts c;
   c.found = mset.get_matches_estimated();
   c.found_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
-  const std::uint64_t examined = s.columns ? s.columns->counted() : s.packed ? s.packed_spy.total() : s.design.get_total();
+  const std::uint64_t examined = s.columns ? s.columns->counted() : s.design.get_total();
   // Past the sample, the share of the docid range the sampled matches covered estimates the
   // total better than Xapian does (see ColumnFacetSpy).
   if (!c.found_exact && s.columns && s.columns->counted() == sample_ && s.columns->last_docid() > 0) {
@@ -141,13 +136,9 @@ std::vector<std::pair<std::string, std::vector<FacetCount>>> FacetCounter::facet
     std::stable_sort(fc.begin(), fc.end(), [](const FacetCount& x, const FacetCount& y) { return x.count > y.count; });
     out.emplace_back(name, std::move(fc));
   };
-  auto packed = [&](char kind) {
-    if (s.columns) return s.columns->counts(kind);
-    std::map<std::string, std::uint64_t> m;
-    for (auto& [value, n] : s.packed_spy.counts(kind)) m[value] = n;
-    return m;
-  };
-  const bool by_kind = s.columns || s.packed;
+  const ColumnFacetSpy* columns = s.columns ? &*s.columns : nullptr;
+  auto packed = [&](char kind) { return columns->counts(kind); };
+  const bool by_kind = columns != nullptr;
   auto concept_label = [&](const std::string& id) {
     const Concept* c = v.find(id);
     return c ? c->preferred : id;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "evidence/appraisal.hpp"
+#include "evidence/errors.hpp"
 #include "evidence/fields.hpp"
 #include "search_internal.hpp"
 #include "study_codec.hpp"
@@ -95,7 +96,9 @@ std::vector<Candidate> rescore(const Xapian::MSet& mset, const DocColumns* colum
     Candidate c{it.get_document(), {}, std::nullopt, it.get_weight(), 0, {}};
     std::optional<RankFeatures> known = columns ? columns->features(*it) : std::nullopt;
     if (!known) known = parse_rank_features(c.doc.get_value(fields::slot_rank_features));
-    c.features = known ? std::move(*known) : rank_features_of(c.record());  // a record written before the slot existed
+    // Every document of a format 2 index carries the slot (check_index_format).
+    if (!known) throw Error(ErrorCode::index_corrupt, "a document has no ranking features (slot 13)");
+    c.features = std::move(*known);
     const RankFeatures& f = c.features;
     const ConceptMatches m = match_concepts(f, q, v);
     const double text = best_relevance > 0 ? c.relevance / best_relevance : 0;

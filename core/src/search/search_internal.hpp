@@ -35,9 +35,10 @@ struct MatchCounts {
   bool found_exact = true, facets_exact = true;
   double scale = 1.0;  // facet counts are multiplied by this when they were counted on a sample
 };
-// Counts facets over the documents the matcher examines, by the fastest way the index allows:
-// decoded columns (one local index), the packed slot (local shards), or Xapian's own spies per
-// slot (a remote shard, or an index written before the packed slot).
+// Counts facets over the documents the matcher examines, one of two ways: from the decoded
+// columns of one local index (an array lookup per document), or with Xapian's own spies, one per
+// value slot, over several shards or a remote one (Xapian can run its own spies remotely, and over
+// several shards it hands a spy each shard's own docids, which the columns cannot serve).
 class FacetCounter {
  public:
   FacetCounter(IndexReader::Impl& index, Xapian::doccount sample);
