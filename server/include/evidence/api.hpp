@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "evidence/exports.hpp"
 #include "evidence/search.hpp"
 #include "evidence/vocabulary.hpp"
 
@@ -28,12 +29,6 @@ struct ServerOptions {
   int read_timeout_seconds = 10;     // a client that sends nothing this long is disconnected
   std::size_t cache_mb = 64;         // rendered /api/search and /api/summary responses kept (0: none)
 };
-
-// Export formats for /api/export, also used by tests.
-std::string to_ris(const std::vector<Study>& studies);
-std::string to_bibtex(const std::vector<Study>& studies);
-std::string to_csv(const std::vector<Study>& studies);
-nlohmann::json to_fhir_evidence(const EvidenceSummary& summary, const std::string& query);
 
 // Percent-decoding that rejects malformed escapes; returns false for bad input.
 bool percent_decode(const std::string& in, std::string& out);
