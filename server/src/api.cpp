@@ -20,23 +20,6 @@ namespace evidence {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-bool percent_decode(const std::string& in, std::string& out) {
-  out.clear();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%') {
-      if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) || !std::isxdigit(static_cast<unsigned char>(in[i + 2])))
-        return false;
-      out += static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else if (in[i] == '+') {
-      out += ' ';
-    } else {
-      out += in[i];
-    }
-  }
-  return true;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Server
 
@@ -103,100 +86,6 @@ void send_json(httplib::Response& res, const json& j, int status = 200) {
 
 void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message) {
   send_json(res, {{"error", {{"code", code}, {"message", message}}}}, status);
-}
-
-// A bad parameter: the exception handler answers 400 "bad_parameter" with the message.
-[[noreturn]] void bad(const std::string& message) { throw Error(ErrorCode::invalid_argument, message); }
-
-// Request parameters as cpp-httplib decodes them (a name may repeat).
-std::string param(const httplib::Params& ps, const char* name, const std::string& def = "") {
-  const auto it = ps.lower_bound(name);
-  if (it == ps.end() || it->first != name) return def;
-  std::string v = it->second;
-  if (!is_valid_utf8(v)) bad(std::string("parameter '") + name + "' is not valid UTF-8");
-  return v;
-}
-std::string param(const httplib::Request& req, const char* name, const std::string& def = "") { return param(req.params, name, def); }
-
-std::vector<std::string> params(const httplib::Params& ps, const char* name) {
-  std::vector<std::string> out;
-  const auto [first, last] = ps.equal_range(name);
-  for (auto it = first; it != last; ++it) {
-    const std::string& v = it->second;
-    if (!is_valid_utf8(v)) bad(std::string("parameter '") + name + "' is not valid UTF-8");
-    // Comma-separated lists are accepted too.
-    std::size_t start = 0;
-    while (start <= v.size()) {
-      std::size_t end = v.find(',', start);
-      if (end == std::string::npos) end = v.size();
-      if (end > start) out.push_back(v.substr(start, end - start));
-      start = end + 1;
-    }
-  }
-  return out;
-}
-
-long long int_param(const httplib::Params& ps, const char* name, long long def, long long lo, long long hi) {
-  const std::string v = param(ps, name);
-  if (v.empty()) return def;
-  try {
-    std::size_t used = 0;
-    const long long x = std::stoll(v, &used);
-    if (used != v.size()) throw std::invalid_argument(v);
-    if (x < lo || x > hi) bad(std::string("parameter '") + name + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-    return x;
-  } catch (const std::logic_error&) {
-    bad(std::string("parameter '") + name + "' must be a whole number");
-  }
-}
-long long int_param(const httplib::Request& req, const char* name, long long def, long long lo, long long hi) {
-  return int_param(req.params, name, def, lo, hi);
-}
-
-}  // namespace
-
-SearchRequest search_request_from_params(const std::multimap<std::string, std::string>& ps, const Vocabulary& v) {
-  SearchRequest r;
-  r.q = param(ps, "q");
-  if (r.q.size() > max_query_length) bad("the query is longer than " + std::to_string(max_query_length) + " characters");
-  r.page = static_cast<std::size_t>(int_param(ps, "page", 1, 1, 10000));
-  r.per_page = static_cast<std::size_t>(int_param(ps, "per_page", 10, 1, static_cast<long long>(max_per_page)));
-  if (r.page * r.per_page > max_page_depth) bad("page is too deep: at most " + std::to_string(max_page_depth) + " results can be paged");
-  const auto sort = parse_sort_order(param(ps, "sort", "relevance"));
-  if (!sort) bad("sort must be relevance, year or quality");
-  r.sort = *sort;
-  auto concepts = [&](const char* name, const char* kind) {
-    std::vector<std::string> out;
-    for (const auto& x : params(ps, name)) {
-      const Concept* c = v.lookup(x);
-      if (!c || c->kind != kind) bad(std::string("parameter '") + name + "': unknown " + kind + " '" + x + "'");
-      out.push_back(c->id);
-    }
-    return out;
-  };
-  r.interventions = concepts("intervention", "intervention");
-  r.conditions = concepts("condition", "condition");
-  r.outcomes = concepts("outcome", "outcome");
-  for (const auto& d : params(ps, "design")) {
-    if (!is_design(d)) bad("parameter 'design': unknown design '" + d + "'");
-    r.designs.push_back(d);
-  }
-  // An empty value ("year_max=") means no bound, not 0 (found by fuzz_http_params).
-  if (!param(ps, "year_min").empty()) r.year_min = static_cast<int>(int_param(ps, "year_min", 0, 1900, 2100));
-  if (!param(ps, "year_max").empty()) r.year_max = static_cast<int>(int_param(ps, "year_max", 0, 1900, 2100));
-  if (!param(ps, "quality_min").empty()) r.quality_min = static_cast<double>(int_param(ps, "quality_min", 0, 0, 10));
-  const std::string audience = param(ps, "audience", "clinician");
-  if (audience != "clinician" && audience != "patient") bad("audience must be clinician or patient");
-  return r;
-}
-
-namespace {
-
-SearchRequest request_from(const httplib::Request& req, const Vocabulary& v) {
-  // An over-long query keeps its own error code (query_too_long); checked first, as before.
-  if (param(req, "q").size() > max_query_length)
-    throw ApiError{400, "query_too_long", "the query is longer than " + std::to_string(max_query_length) + " characters"};
-  return search_request_from_params(req.params, v);
 }
 
 json study_brief(const Study& s) {
@@ -268,7 +157,8 @@ void ApiServer::Impl::routes() {
   };
 
   svr.Get("/api/search", [this, revision_etag, from_cache, send_cached](const httplib::Request& req, httplib::Response& res) {
-    const SearchRequest r = request_from(req, vocabulary);
+    const ApiSearchRequest request = parse_search_request(req.params, vocabulary);
+    const SearchRequest& r = request.search;
     IndexReader& rd = reader();
     const std::string revision = rd.revision();
     if (revision_etag(req, res, revision)) return;
@@ -301,12 +191,12 @@ void ApiServer::Impl::routes() {
                     {"hits", hits},
                     {"facet_counts", facets},
                     {"summary", sr.summary ? sr.summary->to_json() : json()},
-                    {"audience", param(req, "audience", "clinician")},
+                    {"audience", audience_name(request.audience)},
                     {"index_revision", revision}});
   });
 
   svr.Get("/api/summary", [this, revision_etag, from_cache, send_cached](const httplib::Request& req, httplib::Response& res) {
-    SearchRequest r = request_from(req, vocabulary);
+    SearchRequest r = parse_search_request(req.params, vocabulary).search;
     r.per_page = 1;
     r.page = 1;
     r.with_hits = false;
@@ -321,8 +211,7 @@ void ApiServer::Impl::routes() {
   });
 
   svr.Get(R"(/api/studies/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string id = req.matches[1];
-    if (id.size() > 64 || !is_valid_utf8(id)) bad("invalid study id");
+    const std::string id = parse_study_id(req.matches[1]);
     IndexReader& rd = reader();
     auto s = rd.get(id);
     if (!s) throw ApiError{404, "not_found", "no study with id '" + id + "'"};
@@ -350,10 +239,10 @@ void ApiServer::Impl::routes() {
   });
 
   svr.Get("/api/vocabulary", [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string prefix = param(req, "prefix");
-    if (prefix.size() > 100) bad("prefix is too long");
-    const auto limit = static_cast<std::size_t>(int_param(req, "limit", 10, 1, 50));
-    const std::string kind = param(req, "kind");
+    const VocabularyRequest vr = parse_vocabulary_request(req.params);
+    const std::string& prefix = vr.prefix;
+    const std::size_t limit = vr.limit;
+    const std::string& kind = vr.kind;
     json out = json::array();
     if (prefix.empty()) {
       for (const auto& c : vocabulary.concepts())
@@ -369,34 +258,31 @@ void ApiServer::Impl::routes() {
   });
 
   svr.Get("/api/export", [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string format = param(req, "format", "ris");
-    SearchRequest r = request_from(req, vocabulary);
-    const auto limit = static_cast<std::size_t>(int_param(req, "limit", 500, 1, 5000));
+    const ApiSearchRequest request = parse_export_request(req.params, vocabulary);
+    SearchRequest r = request.search;
     IndexReader& rd = reader();
-    if (format == "fhir") {
+    if (request.format == ExportFormat::fhir) {
       r.per_page = 1;
       const SearchResponse sr = search(rd, vocabulary, r);
       res.set_header("Content-Disposition", "attachment; filename=\"backpain-evidence-findings.fhir.json\"");
       res.set_content(to_fhir_evidence(*sr.summary, r.q).dump(2), "application/fhir+json; charset=utf-8");
       return;
     }
-    const auto studies = search_all(rd, vocabulary, r, limit);
-    if (format == "ris") {
+    const auto studies = search_all(rd, vocabulary, r, request.limit);
+    if (request.format == ExportFormat::ris) {
       res.set_header("Content-Disposition", "attachment; filename=\"backpain-evidence.ris\"");
       res.set_content(to_ris(studies), "application/x-research-info-systems; charset=utf-8");
-    } else if (format == "bibtex") {
+    } else if (request.format == ExportFormat::bibtex) {
       res.set_header("Content-Disposition", "attachment; filename=\"backpain-evidence.bib\"");
       res.set_content(to_bibtex(studies), "application/x-bibtex; charset=utf-8");
-    } else if (format == "csv") {
+    } else if (request.format == ExportFormat::csv) {
       res.set_header("Content-Disposition", "attachment; filename=\"backpain-evidence.csv\"");
       res.set_content(to_csv(studies), "text/csv; charset=utf-8");
-    } else if (format == "json") {
+    } else {
       json arr = json::array();
       for (const auto& s : studies) arr.push_back(study_to_json(s, true));
       res.set_header("Content-Disposition", "attachment; filename=\"backpain-evidence.json\"");
       send_json(res, {{"query", r.q}, {"count", studies.size()}, {"studies", arr}});
-    } else {
-      bad("format must be ris, bibtex, csv, json or fhir");
     }
   });
 
@@ -551,6 +437,7 @@ ApiServer::ApiServer(ServerOptions options) : impl_(std::make_unique<Impl>()) {
     } catch (const Error& e) {
       switch (e.code()) {
         case ErrorCode::invalid_argument: send_error(res, 400, "bad_parameter", e.what()); break;
+        case ErrorCode::query_too_long: send_error(res, 400, "query_too_long", e.what()); break;
         case ErrorCode::query_too_complex: send_error(res, 400, "query_too_complex", e.what()); break;
         case ErrorCode::not_found: send_error(res, 404, "not_found", e.what()); break;
         case ErrorCode::index_unavailable:

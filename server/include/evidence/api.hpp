@@ -12,6 +12,7 @@
 #include <string>
 
 #include "evidence/exports.hpp"
+#include "evidence/params.hpp"
 #include "evidence/search.hpp"
 #include "evidence/vocabulary.hpp"
 
@@ -29,15 +30,6 @@ struct ServerOptions {
   int read_timeout_seconds = 10;     // a client that sends nothing this long is disconnected
   std::size_t cache_mb = 64;         // rendered /api/search and /api/summary responses kept (0: none)
 };
-
-// Percent-decoding that rejects malformed escapes; returns false for bad input.
-bool percent_decode(const std::string& in, std::string& out);
-
-// The search parameters of /api/search, /api/summary and /api/export (q, page, per_page, sort,
-// intervention, condition, outcome, design, year_min, year_max, quality_min, audience), as
-// cpp-httplib decodes them (a name may repeat; lists may also be comma-separated), turned into a
-// SearchRequest. Throws evidence::Error(invalid_argument) naming the bad parameter (HTTP 400).
-SearchRequest search_request_from_params(const std::multimap<std::string, std::string>& params, const Vocabulary& vocabulary);
 
 class ApiServer {
  public:
