@@ -7,8 +7,8 @@
 #include <pthread.h>
 #include <thread>
 
-#include "evidence/api.hpp"
 #include "evidence/errors.hpp"
+#include "evidence/server.hpp"
 
 namespace {
 std::string env_or(const char* name, const std::string& def) {
@@ -32,8 +32,10 @@ int main(int argc, char** argv) try {
   app.add_option("--web", web, "directory of the web page")->capture_default_str();
   app.add_option("--host", opt.host, "address to listen on (127.0.0.1 unless told otherwise)")->capture_default_str();
   app.add_option("--port", opt.port, "port (0 picks a free one and prints it)")->capture_default_str();
-  app.add_option("--threads", opt.threads, "worker threads (default: 8 per core, at least 64: one per keep-alive client)");
-  app.add_option("--cache-mb", opt.cache_mb, "memory for rendered search and summary responses, per index revision (0: no cache)")
+  app.add_option("--threads", opt.threads,
+                 "worker threads (default: 8 per core, at least 64: one per keep-alive client)");
+  app.add_option("--cache-mb", opt.cache_mb,
+                 "memory for rendered search and summary responses, per index revision (0: no cache)")
       ->capture_default_str();
   app.add_option("--vocabulary", opt.vocabulary, "vocabulary file (default: the source tree's)");
   app.add_flag("-q,--quiet", quiet, "no per-request log lines");

@@ -10,6 +10,7 @@ const char* error_code_name(ErrorCode code) noexcept {
     case ErrorCode::index_unavailable: return "index_unavailable";
     case ErrorCode::index_locked: return "index_locked";
     case ErrorCode::index_corrupt: return "index_corrupt";
+    case ErrorCode::query_too_long: return "query_too_long";
     case ErrorCode::query_too_complex: return "query_too_complex";
     case ErrorCode::internal: return "internal";
   }

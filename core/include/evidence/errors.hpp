@@ -14,6 +14,7 @@ enum class ErrorCode {
   index_unavailable,  // the index does not exist or cannot be opened
   index_locked,       // another writer holds the index lock
   index_corrupt,      // the index is damaged
+  query_too_long,     // the query text is longer than max_query_length (search.hpp)
   query_too_complex,  // the query exceeds a limit
   internal            // a bug or an unexpected library failure
 };

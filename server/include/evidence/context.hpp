@@ -1,0 +1,63 @@
+#pragma once
+// What an ApiServer shares with its handlers, and the two ways a handler answers: send_json()
+// with a result, or by throwing evidence::Error. The server's exception handler is the one place
+// where an error becomes an HTTP answer, through http_error(). Defined in server.cpp.
+#include <httplib.h>
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "evidence/errors.hpp"
+#include "evidence/index.hpp"
+#include "evidence/metrics.hpp"
+#include "evidence/response_cache.hpp"
+#include "evidence/server.hpp"
+#include "evidence/vocabulary.hpp"
+
+namespace evidence {
+
+// One per server, used by all its worker threads at once: everything here is read-only after
+// construction or thread-safe (the cache, the metrics, reader()).
+class ApiContext {
+ public:
+  // Fills in the default vocabulary and OpenAPI paths and loads both. Throws Error when the
+  // vocabulary cannot be loaded, Error(invalid_argument) when the OpenAPI file is not JSON.
+  explicit ApiContext(ServerOptions server_options);
+  ApiContext(const ApiContext&) = delete;
+  ApiContext& operator=(const ApiContext&) = delete;
+
+  // This worker thread's reader of options.db, refreshed to the newest commit (opened afresh
+  // when the index was removed or replaced). Xapian databases are not thread-safe, hence one per
+  // thread. Throws Error(index_unavailable) while there is no index.
+  IndexReader& reader();
+
+  const ServerOptions options;
+  const Vocabulary vocabulary;
+  const nlohmann::json openapi;  // docs/openapi.json; null when none is installed
+  ResponseCache cache;           // rendered /api/search and /api/summary bodies
+  RequestMetrics metrics;
+
+ private:
+  const std::uint64_t serial_;  // tells this server's readers from another's in the same thread
+};
+
+// How an evidence::Error is answered.
+struct HttpError {
+  int status;
+  const char* code;     // the stable code of the JSON error body
+  const char* message;  // nullptr: the exception's own message, written for the client
+  bool retry_after;     // the condition passes: "Retry-After: 5"
+};
+// invalid_argument: 400 bad_parameter; query_too_long, query_too_complex: 400 with their names;
+// not_found: 404; index_unavailable, index_locked: 503 index_unavailable with Retry-After;
+// index_corrupt: 503 index_unavailable; io_error, internal: 500 internal. The index and internal
+// errors get a fixed message, so no file path or library message reaches a client.
+HttpError http_error(ErrorCode code) noexcept;
+
+// The body as compact JSON (invalid UTF-8 replaced), with the given status.
+void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);
+// {"error": {"code": code, "message": message}} with the given status.
+void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message);
+
+}  // namespace evidence

@@ -1,0 +1,31 @@
+#pragma once
+// The download formats of /api/export: reference-manager files of the matching studies (RIS,
+// BibTeX, CSV) and the graded findings as HL7 FHIR R5 Evidence resources. Pure functions of
+// their input; none of them throws except std::bad_alloc.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "evidence/study.hpp"
+#include "evidence/synthesis.hpp"
+
+namespace evidence {
+
+// RIS (EndNote, Zotero, Mendeley): one record per study, lines "TAG  - value" ending in CRLF;
+// empty fields are left out. Guidelines are typed GOVDOC, everything else JOUR.
+std::string to_ris(const std::vector<Study>& studies);
+
+// BibTeX: one @article per study, keyed by the study id without punctuation; TeX specials are
+// escaped; an author list marked incomplete ends in "and others".
+std::string to_bibtex(const std::vector<Study>& studies);
+
+// CSV (RFC 4180, CRLF): a header row, then one row per study, every cell quoted. A cell that
+// starts with = + - @ is prefixed with ' so that a spreadsheet does not run it as a formula.
+std::string to_csv(const std::vector<Study>& studies);
+
+// A FHIR collection Bundle with one Evidence resource per finding of the summary (population,
+// exposure, reference exposure, measured variable; GRADE certainty with its downgrades; the
+// pooled effect with its 95% CI when there is one). `query` is recorded as a meta tag.
+nlohmann::json to_fhir_evidence(const EvidenceSummary& summary, const std::string& query);
+
+}  // namespace evidence
