@@ -108,9 +108,9 @@ ApiSearchRequest read_search(const Params& ps, const Vocabulary& v) {
   ApiSearchRequest r;
   SearchRequest& s = r.search;
   s.q = param(ps, "q");
-  // The paging limits are core's. page is bounded here all the same, so that page * per_page
-  // cannot overflow inside check_search_request(); a negative per_page is passed on as 0, which
-  // core refuses with the range it accepts.
+  // The paging limits are core's; page is also read as a bounded whole number so that a huge value
+  // gets the usual message. A negative per_page is passed on as 0, which core refuses with the
+  // range it accepts.
   s.page = static_cast<std::size_t>(int_param(ps, "page", 1, 1, static_cast<long long>(max_page_depth)));
   s.per_page = static_cast<std::size_t>(std::max(0LL, whole_number(ps, "per_page", 10)));
   check_search_request(s);
@@ -124,16 +124,12 @@ ApiSearchRequest read_search(const Params& ps, const Vocabulary& v) {
   return r;
 }
 
-// An over-long query keeps its own error code, checked before any other parameter. The limit is
-// core's: the query alone is checked, so nothing else in the request can fail.
+// An over-long query is reported before any other parameter (core's check of the query alone
+// throws query_too_long).
 void refuse_long_query(const Params& ps) {
   SearchRequest query_only;
   query_only.q = param(ps, "q");
-  try {
-    check_search_request(query_only);
-  } catch (const Error& e) {
-    throw Error(ErrorCode::query_too_long, e.what());
-  }
+  check_search_request(query_only);
 }
 
 }  // namespace

@@ -208,3 +208,22 @@ TEST_CASE("request limits are enforced", "[search]") {
   r.q = std::string(2000, 'a');
   CHECK_THROWS_AS(search(reader, vocabulary(), r), Error);
 }
+
+TEST_CASE("check_search_request refuses what the API cannot page, without overflowing", "[search]") {
+  SearchRequest r;
+  r.q = std::string(max_query_length + 1, 'a');
+  try {
+    check_search_request(r);
+    FAIL("an over-long query was accepted");
+  } catch (const evidence::Error& e) {
+    CHECK(e.code() == evidence::ErrorCode::query_too_long);
+  }
+  r.q = "exercise";
+  r.per_page = 4;
+  r.page = (std::size_t{1} << 62);  // page * per_page wraps around to 0 in 64 bits
+  CHECK_THROWS_AS(check_search_request(r), evidence::Error);
+  r.page = max_page_depth / r.per_page;
+  CHECK_NOTHROW(check_search_request(r));
+  r.page += 1;
+  CHECK_THROWS_AS(check_search_request(r), evidence::Error);
+}

@@ -94,8 +94,9 @@ inline constexpr std::size_t max_page_depth = 10000;  // page * per_page
 // Time the Xapian matcher may spend on one query; past it the counts become estimates.
 inline constexpr double query_time_limit_seconds = 2.0;
 
-// Throws Error(invalid_argument) naming what is wrong with the request: a query longer than
-// max_query_length, per_page outside 1..max_per_page, a page past max_page_depth.
+// Throws Error naming what is wrong with the request: query_too_long for a query longer than
+// max_query_length; invalid_argument for per_page outside 1..max_per_page or a page past
+// max_page_depth.
 void check_search_request(const SearchRequest& request);
 
 // Answers a search request over the reader's current revision.

@@ -32,10 +32,11 @@ const char* sort_order_name(SortOrder order) noexcept {
 
 void check_search_request(const SearchRequest& req) {
   if (req.q.size() > max_query_length)
-    throw Error(ErrorCode::invalid_argument, "the query is longer than " + std::to_string(max_query_length) + " characters");
+    throw Error(ErrorCode::query_too_long, "the query is longer than " + std::to_string(max_query_length) + " characters");
   if (req.per_page == 0 || req.per_page > max_per_page)
     throw Error(ErrorCode::invalid_argument, "per_page must be between 1 and " + std::to_string(max_per_page));
-  if (req.page == 0 || req.page * req.per_page > max_page_depth)
+  // Divided, not multiplied: page * per_page could wrap around for a huge page.
+  if (req.page == 0 || req.page > max_page_depth / req.per_page)
     throw Error(ErrorCode::invalid_argument,
                 "page is out of range (at most " + std::to_string(max_page_depth) + " results can be paged)");
 }
