@@ -42,8 +42,10 @@ inline std::vector<fs::path> xml_files(const std::vector<std::string>& paths) {
 inline std::string all_text(const pugi::xml_node& n) {
   std::string out;
   for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
-    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
-    else if (c.type() == pugi::node_element) out += all_text(c);
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata)
+      out += c.value();
+    else if (c.type() == pugi::node_element)
+      out += all_text(c);
   }
   return out;
 }

@@ -26,13 +26,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using baseline::all_text;
 using baseline::Clock;
+using baseline::pct;
 using baseline::seconds_since;
 using baseline::xml_files;
-using baseline::all_text;
-using baseline::pct;
-
-
 
 // A connection that closes itself; every call is checked.
 class Db {
@@ -57,11 +55,13 @@ class Db {
   }
   sqlite3_stmt* prepare(const char* sql) {
     sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) throw std::runtime_error(std::string(sql) + ": " + sqlite3_errmsg(db_));
+    if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string(sql) + ": " + sqlite3_errmsg(db_));
     return st;
   }
   void check(int rc, const char* what) {
-    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db_));
+    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+      throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db_));
   }
 
  private:
@@ -108,11 +108,13 @@ int index_command(const std::string& db_path, const std::vector<std::string>& in
   const double commit_s = seconds_since(t_commit);
   const double secs = seconds_since(t0);
   const auto size = fs::file_size(db_path);
-  std::printf("baseline_fts5 index: %llu records from %zu files (%.1f MB XML) in %.2f s: %.0f records/s (commit %.2f s)\n",
-              static_cast<unsigned long long>(records), files.size(), static_cast<double>(input_bytes) / 1e6, secs,
-              static_cast<double>(records) / secs, commit_s);
+  std::printf(
+      "baseline_fts5 index: %llu records from %zu files (%.1f MB XML) in %.2f s: %.0f records/s (commit %.2f s)\n",
+      static_cast<unsigned long long>(records), files.size(), static_cast<double>(input_bytes) / 1e6, secs,
+      static_cast<double>(records) / secs, commit_s);
   std::printf("database size %.1f MB (%llu bytes, %.0f bytes/record) in %s\n", static_cast<double>(size) / 1e6,
-              static_cast<unsigned long long>(size), records ? static_cast<double>(size) / static_cast<double>(records) : 0.0, db_path.c_str());
+              static_cast<unsigned long long>(size),
+              records ? static_cast<double>(size) / static_cast<double>(records) : 0.0, db_path.c_str());
   std::printf("reproduce: baseline_fts5 index --db %s", db_path.c_str());
   for (const auto& i : inputs) std::printf(" %s", i.c_str());
   std::printf("\n");
@@ -149,9 +151,9 @@ std::string fts5_query(const std::string& q) {
   return out;
 }
 
-
 int search_command(const std::string& db_path, int rounds) {
-  if (!fs::is_regular_file(db_path)) throw std::runtime_error("no database at " + db_path + " (run baseline_fts5 index first)");
+  if (!fs::is_regular_file(db_path))
+    throw std::runtime_error("no database at " + db_path + " (run baseline_fts5 index first)");
   Db db(db_path, SQLITE_OPEN_READONLY);
   sqlite3_stmt* top = db.prepare("SELECT pmid, title FROM docs WHERE docs MATCH ?1 ORDER BY rank LIMIT 10");
   sqlite3_stmt* count = db.prepare("SELECT count(*) FROM docs WHERE docs MATCH ?1");
@@ -182,12 +184,14 @@ int search_command(const std::string& db_path, int rounds) {
         db.check(sqlite3_step(count), "count");
         const auto found = sqlite3_column_int64(count, 0);
         sqlite3_reset(count);
-        std::printf("  %-45s found %7lld  %7.2f ms   MATCH %s\n", q.c_str(), static_cast<long long>(found), ms, fq.c_str());
+        std::printf("  %-45s found %7lld  %7.2f ms   MATCH %s\n", q.c_str(), static_cast<long long>(found), ms,
+                    fq.c_str());
       }
     }
   sqlite3_finalize(top);
   sqlite3_finalize(count);
-  std::printf("records %lld, rounds %d, top 10 by rank (%zu bytes of results read)\n", static_cast<long long>(n_rows), rounds, sink);
+  std::printf("records %lld, rounds %d, top 10 by rank (%zu bytes of results read)\n", static_cast<long long>(n_rows),
+              rounds, sink);
   baseline::print_latencies(times, all);
   std::printf("reproduce: baseline_fts5 search --db %s --rounds %d\n", db_path.c_str(), rounds);
   return 0;
@@ -210,11 +214,16 @@ int main(int argc, char** argv) try {
   std::vector<std::string> inputs;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--db" && i + 1 < argc) db = argv[++i];
-    else if (a == "--rounds" && i + 1 < argc) rounds = std::atoi(argv[++i]);
-    else if (a == "-h" || a == "--help") return usage(), 0;
-    else if (!a.empty() && a[0] == '-') return std::fprintf(stderr, "baseline_fts5: unknown option %s\n", a.c_str()), usage();
-    else inputs.push_back(a);
+    if (a == "--db" && i + 1 < argc)
+      db = argv[++i];
+    else if (a == "--rounds" && i + 1 < argc)
+      rounds = std::atoi(argv[++i]);
+    else if (a == "-h" || a == "--help")
+      return usage(), 0;
+    else if (!a.empty() && a[0] == '-')
+      return std::fprintf(stderr, "baseline_fts5: unknown option %s\n", a.c_str()), usage();
+    else
+      inputs.push_back(a);
   }
   if (db.empty() || rounds < 1) return usage();
   if (cmd == "index") return inputs.empty() ? usage() : index_command(db, inputs);

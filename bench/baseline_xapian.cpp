@@ -28,13 +28,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using baseline::all_text;
 using baseline::Clock;
+using baseline::pct;
 using baseline::seconds_since;
 using baseline::xml_files;
-using baseline::all_text;
-using baseline::pct;
-
-
 
 std::uintmax_t tree_size(const fs::path& p) {
   if (fs::is_regular_file(p)) return fs::file_size(p);
@@ -86,10 +84,12 @@ int index_command(const std::string& db_path, const std::vector<std::string>& in
   db.close();
   const double secs = seconds_since(t0);
   const auto size = tree_size(db_path);
-  std::printf("baseline_xapian index: %llu records from %zu files (%.1f MB XML) in %.2f s: %.0f records/s (commit %.2f s)\n",
-              static_cast<unsigned long long>(records), files.size(), static_cast<double>(input_bytes) / 1e6, secs,
-              static_cast<double>(records) / secs, commit_s);
-  std::printf("index size %.1f MB (%llu bytes, %.0f bytes/record) in %s\n", static_cast<double>(size) / 1e6, static_cast<unsigned long long>(size),
+  std::printf(
+      "baseline_xapian index: %llu records from %zu files (%.1f MB XML) in %.2f s: %.0f records/s (commit %.2f s)\n",
+      static_cast<unsigned long long>(records), files.size(), static_cast<double>(input_bytes) / 1e6, secs,
+      static_cast<double>(records) / secs, commit_s);
+  std::printf("index size %.1f MB (%llu bytes, %.0f bytes/record) in %s\n", static_cast<double>(size) / 1e6,
+              static_cast<unsigned long long>(size),
               records ? static_cast<double>(size) / static_cast<double>(records) : 0.0, db_path.c_str());
   std::printf("reproduce: baseline_xapian index --db %s", db_path.c_str());
   for (const auto& i : inputs) std::printf(" %s", i.c_str());
@@ -120,9 +120,11 @@ int search_command(const std::string& db_path, int rounds) {
       times[cls].push_back(ms);
       all.push_back(ms);
       if (r == 0)
-        std::printf("  %-45s found %7u  %7.2f ms\n", q.c_str(), static_cast<unsigned>(mset.get_matches_estimated()), ms);
+        std::printf("  %-45s found %7u  %7.2f ms\n", q.c_str(), static_cast<unsigned>(mset.get_matches_estimated()),
+                    ms);
     }
-  std::printf("records %u, rounds %d, top 10, no facets (%zu bytes of results read)\n", static_cast<unsigned>(db.get_doccount()), rounds, sink);
+  std::printf("records %u, rounds %d, top 10, no facets (%zu bytes of results read)\n",
+              static_cast<unsigned>(db.get_doccount()), rounds, sink);
   baseline::print_latencies(times, all);
   std::printf("reproduce: baseline_xapian search --db %s --rounds %d\n", db_path.c_str(), rounds);
   return 0;
@@ -145,11 +147,16 @@ int main(int argc, char** argv) try {
   std::vector<std::string> inputs;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--db" && i + 1 < argc) db = argv[++i];
-    else if (a == "--rounds" && i + 1 < argc) rounds = std::atoi(argv[++i]);
-    else if (a == "-h" || a == "--help") return usage(), 0;
-    else if (!a.empty() && a[0] == '-') return std::fprintf(stderr, "baseline_xapian: unknown option %s\n", a.c_str()), usage();
-    else inputs.push_back(a);
+    if (a == "--db" && i + 1 < argc)
+      db = argv[++i];
+    else if (a == "--rounds" && i + 1 < argc)
+      rounds = std::atoi(argv[++i]);
+    else if (a == "-h" || a == "--help")
+      return usage(), 0;
+    else if (!a.empty() && a[0] == '-')
+      return std::fprintf(stderr, "baseline_xapian: unknown option %s\n", a.c_str()), usage();
+    else
+      inputs.push_back(a);
   }
   if (db.empty() || rounds < 1) return usage();
   if (cmd == "index") return inputs.empty() ? usage() : index_command(db, inputs);

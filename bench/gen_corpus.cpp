@@ -80,7 +80,9 @@ class Rng {
   int range(int lo, int hi) { return lo + static_cast<int>(below(static_cast<std::uint64_t>(hi - lo) + 1)); }
   bool percent(unsigned p) { return below(100) < p; }
   template <class T>
-  const T& pick(const std::vector<T>& v) { return v[below(v.size())]; }
+  const T& pick(const std::vector<T>& v) {
+    return v[below(v.size())];
+  }
   const char* pick(std::initializer_list<const char*> v) { return v.begin()[below(v.size())]; }
   std::size_t weighted(std::initializer_list<unsigned> w) {
     std::uint64_t total = 0;
@@ -159,17 +161,20 @@ std::vector<double> zipf_weights(std::size_t n, double q) {
 // The annotator's word folding (core/src/text.cpp fold_word and normalise), copied so the
 // generator can keep filler words from forming vocabulary terms without linking the library.
 std::string fold_word(std::string w) {
-  auto ends = [&](std::string_view s) { return w.size() >= s.size() && w.compare(w.size() - s.size(), s.size(), s) == 0; };
+  auto ends = [&](std::string_view s) {
+    return w.size() >= s.size() && w.compare(w.size() - s.size(), s.size(), s) == 0;
+  };
   if (w.size() <= 3) return w;
-  static const std::pair<std::string_view, std::string_view> spell[] = {{"isation", "ization"}, {"isations", "izations"}, {"ised", "ized"},
-                                                                         {"ising", "izing"},     {"ise", "ize"},           {"ises", "izes"},
-                                                                         {"aemia", "emia"},      {"oedema", "edema"}};
+  static const std::pair<std::string_view, std::string_view> spell[] = {
+      {"isation", "ization"}, {"isations", "izations"}, {"ised", "ized"},  {"ising", "izing"},
+      {"ise", "ize"},         {"ises", "izes"},         {"aemia", "emia"}, {"oedema", "edema"}};
   for (const auto& [from, to] : spell) {
     if (ends(from) && w.size() > from.size() + 2) {
       if (from == "ise" || from == "ises" || from == "ised" || from == "ising") {
         const std::string stem = w.substr(0, w.size() - from.size() + 2);
         bool skip = false;
-        for (std::string_view k : {"exercis", "advis", "supervis", "revis", "devis", "wis", "nois", "ris", "promis", "compris"})
+        for (std::string_view k :
+             {"exercis", "advis", "supervis", "revis", "devis", "wis", "nois", "ris", "promis", "compris"})
           skip = skip || (stem.size() >= k.size() && stem.compare(stem.size() - k.size(), k.size(), k) == 0);
         if (skip) break;
       }
@@ -177,8 +182,10 @@ std::string fold_word(std::string w) {
       break;
     }
   }
-  if (ends("behaviour")) w = w.substr(0, w.size() - 9) + "behavior";
-  else if (ends("behavioural")) w = w.substr(0, w.size() - 11) + "behavioral";
+  if (ends("behaviour"))
+    w = w.substr(0, w.size() - 9) + "behavior";
+  else if (ends("behavioural"))
+    w = w.substr(0, w.size() - 11) + "behavioral";
   if (ends("ies") && w.size() > 4) return w.substr(0, w.size() - 3) + "y";
   if (ends("sses")) return w.substr(0, w.size() - 2);
   if (ends("ss") || ends("us") || ends("is") || ends("ous")) return w;
@@ -195,9 +202,12 @@ std::vector<std::string> folded_words(std::string_view text) {
   };
   for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
-    if (c >= 'A' && c <= 'Z') cur.push_back(static_cast<char>(c - 'A' + 'a'));
-    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80) cur.push_back(ch);
-    else if (c != '\'') flush();
+    if (c >= 'A' && c <= 'Z')
+      cur.push_back(static_cast<char>(c - 'A' + 'a'));
+    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80)
+      cur.push_back(ch);
+    else if (c != '\'')
+      flush();
   }
   flush();
   return out;
@@ -269,7 +279,8 @@ class Vocab {
       // term's capitals kept where it has inner ones ("McKenzie method", "Roland-Morris ...").
       std::string name = k.synonyms.empty() ? lower(k.preferred) : k.synonyms.front();
       const std::string lp = lower(k.preferred);
-      const bool inner_caps = std::any_of(k.preferred.begin() + 1, k.preferred.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
+      const bool inner_caps =
+          std::any_of(k.preferred.begin() + 1, k.preferred.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
       if (inner_caps && lp.rfind(name, 0) == 0) name = k.preferred.substr(0, name.size());
       k.name = name;
       // Every term, folded as the annotator folds it: one-word terms, and the first two words
@@ -277,11 +288,14 @@ class Vocab {
       std::vector<std::string> forms = {k.preferred};
       forms.insert(forms.end(), k.synonyms.begin(), k.synonyms.end());
       for (const auto& v : c.value("variants", nlohmann::json::array())) forms.push_back(v.get<std::string>());
-      for (const auto& a : c.value("abbreviations", nlohmann::json::array())) forms.push_back(lower(a.get<std::string>()));
+      for (const auto& a : c.value("abbreviations", nlohmann::json::array()))
+        forms.push_back(lower(a.get<std::string>()));
       for (const auto& f : forms) {
         const auto w = folded_words(f);
-        if (w.size() == 1) one_word.insert(w[0]);
-        else if (w.size() > 1) two_word.insert(w[0] + " " + w[1]);
+        if (w.size() == 1)
+          one_word.insert(w[0]);
+        else if (w.size() > 1)
+          two_word.insert(w[0] + " " + w[1]);
       }
       by_id_.emplace(k.id, concepts.size());
       concepts.push_back(std::move(k));
@@ -396,18 +410,22 @@ scenario scenarios sensitivity deterministic probabilistic simulation markov dec
 
 // Made-up words for the long tail of rare terms real abstracts have (drug names, gene names,
 // anatomical and technical terms). Mixed-radix from the rank, so nothing is stored.
-constexpr const char* tail_prefix[] = {"neuro", "myo",    "osteo", "arthro", "chondro", "fibro", "angio", "hemo",    "lipo",
-                                       "glyco", "immuno", "patho", "kinesio", "electro", "thermo", "sono", "tomo",    "endo",
-                                       "peri",  "intra",  "inter", "para",   "supra",   "trans", "hyper", "hypo",    "poly",
-                                       "micro", "macro",  "dys",   "sacro",  "thoraco", "cervico", "lumbo", "spondylo", "costo"};
-constexpr const char* tail_root[] = {"plast", "troph", "path",   "log",   "metr",  "graph",  "scop",  "tom",    "gen",    "lys",
-                                     "cyt",   "kin",   "alg",    "esthes", "scler", "stat",   "tens",  "flex",   "duct",   "fus",
-                                     "sect",  "tract", "mobil",  "stabil", "morph", "phag",   "cept",  "mot",    "vert",   "derm",
-                                     "gastr", "nephr", "hepat",  "card",  "pneum", "vascul", "neur",  "fasc",   "tend",   "ligament",
+constexpr const char* tail_prefix[] = {
+    "neuro", "myo",    "osteo", "arthro",  "chondro", "fibro",   "angio", "hemo",     "lipo",
+    "glyco", "immuno", "patho", "kinesio", "electro", "thermo",  "sono",  "tomo",     "endo",
+    "peri",  "intra",  "inter", "para",    "supra",   "trans",   "hyper", "hypo",     "poly",
+    "micro", "macro",  "dys",   "sacro",   "thoraco", "cervico", "lumbo", "spondylo", "costo"};
+constexpr const char* tail_root[] = {"plast",  "troph", "path",   "log",    "metr",    "graph",   "scop",  "tom",
+                                     "gen",    "lys",   "cyt",    "kin",    "alg",     "esthes",  "scler", "stat",
+                                     "tens",   "flex",  "duct",   "fus",    "sect",    "tract",   "mobil", "stabil",
+                                     "morph",  "phag",  "cept",   "mot",    "vert",    "derm",    "gastr", "nephr",
+                                     "hepat",  "card",  "pneum",  "vascul", "neur",    "fasc",    "tend",  "ligament",
                                      "capsul", "synov", "cortic", "medull", "radicul", "foramin", "lamin", "pedicul"};
-constexpr const char* tail_suffix[] = {"y",  "ia",  "ic",  "al",  "ous", "osis", "itis", "ism",  "ive",    "ation", "ity",  "ine",
-                                       "ase", "ide", "ant", "ent", "ule", "oid",  "ary",  "ular", "ema",   "ogen",  "opathy", "otomy"};
-constexpr std::size_t n_prefix = std::size(tail_prefix), n_root = std::size(tail_root), n_suffix = std::size(tail_suffix);
+constexpr const char* tail_suffix[] = {"y",   "ia",    "ic",  "al",   "ous", "osis", "itis",   "ism",
+                                       "ive", "ation", "ity", "ine",  "ase", "ide",  "ant",    "ent",
+                                       "ule", "oid",   "ary", "ular", "ema", "ogen", "opathy", "otomy"};
+constexpr std::size_t n_prefix = std::size(tail_prefix), n_root = std::size(tail_root),
+                      n_suffix = std::size(tail_suffix);
 constexpr std::size_t tail_size = 1000000;
 
 std::string tail_word(std::size_t r) {
@@ -424,12 +442,59 @@ std::string tail_word(std::size_t r) {
 
 // Words that must not occur in filler: negations (they would negate a nearby concept), and the
 // words of design, duration, blinding and result-direction phrases the annotator reads.
-const std::unordered_set<std::string> risky_words = {
-    "no", "not", "without", "excluding", "excluded", "exclude", "non", "nor", "neither", "never", "none", "randomised", "randomized",
-    "randomly", "random", "randomisation", "randomization", "trial", "trials", "review", "reviews", "cohort", "protocol",
-    "guideline", "meta", "case", "pilot", "significant", "significantly", "effective", "superior", "inferior", "similar",
-    "differ", "differed", "better", "worse", "improved", "improvement", "chronic", "acute", "subacute", "persistent", "lasting",
-    "blind", "blinded", "double", "masked", "concealed", "concealment", "intention", "versus", "vs"};
+const std::unordered_set<std::string> risky_words = {"no",
+                                                     "not",
+                                                     "without",
+                                                     "excluding",
+                                                     "excluded",
+                                                     "exclude",
+                                                     "non",
+                                                     "nor",
+                                                     "neither",
+                                                     "never",
+                                                     "none",
+                                                     "randomised",
+                                                     "randomized",
+                                                     "randomly",
+                                                     "random",
+                                                     "randomisation",
+                                                     "randomization",
+                                                     "trial",
+                                                     "trials",
+                                                     "review",
+                                                     "reviews",
+                                                     "cohort",
+                                                     "protocol",
+                                                     "guideline",
+                                                     "meta",
+                                                     "case",
+                                                     "pilot",
+                                                     "significant",
+                                                     "significantly",
+                                                     "effective",
+                                                     "superior",
+                                                     "inferior",
+                                                     "similar",
+                                                     "differ",
+                                                     "differed",
+                                                     "better",
+                                                     "worse",
+                                                     "improved",
+                                                     "improvement",
+                                                     "chronic",
+                                                     "acute",
+                                                     "subacute",
+                                                     "persistent",
+                                                     "lasting",
+                                                     "blind",
+                                                     "blinded",
+                                                     "double",
+                                                     "masked",
+                                                     "concealed",
+                                                     "concealment",
+                                                     "intention",
+                                                     "versus",
+                                                     "vs"};
 
 class Words {
  public:
@@ -487,7 +552,8 @@ class Words {
           prev = no_word;
         } else {
           std::size_t t = real_zipf_.sample(r);
-          for (int tries = 0; tries < 16 && prev != no_word && banned_pairs_.count((prev << 32) | t); ++tries) t = real_zipf_.sample(r);
+          for (int tries = 0; tries < 16 && prev != no_word && banned_pairs_.count((prev << 32) | t); ++tries)
+            t = real_zipf_.sample(r);
           if (prev != no_word && banned_pairs_.count((prev << 32) | t)) t = 0;  // "the" starts no phrase
           w = real_[t];
           prev = t;
@@ -512,14 +578,24 @@ class Words {
 // ---------------------------------------------------------------------------------------------
 // What a record is about
 
-enum class Design { rct, nonrandomised, systematic_review, narrative_review, cohort, case_series, protocol, guideline, other };
+enum class Design {
+  rct,
+  nonrandomised,
+  systematic_review,
+  narrative_review,
+  cohort,
+  case_series,
+  protocol,
+  guideline,
+  other
+};
 enum class CompKind { placebo_sham, usual_care, no_treatment, active };
 enum class Truth { favours_intervention, no_difference, favours_comparator };
 
 struct Scale {
-  const char* id;     // vocabulary instrument
-  const char* range;  // as written in the methods
-  int max;            // scale maximum
+  const char* id;                      // vocabulary instrument
+  const char* range;                   // as written in the methods
+  int max;                             // scale maximum
   int base_lo, base_hi, md_lo, md_hi;  // baseline and effect sizes, in tenths of a point
 };
 const Scale scales[] = {
@@ -579,8 +655,8 @@ struct Results {
   Truth truth = Truth::favours_intervention;
   bool stated = true;  // the conclusion words the direction the way the annotator reads it
   int base_i = 0, base_c = 0, change_i = 0, change_c = 0;  // tenths, on the primary scale
-  int md = 0, lo = 0, hi = 0;                               // tenths
-  int smd = 0, smd_lo = 0, smd_hi = 0;                      // hundredths, secondary outcome
+  int md = 0, lo = 0, hi = 0;                              // tenths
+  int smd = 0, smd_lo = 0, smd_hi = 0;                     // hundredths, secondary outcome
   int completed = 0, relief_i = 0, relief_c = 0, ae_i = 0, ae_c = 0, i2 = 0, p_code = 0;
   int conclusion_variant = 0;
   std::string certainty;  // GRADE level for reviews
@@ -598,31 +674,68 @@ struct Catalogue {
   const Vocab* vocab = nullptr;
 
   explicit Catalogue(const Vocab& v) : vocab(&v) {
-    const std::vector<std::string> popular = {
-        "exercise_therapy", "spinal_manipulation", "acupuncture", "tens", "physiotherapy", "motor_control_exercise", "massage",
-        "cognitive_behavioural_therapy", "nsaids", "yoga", "pilates", "epidural_steroid_injection", "spinal_fusion",
-        "surgical_decompression", "electrotherapy", "multidisciplinary_rehabilitation", "patient_education", "opioids",
-        "back_school", "dry_needling", "walking", "manual_therapy", "mckenzie_method", "paracetamol", "discectomy",
-        "radiofrequency_denervation", "kinesio_taping", "low_level_laser_therapy", "tai_chi", "aerobic_exercise"};
+    const std::vector<std::string> popular = {"exercise_therapy",
+                                              "spinal_manipulation",
+                                              "acupuncture",
+                                              "tens",
+                                              "physiotherapy",
+                                              "motor_control_exercise",
+                                              "massage",
+                                              "cognitive_behavioural_therapy",
+                                              "nsaids",
+                                              "yoga",
+                                              "pilates",
+                                              "epidural_steroid_injection",
+                                              "spinal_fusion",
+                                              "surgical_decompression",
+                                              "electrotherapy",
+                                              "multidisciplinary_rehabilitation",
+                                              "patient_education",
+                                              "opioids",
+                                              "back_school",
+                                              "dry_needling",
+                                              "walking",
+                                              "manual_therapy",
+                                              "mckenzie_method",
+                                              "paracetamol",
+                                              "discectomy",
+                                              "radiofrequency_denervation",
+                                              "kinesio_taping",
+                                              "low_level_laser_therapy",
+                                              "tai_chi",
+                                              "aerobic_exercise"};
     const std::set<std::string> skip = {"diagnostic_imaging", "xray", "mri", "ct_scan"};
     std::set<std::string> have;
     for (const auto& id : popular)
-      if (const Concept* c = v.find(id); c && c->kind == "intervention" && have.insert(id).second) interventions.push_back(c);
+      if (const Concept* c = v.find(id); c && c->kind == "intervention" && have.insert(id).second)
+        interventions.push_back(c);
     for (const auto& c : v.concepts)
       if (c.kind == "intervention" && !skip.count(c.id) && have.insert(c.id).second) interventions.push_back(&c);
     if (interventions.size() < 2) throw std::runtime_error("the vocabulary has fewer than two interventions");
     intervention_zipf = Alias(zipf_weights(interventions.size(), 3.0));
-    const std::pair<const char*, unsigned> cond[] = {
-        {"chronic_low_back_pain", 30}, {"low_back_pain", 15}, {"nonspecific_low_back_pain", 9}, {"acute_low_back_pain", 7},
-        {"subacute_low_back_pain", 3}, {"sciatica", 8},       {"lumbar_spinal_stenosis", 7},    {"disc_herniation", 6},
-        {"radiculopathy", 3},          {"spondylolisthesis", 2}, {"pregnancy_related_back_pain", 2}, {"failed_back_surgery_syndrome", 2},
-        {"sacroiliac_joint_pain", 2},  {"facet_joint_pain", 2}, {"discogenic_pain", 2}};
+    const std::pair<const char*, unsigned> cond[] = {{"chronic_low_back_pain", 30},
+                                                     {"low_back_pain", 15},
+                                                     {"nonspecific_low_back_pain", 9},
+                                                     {"acute_low_back_pain", 7},
+                                                     {"subacute_low_back_pain", 3},
+                                                     {"sciatica", 8},
+                                                     {"lumbar_spinal_stenosis", 7},
+                                                     {"disc_herniation", 6},
+                                                     {"radiculopathy", 3},
+                                                     {"spondylolisthesis", 2},
+                                                     {"pregnancy_related_back_pain", 2},
+                                                     {"failed_back_surgery_syndrome", 2},
+                                                     {"sacroiliac_joint_pain", 2},
+                                                     {"facet_joint_pain", 2},
+                                                     {"discogenic_pain", 2}};
     for (const auto& [id, w] : cond)
       if (const Concept* c = v.find(id); c && c->kind == "condition") conditions.emplace_back(c, w);
     if (conditions.empty()) throw std::runtime_error("the vocabulary has none of the back-pain conditions");
-    drugs = {"drug_therapy", "nsaids", "paracetamol", "opioids", "tramadol", "muscle_relaxants", "antidepressants",
-             "gabapentinoids", "systemic_corticosteroids"};
-    for (const char* id : {"sham", "placebo", "usual_care", "no_treatment", "waiting_list", "pain", "function"}) v.get(id);
+    drugs = {"drug_therapy",    "nsaids",         "paracetamol",
+             "opioids",         "tramadol",       "muscle_relaxants",
+             "antidepressants", "gabapentinoids", "systemic_corticosteroids"};
+    for (const char* id : {"sham", "placebo", "usual_care", "no_treatment", "waiting_list", "pain", "function"})
+      v.get(id);
     for (const auto& s : scales) v.get(s.id);
     for (const auto& s : secondary_outcomes) v.get(s.domain);
   }
@@ -640,10 +753,11 @@ struct Catalogue {
 };
 
 std::string surname(Rng& r) {
-  static const std::vector<std::string> a = {"Bar", "Kel", "Mor", "Tan", "Vil", "Sor", "Den", "Lin", "Hal", "Rid", "Fen", "Gor",
-                                             "Pel", "Quin", "Sta", "Wen", "Dal", "Cor", "Ner", "Ost", "Bra", "Mai", "Ves", "Tor"};
-  static const std::vector<std::string> b = {"an", "berg", "ton", "ley", "sen", "ari", "ov", "ez", "ini", "ford", "man", "ell",
-                                             "and", "ick", "ova", "aro", "ius", "ard"};
+  static const std::vector<std::string> a = {"Bar", "Kel", "Mor", "Tan", "Vil", "Sor",  "Den", "Lin",
+                                             "Hal", "Rid", "Fen", "Gor", "Pel", "Quin", "Sta", "Wen",
+                                             "Dal", "Cor", "Ner", "Ost", "Bra", "Mai",  "Ves", "Tor"};
+  static const std::vector<std::string> b = {"an",   "berg", "ton", "ley", "sen", "ari", "ov",  "ez",  "ini",
+                                             "ford", "man",  "ell", "and", "ick", "ova", "aro", "ius", "ard"};
   return r.pick(a) + r.pick(b);
 }
 
@@ -663,8 +777,10 @@ Spec make_spec(const Catalogue& cat, std::uint64_t seed, std::uint64_t i, bool c
   if (curated) {
     s.design = r.percent(55) ? Design::systematic_review : Design::rct;
   } else {
-    static const Design designs[] = {Design::rct,          Design::nonrandomised, Design::systematic_review, Design::narrative_review, Design::cohort,
-                                     Design::case_series, Design::protocol,       Design::guideline,         Design::other};
+    static const Design designs[] = {
+        Design::rct,    Design::nonrandomised, Design::systematic_review, Design::narrative_review,
+        Design::cohort, Design::case_series,   Design::protocol,          Design::guideline,
+        Design::other};
     s.design = designs[r.weighted({600, 40, 130, 55, 80, 25, 40, 15, 15})];
   }
   s.meta = s.design == Design::systematic_review && r.percent(65);
@@ -699,22 +815,27 @@ Spec make_spec(const Catalogue& cat, std::uint64_t seed, std::uint64_t i, bool c
   }
   s.condition = cat.condition(r);
   const std::string& cid = s.condition->id;
-  if (cid == "acute_low_back_pain") s.duration = "acute";
-  else if (cid == "subacute_low_back_pain") s.duration = "subacute";
-  else if (cid == "chronic_low_back_pain") s.duration = "chronic";
+  if (cid == "acute_low_back_pain")
+    s.duration = "acute";
+  else if (cid == "subacute_low_back_pain")
+    s.duration = "subacute";
+  else if (cid == "chronic_low_back_pain")
+    s.duration = "chronic";
   else if (r.percent(40)) {
     s.duration = "chronic";
     s.chronic_phrase = true;
   }
   // Only words the annotator's sample-size patterns know ("a total of 120 older adults ...").
-  static const std::vector<std::string> pops = {"adults", "adults", "patients", "patients", "participants", "older adults",
-                                                "women", "men", "people"};
+  static const std::vector<std::string> pops = {"adults",       "adults", "patients", "patients", "participants",
+                                                "older adults", "women",  "men",      "people"};
   s.pop = r.pick(pops);
   s.older = s.pop == "older adults";
   s.pain_primary = r.percent(65);
   s.scale = s.pain_primary ? &scales[r.percent(55) ? 0 : 1] : &scales[r.percent(55) ? 2 : 3];
-  s.out1 = s.pain_primary ? r.pick({"pain intensity", "pain", "pain severity"}) : r.pick({"disability", "physical function", "function"});
-  s.out2 = s.pain_primary ? r.pick({"disability", "physical function", "function"}) : r.pick({"pain intensity", "pain"});
+  s.out1 = s.pain_primary ? r.pick({"pain intensity", "pain", "pain severity"})
+                          : r.pick({"disability", "physical function", "function"});
+  s.out2 =
+      s.pain_primary ? r.pick({"disability", "physical function", "function"}) : r.pick({"pain intensity", "pain"});
   s.out3 = &secondary_outcomes[r.below(std::size(secondary_outcomes))];
   s.out3_phrase = s.out3->phrases[r.below(2)];
   const bool trialish = s.design == Design::rct || s.design == Design::nonrandomised || s.design == Design::protocol;
@@ -725,7 +846,8 @@ Spec make_spec(const Catalogue& cat, std::uint64_t seed, std::uint64_t i, bool c
   s.follow = std::max(s.weeks, r.pick(std::vector<int>{4, 6, 8, 12, 12, 26, 52}));
   s.n_trials = r.range(4, 60);
   s.n_participants = s.n_trials * r.range(40, 180);
-  s.year = 1995 + static_cast<int>(r.weighted({1, 2, 3, 4, 5, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24}) * 2) + r.range(0, 1);
+  s.year =
+      1995 + static_cast<int>(r.weighted({1, 2, 3, 4, 5, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24}) * 2) + r.range(0, 1);
   s.volume = s.year - 1990;
   s.issue = r.range(1, 12);
   s.page = r.range(1, 980);
@@ -758,31 +880,31 @@ Results make_results(const Spec& s, std::uint64_t seed) {
   x.base_c = x.base_i + r.range(-sc.base_lo / 20, sc.base_lo / 20);
   const int size = r.range(sc.md_lo, sc.md_hi);
   switch (x.truth) {
-    case Truth::favours_intervention:
-      x.md = -size;
-      break;
-    case Truth::no_difference:
-      x.md = r.range(-sc.md_lo / 2, sc.md_lo / 2);
-      break;
-    case Truth::favours_comparator:
-      x.md = size / 2 + 1;
-      break;
+    case Truth::favours_intervention: x.md = -size; break;
+    case Truth::no_difference: x.md = r.range(-sc.md_lo / 2, sc.md_lo / 2); break;
+    case Truth::favours_comparator: x.md = size / 2 + 1; break;
   }
   const int a = x.md < 0 ? -x.md : x.md;
-  const int hw = x.truth == Truth::no_difference ? r.range(a + 1, a + sc.md_hi / 2 + 2) : r.range(std::max(1, a / 5), std::max(1, a - 1));
+  const int hw = x.truth == Truth::no_difference ? r.range(a + 1, a + sc.md_hi / 2 + 2)
+                                                 : r.range(std::max(1, a / 5), std::max(1, a - 1));
   x.lo = x.md - hw;
   x.hi = x.md + hw;
   x.change_c = -r.range(sc.md_lo / 2, sc.md_hi);
   x.change_i = x.change_c + x.md;
   x.completed = s.n - r.range(0, s.n / 6);
   const int smd_size = r.range(15, 90);
-  x.smd = x.truth == Truth::favours_intervention ? -smd_size : x.truth == Truth::no_difference ? r.range(-8, 8) : smd_size / 2 + 1;
+  x.smd = x.truth == Truth::favours_intervention ? -smd_size
+          : x.truth == Truth::no_difference      ? r.range(-8, 8)
+                                                 : smd_size / 2 + 1;
   const int sa = x.smd < 0 ? -x.smd : x.smd;
-  const int shw = x.truth == Truth::no_difference ? r.range(sa + 2, sa + 40) : r.range(std::max(1, sa / 5), std::max(1, sa - 1));
+  const int shw =
+      x.truth == Truth::no_difference ? r.range(sa + 2, sa + 40) : r.range(std::max(1, sa / 5), std::max(1, sa - 1));
   x.smd_lo = x.smd - shw;
   x.smd_hi = x.smd + shw;
   x.relief_c = r.range(15, 45);
-  x.relief_i = x.relief_c + (x.truth == Truth::favours_intervention ? r.range(5, 25) : x.truth == Truth::no_difference ? r.range(-4, 4) : -r.range(3, 12));
+  x.relief_i = x.relief_c + (x.truth == Truth::favours_intervention ? r.range(5, 25)
+                             : x.truth == Truth::no_difference      ? r.range(-4, 4)
+                                                                    : -r.range(3, 12));
   x.ae_i = r.range(0, s.n / 10 + 1);
   x.ae_c = r.range(0, s.n / 12 + 1);
   x.i2 = r.range(0, 85);
@@ -791,7 +913,8 @@ Results make_results(const Spec& s, std::uint64_t seed) {
   static const std::vector<std::string> levels = {"high", "moderate", "moderate", "low", "low", "very_low"};
   x.certainty = r.pick(levels);
   const int n_down = x.certainty == "high" ? 0 : x.certainty == "moderate" ? 1 : x.certainty == "low" ? 2 : 3;
-  std::vector<std::string> domains = {"risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"};
+  std::vector<std::string> domains = {"risk_of_bias", "inconsistency", "indirectness", "imprecision",
+                                      "publication_bias"};
   for (int k = 0; k < n_down; ++k) {
     const auto d = r.below(domains.size());
     x.downgrades.push_back(domains[d]);
@@ -835,7 +958,8 @@ Terms terms_of(const Spec& s, const Vocab& v) {
 }
 
 std::string p_text(const Results& x) {
-  if (x.truth == Truth::no_difference) return x.p_code < 2 ? "p = 0.4" + std::to_string(x.p_code + 1) : "p = 0.2" + std::to_string(x.p_code);
+  if (x.truth == Truth::no_difference)
+    return x.p_code < 2 ? "p = 0.4" + std::to_string(x.p_code + 1) : "p = 0.2" + std::to_string(x.p_code);
   return x.p_code == 0 ? "p < 0.001" : "p = 0.00" + std::to_string(x.p_code + 2);
 }
 
@@ -853,7 +977,10 @@ std::string title_of(const Spec& s, const Terms& t) {
       switch (s.title_variant) {
         case 0: title = I + " versus " + C + " for " + D + ": a randomised controlled trial"; break;
         case 1: title = I + " vs " + C + " in " + P + " with " + D + ": a randomized clinical trial"; break;
-        case 2: title = "Effect of " + t.i + " on " + t.o1 + " and " + t.o2 + " in " + P + " with " + D + ": a randomised trial"; break;
+        case 2:
+          title =
+              "Effect of " + t.i + " on " + t.o1 + " and " + t.o2 + " in " + P + " with " + D + ": a randomised trial";
+          break;
         case 3: title = I + " compared with " + C + " for " + D + ": a pragmatic randomised controlled trial"; break;
         case 4: title = "Does " + t.i + " help " + P + " with " + D + "? A randomised controlled trial"; break;
         default: title = "Efficacy of " + t.i + " for " + D + ": a multicentre RCT"; break;
@@ -866,20 +993,33 @@ std::string title_of(const Spec& s, const Terms& t) {
     case Design::systematic_review:
       switch (s.title_variant % 4) {
         case 0: title = I + " for " + D + ": a systematic review" + (s.meta ? " and meta-analysis" : ""); break;
-        case 1: title = I + " versus " + C + " for " + D + ": systematic review" + (s.meta ? " and meta-analysis" : "") + " of randomised controlled trials"; break;
-        case 2: title = "Efficacy and safety of " + t.i + " for " + D + ": a systematic review" + (s.meta ? " with meta-analysis" : ""); break;
-        default: title = I + " for " + t.o1 + " in " + P + " with " + D + ": a systematic review of randomized trials"; break;
+        case 1:
+          title = I + " versus " + C + " for " + D + ": systematic review" + (s.meta ? " and meta-analysis" : "") +
+                  " of randomised controlled trials";
+          break;
+        case 2:
+          title = "Efficacy and safety of " + t.i + " for " + D + ": a systematic review" +
+                  (s.meta ? " with meta-analysis" : "");
+          break;
+        default:
+          title = I + " for " + t.o1 + " in " + P + " with " + D + ": a systematic review of randomized trials";
+          break;
       }
       break;
     case Design::narrative_review:
-      title = s.title_variant % 2 ? I + " in the management of " + D + ": a narrative review" : "Current concepts: " + t.i + " for " + D;
+      title = s.title_variant % 2 ? I + " in the management of " + D + ": a narrative review"
+                                  : "Current concepts: " + t.i + " for " + D;
       break;
     case Design::cohort:
       title = s.title_variant % 2 ? I + " and " + t.o1 + " in " + P + " with " + D + ": a prospective cohort study"
                                   : "Outcomes after " + t.i + " for " + D + ": a retrospective cohort study";
       break;
-    case Design::case_series: title = I + " for " + D + ": a case series of " + std::to_string(s.n) + " patients"; break;
-    case Design::protocol: title = I + " versus " + C + " for " + D + ": protocol for a randomised controlled trial"; break;
+    case Design::case_series:
+      title = I + " for " + D + ": a case series of " + std::to_string(s.n) + " patients";
+      break;
+    case Design::protocol:
+      title = I + " versus " + C + " for " + D + ": protocol for a randomised controlled trial";
+      break;
     case Design::guideline: title = "Clinical practice guideline: " + t.i + " for " + D + " in " + P; break;
     case Design::other: title = I + " for " + D + ": experience from a spine service"; break;
   }
@@ -892,7 +1032,8 @@ void add(std::string& out, std::initializer_list<std::string_view> parts) {
 
 // The abstract: labelled sections. Filler comes from its own stream with budgets drawn there
 // too, so an updated record keeps its background and methods word for word.
-std::vector<Section> abstract_of(const Spec& s, const Results& x, const Terms& t, const Words& words, std::uint64_t seed) {
+std::vector<Section> abstract_of(const Spec& s, const Results& x, const Terms& t, const Words& words,
+                                 std::uint64_t seed) {
   Rng f = stream(seed, s.index, filler);
   const int budget_bg = f.range(250, 520), budget_methods = f.range(200, 460), budget_results = f.range(150, 400);
   std::string bg, methods, res, concl;
@@ -904,50 +1045,84 @@ std::vector<Section> abstract_of(const Spec& s, const Results& x, const Terms& t
   // BACKGROUND
   switch (s.bg_variant) {
     case 0: add(bg, {"In ", P, " with ", t.d_first, ", the place of ", t.i_first, " remains debated. "}); break;
-    case 1: add(bg, {"The efficacy of ", t.i_first, " for ", t.d_first, " is uncertain, and guidance differs between countries. "}); break;
-    default: add(bg, {"Among treatments offered for ", t.d_first, ", ", t.i_first, " is widely used, but evidence on its efficacy compared with ", t.c, " is limited. "}); break;
+    case 1:
+      add(bg, {"The efficacy of ", t.i_first, " for ", t.d_first,
+               " is uncertain, and guidance differs between countries. "});
+      break;
+    default:
+      add(bg, {"Among treatments offered for ", t.d_first, ", ", t.i_first,
+               " is widely used, but evidence on its efficacy compared with ", t.c, " is limited. "});
+      break;
   }
-  if (s.design == Design::protocol) add(bg, {"This trial will test whether ", Is, " reduces ", t.o1, " compared with ", t.c, "."});
-  else if (s.design == Design::systematic_review) add(bg, {"We summarised the trials of ", Is, " compared with ", t.c, " in ", P, " with ", D, "."});
-  else if (s.design == Design::guideline) add(bg, {"This guideline states recommendations on ", Is, " for ", D, "."});
-  else add(bg, {"We assessed ", Is, " for ", t.o1, " in ", P, " with ", D, "."});
+  if (s.design == Design::protocol)
+    add(bg, {"This trial will test whether ", Is, " reduces ", t.o1, " compared with ", t.c, "."});
+  else if (s.design == Design::systematic_review)
+    add(bg, {"We summarised the trials of ", Is, " compared with ", t.c, " in ", P, " with ", D, "."});
+  else if (s.design == Design::guideline)
+    add(bg, {"This guideline states recommendations on ", Is, " for ", D, "."});
+  else
+    add(bg, {"We assessed ", Is, " for ", t.o1, " in ", P, " with ", D, "."});
   words.sentences(bg, f, budget_bg);
 
   // METHODS
   switch (s.design) {
     case Design::rct:
-      add(methods, {"In this ", s.blinded ? "double-blind " : "", "randomised controlled trial at ", std::to_string(s.centres),
-                    s.centres == 1 ? " centre" : " centres", ", a total of ", std::to_string(s.n), " ", P, " with ", D, " were randomised to ",
-                    Is, " (", std::to_string(s.sessions), " sessions over ", std::to_string(s.weeks), " weeks) or ", t.c, ". "});
+      add(methods, {"In this ",
+                    s.blinded ? "double-blind " : "",
+                    "randomised controlled trial at ",
+                    std::to_string(s.centres),
+                    s.centres == 1 ? " centre" : " centres",
+                    ", a total of ",
+                    std::to_string(s.n),
+                    " ",
+                    P,
+                    " with ",
+                    D,
+                    " were randomised to ",
+                    Is,
+                    " (",
+                    std::to_string(s.sessions),
+                    " sessions over ",
+                    std::to_string(s.weeks),
+                    " weeks) or ",
+                    t.c,
+                    ". "});
       break;
     case Design::nonrandomised:
-      add(methods, {"A total of ", std::to_string(s.n), " ", P, " with ", D, " were enrolled; consecutive clinic attenders received ", Is,
-                    " and a concurrent group received ", t.c, ". "});
+      add(methods, {"A total of ", std::to_string(s.n), " ", P, " with ", D,
+                    " were enrolled; consecutive clinic attenders received ", Is, " and a concurrent group received ",
+                    t.c, ". "});
       break;
     case Design::protocol:
-      add(methods, {"We will recruit a total of ", std::to_string(s.n), " ", P, " with ", D, " at ", std::to_string(s.centres),
-                    s.centres == 1 ? " centre" : " centres", " and randomise them to ", Is, " or ", t.c, ". "});
+      add(methods,
+          {"We will recruit a total of ", std::to_string(s.n), " ", P, " with ", D, " at ", std::to_string(s.centres),
+           s.centres == 1 ? " centre" : " centres", " and randomise them to ", Is, " or ", t.c, ". "});
       break;
     case Design::systematic_review:
     case Design::guideline:
       add(methods, {"We searched MEDLINE, Embase, CINAHL and CENTRAL from inception to ", std::to_string(s.year - 1),
-                    " for randomised controlled trials of ", Is, " in ", P, " with ", D, ". Two reviewers independently selected studies, extracted data and assessed risk of bias. "});
-      if (s.meta) add(methods, {"Random-effects meta-analyses were performed, and the certainty of evidence was rated with GRADE. "});
+                    " for randomised controlled trials of ", Is, " in ", P, " with ", D,
+                    ". Two reviewers independently selected studies, extracted data and assessed risk of bias. "});
+      if (s.meta)
+        add(methods,
+            {"Random-effects meta-analyses were performed, and the certainty of evidence was rated with GRADE. "});
       break;
     case Design::narrative_review:
-      add(methods, {"We reviewed published studies of ", Is, " for ", D, " and summarised their methods and findings. "});
+      add(methods,
+          {"We reviewed published studies of ", Is, " for ", D, " and summarised their methods and findings. "});
       break;
     case Design::cohort:
     case Design::case_series:
     case Design::other:
-      add(methods, {"A total of ", std::to_string(s.n), " patients with ", D, " who received ", Is, " were followed for ",
-                    std::to_string(std::max(3, s.follow / 4)), " months. "});
+      add(methods, {"A total of ", std::to_string(s.n), " patients with ", D, " who received ", Is,
+                    " were followed for ", std::to_string(std::max(3, s.follow / 4)), " months. "});
       break;
   }
   if (s.design != Design::narrative_review) {
     const bool future = s.design == Design::protocol;
-    add(methods, {"The primary outcome ", future ? "will be " : "was ", t.o1, " on the ", t.scale_name, " (", t.scale_short, ", ", s.scale->range,
-                  ") at ", F, "; secondary outcomes ", future ? "will include " : "included ", t.o2, " and ", t.o3, ". "});
+    add(methods, {"The primary outcome ", future ? "will be " : "was ", t.o1, " on the ", t.scale_name, " (",
+                  t.scale_short, ", ", s.scale->range, ") at ", F, "; secondary outcomes ",
+                  future ? "will include " : "included ", t.o2, " and ", t.o3, ". "});
   }
   if (s.design == Design::rct || s.design == Design::protocol) {
     if (s.blinded) methods += "Outcomes were collected by a blinded assessor. ";
@@ -958,27 +1133,38 @@ std::vector<Section> abstract_of(const Spec& s, const Results& x, const Terms& t
 
   // RESULTS
   if (trial) {
-    add(res, {"Of the ", std::to_string(s.n), " participants, ", std::to_string(x.completed), " completed the ", F, " follow-up. "});
-    add(res, {"At ", F, ", mean ", t.scale_short, " scores changed by ", tenths(x.change_i), " points with ", Is, " and by ", tenths(x.change_c),
-              " points with ", t.c, " (mean difference ", md, ", 95% CI ", ci, "; ", p_text(x), "). "});
-    if (x.truth == Truth::favours_intervention) add(res, {"Differences in ", t.o2, " also favoured ", Is, " (standardised mean difference ", smd, ", 95% CI ", sci, "). "});
-    else add(res, {"Between-group differences in ", t.o2, " were small (standardised mean difference ", smd, ", 95% CI ", sci, "). "});
+    add(res, {"Of the ", std::to_string(s.n), " participants, ", std::to_string(x.completed), " completed the ", F,
+              " follow-up. "});
+    add(res,
+        {"At ", F, ", mean ", t.scale_short, " scores changed by ", tenths(x.change_i), " points with ", Is, " and by ",
+         tenths(x.change_c), " points with ", t.c, " (mean difference ", md, ", 95% CI ", ci, "; ", p_text(x), "). "});
+    if (x.truth == Truth::favours_intervention)
+      add(res, {"Differences in ", t.o2, " also favoured ", Is, " (standardised mean difference ", smd, ", 95% CI ",
+                sci, "). "});
+    else
+      add(res, {"Between-group differences in ", t.o2, " were small (standardised mean difference ", smd, ", 95% CI ",
+                sci, "). "});
     if (x.relief_sentence)
-      add(res, {"Clinically important pain relief (at least 30%) was reported by ", std::to_string(x.relief_i), "% with ", Is, " and ",
-                std::to_string(x.relief_c), "% with ", t.c, ". "});
+      add(res, {"Clinically important pain relief (at least 30%) was reported by ", std::to_string(x.relief_i),
+                "% with ", Is, " and ", std::to_string(x.relief_c), "% with ", t.c, ". "});
     if (x.adverse_sentence)
-      add(res, {"Adverse events were mild and transient (", std::to_string(x.ae_i), " in the ", Is, " group and ", std::to_string(x.ae_c), " in the control group). "});
+      add(res, {"Adverse events were mild and transient (", std::to_string(x.ae_i), " in the ", Is, " group and ",
+                std::to_string(x.ae_c), " in the control group). "});
   } else if (s.design == Design::systematic_review || s.design == Design::guideline) {
-    add(res, {std::to_string(s.n_trials), " randomised controlled trials with ", std::to_string(s.n_participants), " participants were included. "});
-    add(res, {"Compared with ", t.c, ", ", Is, x.truth == Truth::favours_intervention ? " reduced " : " had a small effect on ", t.o1, " at ", F,
+    add(res, {std::to_string(s.n_trials), " randomised controlled trials with ", std::to_string(s.n_participants),
+              " participants were included. "});
+    add(res, {"Compared with ", t.c, ", ", Is,
+              x.truth == Truth::favours_intervention ? " reduced " : " had a small effect on ", t.o1, " at ", F,
               " (standardised mean difference ", smd, ", 95% CI ", sci, "; I2 = ", std::to_string(x.i2), "%). "});
   } else if (s.design == Design::cohort || s.design == Design::case_series || s.design == Design::other) {
-    add(res, {"Mean ", t.scale_short, " scores changed from ", tenths(x.base_i), " to ", tenths(x.base_i + x.change_i), " points at ", F, ". "});
+    add(res, {"Mean ", t.scale_short, " scores changed from ", tenths(x.base_i), " to ", tenths(x.base_i + x.change_i),
+              " points at ", F, ". "});
     if (x.adverse_sentence) add(res, {"Adverse events were reported by ", std::to_string(x.ae_i), " patients. "});
   }
   if (s.revision > 0 && s.design != Design::protocol && s.design != Design::narrative_review)
-    add(res, {"This updated report adds follow-up to ", std::to_string(x.extended_months),
-              " months and corrects the analysis of the secondary outcomes (revision ", std::to_string(s.revision), "). "});
+    add(res,
+        {"This updated report adds follow-up to ", std::to_string(x.extended_months),
+         " months and corrects the analysis of the secondary outcomes (revision ", std::to_string(s.revision), "). "});
   if (!res.empty()) words.sentences(res, f, budget_results);
 
   // CONCLUSIONS: the direction, worded the ways trial abstracts word it.
@@ -987,42 +1173,65 @@ std::vector<Section> abstract_of(const Spec& s, const Results& x, const Terms& t
     switch (v % 3) {
       case 0: add(concl, {I, " improved ", t.o1, " compared with ", t.c, "; larger trials are needed."}); break;
       case 1: add(concl, {"These results can inform shared decisions about ", t.i, " for ", D, "."}); break;
-      default: add(concl, {"Further trials with longer follow-up are needed to define the role of ", t.i, " in ", D, "."}); break;
+      default:
+        add(concl, {"Further trials with longer follow-up are needed to define the role of ", t.i, " in ", D, "."});
+        break;
     }
   } else if (trial || s.design == Design::cohort || s.design == Design::case_series || s.design == Design::other) {
     if (!trial) {
-      add(concl, {I, " was associated with a change in ", t.o1, " over follow-up in ", P, " with ", D, "; controlled trials are needed."});
+      add(concl, {I, " was associated with a change in ", t.o1, " over follow-up in ", P, " with ", D,
+                  "; controlled trials are needed."});
     } else if (x.truth == Truth::favours_intervention) {
       switch (v) {
-        case 0: add(concl, {"In ", P, " with ", D, ", ", t.i, " was more effective than ", t.c, " for reducing ", t.o1, " at ", F, "."}); break;
-        case 1: add(concl, {I, " produced a significant improvement in ", t.o1, " and ", t.o2, " compared with ", t.c, "."}); break;
+        case 0:
+          add(concl, {"In ", P, " with ", D, ", ", t.i, " was more effective than ", t.c, " for reducing ", t.o1,
+                      " at ", F, "."});
+          break;
+        case 1:
+          add(concl, {I, " produced a significant improvement in ", t.o1, " and ", t.o2, " compared with ", t.c, "."});
+          break;
         case 2: add(concl, {I, " was superior to ", t.c, " for ", t.o1, " in ", D, "."}); break;
-        default: add(concl, {I, " significantly reduced ", t.o1, " compared with ", t.c, " in ", P, " with ", D, "."}); break;
+        default:
+          add(concl, {I, " significantly reduced ", t.o1, " compared with ", t.c, " in ", P, " with ", D, "."});
+          break;
       }
     } else if (x.truth == Truth::no_difference) {
       switch (v) {
         case 0: add(concl, {I, " was no more effective than ", t.c, " for ", t.o1, " in ", P, " with ", D, "."}); break;
-        case 1: add(concl, {"There was no significant difference between ", t.i, " and ", t.c, " in ", t.o1, " at ", F, "."}); break;
+        case 1:
+          add(concl, {"There was no significant difference between ", t.i, " and ", t.c, " in ", t.o1, " at ", F, "."});
+          break;
         case 2: add(concl, {I, " did not differ from ", t.c, " in ", t.o1, " or ", t.o2, " at ", F, "."}); break;
         default: add(concl, {I, " was not superior to ", t.c, " for ", t.o1, " in ", P, " with ", D, "."}); break;
       }
     } else {
-      if (v % 2) add(concl, {I, " was less effective than ", t.c, " for ", t.o1, " in ", P, " with ", D, "."});
-      else add(concl, {I, " was inferior to ", t.c, " for reducing ", t.o1, " at ", F, "."});
+      if (v % 2)
+        add(concl, {I, " was less effective than ", t.c, " for ", t.o1, " in ", P, " with ", D, "."});
+      else
+        add(concl, {I, " was inferior to ", t.c, " for reducing ", t.o1, " at ", F, "."});
     }
   } else if (s.design == Design::systematic_review) {
     static const std::unordered_map<std::string, std::string> word = {
         {"high", "High"}, {"moderate", "Moderate"}, {"low", "Low"}, {"very_low", "Very low"}};
     if (x.truth == Truth::favours_intervention)
-      add(concl, {word.at(x.certainty), "-certainty evidence suggests that ", t.i, " reduces ", t.o1, " in ", P, " with ", D, " compared with ", t.c, "."});
+      add(concl, {word.at(x.certainty), "-certainty evidence suggests that ", t.i, " reduces ", t.o1, " in ", P,
+                  " with ", D, " compared with ", t.c, "."});
     else if (x.truth == Truth::no_difference)
-      add(concl, {I, " probably makes little or no difference to ", t.o1, " compared with ", t.c, " (", lower(word.at(x.certainty)), "-certainty evidence)."});
-    else add(concl, {I, " was less effective than ", t.c, " for ", t.o1, " (", lower(word.at(x.certainty)), "-certainty evidence)."});
+      add(concl, {I, " probably makes little or no difference to ", t.o1, " compared with ", t.c, " (",
+                  lower(word.at(x.certainty)), "-certainty evidence)."});
+    else
+      add(concl, {I, " was less effective than ", t.c, " for ", t.o1, " (", lower(word.at(x.certainty)),
+                  "-certainty evidence)."});
   } else if (s.design == Design::guideline) {
-    add(concl, {"The panel ", x.truth == Truth::favours_intervention ? "suggests offering " : "suggests not routinely offering ", t.i, " to ", P, " with ", D, "."});
+    add(concl, {"The panel ",
+                x.truth == Truth::favours_intervention ? "suggests offering " : "suggests not routinely offering ", t.i,
+                " to ", P, " with ", D, "."});
   } else if (s.design == Design::narrative_review) {
-    add(concl, {"Evidence on ", t.i, " for ", D, " is growing but remains heterogeneous; we outline priorities for research."});
-    if (s.revision > 0) add(concl, {" This updated review (revision ", std::to_string(s.revision), ") adds studies published to ", std::to_string(s.year + 1), "."});
+    add(concl, {"Evidence on ", t.i, " for ", D,
+                " is growing but remains heterogeneous; we outline priorities for research."});
+    if (s.revision > 0)
+      add(concl, {" This updated review (revision ", std::to_string(s.revision), ") adds studies published to ",
+                  std::to_string(s.year + 1), "."});
   }
 
   std::vector<Section> out;
@@ -1033,9 +1242,11 @@ std::vector<Section> abstract_of(const Spec& s, const Results& x, const Terms& t
   out.push_back({"BACKGROUND", bg});
   out.push_back({"METHODS", methods});
   if (s.design == Design::protocol) {
-    std::string discussion = "This trial will show whether " + t.i + " reduces " + t.o1 + " in " + P + " with " + D + ".";
+    std::string discussion =
+        "This trial will show whether " + t.i + " reduces " + t.o1 + " in " + P + " with " + D + ".";
     if (s.revision > 0)
-      discussion += " The protocol was amended (revision " + std::to_string(s.revision) + ") to extend follow-up to " + std::to_string(x.extended_months) + " months.";
+      discussion += " The protocol was amended (revision " + std::to_string(s.revision) + ") to extend follow-up to " +
+                    std::to_string(x.extended_months) + " months.";
     out.push_back({"DISCUSSION", discussion});
     return out;
   }
@@ -1064,7 +1275,8 @@ std::vector<std::string> publication_types(const Spec& s) {
 // ---------------------------------------------------------------------------------------------
 // PubMed XML
 
-constexpr const char* month_names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+constexpr const char* month_names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 void write_pubmed(std::string& out, const Spec& s, const Vocab& v, const Words& words, std::uint64_t seed) {
   const Results x = make_results(s, seed);
@@ -1074,25 +1286,33 @@ void write_pubmed(std::string& out, const Spec& s, const Vocab& v, const Words& 
   out += "<PubmedArticle>\n<MedlineCitation Status=\"MEDLINE\" Owner=\"NLM\">\n<PMID Version=\"1\">";
   out += s.pmid;
   out += "</PMID>\n";
-  if (s.revision > 0) out += "<DateRevised><Year>2026</Year><Month>11</Month><Day>27</Day></DateRevised>\n";
-  else add(out, {"<DateRevised><Year>", std::to_string(std::min(2025, s.year + 1)), "</Year><Month>01</Month><Day>15</Day></DateRevised>\n"});
+  if (s.revision > 0)
+    out += "<DateRevised><Year>2026</Year><Month>11</Month><Day>27</Day></DateRevised>\n";
+  else
+    add(out, {"<DateRevised><Year>", std::to_string(std::min(2025, s.year + 1)),
+              "</Year><Month>01</Month><Day>15</Day></DateRevised>\n"});
   out += "<Article PubModel=\"Print\">\n<Journal>\n<JournalIssue CitedMedium=\"Internet\"><Volume>";
-  add(out, {std::to_string(s.volume), "</Volume><Issue>", std::to_string(s.issue), "</Issue><PubDate><Year>", std::to_string(s.year),
-            "</Year><Month>", month_names[s.issue - 1], "</Month></PubDate></JournalIssue>\n<Title>", journal_title,
-            "</Title>\n<ISOAbbreviation>", journal_abbrev, "</ISOAbbreviation>\n</Journal>\n<ArticleTitle>"});
+  add(out,
+      {std::to_string(s.volume), "</Volume><Issue>", std::to_string(s.issue), "</Issue><PubDate><Year>",
+       std::to_string(s.year), "</Year><Month>", month_names[s.issue - 1], "</Month></PubDate></JournalIssue>\n<Title>",
+       journal_title, "</Title>\n<ISOAbbreviation>", journal_abbrev, "</ISOAbbreviation>\n</Journal>\n<ArticleTitle>"});
   xml_text(out, title);
   add(out, {"</ArticleTitle>\n<Pagination><MedlinePgn>", std::to_string(s.page), "-", std::to_string(s.page + 9),
-            "</MedlinePgn></Pagination>\n<ELocationID EIdType=\"doi\" ValidYN=\"Y\">", s.doi, "</ELocationID>\n<Abstract>\n"});
+            "</MedlinePgn></Pagination>\n<ELocationID EIdType=\"doi\" ValidYN=\"Y\">", s.doi,
+            "</ELocationID>\n<Abstract>\n"});
   for (const auto& sec : sections) {
-    if (sec.label.empty()) out += "<AbstractText>";
-    else add(out, {"<AbstractText Label=\"", sec.label, "\" NlmCategory=\"", sec.label == "DISCUSSION" ? "CONCLUSIONS" : sec.label, "\">"});
+    if (sec.label.empty())
+      out += "<AbstractText>";
+    else
+      add(out, {"<AbstractText Label=\"", sec.label, "\" NlmCategory=\"",
+                sec.label == "DISCUSSION" ? "CONCLUSIONS" : sec.label, "\">"});
     xml_text(out, sec.text);
     out += "</AbstractText>\n";
   }
   out += "</Abstract>\n<AuthorList CompleteYN=\"Y\">\n";
   for (const auto& a : s.authors)
-    add(out, {"<Author ValidYN=\"Y\"><LastName>", a.last, "</LastName><ForeName>", a.fore, "</ForeName><Initials>", a.initials,
-              "</Initials></Author>\n"});
+    add(out, {"<Author ValidYN=\"Y\"><LastName>", a.last, "</LastName><ForeName>", a.fore, "</ForeName><Initials>",
+              a.initials, "</Initials></Author>\n"});
   out += "</AuthorList>\n<Language>eng</Language>\n<PublicationTypeList>\n";
   for (const auto& p : publication_types(s)) add(out, {"<PublicationType>", p, "</PublicationType>\n"});
   out += "</PublicationTypeList>\n</Article>\n<MedlineJournalInfo><Country>United States</Country><MedlineTA>";
@@ -1115,15 +1335,18 @@ void write_pubmed(std::string& out, const Spec& s, const Vocab& v, const Words& 
   out += "</MeshHeadingList>\n";
   if (s.keywords) {
     out += "<KeywordList Owner=\"NOTNLM\">\n";
-    for (const auto& k : {t.d, t.i, std::string(s.design == Design::systematic_review ? "systematic review" : "rehabilitation")}) {
+    for (const auto& k :
+         {t.d, t.i, std::string(s.design == Design::systematic_review ? "systematic review" : "rehabilitation")}) {
       out += "<Keyword MajorTopicYN=\"N\">";
       xml_text(out, k);
       out += "</Keyword>\n";
     }
     out += "</KeywordList>\n";
   }
-  add(out, {"</MedlineCitation>\n<PubmedData>\n<PublicationStatus>ppublish</PublicationStatus>\n<ArticleIdList>\n<ArticleId IdType=\"pubmed\">",
-            s.pmid, "</ArticleId>\n<ArticleId IdType=\"doi\">", s.doi, "</ArticleId>\n</ArticleIdList>\n</PubmedData>\n</PubmedArticle>\n"});
+  add(out, {"</MedlineCitation>\n<PubmedData>\n<PublicationStatus>ppublish</"
+            "PublicationStatus>\n<ArticleIdList>\n<ArticleId IdType=\"pubmed\">",
+            s.pmid, "</ArticleId>\n<ArticleId IdType=\"doi\">", s.doi,
+            "</ArticleId>\n</ArticleIdList>\n</PubmedData>\n</PubmedArticle>\n"});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1164,8 +1387,8 @@ void write_curated(std::string& out, const Spec& s, const Vocab& v, const Words&
   j["authors"] = authors;
   j["authors_complete"] = true;
   j["journal"] = journal_title;
-  j["citation"] = std::string(journal_abbrev) + " " + std::to_string(s.year) + ";" + std::to_string(s.volume) + "(" + std::to_string(s.issue) +
-                  "):" + std::to_string(s.page) + "-" + std::to_string(s.page + 9);
+  j["citation"] = std::string(journal_abbrev) + " " + std::to_string(s.year) + ";" + std::to_string(s.volume) + "(" +
+                  std::to_string(s.issue) + "):" + std::to_string(s.page) + "-" + std::to_string(s.page + 9);
   j["year"] = s.year;
   j["language"] = "eng";
   j["publication_types"] = publication_types(s);
@@ -1174,9 +1397,11 @@ void write_curated(std::string& out, const Spec& s, const Vocab& v, const Words&
   j["abstract"] = abs;
   j["design"] = review ? "systematic_review" : "rct";
   if (review) j["meta_analysis"] = s.meta;
-  j["design_label"] = review ? (s.meta ? "Synthetic systematic review with meta-analysis of RCTs" : "Synthetic systematic review of RCTs")
+  j["design_label"] = review ? (s.meta ? "Synthetic systematic review with meta-analysis of RCTs"
+                                       : "Synthetic systematic review of RCTs")
                              : "Synthetic randomised controlled trial";
-  ordered_json pop = {{"description", std::to_string(review ? s.n_participants : s.n) + " " + s.pop + " with " + t.d + " (synthetic benchmark record)."},
+  ordered_json pop = {{"description", std::to_string(review ? s.n_participants : s.n) + " " + s.pop + " with " + t.d +
+                                          " (synthetic benchmark record)."},
                       {"conditions", {s.condition->id}},
                       {"duration", s.duration}};
   if (review) {
@@ -1186,8 +1411,10 @@ void write_curated(std::string& out, const Spec& s, const Vocab& v, const Words&
     pop["n_randomised"] = s.n;
   }
   j["population"] = pop;
-  j["interventions"] = ordered_json::array({{{"concepts", {s.intervention->id}}, {"label", cap(s.intervention->name)}}});
-  j["comparators"] = ordered_json::array({{{"concepts", {s.comparator->id}}, {"label", cap(t.c)}, {"kind", comp_kind_name(s.comp_kind)}}});
+  j["interventions"] =
+      ordered_json::array({{{"concepts", {s.intervention->id}}, {"label", cap(s.intervention->name)}}});
+  j["comparators"] = ordered_json::array(
+      {{{"concepts", {s.comparator->id}}, {"label", cap(t.c)}, {"kind", comp_kind_name(s.comp_kind)}}});
 
   const std::string dir = direction_name(x.truth);
   const std::string tp = time_point(s.follow), tl = "at " + time_phrase(s.follow);
@@ -1196,10 +1423,13 @@ void write_curated(std::string& out, const Spec& s, const Vocab& v, const Words&
   if (review) {
     certainty = {{"system", "GRADE"}, {"level", x.certainty}};
     certainty["statement"] = cap(x.certainty == "very_low" ? "very low" : x.certainty) + "-certainty evidence" +
-                             (x.downgrades.empty() ? "." : " (downgraded for " + std::to_string(x.downgrades.size()) + " domain" + (x.downgrades.size() > 1 ? "s" : "") + ").");
+                             (x.downgrades.empty() ? "."
+                                                   : " (downgraded for " + std::to_string(x.downgrades.size()) +
+                                                         " domain" + (x.downgrades.size() > 1 ? "s" : "") + ").");
     if (!x.downgrades.empty()) certainty["downgrades"] = x.downgrades;
   }
-  auto outcome = [&](const char* domain, const char* instrument, const std::string& label, const ordered_json& effect, const std::string& text, bool primary) {
+  auto outcome = [&](const char* domain, const char* instrument, const std::string& label, const ordered_json& effect,
+                     const std::string& text, bool primary) {
     ordered_json o;
     o["domain"] = domain;
     if (instrument) o["instrument"] = instrument;
@@ -1227,30 +1457,53 @@ void write_curated(std::string& out, const Spec& s, const Vocab& v, const Words&
   const char* d1 = s.pain_primary ? "pain" : "function";
   const char* d2 = s.pain_primary ? "function" : "pain";
   if (review) {
-    ordered_json e = {{"measure", "SMD"}, {"value", x.smd / 100.0}, {"ci_low", x.smd_lo / 100.0}, {"ci_high", x.smd_hi / 100.0},
-                      {"better", "lower"}, {"contrast", "intervention_minus_comparator"},
+    ordered_json e = {{"measure", "SMD"},
+                      {"value", x.smd / 100.0},
+                      {"ci_low", x.smd_lo / 100.0},
+                      {"ci_high", x.smd_hi / 100.0},
+                      {"better", "lower"},
+                      {"contrast", "intervention_minus_comparator"},
                       {"label", "Pooled SMD, " + t.i + " minus " + t.c + ", " + tl}};
     outcomes.push_back(outcome(d1, nullptr, "", e,
-                               "Pooled over " + std::to_string(s.n_trials) + " trials, SMD " + hundredths(x.smd) + " (95% CI " + hundredths(x.smd_lo) + " to " +
-                                   hundredths(x.smd_hi) + "; I2 = " + std::to_string(x.i2) + "%) for " + t.o1 + " " + tl + ".",
+                               "Pooled over " + std::to_string(s.n_trials) + " trials, SMD " + hundredths(x.smd) +
+                                   " (95% CI " + hundredths(x.smd_lo) + " to " + hundredths(x.smd_hi) +
+                                   "; I2 = " + std::to_string(x.i2) + "%) for " + t.o1 + " " + tl + ".",
                                true));
     // The secondary outcome on a 0-100 scale, as mean difference.
     const int md2 = x.md * 100 / sc.max, lo2 = x.lo * 100 / sc.max, hi2 = x.hi * 100 / sc.max;
-    ordered_json e2 = {{"measure", "MD"}, {"value", std::min(std::max(md2, lo2), hi2) / 10.0}, {"ci_low", lo2 / 10.0}, {"ci_high", hi2 / 10.0},
-                       {"scale_min", 0}, {"scale_max", 100}, {"better", "lower"}, {"contrast", "intervention_minus_comparator"},
+    ordered_json e2 = {{"measure", "MD"},
+                       {"value", std::min(std::max(md2, lo2), hi2) / 10.0},
+                       {"ci_low", lo2 / 10.0},
+                       {"ci_high", hi2 / 10.0},
+                       {"scale_min", 0},
+                       {"scale_max", 100},
+                       {"better", "lower"},
+                       {"contrast", "intervention_minus_comparator"},
                        {"label", "Pooled MD on a 0-100 scale"}};
-    outcomes.push_back(outcome(d2, nullptr, "0-100 scale", e2, "Pooled mean difference " + tenths(md2) + " on a 0-100 scale for " + t.o2 + ".", false));
+    outcomes.push_back(outcome(d2, nullptr, "0-100 scale", e2,
+                               "Pooled mean difference " + tenths(md2) + " on a 0-100 scale for " + t.o2 + ".", false));
   } else {
-    ordered_json e = {{"measure", "MD"}, {"value", x.md / 10.0}, {"ci_low", x.lo / 10.0}, {"ci_high", x.hi / 10.0}, {"scale_min", 0},
-                      {"scale_max", sc.max}, {"better", "lower"}, {"contrast", "intervention_minus_comparator"},
-                      {"label", std::string(t.scale_short) + " " + sc.range + ", " + t.i + " minus " + t.c + ", " + tl}};
+    ordered_json e = {
+        {"measure", "MD"},
+        {"value", x.md / 10.0},
+        {"ci_low", x.lo / 10.0},
+        {"ci_high", x.hi / 10.0},
+        {"scale_min", 0},
+        {"scale_max", sc.max},
+        {"better", "lower"},
+        {"contrast", "intervention_minus_comparator"},
+        {"label", std::string(t.scale_short) + " " + sc.range + ", " + t.i + " minus " + t.c + ", " + tl}};
     outcomes.push_back(outcome(d1, sc.id, t.scale_short + " " + sc.range, e,
-                               "Mean difference " + tenths(x.md) + " points on the " + t.scale_short + " (95% CI " + tenths(x.lo) + " to " + tenths(x.hi) + "; " +
-                                   p_text(x) + ") " + tl + ".",
+                               "Mean difference " + tenths(x.md) + " points on the " + t.scale_short + " (95% CI " +
+                                   tenths(x.lo) + " to " + tenths(x.hi) + "; " + p_text(x) + ") " + tl + ".",
                                true));
-    ordered_json e2 = {{"measure", "SMD"}, {"value", x.smd / 100.0}, {"ci_low", x.smd_lo / 100.0}, {"ci_high", x.smd_hi / 100.0},
-                       {"better", "lower"}, {"contrast", "intervention_minus_comparator"}, {"label", "SMD for " + t.o2}};
-    outcomes.push_back(outcome(d2, nullptr, "", e2, "Standardised mean difference " + hundredths(x.smd) + " for " + t.o2 + " " + tl + ".", false));
+    ordered_json e2 = {{"measure", "SMD"},           {"value", x.smd / 100.0},
+                       {"ci_low", x.smd_lo / 100.0}, {"ci_high", x.smd_hi / 100.0},
+                       {"better", "lower"},          {"contrast", "intervention_minus_comparator"},
+                       {"label", "SMD for " + t.o2}};
+    outcomes.push_back(outcome(d2, nullptr, "", e2,
+                               "Standardised mean difference " + hundredths(x.smd) + " for " + t.o2 + " " + tl + ".",
+                               false));
   }
   j["outcomes"] = outcomes;
 
@@ -1262,8 +1515,9 @@ void write_curated(std::string& out, const Spec& s, const Vocab& v, const Words&
     quality["certainty_statement"] = certainty["statement"];
     quality["grading_system"] = "GRADE";
   } else {
-    static const char* rob2[] = {"Randomisation process", "Deviations from intended interventions", "Missing outcome data",
-                                 "Measurement of the outcome", "Selection of the reported result"};
+    static const char* rob2[] = {"Randomisation process", "Deviations from intended interventions",
+                                 "Missing outcome data", "Measurement of the outcome",
+                                 "Selection of the reported result"};
     ordered_json domains = ordered_json::array();
     int worst = 0;
     for (const char* d : rob2) {
@@ -1271,7 +1525,11 @@ void write_curated(std::string& out, const Spec& s, const Vocab& v, const Words&
       worst = std::max(worst, jd == "high" ? 2 : jd == "some_concerns" ? 1 : 0);
       domains.push_back({{"domain", d}, {"judgement", jd}});
     }
-    quality["risk_of_bias"] = {{"tool", "RoB2"}, {"overall", worst == 2 ? "high" : worst == 1 ? "some_concerns" : "low"}, {"domains", domains},
+    quality["risk_of_bias"] = {{"tool", "RoB2"},
+                               {"overall", worst == 2   ? "high"
+                                           : worst == 1 ? "some_concerns"
+                                                        : "low"},
+                               {"domains", domains},
                                {"source", "synthetic"}};
     if (r.percent(30)) {
       ordered_json items = ordered_json::array();
@@ -1291,21 +1549,26 @@ void write_curated(std::string& out, const Spec& s, const Vocab& v, const Words&
                                    : x.truth == Truth::no_difference      ? "showing little or no difference"
                                                                           : "favouring " + t.c;
   j["summary"] = {
-      {"clinician", std::string(review ? "Synthetic systematic review (" + std::to_string(s.n_trials) + " RCTs, " + std::to_string(s.n_participants) + " participants)"
+      {"clinician", std::string(review ? "Synthetic systematic review (" + std::to_string(s.n_trials) + " RCTs, " +
+                                             std::to_string(s.n_participants) + " participants)"
                                        : "Synthetic RCT (n=" + std::to_string(s.n) + ")") +
                         " of " + t.i + " vs " + t.c + " in " + s.pop + " with " + t.d + ": " + t.o1 + " " + tl + " " +
-                        (review ? "SMD " + hundredths(x.smd) + " (95% CI " + hundredths(x.smd_lo) + " to " + hundredths(x.smd_hi) + ")"
-                                : "MD " + tenths(x.md) + " (95% CI " + tenths(x.lo) + " to " + tenths(x.hi) + ") on the " + t.scale_short) +
+                        (review ? "SMD " + hundredths(x.smd) + " (95% CI " + hundredths(x.smd_lo) + " to " +
+                                      hundredths(x.smd_hi) + ")"
+                                : "MD " + tenths(x.md) + " (95% CI " + tenths(x.lo) + " to " + tenths(x.hi) +
+                                      ") on the " + t.scale_short) +
                         ", " + effect_words + "."},
-      {"plain", "This is a made-up study used to test the search engine. It compared " + t.i + " with " + t.c + " in " + s.pop + " with " + t.d +
-                    ". After " + time_phrase(s.follow) + ", " +
+      {"plain", "This is a made-up study used to test the search engine. It compared " + t.i + " with " + t.c + " in " +
+                    s.pop + " with " + t.d + ". After " + time_phrase(s.follow) + ", " +
                     (x.truth == Truth::favours_intervention ? "people who had " + t.i + " were better off."
                      : x.truth == Truth::no_difference      ? "both groups did about the same."
                                                             : "people who had " + t.c + " were better off.")}};
-  ordered_json prov = {{"sources", {"synthetic:gen_corpus/seed-" + std::to_string(seed) + "/record-" + std::to_string(s.index + 1)}}};
-  prov["notes"] = s.revision > 0 ? "Synthetic benchmark record generated by bench/gen_corpus; not a real study. Revision " + std::to_string(s.revision) +
-                                       ": results and conclusions changed."
-                                 : "Synthetic benchmark record generated by bench/gen_corpus; not a real study.";
+  ordered_json prov = {
+      {"sources", {"synthetic:gen_corpus/seed-" + std::to_string(seed) + "/record-" + std::to_string(s.index + 1)}}};
+  prov["notes"] = s.revision > 0
+                      ? "Synthetic benchmark record generated by bench/gen_corpus; not a real study. Revision " +
+                            std::to_string(s.revision) + ": results and conclusions changed."
+                      : "Synthetic benchmark record generated by bench/gen_corpus; not a real study.";
   j["provenance"] = prov;
   out += j.dump();
   out += '\n';
@@ -1317,7 +1580,12 @@ void write_curated(std::string& out, const Spec& s, const Vocab& v, const Words&
 class FileSet {
  public:
   FileSet(fs::path dir, std::string prefix, std::string ext, std::string head, std::string tail, std::size_t per_file)
-      : dir_(std::move(dir)), prefix_(std::move(prefix)), ext_(std::move(ext)), head_(std::move(head)), tail_(std::move(tail)), per_file_(per_file) {}
+      : dir_(std::move(dir)),
+        prefix_(std::move(prefix)),
+        ext_(std::move(ext)),
+        head_(std::move(head)),
+        tail_(std::move(tail)),
+        per_file_(per_file) {}
   std::string& record() {
     if (count_ == 0) buf_ = head_;
     return buf_;
@@ -1351,7 +1619,9 @@ class FileSet {
   std::uint64_t bytes_ = 0, records_ = 0;
 };
 
-bool is_curated(std::uint64_t i, std::uint64_t share_ppm) { return (i + 1) * share_ppm / 1000000 > i * share_ppm / 1000000; }
+bool is_curated(std::uint64_t i, std::uint64_t share_ppm) {
+  return (i + 1) * share_ppm / 1000000 > i * share_ppm / 1000000;
+}
 
 std::string fmt_double(double d) {
   char buf[32];
@@ -1367,13 +1637,21 @@ int main(int argc, char** argv) try {
   std::size_t per_file = 1000;
   double curated_share = 0.05, update_fraction = 0;
   bool overwrite = false;
-  CLI::App app{"gen_corpus: deterministic synthetic PubMed XML and curated JSON Lines records for the scale benchmarks"};
-  app.add_option("--records", records, "number of records (at most 9999999)")->required()->check(CLI::Range(std::uint64_t{1}, max_records));
+  CLI::App app{
+      "gen_corpus: deterministic synthetic PubMed XML and curated JSON Lines records for the scale benchmarks"};
+  app.add_option("--records", records, "number of records (at most 9999999)")
+      ->required()
+      ->check(CLI::Range(std::uint64_t{1}, max_records));
   app.add_option("--seed", seed, "random seed")->capture_default_str();
   app.add_option("--out", out_dir, "output directory (created; must not already hold generated files)")->required();
-  app.add_option("--per-file", per_file, "records per output file")->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
-  app.add_option("--curated-share", curated_share, "share of records written as curated JSON")->capture_default_str()->check(CLI::Range(0.0, 1.0));
-  app.add_option("--update-fraction", update_fraction, "write only this share of the corpus, as changed records")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--per-file", per_file, "records per output file")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+  app.add_option("--curated-share", curated_share, "share of records written as curated JSON")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--update-fraction", update_fraction, "write only this share of the corpus, as changed records")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--vocabulary", vocabulary, "vocabulary file")->capture_default_str();
   app.add_flag("--overwrite", overwrite, "replace generated files already in --out");
   CLI11_PARSE(app, argc, argv);
@@ -1385,13 +1663,16 @@ int main(int argc, char** argv) try {
   const fs::path dir(out_dir);
   fs::create_directories(dir);
   const bool update = update_fraction > 0;
-  const std::string pubmed_prefix = update ? "pubmed-update" : "pubmed", curated_prefix = update ? "curated-update" : "curated";
+  const std::string pubmed_prefix = update ? "pubmed-update" : "pubmed",
+                    curated_prefix = update ? "curated-update" : "curated";
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
     const bool ours = (name.rfind(pubmed_prefix + "-", 0) == 0 && e.path().extension() == ".xml") ||
                       (name.rfind(curated_prefix + "-", 0) == 0 && e.path().extension() == ".jsonl");
     if (!ours) continue;
-    if (!overwrite) throw std::runtime_error(dir.string() + " already holds generated files (" + name + "); use an empty directory or --overwrite");
+    if (!overwrite)
+      throw std::runtime_error(dir.string() + " already holds generated files (" + name +
+                               "); use an empty directory or --overwrite");
     fs::remove(e.path());
   }
   const auto share_ppm = static_cast<std::uint64_t>(curated_share * 1000000.0 + 0.5);
@@ -1413,7 +1694,8 @@ int main(int argc, char** argv) try {
 
   const std::string xml_head =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<!DOCTYPE PubmedArticleSet PUBLIC \"-//NLM//DTD PubMedArticle, 1st January 2025//EN\" \"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd\">\n"
+      "<!DOCTYPE PubmedArticleSet PUBLIC \"-//NLM//DTD PubMedArticle, 1st January 2025//EN\" "
+      "\"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd\">\n"
       "<!-- Synthetic benchmark records written by bench/gen_corpus; not real citations. -->\n"
       "<PubmedArticleSet>\n";
   FileSet pubmed(dir, pubmed_prefix, ".xml", xml_head, "</PubmedArticleSet>\n", per_file);
@@ -1438,23 +1720,29 @@ int main(int argc, char** argv) try {
   curated.flush();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  std::string reproduce = std::string(argv[0]) + " --records " + std::to_string(records) + " --seed " + std::to_string(seed) + " --out " + out_dir +
-                          " --per-file " + std::to_string(per_file) + " --curated-share " + fmt_double(curated_share);
+  std::string reproduce = std::string(argv[0]) + " --records " + std::to_string(records) + " --seed " +
+                          std::to_string(seed) + " --out " + out_dir + " --per-file " + std::to_string(per_file) +
+                          " --curated-share " + fmt_double(curated_share);
   if (update) reproduce += " --update-fraction " + fmt_double(update_fraction);
   {
     std::ofstream m(dir / (update ? "gen_corpus-update.txt" : "gen_corpus.txt"));
     m << "Synthetic benchmark records written by bench/gen_corpus; not real citations.\n"
-      << "records " << (pubmed.records() + curated.records()) << " (PubMed XML " << pubmed.records() << ", curated JSON " << curated.records() << ")\n"
+      << "records " << (pubmed.records() + curated.records()) << " (PubMed XML " << pubmed.records()
+      << ", curated JSON " << curated.records() << ")\n"
       << "vocabulary " << vocabulary << " version " << vocab.version << "\n"
       << "reproduce: " << reproduce << "\n";
   }
   const std::uint64_t total = pubmed.records() + curated.records(), bytes = pubmed.bytes() + curated.bytes();
   std::printf("gen_corpus: wrote %llu %srecords to %s: %llu PubMed XML in %zu files, %llu curated JSON in %zu files\n",
-              static_cast<unsigned long long>(total), update ? "changed " : "", out_dir.c_str(), static_cast<unsigned long long>(pubmed.records()),
-              pubmed.files(), static_cast<unsigned long long>(curated.records()), curated.files());
-  std::printf("%.1f MB (%llu bytes, %.0f bytes/record) in %.2f s (%.0f records/s, %.1f MB/s); %zu filler words + %zu tail words\n",
-              static_cast<double>(bytes) / 1e6, static_cast<unsigned long long>(bytes), total ? static_cast<double>(bytes) / static_cast<double>(total) : 0.0,
-              secs, static_cast<double>(total) / secs, static_cast<double>(bytes) / 1e6 / secs, words.real_count(), tail_size);
+              static_cast<unsigned long long>(total), update ? "changed " : "", out_dir.c_str(),
+              static_cast<unsigned long long>(pubmed.records()), pubmed.files(),
+              static_cast<unsigned long long>(curated.records()), curated.files());
+  std::printf(
+      "%.1f MB (%llu bytes, %.0f bytes/record) in %.2f s (%.0f records/s, %.1f MB/s); %zu filler words + %zu tail "
+      "words\n",
+      static_cast<double>(bytes) / 1e6, static_cast<unsigned long long>(bytes),
+      total ? static_cast<double>(bytes) / static_cast<double>(total) : 0.0, secs, static_cast<double>(total) / secs,
+      static_cast<double>(bytes) / 1e6 / secs, words.real_count(), tail_size);
   std::printf("reproduce: %s\n", reproduce.c_str());
   return 0;
 } catch (const std::exception& e) {

@@ -31,11 +31,16 @@ int main(int argc, char** argv) {
   unsigned threads = std::max(64u, 8 * std::thread::hardware_concurrency());  // as evidence-server
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--host" && i + 1 < argc) host = argv[++i];
-    else if (a == "--port" && i + 1 < argc) port = std::atoi(argv[++i]);
-    else if (a == "--threads" && i + 1 < argc) threads = static_cast<unsigned>(std::max(1, std::atoi(argv[++i])));
-    else if (a == "-h" || a == "--help") return usage(), 0;
-    else return std::fprintf(stderr, "hello_server: unknown argument %s\n", a.c_str()), usage();
+    if (a == "--host" && i + 1 < argc)
+      host = argv[++i];
+    else if (a == "--port" && i + 1 < argc)
+      port = std::atoi(argv[++i]);
+    else if (a == "--threads" && i + 1 < argc)
+      threads = static_cast<unsigned>(std::max(1, std::atoi(argv[++i])));
+    else if (a == "-h" || a == "--help")
+      return usage(), 0;
+    else
+      return std::fprintf(stderr, "hello_server: unknown argument %s\n", a.c_str()), usage();
   }
   if (port < 0 || port > 65535) return usage();
 
@@ -53,7 +58,9 @@ int main(int argc, char** argv) {
   svr.set_tcp_nodelay(true);
   svr.set_read_timeout(10, 0);
   svr.set_write_timeout(10, 0);
-  svr.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(R"({"hello":"world"})", "application/json"); });
+  svr.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"hello":"world"})", "application/json");
+  });
 
   const int bound = port == 0 ? svr.bind_to_any_port(host) : (svr.bind_to_port(host, port) ? port : -1);
   if (bound < 0) {

@@ -16,7 +16,8 @@ int main(int argc, char** argv) try {
   std::string db;
   int rounds = 20;
   bool summary = true;
-  std::size_t facet_sample = evidence::SearchRequest{}.facet_sample, rescore_depth = evidence::SearchRequest{}.rescore_depth;
+  std::size_t facet_sample = evidence::SearchRequest{}.facet_sample,
+              rescore_depth = evidence::SearchRequest{}.rescore_depth;
   CLI::App app{"query_bench: search latency over an index (library, no HTTP)"};
   app.add_option("--db", db, "index directory")->required();
   app.add_option("--rounds", rounds, "times each query is run");
@@ -68,17 +69,21 @@ int main(int argc, char** argv) try {
       times[cls].push_back(ms);
       for (const auto& [name, t] : resp.phases) phase_total[name] += t;
       all.push_back(ms);
-      if (r == 0) std::printf("  %-45s found %6llu  %7.2f ms\n", q.c_str(), static_cast<unsigned long long>(resp.found), ms);
+      if (r == 0)
+        std::printf("  %-45s found %6llu  %7.2f ms\n", q.c_str(), static_cast<unsigned long long>(resp.found), ms);
     }
   auto pct = [](std::vector<double> v, double p) {
     std::sort(v.begin(), v.end());
     return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
   };
-  std::printf("records %llu, rounds %d, summary %s\n", static_cast<unsigned long long>(reader.doc_count()), rounds, summary ? "on" : "off");
-  for (const auto& [cls, v] : times) std::printf("%-14s p50 %7.2f ms  p95 %7.2f ms  p99 %7.2f ms\n", cls.c_str(), pct(v, .5), pct(v, .95), pct(v, .99));
+  std::printf("records %llu, rounds %d, summary %s\n", static_cast<unsigned long long>(reader.doc_count()), rounds,
+              summary ? "on" : "off");
+  for (const auto& [cls, v] : times)
+    std::printf("%-14s p50 %7.2f ms  p95 %7.2f ms  p99 %7.2f ms\n", cls.c_str(), pct(v, .5), pct(v, .95), pct(v, .99));
   std::printf("%-14s p50 %7.2f ms  p95 %7.2f ms  p99 %7.2f ms\n", "all", pct(all, .5), pct(all, .95), pct(all, .99));
   std::printf("mean per query by phase:");
-  for (const auto& [name, t] : phase_total) std::printf(" %s %.2f ms", name.c_str(), t / static_cast<double>(all.size()));
+  for (const auto& [name, t] : phase_total)
+    std::printf(" %s %.2f ms", name.c_str(), t / static_cast<double>(all.size()));
   std::printf("\n");
   std::printf("reproduce: %s --db %s --rounds %d%s\n", argv[0], db.c_str(), rounds, summary ? "" : " --no-summary");
   return 0;

@@ -91,7 +91,8 @@ inline void exercise_studies(std::vector<Study>& studies, const char* step) {
       const std::string stored = j.dump();  // IndexWriter stores this (strict UTF-8)
       const Study back = study_from_json(nlohmann::json::parse(stored));
       check(back.id == s.id, step, "study id changed in the JSON round trip");
-      check(study_to_json(back, true) == j, step, "study " + s.id + " does not survive the JSON round trip of the index");
+      check(study_to_json(back, true) == j, step,
+            "study " + s.id + " does not survive the JSON round trip of the index");
       return 0;
     });
   }
@@ -116,10 +117,13 @@ inline const fs::path& corpus_index() {
     for (const char* p : {"tests/data", "corpus"})
       if (fs::is_directory(source_dir() / p)) opt.inputs.push_back(source_dir() / p);
     const RunReport rep = run_index(opt);
-    if (!rep.committed) fail("LLVMFuzzerInitialize", "could not build the index: " + rep.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    std::fprintf(stderr, "INFO: evidence index of %zu records (%zu skipped) built in %.1f s at %s\n", rep.added + rep.updated + rep.unchanged,
-                 rep.skipped, rep.seconds, opt.db.c_str());
-    for (std::size_t i = 0; i < rep.problems.size() && i < 3; ++i) std::fprintf(stderr, "INFO:   %s\n", rep.problems[i].to_string().c_str());
+    if (!rep.committed)
+      fail("LLVMFuzzerInitialize", "could not build the index: " +
+                                       rep.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    std::fprintf(stderr, "INFO: evidence index of %zu records (%zu skipped) built in %.1f s at %s\n",
+                 rep.added + rep.updated + rep.unchanged, rep.skipped, rep.seconds, opt.db.c_str());
+    for (std::size_t i = 0; i < rep.problems.size() && i < 3; ++i)
+      std::fprintf(stderr, "INFO:   %s\n", rep.problems[i].to_string().c_str());
     return opt.db;
   }();
   return db;

@@ -17,11 +17,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)fuzz::no_throw("detect_format", [&] { return detect_format(in); });
   ReadResult r = fuzz::no_throw("read_ctgov_json", [&] { return read_ctgov_json(in, "fuzz.json"); });
   fuzz::check(r.format == InputFormat::ctgov_json, "read_ctgov_json", "format is not ctgov_json");
-  for (const auto& p : r.problems) fuzz::check(p.file == "fuzz.json", "read_ctgov_json", "problem without the file name");
+  for (const auto& p : r.problems)
+    fuzz::check(p.file == "fuzz.json", "read_ctgov_json", "problem without the file name");
   for (const auto& s : r.studies) {
     const std::string& nct = s.identifiers.nct;
-    fuzz::check(nct.size() == 11 && nct.rfind("NCT", 0) == 0 && nct.find_first_not_of("0123456789", 3) == std::string::npos,
-                "read_ctgov_json", "accepted a bad NCT number '" + nct + "'");
+    fuzz::check(
+        nct.size() == 11 && nct.rfind("NCT", 0) == 0 && nct.find_first_not_of("0123456789", 3) == std::string::npos,
+        "read_ctgov_json", "accepted a bad NCT number '" + nct + "'");
     fuzz::check(s.id == "ctgov-" + nct, "read_ctgov_json", "id '" + s.id + "' does not follow the NCT number");
     fuzz::check(!s.title.empty() && is_valid_utf8(s.title), "read_ctgov_json", "accepted a bad title");
     fuzz::check(is_valid_utf8(s.abstract_text()), "read_ctgov_json", "accepted a description that is not UTF-8");

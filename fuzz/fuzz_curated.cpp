@@ -17,9 +17,11 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in = fuzz::as_view(data, size);
-  ReadResult r = fuzz::no_throw("read_curated_json", [&] { return read_curated_json(in, "fuzz.json", fuzz::validator()); });
+  ReadResult r =
+      fuzz::no_throw("read_curated_json", [&] { return read_curated_json(in, "fuzz.json", fuzz::validator()); });
   fuzz::check(r.format == InputFormat::curated_json, "read_curated_json", "format is not curated_json");
-  for (const auto& p : r.problems) fuzz::check(p.file == "fuzz.json", "read_curated_json", "problem without the file name");
+  for (const auto& p : r.problems)
+    fuzz::check(p.file == "fuzz.json", "read_curated_json", "problem without the file name");
   for (const auto& s : r.studies) {
     fuzz::check(!s.id.empty(), "read_curated_json", "accepted a record without an id");
     fuzz::check(!s.title.empty() && is_valid_utf8(s.title), "read_curated_json", "accepted a bad title");
@@ -30,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       for (const auto& c : a.concepts)
         fuzz::check(fuzz::vocabulary().contains(c), "read_curated_json", "accepted unknown intervention '" + c + "'");
     for (const auto& o : s.outcomes)
-      fuzz::check(fuzz::vocabulary().contains(o.domain), "read_curated_json", "accepted unknown outcome '" + o.domain + "'");
+      fuzz::check(fuzz::vocabulary().contains(o.domain), "read_curated_json",
+                  "accepted unknown outcome '" + o.domain + "'");
   }
   fuzz::exercise_studies(r.studies, "indexing a curated record");
   // The indexer's entry point: detection plus whichever reader matches (when that is not the

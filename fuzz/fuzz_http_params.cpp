@@ -19,15 +19,19 @@ using namespace evidence;
 
 namespace {
 
-bool expected_error(const Error& e) { return e.code() == ErrorCode::invalid_argument || e.code() == ErrorCode::query_too_complex; }
+bool expected_error(const Error& e) {
+  return e.code() == ErrorCode::invalid_argument || e.code() == ErrorCode::query_too_complex;
+}
 
 void check_request(const SearchRequest& r, const Vocabulary& v) {
   const char* step = "search_request_from_params";
   fuzz::check(r.q.size() <= max_query_length && is_valid_utf8(r.q), step, "accepted a bad q");
   fuzz::check(r.page >= 1 && r.page <= 10000, step, "page out of range: " + std::to_string(r.page));
-  fuzz::check(r.per_page >= 1 && r.per_page <= max_per_page, step, "per_page out of range: " + std::to_string(r.per_page));
+  fuzz::check(r.per_page >= 1 && r.per_page <= max_per_page, step,
+              "per_page out of range: " + std::to_string(r.per_page));
   fuzz::check(r.page * r.per_page <= max_page_depth, step, "page deeper than the limit");
-  fuzz::check(evidence::parse_sort_order(evidence::sort_order_name(r.sort)) == r.sort, step, "sort does not round-trip");
+  fuzz::check(evidence::parse_sort_order(evidence::sort_order_name(r.sort)) == r.sort, step,
+              "sort does not round-trip");
   auto kinds = [&](const std::vector<std::string>& ids, const char* kind) {
     for (const auto& id : ids) {
       const Concept* c = v.find(id);
@@ -60,7 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool ok = fuzz::no_throw("percent_decode", [&] { return percent_decode(query, decoded); });
   if (!ok) return 0;  // 400 bad_encoding
   fuzz::check(decoded.size() <= query.size(), "percent_decode", "decoded text is longer than the input");
-  if (query.find_first_of("%+") == std::string::npos) fuzz::check(decoded == query, "percent_decode", "changed text without escapes");
+  if (query.find_first_of("%+") == std::string::npos)
+    fuzz::check(decoded == query, "percent_decode", "changed text without escapes");
 
   // 2. cpp-httplib's parameter parsing, as for req.params.
   httplib::Params params;
@@ -81,7 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     r = search_request_from_params(params, v);
   } catch (const Error& e) {
     if (e.code() != ErrorCode::invalid_argument)
-      fuzz::fail("search_request_from_params", std::string("unexpected evidence::Error(") + error_code_name(e.code()) + "): " + e.what());
+      fuzz::fail("search_request_from_params",
+                 std::string("unexpected evidence::Error(") + error_code_name(e.code()) + "): " + e.what());
     return 0;  // 400 bad_parameter
   } catch (const std::exception& e) {
     fuzz::fail("search_request_from_params", std::string("threw ") + typeid(e).name() + ": " + e.what());
@@ -92,7 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::check(resp.hits.size() <= r.per_page, "search", "more hits than per_page");
     if (resp.summary) (void)fuzz::dump_lenient(resp.summary->to_json());
   } catch (const Error& e) {
-    if (!expected_error(e)) fuzz::fail("search", std::string("unexpected evidence::Error(") + error_code_name(e.code()) + "): " + e.what());
+    if (!expected_error(e))
+      fuzz::fail("search", std::string("unexpected evidence::Error(") + error_code_name(e.code()) + "): " + e.what());
   } catch (const std::exception& e) {
     fuzz::fail("search", std::string("threw ") + typeid(e).name() + ": " + e.what());
   }

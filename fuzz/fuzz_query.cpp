@@ -16,7 +16,9 @@ using namespace evidence;
 namespace {
 
 // The errors search() and parse_question() may throw for a bad query (HTTP 400).
-bool expected_error(const Error& e) { return e.code() == ErrorCode::invalid_argument || e.code() == ErrorCode::query_too_complex; }
+bool expected_error(const Error& e) {
+  return e.code() == ErrorCode::invalid_argument || e.code() == ErrorCode::query_too_complex;
+}
 
 }  // namespace
 
@@ -34,13 +36,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     q = parse_question(text, v);
   } catch (const Error& e) {
-    if (!expected_error(e)) fuzz::fail("parse_question", std::string("unexpected evidence::Error(") + error_code_name(e.code()) + "): " + e.what());
+    if (!expected_error(e))
+      fuzz::fail("parse_question",
+                 std::string("unexpected evidence::Error(") + error_code_name(e.code()) + "): " + e.what());
   } catch (const std::exception& e) {
     fuzz::fail("parse_question", std::string("threw ") + typeid(e).name() + ": " + e.what());
   }
   if (q) {
     fuzz::check(q->text == text, "parse_question", "text not kept as typed");
-    for (const auto& c : q->concepts) fuzz::check(v.contains(c.id), "parse_question", "recognised unknown concept '" + c.id + "'");
+    for (const auto& c : q->concepts)
+      fuzz::check(v.contains(c.id), "parse_question", "recognised unknown concept '" + c.id + "'");
     if (q->year_min && q->year_max) (void)(*q->year_max - *q->year_min);
     (void)fuzz::dump_lenient(q->to_json());
   }
@@ -56,7 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::check(q.has_value(), "search", "accepted a query that parse_question refused");
     fuzz::check(resp.hits.size() <= r.per_page, "search", "more hits than per_page");
     fuzz::check(resp.found >= resp.hits.size(), "search", "found is less than the hits returned");
-    for (std::size_t i = 0; i < resp.hits.size(); ++i) fuzz::check(resp.hits[i].rank == i + 1, "search", "ranks are not 1..n on page 1");
+    for (std::size_t i = 0; i < resp.hits.size(); ++i)
+      fuzz::check(resp.hits[i].rank == i + 1, "search", "ranks are not 1..n on page 1");
     fuzz::check(resp.summary.has_value(), "search", "no summary although with_summary is set");
     (void)fuzz::dump_lenient(resp.summary->to_json());
     (void)fuzz::dump_lenient(resp.question.to_json());
@@ -67,7 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       fuzz::check(all.size() <= 50, "search_all", "more studies than the limit");
     }
   } catch (const Error& e) {
-    if (!expected_error(e)) fuzz::fail("search", std::string("unexpected evidence::Error(") + error_code_name(e.code()) + "): " + e.what());
+    if (!expected_error(e))
+      fuzz::fail("search", std::string("unexpected evidence::Error(") + error_code_name(e.code()) + "): " + e.what());
   } catch (const std::exception& e) {
     fuzz::fail("search", std::string("threw ") + typeid(e).name() + ": " + e.what());
   }

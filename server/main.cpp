@@ -25,9 +25,10 @@ int main(int argc, char** argv) try {
   opt.host = env_or("EVIDENCE_HOST", "127.0.0.1");
   opt.port = std::atoi(env_or("EVIDENCE_PORT", "8080").c_str());
   bool quiet = false;
-  CLI::App app{"evidence-server: the backpain-evidence JSON API and web page.\n\n"
-               "Example:\n  evidence-server --db var/index --port 8080\n\n"
-               "Environment: EVIDENCE_DB, EVIDENCE_WEB, EVIDENCE_HOST, EVIDENCE_PORT (flags win)."};
+  CLI::App app{
+      "evidence-server: the backpain-evidence JSON API and web page.\n\n"
+      "Example:\n  evidence-server --db var/index --port 8080\n\n"
+      "Environment: EVIDENCE_DB, EVIDENCE_WEB, EVIDENCE_HOST, EVIDENCE_PORT (flags win)."};
   app.add_option("--db", db, "index directory written by evidence-index")->capture_default_str();
   app.add_option("--web", web, "directory of the web page")->capture_default_str();
   app.add_option("--host", opt.host, "address to listen on (127.0.0.1 unless told otherwise)")->capture_default_str();

@@ -49,7 +49,13 @@ std::string finding_key(std::string_view intervention, std::string_view comparat
                         std::string_view time_point) {
   std::string key;
   key.reserve(intervention.size() + comparator_kind.size() + outcome.size() + time_point.size() + 3);
-  key.append(intervention).append("|").append(comparator_kind).append("|").append(outcome).append("|").append(time_point);
+  key.append(intervention)
+      .append("|")
+      .append(comparator_kind)
+      .append("|")
+      .append(outcome)
+      .append("|")
+      .append(time_point);
   return key;
 }
 
@@ -89,13 +95,17 @@ std::optional<OrientedEffect> orient(const Effect& e, const std::string& domain,
     o.scale = "log";
   } else if (e.measure == "MD" || e.measure == "SMD" || e.measure == "RD") {
     bool flip = false;
-    if (e.contrast == "improvement_difference") flip = false;
-    else if (e.contrast == "comparator_minus_intervention") flip = e.better == "higher";
-    else flip = e.better != "higher";  // intervention minus comparator, lower better (pain scores)
+    if (e.contrast == "improvement_difference")
+      flip = false;
+    else if (e.contrast == "comparator_minus_intervention")
+      flip = e.better == "higher";
+    else
+      flip = e.better != "higher";  // intervention minus comparator, lower better (pain scores)
     if (flip) turn(y, lo, hi);
     if (e.measure == "MD") {
       double span = 0;
-      if (e.scale_min && e.scale_max) span = *e.scale_max - *e.scale_min;
+      if (e.scale_min && e.scale_max)
+        span = *e.scale_max - *e.scale_min;
       else if (!instrument.empty())
         if (const Concept* c = v.find(instrument); c && c->mid) span = c->mid->scale_max - c->mid->scale_min;
       if (span > 0) {
@@ -113,7 +123,8 @@ std::optional<OrientedEffect> orient(const Effect& e, const std::string& domain,
   if (lo > hi) std::swap(lo, hi);
   // Without a stated contrast the sign convention is unknown; the record's curated direction
   // says which way the result goes, so it decides the orientation.
-  if (e.contrast.empty() && ((direction == "favours_intervention" && y < 0) || (direction == "favours_comparator" && y > 0)))
+  if (e.contrast.empty() &&
+      ((direction == "favours_intervention" && y < 0) || (direction == "favours_comparator" && y > 0)))
     turn(y, lo, hi);
   o.y = y, o.lo = lo, o.hi = hi;
   return o;

@@ -70,7 +70,8 @@ std::shared_ptr<const DocColumns> DocColumns::load(Xapian::Database& db) {
         cols->ids_ += f->id;
         const double q = f->quality < 0 ? -1 : f->quality;
         cols->data_.insert(cols->data_.end(),
-                           {table.code(f->design), static_cast<std::uint16_t>(f->level), static_cast<std::uint16_t>(std::lround(q * 100) + 32768), flags,
+                           {table.code(f->design), static_cast<std::uint16_t>(f->level),
+                            static_cast<std::uint16_t>(std::lround(q * 100) + 32768), flags,
                             static_cast<std::uint16_t>(id_at & 0xFFFF), static_cast<std::uint16_t>(id_at >> 16),
                             static_cast<std::uint16_t>(std::min<std::size_t>(f->id.size(), 0xFFFF))});
         for (const auto* list : {&f->interventions, &f->secondary_interventions, &f->comparators, &f->conditions}) {
@@ -119,12 +120,14 @@ std::optional<RankFeatures> DocColumns::features(Xapian::docid did) const {
 }
 
 std::size_t DocColumns::memory_bytes() const {
-  std::size_t n = offset_.capacity() * sizeof(std::uint32_t) + data_.capacity() * sizeof(std::uint16_t) + ids_.capacity();
+  std::size_t n =
+      offset_.capacity() * sizeof(std::uint32_t) + data_.capacity() * sizeof(std::uint16_t) + ids_.capacity();
   for (const auto& v : values_) n += sizeof(std::string) + v.capacity();
   return n;
 }
 
-std::shared_ptr<const DocColumns> shared_columns(const std::string& key, const std::string& revision, Xapian::Database& db) {
+std::shared_ptr<const DocColumns> shared_columns(const std::string& key, const std::string& revision,
+                                                 Xapian::Database& db) {
   // Readers of a revision share its columns; a revision nobody reads any more is freed with its
   // last reader (weak pointers). Building holds the lock, so readers of a new revision wait for
   // the first one to finish instead of all building it.

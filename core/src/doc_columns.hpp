@@ -50,6 +50,7 @@ class DocColumns {
 
 // The columns of the revision `revision` of the index at `key`, built from db (which must be at
 // that revision) unless another reader of the same revision already built them.
-std::shared_ptr<const DocColumns> shared_columns(const std::string& key, const std::string& revision, Xapian::Database& db);
+std::shared_ptr<const DocColumns> shared_columns(const std::string& key, const std::string& revision,
+                                                 Xapian::Database& db);
 
 }  // namespace evidence

@@ -28,13 +28,16 @@ using nlohmann::json;
   const std::string type = e.get_type();
   // The system's reason (ENOSPC, EFBIG, EACCES...) is what tells a maintainer what to fix.
   const char* reason = e.get_error_string();
-  const std::string msg = what + ": " + type + ": " + e.get_msg() + (reason && *reason ? std::string(" (") + reason + ")" : "");
+  const std::string msg =
+      what + ": " + type + ": " + e.get_msg() + (reason && *reason ? std::string(" (") + reason + ")" : "");
   if (type == "DatabaseLockError")
-    throw Error(ErrorCode::index_locked, what + ": the index is locked by another indexer; wait for it to finish and try again");
+    throw Error(ErrorCode::index_locked,
+                what + ": the index is locked by another indexer; wait for it to finish and try again");
   if (type == "DatabaseCorruptError") throw Error(ErrorCode::index_corrupt, msg);
   if (type == "DatabaseNotFoundError" || type == "DatabaseOpeningError" || type == "DatabaseVersionError")
     throw Error(ErrorCode::index_unavailable, msg);
-  if (type == "DatabaseError" || type == "DatabaseModifiedError" || type == "DatabaseClosedError" || type == "DatabaseCreateError")
+  if (type == "DatabaseError" || type == "DatabaseModifiedError" || type == "DatabaseClosedError" ||
+      type == "DatabaseCreateError")
     throw Error(ErrorCode::io_error, msg);
   if (type == "QueryParserError" || type == "InvalidArgumentError") throw Error(ErrorCode::invalid_argument, msg);
   throw Error(ErrorCode::internal, msg);
@@ -66,11 +69,13 @@ bool stub_names_remote(const fs::path& dir) {
 void check_index_format(const Xapian::Database& db, const fs::path& dir) {
   if (db.get_doccount() == 0) return;
   const std::string format = db.get_metadata(std::string(fields::meta_format));
-  if (format == fields::index_format || (format.empty() && db.get_metadata(std::string(fields::meta_packed_facets)) == "1"))
+  if (format == fields::index_format ||
+      (format.empty() && db.get_metadata(std::string(fields::meta_packed_facets)) == "1"))
     return;
   throw Error(ErrorCode::index_unavailable, "the index at " + dir.string() + " has index format " +
-                                                (format.empty() ? std::string("1") : format) + "; this version reads format " +
-                                                std::string(fields::index_format) + ": rebuild it with evidence-index --rebuild");
+                                                (format.empty() ? std::string("1") : format) +
+                                                "; this version reads format " + std::string(fields::index_format) +
+                                                ": rebuild it with evidence-index --rebuild");
 }
 
 // Writes the stub through a temporary file and rename(), which is atomic on POSIX, so a reader
@@ -150,7 +155,7 @@ struct DocumentBuilder::Impl {
 
 struct IndexWriter::Impl {
   fs::path dir;
-  fs::path live;             // generation written to
+  fs::path live;               // generation written to
   std::string new_generation;  // set when rebuilding
   Xapian::WritableDatabase db;
   Xapian::WritableDatabase old_lock;  // during a rebuild: holds the live generation's lock
@@ -165,8 +170,8 @@ struct IndexWriter::Impl {
 
 namespace {
 
-void add_concepts(Xapian::Document& doc, std::string_view prefix, const std::vector<std::string>& ids, const Vocabulary& v,
-                  std::set<std::string>& direct) {
+void add_concepts(Xapian::Document& doc, std::string_view prefix, const std::vector<std::string>& ids,
+                  const Vocabulary& v, std::set<std::string>& direct) {
   for (const auto& id : ids) {
     direct.insert(id);
     for (const auto& a : v.ancestors(id)) doc.add_boolean_term(std::string(prefix) + a);
@@ -247,7 +252,8 @@ PreparedDocument DocumentBuilder::build(const Study& s) try {
   }
   add_concepts(doc, fields::condition, s.population.conditions, v, conditions);
   doc.add_boolean_term(std::string(fields::design) + s.design);
-  if (s.design == "systematic_review" && s.meta_analysis) doc.add_boolean_term(std::string(fields::design) + "meta_analysis");
+  if (s.design == "systematic_review" && s.meta_analysis)
+    doc.add_boolean_term(std::string(fields::design) + "meta_analysis");
   if (s.year > 0) doc.add_boolean_term(std::string(fields::year) + std::to_string(s.year));
   doc.add_boolean_term(std::string(fields::duration) + s.population.duration);
   for (const auto& src : s.annotation.sources) doc.add_boolean_term(std::string(fields::source) + src);
@@ -262,7 +268,8 @@ PreparedDocument DocumentBuilder::build(const Study& s) try {
   doc.add_value(fields::slot_level, Xapian::sortable_serialise(level));
   doc.add_value(fields::slot_level_label, std::to_string(level));
   doc.add_value(fields::slot_year_label, std::to_string(s.year));
-  if (s.annotation.quality_score >= 0) doc.add_value(fields::slot_quality, Xapian::sortable_serialise(s.annotation.quality_score));
+  if (s.annotation.quality_score >= 0)
+    doc.add_value(fields::slot_quality, Xapian::sortable_serialise(s.annotation.quality_score));
   doc.add_value(fields::slot_sample_size, Xapian::sortable_serialise(static_cast<double>(s.participants())));
   // The packed facet slot holds exactly the values of the positional ones, so local and remote
   // counting agree.
@@ -303,13 +310,15 @@ PreparedDocument DocumentBuilder::build(const Study& s) try {
   for (const auto& m : s.annotation.mesh_terms) words += " " + m;
   for (const auto& k : s.annotation.keywords) words += " " + k;
   for (auto& w : split_words(normalise(words)))
-    if (w.size() > 2 && w.size() < 40 && !std::isdigit(static_cast<unsigned char>(w[0]))) p.spelling.push_back(std::move(w));
+    if (w.size() > 2 && w.size() < 40 && !std::isdigit(static_cast<unsigned char>(w[0])))
+      p.spelling.push_back(std::move(w));
   return out;
 } catch (const Xapian::Error& e) {
   rethrow_xapian(e, "building the document of record " + s.id);
 }
 
-IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, bool rebuild) : impl_(std::make_unique<Impl>()) {
+IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, bool rebuild)
+    : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.dir = dir;
   m.vocabulary = &vocabulary;
@@ -320,10 +329,11 @@ IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, bool
     std::string current = read_stub_target(dir);
     if (current.empty()) {
       if (fs::exists(dir / "iamglass"))
-        throw Error(ErrorCode::index_unavailable, dir.string() + " is a bare Xapian database, not an evidence index directory");
+        throw Error(ErrorCode::index_unavailable,
+                    dir.string() + " is a bare Xapian database, not an evidence index directory");
       // First run: create generation 1 and point the stub at it only once it exists.
       current = "gen-1";
-      Xapian::WritableDatabase(( dir / current).string(), Xapian::DB_CREATE_OR_OPEN).commit();
+      Xapian::WritableDatabase((dir / current).string(), Xapian::DB_CREATE_OR_OPEN).commit();
       write_stub(dir, current);
     }
     if (rebuild) {
@@ -342,8 +352,10 @@ IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, bool
     m.in_transaction = true;
     // Written from empty, every document of this generation has the current format; an older
     // index is not updated in place, where old and new documents would mix.
-    if (m.db.get_doccount() == 0) m.db.set_metadata(std::string(fields::meta_format), std::string(fields::index_format));
-    else check_index_format(m.db, dir);
+    if (m.db.get_doccount() == 0)
+      m.db.set_metadata(std::string(fields::meta_format), std::string(fields::index_format));
+    else
+      check_index_format(m.db, dir);
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "opening index " + dir.string() + " for writing");
   }
@@ -440,7 +452,9 @@ void IndexWriter::Impl::merge_parts() {
   all.close();
   fs::remove_all(live, ec);
   fs::rename(merged, live, ec);
-  if (ec) throw Error(ErrorCode::io_error, "cannot move the merged index into place at " + live.string() + ": " + ec.message());
+  if (ec)
+    throw Error(ErrorCode::io_error,
+                "cannot move the merged index into place at " + live.string() + ": " + ec.message());
   for (const auto& p : part_paths) fs::remove_all(p, ec);
   parts.clear();
   part_paths.clear();
@@ -466,7 +480,8 @@ std::vector<Study> IndexWriter::studies_with_findings(const std::set<std::string
     enquire.set_docid_order(Xapian::Enquire::ASCENDING);
     const Xapian::MSet mset = enquire.get_mset(0, impl_->db.get_doccount());
     out.reserve(mset.size());
-    for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back(decode_stored_study(it.get_document().get_data()));
+    for (auto it = mset.begin(); it != mset.end(); ++it)
+      out.push_back(decode_stored_study(it.get_document().get_data()));
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "reading the records behind graded findings");
   }
@@ -499,11 +514,16 @@ std::optional<Study> IndexWriter::get(const std::string& id) const {
 
 std::optional<std::string> IndexWriter::find_by_identifier(const std::string& kind, const std::string& value) const {
   std::string prefix;
-  if (kind == "pmid") prefix = fields::pmid;
-  else if (kind == "doi") prefix = fields::doi;
-  else if (kind == "nct") prefix = fields::nct;
-  else if (kind == "pmcid") prefix = fields::pmcid;
-  else throw Error(ErrorCode::invalid_argument, "unknown identifier kind " + kind);
+  if (kind == "pmid")
+    prefix = fields::pmid;
+  else if (kind == "doi")
+    prefix = fields::doi;
+  else if (kind == "nct")
+    prefix = fields::nct;
+  else if (kind == "pmcid")
+    prefix = fields::pmcid;
+  else
+    throw Error(ErrorCode::invalid_argument, "unknown identifier kind " + kind);
   try {
     const std::string term = prefix + (kind == "pmid" ? value : lower(value));
     Xapian::PostingIterator p = impl_->db.postlist_begin(term);
@@ -523,7 +543,8 @@ std::vector<std::string> IndexWriter::all_ids() const {
   std::vector<std::string> ids;
   try {
     const std::string q(fields::id_term);
-    for (auto t = impl_->db.allterms_begin(q); t != impl_->db.allterms_end(q); ++t) ids.push_back((*t).substr(q.size()));
+    for (auto t = impl_->db.allterms_begin(q); t != impl_->db.allterms_end(q); ++t)
+      ids.push_back((*t).substr(q.size()));
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "listing records");
   }
@@ -704,7 +725,8 @@ std::string IndexReader::revision() const {
 }
 
 std::uint64_t IndexReader::doc_count() const {
-  return with_reopen_retry(*impl_, "counting documents", [](Xapian::Database& db) { return std::uint64_t{db.get_doccount()}; });
+  return with_reopen_retry(*impl_, "counting documents",
+                           [](Xapian::Database& db) { return std::uint64_t{db.get_doccount()}; });
 }
 
 std::optional<Study> IndexReader::get(const std::string& id) const {

@@ -57,7 +57,8 @@ RankFeatures rank_features_of(const Study& s) {
   f.quality = s.annotation.quality_score < 0 ? -1 : std::round(s.annotation.quality_score * 100) / 100;
   f.quality_estimated = s.annotation.quality_estimated;
   f.retracted = s.retracted;
-  const bool curated = std::find(s.annotation.sources.begin(), s.annotation.sources.end(), "curated") != s.annotation.sources.end();
+  const bool curated =
+      std::find(s.annotation.sources.begin(), s.annotation.sources.end(), "curated") != s.annotation.sources.end();
   for (const auto& o : s.outcomes) {
     f.graded = f.graded || (curated && o.direction != "unclear");
     add_unique(f.secondary_interventions, o.intervention);
@@ -74,9 +75,10 @@ std::string serialise_rank_features(const RankFeatures& f) {
   char q[32];
   std::snprintf(q, sizeof q, "%.2f", f.quality);
   std::string out(format);
-  for (const std::string& field : {f.id, f.design, std::string(f.meta_analysis ? "1" : "0"), std::to_string(f.level), std::string(q),
-                                   std::string(f.quality_estimated ? "1" : "0"), std::string(f.graded ? "1" : "0"),
-                                   std::string(f.retracted ? "1" : "0"), std::string(f.reportable ? "1" : "0")}) {
+  for (const std::string& field :
+       {f.id, f.design, std::string(f.meta_analysis ? "1" : "0"), std::to_string(f.level), std::string(q),
+        std::string(f.quality_estimated ? "1" : "0"), std::string(f.graded ? "1" : "0"),
+        std::string(f.retracted ? "1" : "0"), std::string(f.reportable ? "1" : "0")}) {
     out += field_sep;
     out += field;
   }

@@ -17,7 +17,8 @@ void push_unique(std::vector<std::string>& v, const std::string& s) {
   if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
 }
 
-std::pair<std::optional<double>, std::optional<double>> parse_range(const std::string& field, const std::string& value) {
+std::pair<std::optional<double>, std::optional<double>> parse_range(const std::string& field,
+                                                                    const std::string& value) {
   const auto dots = value.find("..");
   auto num = [&](const std::string& s) -> std::optional<double> {
     if (s.empty()) return std::nullopt;
@@ -27,7 +28,8 @@ std::pair<std::optional<double>, std::optional<double>> parse_range(const std::s
       if (used != s.size()) throw std::invalid_argument(s);
       return d;
     } catch (const std::exception&) {
-      throw Error(ErrorCode::invalid_argument, field + ": '" + value + "' is not a number or a range such as 2010..2024");
+      throw Error(ErrorCode::invalid_argument,
+                  field + ": '" + value + "' is not a number or a range such as 2010..2024");
     }
   };
   if (dots == std::string::npos) {
@@ -41,10 +43,12 @@ std::pair<std::optional<double>, std::optional<double>> parse_range(const std::s
 
 bool is_question_stopword(const std::string& w) {
   static const std::set<std::string> stop = {
-      "a", "an", "the", "of", "for", "in", "on", "to", "with", "and", "or", "is", "are", "do", "doe", "does", "my", "me", "i",
-      "it", "can", "could", "would", "should", "what", "which", "how", "there", "any", "evidence", "about", "treatment",
-      "treat", "therapy", "patient", "people", "person", "best", "good", "really", "at", "by", "be", "this", "that", "will",
-      "from", "study", "studies", "research", "if", "when", "have", "has", "than", "vs", "versus", "compared", "v", "whether"};
+      "a",     "an",        "the",   "of",      "for",     "in",     "on",     "to",       "with",    "and",
+      "or",    "is",        "are",   "do",      "doe",     "does",   "my",     "me",       "i",       "it",
+      "can",   "could",     "would", "should",  "what",    "which",  "how",    "there",    "any",     "evidence",
+      "about", "treatment", "treat", "therapy", "patient", "people", "person", "best",     "good",    "really",
+      "at",    "by",        "be",    "this",    "that",    "will",   "from",   "study",    "studies", "research",
+      "if",    "when",      "have",  "has",     "than",    "vs",     "versus", "compared", "v",       "whether"};
   return stop.count(w) > 0;
 }
 
@@ -57,7 +61,8 @@ bool Question::empty() const {
 json Question::to_json() const {
   json cs = json::array();
   for (const auto& c : concepts)
-    cs.push_back({{"id", c.id}, {"kind", c.kind}, {"matched", c.matched}, {"preferred", c.preferred}, {"plain", c.plain}});
+    cs.push_back(
+        {{"id", c.id}, {"kind", c.kind}, {"matched", c.matched}, {"preferred", c.preferred}, {"plain", c.plain}});
   json filters = json::object();
   if (!filter_interventions.empty()) filters["intervention"] = filter_interventions;
   if (!filter_conditions.empty()) filters["condition"] = filter_conditions;
@@ -103,7 +108,8 @@ void add_filter(std::vector<std::string>& filter, std::vector<std::string>& conc
 }
 
 // Applies one field:value term; false when the field is not one of ours ("e.g.:", a URL).
-bool apply_field(Question& q, const Vocabulary& v, std::string field, const std::string& value, const std::string& word) {
+bool apply_field(Question& q, const Vocabulary& v, std::string field, const std::string& value,
+                 const std::string& word) {
   field = lower(field);
   if (field == "intervention" || field == "i") {
     add_filter(q.filter_interventions, q.interventions, field_concept(q, v, field, value, word, "intervention"));
@@ -123,7 +129,8 @@ bool apply_field(Question& q, const Vocabulary& v, std::string field, const std:
     auto [lo, hi] = parse_range("year", value);
     // year:1e300 would be undefined behaviour in the conversion to int (found by fuzz_query).
     for (const auto& y : {lo, hi})
-      if (y && !(*y >= 0 && *y <= 9999)) throw Error(ErrorCode::invalid_argument, "year: '" + value + "' is not a year");
+      if (y && !(*y >= 0 && *y <= 9999))
+        throw Error(ErrorCode::invalid_argument, "year: '" + value + "' is not a year");
     if (lo) q.year_min = static_cast<int>(*lo);
     if (hi) q.year_max = static_cast<int>(*hi);
   } else if (field == "quality") {
@@ -183,8 +190,10 @@ void file_concept(Question& q, const Vocabulary& v, const Concept& c, bool after
     push_unique(q.conditions, c.id);
     if (const auto d = duration_of_condition(c.id); !d.empty()) q.duration = d;
   } else if (c.kind == "outcome") {
-    if (c.id == "benefit") q.benefit_requested = true;
-    else push_unique(q.outcomes, c.id);
+    if (c.id == "benefit")
+      q.benefit_requested = true;
+    else
+      push_unique(q.outcomes, c.id);
     if (c.id == "adverse_events") q.harms_requested = true;
   } else if (c.kind == "instrument") {
     for (const auto& p : c.parents) push_unique(q.outcomes, p);
@@ -245,7 +254,8 @@ void take_bare_back(Question& q, const Vocabulary& v, const std::vector<Token>& 
 }
 
 // Whatever is left is free text (minus question words), phrases and boolean operators kept.
-std::string free_text_of(const std::vector<Token>& tokens, const std::vector<bool>& used, const std::vector<std::string>& phrases) {
+std::string free_text_of(const std::vector<Token>& tokens, const std::vector<bool>& used,
+                         const std::vector<std::string>& phrases) {
   std::string rest;
   for (std::size_t k = 0; k < tokens.size(); ++k) {
     if (used[k]) continue;
@@ -261,7 +271,9 @@ std::string free_text_of(const std::vector<Token>& tokens, const std::vector<boo
   // Dangling operators mean nothing on their own. compare(), not rfind(): for a 3-byte rest,
   // size() - 4 wraps to npos, which equals rfind's "not found", and the loop never ended (found
   // by fuzz_query).
-  auto ends_with = [&](const char* op, std::size_t n) { return rest.size() >= n && rest.compare(rest.size() - n, n, op) == 0; };
+  auto ends_with = [&](const char* op, std::size_t n) {
+    return rest.size() >= n && rest.compare(rest.size() - n, n, op) == 0;
+  };
   while (ends_with(" OR", 3) || ends_with(" AND", 4) || ends_with(" NOT", 4)) rest = rest.substr(0, rest.rfind(' '));
   for (const char* op : {"OR", "AND", "NOT"})
     if (rest == op) rest.clear();

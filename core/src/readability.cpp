@@ -7,13 +7,16 @@ namespace evidence {
 
 namespace {
 bool vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y'; }
-bool ends(const std::string& w, std::string_view s) { return w.size() >= s.size() && w.compare(w.size() - s.size(), s.size(), s) == 0; }
+bool ends(const std::string& w, std::string_view s) {
+  return w.size() >= s.size() && w.compare(w.size() - s.size(), s.size(), s) == 0;
+}
 }  // namespace
 
 int count_syllables(std::string_view word) noexcept {
   std::string w;
   for (char c : word)
-    if (std::isalpha(static_cast<unsigned char>(c))) w.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (std::isalpha(static_cast<unsigned char>(c)))
+      w.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   if (w.empty()) return 0;
   int groups = 0;
   bool in = false;
@@ -27,8 +30,8 @@ int count_syllables(std::string_view word) noexcept {
   if ((ends(w, "es") || ends(w, "ed")) && groups > 1) {
     const char before = w.size() >= 3 ? w[w.size() - 3] : ' ';
     const bool voiced_ed = ends(w, "ed") && (before == 't' || before == 'd');
-    const bool sibilant_es = ends(w, "es") && (before == 's' || before == 'x' || before == 'z' || before == 'c' || before == 'g' ||
-                                               ends(w, "ches") || ends(w, "shes"));
+    const bool sibilant_es = ends(w, "es") && (before == 's' || before == 'x' || before == 'z' || before == 'c' ||
+                                               before == 'g' || ends(w, "ches") || ends(w, "shes"));
     if (!voiced_ed && !sibilant_es) --groups;
   }
   return groups < 1 ? 1 : groups;

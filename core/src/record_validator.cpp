@@ -53,9 +53,12 @@ std::string context_to_pointer(const std::vector<std::string>& context) {
     if (part.size() >= 2 && part.front() == '"' && part.back() == '"') part = part.substr(1, part.size() - 2);
     std::string escaped;
     for (char ch : part) {
-      if (ch == '~') escaped += "~0";
-      else if (ch == '/') escaped += "~1";
-      else escaped += ch;
+      if (ch == '~')
+        escaped += "~0";
+      else if (ch == '/')
+        escaped += "~1";
+      else
+        escaped += ch;
     }
     ptr += "/" + escaped;
   }
@@ -64,8 +67,8 @@ std::string context_to_pointer(const std::vector<std::string>& context) {
 
 namespace {
 
-void check_concept(const Vocabulary& v, const json& value, const std::string& ptr, std::initializer_list<const char*> kinds,
-                   std::vector<ValidationIssue>& out) {
+void check_concept(const Vocabulary& v, const json& value, const std::string& ptr,
+                   std::initializer_list<const char*> kinds, std::vector<ValidationIssue>& out) {
   if (!value.is_string()) return;
   const std::string id = value.get<std::string>();
   const Concept* c = v.find(id);
@@ -125,12 +128,14 @@ std::vector<ValidationIssue> RecordValidator::check_concepts_and_sanity(const js
           out.push_back({p + "/effect/ci_low", "confidence interval is inverted (ci_low > ci_high)"});
         else if (val && lo && hi && (val->get<double>() < lo->get<double>() || val->get<double>() > hi->get<double>()))
           out.push_back({p + "/effect/value", "estimate lies outside its own confidence interval"});
-        const std::string measure = e->contains("measure") && (*e)["measure"].is_string() ? (*e)["measure"].get<std::string>() : std::string();
+        const std::string measure =
+            e->contains("measure") && (*e)["measure"].is_string() ? (*e)["measure"].get<std::string>() : std::string();
         const bool ratio = measure == "RR" || measure == "OR" || measure == "HR";
         if (val && ratio && val->get<double>() <= 0)
           out.push_back({p + "/effect/value", "a ratio measure (" + measure + ") must be positive"});
         else if (lo && ratio && lo->get<double>() <= 0)
-          out.push_back({p + "/effect/ci_low", "the confidence interval of a ratio measure (" + measure + ") must be positive"});
+          out.push_back(
+              {p + "/effect/ci_low", "the confidence interval of a ratio measure (" + measure + ") must be positive"});
         const json* smin = num("scale_min");
         const json* smax = num("scale_max");
         if (smin && smax && smin->get<double>() >= smax->get<double>())
@@ -144,13 +149,16 @@ std::vector<ValidationIssue> RecordValidator::check_concepts_and_sanity(const js
   }
   if (auto q = r.find("quality"); q != r.end() && q->is_object())
     if (auto p = q->find("pedro"); p != q->end() && p->is_object())
-      if (auto items = p->find("items"); items != p->end() && items->is_array() && p->contains("score") && (*p)["score"].is_number_integer()) {
+      if (auto items = p->find("items");
+          items != p->end() && items->is_array() && p->contains("score") && (*p)["score"].is_number_integer()) {
         // PEDro item 1 (eligibility) is not scored; items 2-11 are.
         int yes = 0;
-        for (std::size_t i = 1; i < items->size(); ++i) yes += (*items)[i].is_boolean() && (*items)[i].get<bool>() ? 1 : 0;
+        for (std::size_t i = 1; i < items->size(); ++i)
+          yes += (*items)[i].is_boolean() && (*items)[i].get<bool>() ? 1 : 0;
         if (yes != (*p)["score"].get<int>())
           out.push_back({"/quality/pedro/score", "PEDro score " + std::to_string((*p)["score"].get<int>()) +
-                                                     " does not equal the number of items 2-11 met (" + std::to_string(yes) + ")"});
+                                                     " does not equal the number of items 2-11 met (" +
+                                                     std::to_string(yes) + ")"});
       }
   return out;
 }
@@ -167,9 +175,10 @@ std::vector<ValidationIssue> RecordValidator::validate(const json& record) const
     std::vector<ValidationIssue> all;
     while (results.popError(err)) all.push_back({context_to_pointer(err.context), err.description});
     for (const auto& issue : all) {
-      bool wrapper = issue.message.find("Failed to validate against schema associated with property") != std::string::npos ||
-                     issue.message.find("Failed to validate item #") != std::string::npos ||
-                     issue.message.find("Failed to validate against child schema") != std::string::npos;
+      bool wrapper =
+          issue.message.find("Failed to validate against schema associated with property") != std::string::npos ||
+          issue.message.find("Failed to validate item #") != std::string::npos ||
+          issue.message.find("Failed to validate against child schema") != std::string::npos;
       if (!wrapper) out.push_back(issue);
     }
     if (out.empty()) out = all;

@@ -80,8 +80,11 @@ Certainty certainty_from_json(const json& j) {
 }
 
 json outcome_to_json(const OutcomeResult& o) {
-  json j{{"domain", o.domain}, {"time_point", o.time_point}, {"intervention", o.intervention},
-         {"comparator_kind", o.comparator_kind}, {"direction", o.direction}};
+  json j{{"domain", o.domain},
+         {"time_point", o.time_point},
+         {"intervention", o.intervention},
+         {"comparator_kind", o.comparator_kind},
+         {"direction", o.direction}};
   put(j, "instrument", o.instrument);
   put(j, "instrument_label", o.instrument_label);
   put(j, "time_label", o.time_label);
@@ -141,8 +144,9 @@ OutcomeResult outcome_from_json(const json& j) {
 }  // namespace
 
 bool is_design(const std::string& d) {
-  static const std::set<std::string> designs = {"guideline", "systematic_review", "meta_analysis", "rct", "non_randomised_trial",
-                                                "cohort", "case_control", "case_series", "protocol", "narrative_review", "other"};
+  static const std::set<std::string> designs = {
+      "guideline",   "systematic_review", "meta_analysis",    "rct",  "non_randomised_trial", "cohort", "case_control",
+      "case_series", "protocol",          "narrative_review", "other"};
   return designs.count(d) > 0;
 }
 
@@ -339,7 +343,8 @@ Study study_from_json(const json& j) {
       rb.overall = get_str(*r, "overall");
       rb.source = get_str(*r, "source");
       if (auto d = r->find("domains"); d != r->end())
-        for (const auto& x : *d) rb.domains.push_back({get_str(x, "domain"), get_str(x, "judgement"), get_str(x, "support")});
+        for (const auto& x : *d)
+          rb.domains.push_back({get_str(x, "domain"), get_str(x, "judgement"), get_str(x, "support")});
       s.quality.risk_of_bias = rb;
     }
     s.quality.certainty_statement = get_str(*it, "certainty_statement");
@@ -354,7 +359,8 @@ Study study_from_json(const json& j) {
   s.provenance.reference_row = get_str(prov, "reference_row");
   s.provenance.sources = get_strs(prov, "sources");
   if (auto it = prov.find("unverified"); it != prov.end())
-    for (const auto& u : *it) s.provenance.unverified.push_back({get_str(u, "field"), get_str(u, "candidate"), get_str(u, "note")});
+    for (const auto& u : *it)
+      s.provenance.unverified.push_back({get_str(u, "field"), get_str(u, "candidate"), get_str(u, "note")});
   s.provenance.secondary_source = prov.value("secondary_source", false);
   s.provenance.notes = get_str(prov, "notes");
   s.retracted = j.value("retracted", false);

@@ -38,7 +38,7 @@ class Out {
     bytes.append(raw, sizeof v);
   }
   template <typename T>
-    requires std::is_integral_v<T>
+  requires std::is_integral_v<T>
   void field(T v) {
     const auto w = static_cast<std::int64_t>(v);
     u((static_cast<std::uint64_t>(w) << 1) ^ static_cast<std::uint64_t>(w >> 63));
@@ -109,7 +109,7 @@ class In {
   }
   void field(double& v) { std::memcpy(&v, take(sizeof v), sizeof v); }
   template <typename T>
-    requires std::is_integral_v<T>
+  requires std::is_integral_v<T>
   void field(T& v) {
     const std::uint64_t z = u();
     v = static_cast<T>(static_cast<std::int64_t>(z >> 1) ^ -static_cast<std::int64_t>(z & 1));
@@ -163,7 +163,9 @@ class In {
       m.emplace(std::move(k), std::move(v));
     }
   }
-  [[noreturn]] static void fail() { throw Error(ErrorCode::index_corrupt, "a stored record in the index cannot be decoded"); }
+  [[noreturn]] static void fail() {
+    throw Error(ErrorCode::index_corrupt, "a stored record in the index cannot be decoded");
+  }
 
  private:
   const char* take(std::size_t n) {

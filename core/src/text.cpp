@@ -11,21 +11,31 @@ std::size_t first_invalid_utf8(std::string_view s) noexcept {
   std::size_t i = 0;
   while (i < n) {
     const unsigned char c = p[i];
-    if (c < 0x80) { ++i; continue; }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
     std::size_t len = 0;
     std::uint32_t cp = 0;
-    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1Fu; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0Fu; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07u; }
-    else return i;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1Fu;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0Fu;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07u;
+    } else
+      return i;
     if (i + len > n) return i;
     for (std::size_t k = 1; k < len; ++k) {
       if ((p[i + k] & 0xC0) != 0x80) return i;
       cp = (cp << 6) | (p[i + k] & 0x3Fu);
     }
     // Overlong forms, surrogates and out-of-range code points are all invalid.
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
       return i;
     i += len;
   }
@@ -42,10 +52,9 @@ namespace {
 bool fold_latin1(unsigned char b1, unsigned char b2, std::string& out) {
   if (b1 != 0xC3) return false;
   static constexpr std::array<const char*, 64> map = {
-      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-      "d", "n", "o", "o", "o", "o", "o", " ", "o", "u", "u", "u", "u", "y", "th", "ss",
-      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-      "d", "n", "o", "o", "o", "o", "o", " ", "o", "u", "u", "u", "u", "y", "th", "y"};
+      "a", "a", "a", "a", "a", "a", "ae", "c", "e",  "e",  "e", "e", "i", "i", "i", "i", "d",  "n", "o",  "o", "o", "o",
+      "o", " ", "o", "u", "u", "u", "u",  "y", "th", "ss", "a", "a", "a", "a", "a", "a", "ae", "c", "e",  "e", "e", "e",
+      "i", "i", "i", "i", "d", "n", "o",  "o", "o",  "o",  "o", " ", "o", "u", "u", "u", "u",  "y", "th", "y"};
   const unsigned idx = static_cast<unsigned>(b2) - 0x80u;
   if (idx >= 64) return false;
   out += map[idx];
@@ -59,15 +68,23 @@ std::string normalise(std::string_view s, bool keep_case) {
   out.reserve(s.size());
   bool space = true;
   auto put_space = [&] {
-    if (!space) { out.push_back(' '); space = true; }
+    if (!space) {
+      out.push_back(' ');
+      space = true;
+    }
   };
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
-      if (c >= 'A' && c <= 'Z') { out.push_back(keep_case ? static_cast<char>(c) : static_cast<char>(c - 'A' + 'a')); space = false; }
-      else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) { out.push_back(static_cast<char>(c)); space = false; }
-      else if (c == '\'' ) { /* "patient's" -> "patients" keeps words whole */ }
-      else put_space();
+      if (c >= 'A' && c <= 'Z') {
+        out.push_back(keep_case ? static_cast<char>(c) : static_cast<char>(c - 'A' + 'a'));
+        space = false;
+      } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+        out.push_back(static_cast<char>(c));
+        space = false;
+      } else if (c == '\'') { /* "patient's" -> "patients" keeps words whole */
+      } else
+        put_space();
       continue;
     }
     if (i + 1 < s.size() && fold_latin1(c, static_cast<unsigned char>(s[i + 1]), out)) {
@@ -128,26 +145,34 @@ std::string fold_word(std::string_view word) {
   std::string w(word);
   if (w.size() <= 3) return w;
   // British -ise/-isation spellings fold to the American ones.
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 8> spell = {{
-      {"isation", "ization"}, {"isations", "izations"}, {"ised", "ized"}, {"ising", "izing"},
-      {"ise", "ize"}, {"ises", "izes"}, {"aemia", "emia"}, {"oedema", "edema"}}};
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 8> spell = {{{"isation", "ization"},
+                                                                                          {"isations", "izations"},
+                                                                                          {"ised", "ized"},
+                                                                                          {"ising", "izing"},
+                                                                                          {"ise", "ize"},
+                                                                                          {"ises", "izes"},
+                                                                                          {"aemia", "emia"},
+                                                                                          {"oedema", "edema"}}};
   for (const auto& [from, to] : spell) {
     if (ends_with(w, from) && w.size() > from.size() + 2) {
       // "exercise", "advise", "otherwise": -ise words that never take -ize.
       if (from == "ise" || from == "ises" || from == "ised" || from == "ising") {
-        static constexpr std::array<std::string_view, 10> keep = {
-            "exercis", "advis", "supervis", "revis", "devis", "wis", "nois", "ris", "promis", "compris"};
+        static constexpr std::array<std::string_view, 10> keep = {"exercis", "advis", "supervis", "revis",  "devis",
+                                                                  "wis",     "nois",  "ris",      "promis", "compris"};
         const std::string stem = w.substr(0, w.size() - from.size() + 2);
         bool skip = false;
-        for (auto k : keep) if (ends_with(stem, k)) skip = true;
+        for (auto k : keep)
+          if (ends_with(stem, k)) skip = true;
         if (skip) break;
       }
       w = w.substr(0, w.size() - from.size()) + std::string(to);
       break;
     }
   }
-  if (ends_with(w, "behaviour")) w = w.substr(0, w.size() - 9) + "behavior";
-  else if (ends_with(w, "behavioural")) w = w.substr(0, w.size() - 11) + "behavioral";
+  if (ends_with(w, "behaviour"))
+    w = w.substr(0, w.size() - 9) + "behavior";
+  else if (ends_with(w, "behavioural"))
+    w = w.substr(0, w.size() - 11) + "behavioral";
   // Plurals.
   if (ends_with(w, "ies") && w.size() > 4) return w.substr(0, w.size() - 3) + "y";
   if (ends_with(w, "sses")) return w.substr(0, w.size() - 2);

@@ -82,7 +82,8 @@ void Vocabulary::build_indexes() {
       const std::string key = term_key(t);
       if (key.empty()) return;
       by_term_.emplace(key, i);  // first claim wins; check() reports the conflict
-      for (std::size_t sp = key.find(' '); sp != std::string::npos; sp = key.find(' ', sp + 1)) term_prefixes_.insert(key.substr(0, sp));
+      for (std::size_t sp = key.find(' '); sp != std::string::npos; sp = key.find(' ', sp + 1))
+        term_prefixes_.insert(key.substr(0, sp));
       term_prefixes_.insert(key);
     };
     add_term(c.preferred);
@@ -282,8 +283,10 @@ std::vector<const Concept*> Vocabulary::complete(std::string_view prefix, std::s
     int best = -1;
     auto score = [&](const std::string& t, int base) {
       const std::string n = normalise(t);
-      if (n.rfind(p, 0) == 0) best = std::max(best, base + (n.size() == p.size() ? 50 : 0));
-      else if (n.find(" " + p) != std::string::npos) best = std::max(best, base - 20);
+      if (n.rfind(p, 0) == 0)
+        best = std::max(best, base + (n.size() == p.size() ? 50 : 0));
+      else if (n.find(" " + p) != std::string::npos)
+        best = std::max(best, base - 20);
     };
     score(c.preferred, 100);
     score(c.plain, 90);
@@ -304,7 +307,8 @@ const Concept* Vocabulary::lookup(std::string_view text) const {
   if (const Concept* c = find(text)) return c;
   const std::string key = term_key(text);
   if (auto it = by_term_.find(key); it != by_term_.end()) return &concepts_[it->second];
-  if (auto it = by_abbrev_lower_.find(lower(std::string(text))); it != by_abbrev_lower_.end()) return &concepts_[it->second];
+  if (auto it = by_abbrev_lower_.find(lower(std::string(text))); it != by_abbrev_lower_.end())
+    return &concepts_[it->second];
   return nullptr;
 }
 

@@ -44,9 +44,9 @@ void push_unique(std::vector<std::string>& v, const std::string& s) {
 // a locale lookup per character), so the patterns are matched over this word list instead.
 struct Word {
   std::string lower;
-  bool number = false;       // digits, or digits grouped by commas ("1,234")
-  bool ws_before = false;    // only white space (at least one character) since the previous word
-  bool tight_before = false; // nothing at all since the previous word
+  bool number = false;        // digits, or digits grouped by commas ("1,234")
+  bool ws_before = false;     // only white space (at least one character) since the previous word
+  bool tight_before = false;  // nothing at all since the previous word
 };
 
 std::vector<Word> scan_words(const std::string& text) {
@@ -75,8 +75,8 @@ std::vector<Word> scan_words(const std::string& text) {
       w.number = all_digits;
       // Thousands separators: 1,234,567 (groups of exactly three digits).
       if (all_digits && j - i <= 3)
-        while (j + 3 < text.size() + 0 && text[j] == ',' && digit(text[j + 1]) && digit(text[j + 2]) && digit(text[j + 3]) &&
-               (j + 4 >= text.size() || !alnum(text[j + 4])))
+        while (j + 3 < text.size() + 0 && text[j] == ',' && digit(text[j + 1]) && digit(text[j + 2]) &&
+               digit(text[j + 3]) && (j + 4 >= text.size() || !alnum(text[j + 4])))
           j += 4;
     }
     w.lower = text.substr(i, j - i);
@@ -107,7 +107,8 @@ std::optional<std::int64_t> to_count(const std::string& digits_with_commas) {
   return std::stoll(digits);
 }
 
-const std::initializer_list<const char*> people = {"patients", "participants", "subjects", "adults", "people", "individuals", "women", "men"};
+const std::initializer_list<const char*> people = {"patients", "participants", "subjects", "adults",
+                                                   "people",   "individuals",  "women",    "men"};
 
 // Sample size from phrases such as "200 patients were randomised", "randomised 851 adults" or "n = 120".
 std::optional<std::int64_t> sample_size(const std::string& text) {
@@ -122,7 +123,8 @@ std::optional<std::int64_t> sample_size(const std::string& text) {
     std::size_t k = i + 1;
     if (w[k].ws_before && is_one_of(w[k].lower, {"adult", "older", "eligible"})) ++k;
     if (k >= w.size() || !w[k].ws_before ||
-        !is_one_of(w[k].lower, {"patients", "participants", "subjects", "adults", "people", "individuals", "women", "men", "volunteers", "workers", "persons"}))
+        !is_one_of(w[k].lower, {"patients", "participants", "subjects", "adults", "people", "individuals", "women",
+                                "men", "volunteers", "workers", "persons"}))
       continue;
     for (std::size_t j = k + 1; j < w.size() && j <= k + 5 && w[j].ws_before; ++j)
       if (starts_with_any(w[j].lower, {"randomised", "randomized", "enrolled", "included", "recruited", "allocated"})) {
@@ -133,8 +135,10 @@ std::optional<std::int64_t> sample_size(const std::string& text) {
   // "randomised|enrolled|recruited|a total of <n> [word] patients"
   for (std::size_t i = 0; i + 2 < w.size(); ++i) {
     std::size_t k = 0;
-    if (starts_with_any(w[i].lower, {"randomised", "randomized"}) || is_one_of(w[i].lower, {"enrolled", "recruited"})) k = i + 1;
-    else if (w[i].lower == "total" && i + 1 < w.size() && w[i + 1].lower == "of" && w[i + 1].ws_before) k = i + 2;
+    if (starts_with_any(w[i].lower, {"randomised", "randomized"}) || is_one_of(w[i].lower, {"enrolled", "recruited"}))
+      k = i + 1;
+    else if (w[i].lower == "total" && i + 1 < w.size() && w[i + 1].lower == "of" && w[i + 1].ws_before)
+      k = i + 2;
     if (k == 0 || k >= w.size() || !w[k].number || !w[k].ws_before) continue;
     for (std::size_t j = k + 1; j < w.size() && j <= k + 2 && w[j].ws_before; ++j)
       if (starts_with_any(w[j].lower, people)) {
@@ -144,9 +148,9 @@ std::optional<std::int64_t> sample_size(const std::string& text) {
   }
   // "n = 120"
   for (std::size_t i = 0; i + 2 < w.size(); ++i)
-    if (w[i].lower == "n" && w[i + 1].lower == "=" && w[i + 2].number && w[i + 2].lower.size() >= 2 && w[i + 2].lower.size() <= 6 &&
-        w[i + 2].lower.find(',') == std::string::npos && (w[i + 1].ws_before || w[i + 1].tight_before) &&
-        (w[i + 2].ws_before || w[i + 2].tight_before))
+    if (w[i].lower == "n" && w[i + 1].lower == "=" && w[i + 2].number && w[i + 2].lower.size() >= 2 &&
+        w[i + 2].lower.size() <= 6 && w[i + 2].lower.find(',') == std::string::npos &&
+        (w[i + 1].ws_before || w[i + 1].tight_before) && (w[i + 2].ws_before || w[i + 2].tight_before))
       if (auto n = accept(to_count(w[i + 2].lower))) return n;
   return std::nullopt;
 }
@@ -182,9 +186,11 @@ const std::vector<std::string>& phrases_worse() {
 
 const std::vector<std::string>& phrases_none() {
   static const std::vector<std::string> p = [] {
-    auto v = expand({"no significant ", "no statistically significant "}, {"difference", "differences", "improvement", "effect", "benefit"});
-    for (const char* s : {"did not differ", "not significantly different", "not superior", "no better than", "no more effective", "similar effect",
-                          "similar effects", "similar improvement", "similar improvements", "similar outcome", "similar outcomes"})
+    auto v = expand({"no significant ", "no statistically significant "},
+                    {"difference", "differences", "improvement", "effect", "benefit"});
+    for (const char* s : {"did not differ", "not significantly different", "not superior", "no better than",
+                          "no more effective", "similar effect", "similar effects", "similar improvement",
+                          "similar improvements", "similar outcome", "similar outcomes"})
       v.emplace_back(s);
     return v;
   }();
@@ -193,10 +199,13 @@ const std::vector<std::string>& phrases_none() {
 
 const std::vector<std::string>& phrases_better() {
   static const std::vector<std::string> p = [] {
-    auto v = expand({"significantly "}, {"greater", "better", "more", "larger", "improved", "reduced", "lower", "superior"});
-    for (const char* s : {"more effective than", "superior to", "was effective", "is effective", "were effective", "improved significantly"})
+    auto v =
+        expand({"significantly "}, {"greater", "better", "more", "larger", "improved", "reduced", "lower", "superior"});
+    for (const char* s : {"more effective than", "superior to", "was effective", "is effective", "were effective",
+                          "improved significantly"})
       v.emplace_back(s);
-    for (const auto& s : expand({"significant ", "significantly "}, {"improvement", "reduction", "benefit", "improvements", "reductions", "benefits"}))
+    for (const auto& s : expand({"significant ", "significantly "},
+                                {"improvement", "reduction", "benefit", "improvements", "reductions", "benefits"}))
       v.push_back(s);
     return v;
   }();
@@ -206,7 +215,8 @@ const std::vector<std::string>& phrases_better() {
 bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 // The first sentence (text between full stops, ending in one) that contains one of the phrases.
-std::optional<std::string> sentence_with(const std::string& text, const std::string& lower_text, const std::vector<std::string>& phrases) {
+std::optional<std::string> sentence_with(const std::string& text, const std::string& lower_text,
+                                         const std::vector<std::string>& phrases) {
   std::size_t start = 0;
   while (start < lower_text.size()) {
     const std::size_t stop = lower_text.find('.', start);
@@ -229,8 +239,8 @@ std::string direction_from_text(const Study& s, std::string& sentence) {
   std::string text, conclusions;
   for (const auto& sec : s.abstract) {
     const std::string l = normalise(sec.label);
-    if (l.find("conclusion") != std::string::npos || l.find("interpretation") != std::string::npos || l.find("result") != std::string::npos ||
-        l.find("finding") != std::string::npos)
+    if (l.find("conclusion") != std::string::npos || l.find("interpretation") != std::string::npos ||
+        l.find("result") != std::string::npos || l.find("finding") != std::string::npos)
       text += sec.text + " ";
     // Conclusions are read before results: they carry the authors' overall judgement.
     if (l.find("conclusion") != std::string::npos) conclusions += sec.text + " ";
@@ -240,9 +250,18 @@ std::string direction_from_text(const Study& s, std::string& sentence) {
     if (part->empty()) continue;
     std::string lower = *part;
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (auto m = sentence_with(*part, lower, phrases_worse())) { sentence = *m; return "favours_comparator"; }
-    if (auto m = sentence_with(*part, lower, phrases_none())) { sentence = *m; return "no_difference"; }
-    if (auto m = sentence_with(*part, lower, phrases_better())) { sentence = *m; return "favours_intervention"; }
+    if (auto m = sentence_with(*part, lower, phrases_worse())) {
+      sentence = *m;
+      return "favours_comparator";
+    }
+    if (auto m = sentence_with(*part, lower, phrases_none())) {
+      sentence = *m;
+      return "no_difference";
+    }
+    if (auto m = sentence_with(*part, lower, phrases_better())) {
+      sentence = *m;
+      return "favours_intervention";
+    }
   }
   return "";
 }
@@ -281,7 +300,8 @@ const std::vector<DesignByWords> designs_by_words = {
     {"guideline", true, {"guideline"}, {}},
     {"systematic_review", true, {"systematic review", "meta analysis", "metaanalysis"}, {}},
     // Random allocation, however it is worded, makes the design a randomised trial.
-    {"rct", false,
+    {"rct",
+     false,
      {"randomly assigned", "randomly allocated", "randomly divided", "random allocation", "random assignment",
       "were randomised", "were randomized", "randomised controlled", "randomized controlled", "randomisation",
       "randomization"},
@@ -331,8 +351,8 @@ std::string duration_from_text(const std::string& title, const std::string& abst
     for (const char* head : {" more than ", " over ", " at least "})
       for (const char* tail : {"3 months", "three months", "12 weeks", "twelve weeks"})
         long_standing = long_standing || padded.find(std::string(head) + tail) != std::string::npos;
-    if (n.find("chronic") != std::string::npos || n.find("persistent") != std::string::npos || n.find("long lasting") != std::string::npos ||
-        long_standing)
+    if (n.find("chronic") != std::string::npos || n.find("persistent") != std::string::npos ||
+        n.find("long lasting") != std::string::npos || long_standing)
       k.insert("chronic");
     return k;
   };
@@ -550,8 +570,10 @@ void annotate_size(Study& s, const std::string& abstract) {
       s.annotation.origins["sample_size"] = Origin::text;
     }
   } else if (auto n = sample_size(abstract)) {
-    if (s.design == "rct") s.population.n_randomised = n;
-    else s.population.n_participants = n;
+    if (s.design == "rct")
+      s.population.n_randomised = n;
+    else
+      s.population.n_participants = n;
     s.annotation.origins["sample_size"] = Origin::text;
   }
 }
@@ -671,8 +693,10 @@ void annotate_quality(Study& s) {
 }  // namespace
 
 void Annotator::annotate(Study& s) const {
-  if (is_curated(s)) mark_curated(s);
-  else annotate_from_source(s, vocabulary_);
+  if (is_curated(s))
+    mark_curated(s);
+  else
+    annotate_from_source(s, vocabulary_);
   s.annotation.evidence_level = evidence_level_of(s);
   annotate_quality(s);
 }

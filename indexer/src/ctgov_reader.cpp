@@ -105,7 +105,8 @@ struct StudyReader {
       if (std::string pointer; detail::find_replaced_text(st, pointer))
         return problem(pointer,
                        "invalid UTF-8: the text is not UTF-8 (Latin-1 or Windows-1252?); the file's first bad byte is "
-                       "at offset " + std::to_string(doc.invalid_utf8_at));
+                       "at offset " +
+                           std::to_string(doc.invalid_utf8_at));
     return true;
   }
 
@@ -142,9 +143,9 @@ struct StudyReader {
          {std::pair{"Brief summary", "briefSummary"}, std::pair{"Detailed description", "detailedDescription"}}) {
       std::string t = str_at(st, {"protocolSection", "descriptionModule", key});
       if (t.size() > max_description)
-        return problem(std::string("/protocolSection/descriptionModule/") + key,
-                       "text longer than " + std::to_string(max_description) + " bytes (" + std::to_string(t.size()) +
-                           ")");
+        return problem(
+            std::string("/protocolSection/descriptionModule/") + key,
+            "text longer than " + std::to_string(max_description) + " bytes (" + std::to_string(t.size()) + ")");
       // Long descriptions are kept in part, cut at a character boundary.
       if (t.size() > kept_description) t = detail::truncate_utf8(t, kept_description);
       if (!t.empty()) s.abstract.push_back({label, t});
@@ -222,8 +223,10 @@ struct StudyReader {
       Arm arm{{}, label, ""};
       for (const auto& [arm_type, kind] : comparator_arm_types)
         if (type == arm_type) arm.kind = kind;
-      if (arm.kind.empty()) s.interventions.push_back(arm);
-      else s.comparators.push_back(arm);
+      if (arm.kind.empty())
+        s.interventions.push_back(arm);
+      else
+        s.comparators.push_back(arm);
     }
   }
 
@@ -249,8 +252,10 @@ struct StudyReader {
     const auto count = n->get<std::int64_t>();
     if (count < 0 || count > 10000000)
       return problem(enrolment_field, "implausible enrolment " + std::to_string(count));
-    if (s.design == "rct") s.population.n_randomised = count;
-    else s.population.n_participants = count;
+    if (s.design == "rct")
+      s.population.n_randomised = count;
+    else
+      s.population.n_participants = count;
     s.annotation.origins["sample_size"] = Origin::source_metadata;
     return true;
   }
@@ -266,12 +271,13 @@ struct StudyReader {
 };
 
 // `at`: the reference tokens of the study inside its document (for nesting and encoding problems).
-void study(const json& st, std::size_t index, const std::string& file, ReadResult& out,
-           const detail::JsonDocument& doc, const std::vector<std::string>& at) {
+void study(const json& st, std::size_t index, const std::string& file, ReadResult& out, const detail::JsonDocument& doc,
+           const std::vector<std::string>& at) {
   const std::string nct = str_at(st, {"protocolSection", "identificationModule", "nctId"});
   const bool unnamed = nct.empty() || nct.find("\xEF\xBF\xBD") != std::string::npos;
-  const std::string record =
-      is_nct(nct) ? nct : unnamed ? "study " + std::to_string(index) : detail::printable(nct, 40);
+  const std::string record = is_nct(nct) ? nct
+                             : unnamed   ? "study " + std::to_string(index)
+                                         : detail::printable(nct, 40);
   StudyReader r{st, file, out, record};
   Study s;
   if (!r.readable(doc, at) || !r.read_nct(nct, s) || !r.read_title(s) || !r.read_descriptions(s) || !r.read_year(s))

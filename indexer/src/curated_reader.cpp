@@ -38,8 +38,8 @@ std::string record_label(const json& r, const std::string& fallback) {
 
 // Problems that come from how the record was read (nesting, encoding) rather than what it says.
 // `at`: the reference tokens of the record inside its document.
-bool reading_problem(const detail::JsonDocument& doc, const std::vector<std::string>& at, const json& r, const std::string& record,
-                     Context& c) {
+bool reading_problem(const detail::JsonDocument& doc, const std::vector<std::string>& at, const json& r,
+                     const std::string& record, Context& c) {
   for (const auto& deep : doc.too_deep)
     if (deep.size() > at.size() && std::equal(at.begin(), at.end(), deep.begin())) {
       c.problem(record, detail::json_pointer(deep, at.size(), 4),
@@ -49,22 +49,24 @@ bool reading_problem(const detail::JsonDocument& doc, const std::vector<std::str
   if (doc.invalid_utf8_at != std::string::npos) {
     std::string pointer;
     if (detail::find_replaced_text(r, pointer)) {
-      c.problem(record, pointer.empty() ? "/" : pointer,
-                "invalid UTF-8: the text is not UTF-8 (Latin-1 or Windows-1252?); the file's first bad byte is at offset " +
-                    std::to_string(doc.invalid_utf8_at));
+      c.problem(
+          record, pointer.empty() ? "/" : pointer,
+          "invalid UTF-8: the text is not UTF-8 (Latin-1 or Windows-1252?); the file's first bad byte is at offset " +
+              std::to_string(doc.invalid_utf8_at));
       return true;
     }
   }
   return false;
 }
 
-void one_record(const json& r, const std::string& fallback_label, const detail::JsonDocument& doc, const std::vector<std::string>& at,
-                Context& c) {
+void one_record(const json& r, const std::string& fallback_label, const detail::JsonDocument& doc,
+                const std::vector<std::string>& at, Context& c) {
   const std::string record = record_label(r, fallback_label);
   if (reading_problem(doc, at, r, record, c)) return;
   const auto issues = c.validator.validate(r);
   if (!issues.empty()) {
-    for (const auto& i : issues) c.problem(record, i.pointer.empty() ? "/" : i.pointer, detail::printable(i.message, 500));
+    for (const auto& i : issues)
+      c.problem(record, i.pointer.empty() ? "/" : i.pointer, detail::printable(i.message, 500));
     return;
   }
   Study s = study_from_json(r);
@@ -79,15 +81,20 @@ void one_record(const json& r, const std::string& fallback_label, const detail::
   // duplicate; two copies of one study under different ids are merged as designed.)
   const std::string title = normalise(s.title);
   std::vector<std::string> keys;
-  for (const auto& [kind, value] : {std::pair{"pmid", s.identifiers.pmid}, std::pair{"doi", s.identifiers.doi}, std::pair{"nct", s.identifiers.nct}}) {
+  for (const auto& [kind, value] : {std::pair{"pmid", s.identifiers.pmid}, std::pair{"doi", s.identifiers.doi},
+                                    std::pair{"nct", s.identifiers.nct}}) {
     if (value.empty()) continue;
     std::string key = std::string(kind) + ":" + value;
-    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    if (auto it = c.claimed.find(key); it != c.claimed.end() && it->second.first != s.id && it->second.second != title) {
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (auto it = c.claimed.find(key);
+        it != c.claimed.end() && it->second.first != s.id && it->second.second != title) {
       std::string name = kind;
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
       c.problem(record, std::string("/identifiers/") + kind,
-                name + " " + detail::printable(value, 80) + " is already claimed by record " + detail::printable(it->second.first, 80) +
+                name + " " + detail::printable(value, 80) + " is already claimed by record " +
+                    detail::printable(it->second.first, 80) +
                     " of this file, which has a different title; one of the two identifiers is wrong");
       return;
     }
@@ -102,7 +109,8 @@ void one_record(const json& r, const std::string& fallback_label, const detail::
 // Records of a document that parsed completely: one record or an array of them.
 void whole_document(const detail::JsonDocument& doc, Context& c) {
   if (doc.root.is_array()) {
-    for (std::size_t i = 0; i < doc.root.size(); ++i) one_record(doc.root[i], "record " + std::to_string(i + 1), doc, {std::to_string(i)}, c);
+    for (std::size_t i = 0; i < doc.root.size(); ++i)
+      one_record(doc.root[i], "record " + std::to_string(i + 1), doc, {std::to_string(i)}, c);
   } else {
     one_record(doc.root, "record 1", doc, {}, c);
   }
@@ -115,9 +123,11 @@ void broken_document(const detail::JsonDocument& doc, Context& c) {
   const std::string rest = "; the rest of the file is not read";
   if (doc.root.is_array() && !path.empty()) {
     const std::size_t k = std::stoul(path[0]);
-    for (std::size_t i = 0; i < k && i < doc.root.size(); ++i) one_record(doc.root[i], "record " + std::to_string(i + 1), doc, {std::to_string(i)}, c);
+    for (std::size_t i = 0; i < k && i < doc.root.size(); ++i)
+      one_record(doc.root[i], "record " + std::to_string(i + 1), doc, {std::to_string(i)}, c);
     const std::string fallback = "record " + std::to_string(k + 1);
-    c.problem(k < doc.root.size() ? record_label(doc.root[k], fallback) : fallback, detail::json_pointer(path, 1), doc.error + rest);
+    c.problem(k < doc.root.size() ? record_label(doc.root[k], fallback) : fallback, detail::json_pointer(path, 1),
+              doc.error + rest);
     return;
   }
   if (doc.root.is_object() && !path.empty()) {

@@ -28,16 +28,32 @@ json RunReport::to_json() const {
     problems_j.push_back({{"file", p.file}, {"record", p.record}, {"field", p.field}, {"message", p.message}});
   json cov = json::object();
   for (const auto& [src, c] : coverage)
-    cov[src] = {{"records", c.records}, {"with_intervention", c.intervention}, {"with_condition", c.condition},
-                {"with_design", c.design}, {"with_outcome", c.outcome}, {"with_direction", c.direction}};
+    cov[src] = {{"records", c.records},    {"with_intervention", c.intervention}, {"with_condition", c.condition},
+                {"with_design", c.design}, {"with_outcome", c.outcome},           {"with_direction", c.direction}};
   json changes = json::array();
-  for (const auto& c : changed_conclusions) changes.push_back({{"finding", c.key}, {"before", c.before}, {"after", c.after}});
-  return {{"files", files},         {"records_read", records_read}, {"added", added},       {"updated", updated},
-          {"unchanged", unchanged}, {"deleted", deleted},           {"skipped", skipped},   {"merged", merged},
-          {"committed", committed}, {"seconds", seconds},           {"by_format", by_format}, {"retracted", retracted},
-          {"problems", problems_j}, {"changed_conclusions", changes}, {"revision_before", revision_before},
-          {"revision_after", revision_after}, {"exit_code", exit_code()}, {"annotation_coverage", cov},
-          {"threads", threads}, {"other_shard", other_shard}, {"timings", timings}};
+  for (const auto& c : changed_conclusions)
+    changes.push_back({{"finding", c.key}, {"before", c.before}, {"after", c.after}});
+  return {{"files", files},
+          {"records_read", records_read},
+          {"added", added},
+          {"updated", updated},
+          {"unchanged", unchanged},
+          {"deleted", deleted},
+          {"skipped", skipped},
+          {"merged", merged},
+          {"committed", committed},
+          {"seconds", seconds},
+          {"by_format", by_format},
+          {"retracted", retracted},
+          {"problems", problems_j},
+          {"changed_conclusions", changes},
+          {"revision_before", revision_before},
+          {"revision_after", revision_after},
+          {"exit_code", exit_code()},
+          {"annotation_coverage", cov},
+          {"threads", threads},
+          {"other_shard", other_shard},
+          {"timings", timings}};
 }
 
 int RunReport::exit_code() const {
@@ -76,7 +92,8 @@ std::vector<fs::path> collect_input_files(const std::vector<fs::path>& paths) {
     } else if (fs::is_regular_file(p, ec)) {
       files.push_back(p);
     } else {
-      throw Error(ErrorCode::invalid_argument, "input path does not exist or is not a file or directory: " + p.string());
+      throw Error(ErrorCode::invalid_argument,
+                  "input path does not exist or is not a file or directory: " + p.string());
     }
   }
   return files;
@@ -199,8 +216,8 @@ constexpr std::size_t parallel_threshold = 2000;
 constexpr const char* snapshot_version = "2";
 
 Vocabulary load_vocabulary(const RunOptions& opt) {
-  const fs::path file = opt.vocabulary_file.empty() ? fs::path(EVIDENCE_SOURCE_DIR) / "schema/vocabulary.json"
-                                                    : opt.vocabulary_file;
+  const fs::path file =
+      opt.vocabulary_file.empty() ? fs::path(EVIDENCE_SOURCE_DIR) / "schema/vocabulary.json" : opt.vocabulary_file;
   Vocabulary vocabulary = Vocabulary::load(file);
   if (auto problems = vocabulary.check(); !problems.empty())
     throw Error(ErrorCode::invalid_argument, "the vocabulary is inconsistent: " + problems.front());
@@ -208,8 +225,8 @@ Vocabulary load_vocabulary(const RunOptions& opt) {
 }
 
 RecordValidator load_validator(const RunOptions& opt, const Vocabulary& vocabulary) {
-  const fs::path file = opt.schema_file.empty() ? fs::path(EVIDENCE_SOURCE_DIR) / "schema/study.schema.json"
-                                                : opt.schema_file;
+  const fs::path file =
+      opt.schema_file.empty() ? fs::path(EVIDENCE_SOURCE_DIR) / "schema/study.schema.json" : opt.schema_file;
   return RecordValidator::from_file(file, vocabulary);
 }
 
@@ -291,8 +308,7 @@ PreviousIndex read_previous_index(const fs::path& db, RunReport& rep) {
     rep.revision_before = before.revision();
     previous.findings = before.metadata(std::string(fields::meta_findings));
     previous.snapshot_version = before.metadata(std::string(fields::meta_snapshot_version));
-  } catch (const Error&) {
-  }
+  } catch (const Error&) {}
   return previous;
 }
 
@@ -344,8 +360,10 @@ class BatchWriter {
   // that the writer merges at commit: Xapian's inversion, not our annotation, is most of the
   // cost, and one writer thread kept the other core idle.
   void write(bool starts_empty) {
-    if (starts_empty && threads_ > 1 && batch_.studies.size() >= parallel_threshold) write_in_parts();
-    else write_in_blocks();
+    if (starts_empty && threads_ > 1 && batch_.studies.size() >= parallel_threshold)
+      write_in_parts();
+    else
+      write_in_blocks();
   }
 
   // Records written (or merged into an indexed twin) in this run, in input order.
@@ -475,8 +493,10 @@ bool BatchWriter::merge_into_indexed_twin(Study& s, bool& rebuilt) {
   if (source_rank(*existing) <= source_rank(s)) {
     merge_study(*existing, s);
     annotator_.annotate(*existing);
-    if (writer_.put(*existing) != Change::unchanged) ++rep_.merged;
-    else ++rep_.unchanged;
+    if (writer_.put(*existing) != Change::unchanged)
+      ++rep_.merged;
+    else
+      ++rep_.unchanged;
     seen_ids_.insert(existing->id);
     merged_copies_.push_back(std::move(*existing));
     written_.push_back(&merged_copies_.back());
@@ -625,8 +645,7 @@ RunReport run_index(const RunOptions& opt) {
   rep.timings["commit"] = since(phase);
   try {
     rep.revision_after = IndexReader(opt.db).revision();
-  } catch (const Error&) {
-  }
+  } catch (const Error&) {}
   rep.seconds = since(t0);
   return rep;
 }

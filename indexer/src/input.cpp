@@ -44,7 +44,8 @@ std::string gunzip(const std::string& data, const std::string& file) {
     rc = inflate(&zs, Z_NO_FLUSH);
     if (rc != Z_OK && rc != Z_STREAM_END) {
       inflateEnd(&zs);
-      throw Error(ErrorCode::io_error, file + ": corrupt gzip data (" + std::string(zs.msg ? zs.msg : "inflate failed") + ")");
+      throw Error(ErrorCode::io_error,
+                  file + ": corrupt gzip data (" + std::string(zs.msg ? zs.msg : "inflate failed") + ")");
     }
     out.append(buf, sizeof buf - zs.avail_out);
     // A decompression bomb is refused rather than exhausting memory.
@@ -158,8 +159,9 @@ ReadResult read_records(std::string_view content, const std::string& file, const
     case InputFormat::curated_json: return read_curated_json(content, file, validator);
     case InputFormat::unknown: break;
   }
-  return file_problem(file, "unrecognised format: expected PubMed XML (PubmedArticleSet), ClinicalTrials.gov API v2 "
-                            "JSON or a curated JSON record");
+  return file_problem(file,
+                      "unrecognised format: expected PubMed XML (PubmedArticleSet), ClinicalTrials.gov API v2 "
+                      "JSON or a curated JSON record");
 }
 
 namespace detail {
@@ -291,9 +293,12 @@ class GuardedSax {
 
 void escape_token(const std::string& t, std::string& out) {
   for (char ch : t) {
-    if (ch == '~') out += "~0";
-    else if (ch == '/') out += "~1";
-    else out += ch;
+    if (ch == '~')
+      out += "~0";
+    else if (ch == '/')
+      out += "~1";
+    else
+      out += ch;
   }
 }
 

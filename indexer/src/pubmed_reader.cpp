@@ -15,8 +15,10 @@ namespace {
 std::string all_text(const pugi::xml_node& n) {
   std::string out;
   for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
-    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
-    else if (c.type() == pugi::node_element) out += all_text(c);
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata)
+      out += c.value();
+    else if (c.type() == pugi::node_element)
+      out += all_text(c);
   }
   return out;
 }
@@ -100,7 +102,8 @@ struct Reader {
     });
     if (found.empty()) return "";
     return "entity reference &" + found +
-           "; is not expanded: entities declared in a DTD (internal, or external such as SYSTEM \"file:///...\") are never read";
+           "; is not expanded: entities declared in a DTD (internal, or external such as SYSTEM \"file:///...\") are "
+           "never read";
   }
 
   // Walks every element, attribute and text of a record (without recursion, so no nesting can
@@ -301,7 +304,8 @@ struct Reader {
   void deleted(const pugi::xml_node& delete_citation) {
     for (pugi::xml_node p : delete_citation.children("PMID")) {
       const std::string pmid = squash_space(p.text().as_string());
-      if (valid_pmid(pmid)) out.deleted_pmids.push_back(pmid);
+      if (valid_pmid(pmid))
+        out.deleted_pmids.push_back(pmid);
       else
         problem("DeleteCitation", "DeleteCitation/PMID",
                 "PMID must be 1 to 9 digits, got '" + detail::printable(pmid, 40) + "'; not deleted");

@@ -30,8 +30,10 @@ std::string csv_field(const std::string& s) {
   if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) v = "'" + v;
   std::string out = "\"";
   for (char c : v) {
-    if (c == '"') out += "\"\"";
-    else out += c;
+    if (c == '"')
+      out += "\"\"";
+    else
+      out += c;
   }
   return out + "\"";
 }
@@ -192,14 +194,12 @@ json to_fhir_evidence(const EvidenceSummary& summary, const std::string& query) 
   std::size_t n = 0;
   for (const auto& f : summary.findings) {
     ++n;
-    entries.push_back({{"fullUrl", "urn:backpain-evidence:finding-" + std::to_string(n)},
-                       {"resource", evidence_resource(f, n)}});
+    entries.push_back(
+        {{"fullUrl", "urn:backpain-evidence:finding-" + std::to_string(n)}, {"resource", evidence_resource(f, n)}});
   }
   const json tag = {{"code", "query"}, {"display", query}};
-  return {{"resourceType", "Bundle"},
-          {"type", "collection"},
-          {"meta", {{"tag", json::array({tag})}}},
-          {"entry", entries}};
+  return {
+      {"resourceType", "Bundle"}, {"type", "collection"}, {"meta", {{"tag", json::array({tag})}}}, {"entry", entries}};
 }
 
 }  // namespace evidence

@@ -6,8 +6,10 @@ namespace evidence {
 
 void RequestMetrics::record(int status, double seconds) noexcept {
   ++requests_;
-  if (status >= 500) ++errors_5xx_;
-  else if (status >= 400) ++errors_4xx_;
+  if (status >= 500)
+    ++errors_5xx_;
+  else if (status >= 400)
+    ++errors_4xx_;
   std::size_t b = 0;
   while (b < kBuckets.size() && seconds > kBuckets[b]) ++b;
   ++latency_[b];

@@ -141,8 +141,10 @@ httplib::Server::HandlerResponse screen_request(const httplib::Request& req, htt
     const std::string len = req.get_header_value("Content-Length");
     const bool large =
         len.size() > 5 || len.find_first_not_of("0123456789") != std::string::npos || std::stoul(len) > 64 * 1024;
-    if (large) send_error(res, 413, "payload_too_large", "request body too large (the API takes no bodies)");
-    else send_error(res, 400, "bad_request", "GET requests carry no body");
+    if (large)
+      send_error(res, 413, "payload_too_large", "request body too large (the API takes no bodies)");
+    else
+      send_error(res, 400, "bad_request", "GET requests carry no body");
     res.set_header("Connection", "close");
     return httplib::Server::HandlerResponse::Handled;
   }

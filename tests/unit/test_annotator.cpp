@@ -45,18 +45,22 @@ TEST_CASE("annotation matches the hand annotations of the test corpus", "[annota
       return ok;
     };
     const auto ints = concept_set(s.interventions), comps = concept_set(s.comparators);
-    for (const auto& x : e.value("interventions", json::array())) CHECK(score(ints.count(x) == 1, "intervention " + x.get<std::string>()));
+    for (const auto& x : e.value("interventions", json::array()))
+      CHECK(score(ints.count(x) == 1, "intervention " + x.get<std::string>()));
     for (const auto& x : e.value("comparators", json::array())) {
       score(comps.count(x) == 1, "comparator " + x.get<std::string>());
       CHECK(ints.count(x) == 0);  // a comparator is never taken for the intervention
     }
     for (const auto& x : e.value("conditions", json::array()))
-      score(std::find(s.population.conditions.begin(), s.population.conditions.end(), x) != s.population.conditions.end(),
-            "condition " + x.get<std::string>());
+      score(
+          std::find(s.population.conditions.begin(), s.population.conditions.end(), x) != s.population.conditions.end(),
+          "condition " + x.get<std::string>());
     for (const auto& x : e.value("not_conditions", json::array()))
-      CHECK(std::find(s.population.conditions.begin(), s.population.conditions.end(), x) == s.population.conditions.end());
+      CHECK(std::find(s.population.conditions.begin(), s.population.conditions.end(), x) ==
+            s.population.conditions.end());
     CHECK(score(s.design == e["design"], "design " + e["design"].get<std::string>() + " (got " + s.design + ")"));
-    if (e.contains("duration")) score(s.population.duration == e["duration"], "duration " + e["duration"].get<std::string>());
+    if (e.contains("duration"))
+      score(s.population.duration == e["duration"], "duration " + e["duration"].get<std::string>());
     if (e.contains("n")) score(s.participants() == e["n"].get<std::int64_t>(), "participants " + e["n"].dump());
     if (e.contains("direction")) {
       bool found = false;
@@ -73,7 +77,8 @@ TEST_CASE("annotation matches the hand annotations of the test corpus", "[annota
 
 TEST_CASE("annotation coverage on the real back-pain records", "[annotator][shared]") {
   REQUIRE_SHARED_DATA();
-  const auto file = evidence::test::shared_data() / "pubmed_xml/derived_from_pmc_jats/backpain_evidence_inference_DERIVED_PubmedArticleSet.xml";
+  const auto file = evidence::test::shared_data() /
+                    "pubmed_xml/derived_from_pmc_jats/backpain_evidence_inference_DERIVED_PubmedArticleSet.xml";
   ReadResult r = read_pubmed_xml(read_input_file(file), file.string());
   const Annotator annotator(evidence::test::vocabulary());
   std::size_t n = 0, with_i = 0, with_c = 0, with_d = 0;
@@ -84,7 +89,8 @@ TEST_CASE("annotation coverage on the real back-pain records", "[annotator][shar
     with_c += s.population.conditions.empty() ? 0u : 1u;
     with_d += s.design == "other" ? 0u : 1u;
   }
-  WARN("PMC-derived back-pain trials: " << n << " records; intervention " << with_i << ", condition " << with_c << ", design " << with_d);
+  WARN("PMC-derived back-pain trials: " << n << " records; intervention " << with_i << ", condition " << with_c
+                                        << ", design " << with_d);
   CHECK(n == 70);
   CHECK(with_d >= 55);  // most are trials; some are imaging, diagnostic or cohort studies (measured 2026-11-27)
   CHECK(with_c >= 50);

@@ -42,12 +42,13 @@ json get_json(const std::string& path, int expect_status = 200) {
 
 TEST_CASE("GET /api/search returns ranked hits, facets and a graded summary", "[api]") {
   const json j = get_json("/api/search?q=electrotherapy%20chronic%20LBP%20efficacy&per_page=5");
-  for (const char* k : {"query", "found", "page", "per_page", "search_time_ms", "hits", "facet_counts", "summary"}) CHECK(j.contains(k));
+  for (const char* k : {"query", "found", "page", "per_page", "search_time_ms", "hits", "facet_counts", "summary"})
+    CHECK(j.contains(k));
   CHECK(j["query"]["parsed"]["interventions"][0] == "electrotherapy");
   REQUIRE(j["hits"].size() == 5);
   const json& h = j["hits"][0];
-  for (const char* k : {"id", "identifiers", "title", "year", "journal", "design", "evidence_level", "quality", "interventions", "conditions",
-                        "outcomes", "snippet", "why"})
+  for (const char* k : {"id", "identifiers", "title", "year", "journal", "design", "evidence_level", "quality",
+                        "interventions", "conditions", "outcomes", "snippet", "why"})
     CHECK(h.contains(k));
   for (const char* k : {"pmid", "doi", "nct", "pmcid"}) CHECK(h["identifiers"].contains(k));
   REQUIRE(j["summary"]["findings"].size() > 0);
@@ -194,8 +195,8 @@ TEST_CASE("health, readiness, stats and Prometheus metrics", "[api]") {
   for (const auto& [design, n] : s["by_design"].items()) {
     INFO(design);
     CHECK((design == "guideline" || design == "systematic_review" || design == "meta_analysis" || design == "rct" ||
-           design == "non_randomised_trial" || design == "cohort" || design == "case_control" || design == "case_series" ||
-           design == "protocol" || design == "narrative_review" || design == "other"));
+           design == "non_randomised_trial" || design == "cohort" || design == "case_control" ||
+           design == "case_series" || design == "protocol" || design == "narrative_review" || design == "other"));
   }
   CHECK(s["index_revision"].is_string());
   auto c = corpus_server().client();
@@ -237,11 +238,14 @@ TEST_CASE("concurrent requests from several threads while the index is re-indexe
   for (int t = 0; t < 4; ++t)
     clients.emplace_back([&, t] {
       auto c = srv.client();
-      const char* qs[] = {"/api/search?q=tens", "/api/search?q=exercise%20chronic%20low%20back%20pain", "/api/studies/LBP024", "/api/summary?q=yoga"};
+      const char* qs[] = {"/api/search?q=tens", "/api/search?q=exercise%20chronic%20low%20back%20pain",
+                          "/api/studies/LBP024", "/api/summary?q=yoga"};
       while (!stop) {
         auto r = c.Get(qs[t % 4]);
-        if (r && r->status == 200) ++ok;
-        else ++failed;
+        if (r && r->status == 200)
+          ++ok;
+        else
+          ++failed;
       }
     });
   // Incremental re-index with a changed record, then a full rebuild swapped in, while requests run.
@@ -273,7 +277,8 @@ TEST_CASE("static files: the page is served, traversal is refused", "[api][secur
   auto page = c.Get("/");
   REQUIRE(page);
   if (fs::exists(evidence::test::source_dir() / "web/index.html")) CHECK(page->status == 200);
-  for (const char* p : {"/../CMakeLists.txt", "/%2e%2e/CMakeLists.txt", "/..%2fCMakeLists.txt", "/web/../../etc/passwd"}) {
+  for (const char* p :
+       {"/../CMakeLists.txt", "/%2e%2e/CMakeLists.txt", "/..%2fCMakeLists.txt", "/web/../../etc/passwd"}) {
     auto r = c.Get(p);
     INFO(p);
     REQUIRE(r);
@@ -285,15 +290,18 @@ TEST_CASE("static files: the page is served, traversal is refused", "[api][secur
 TEST_CASE("the OpenAPI description lists every endpoint and its required response fields", "[api]") {
   const json spec = get_json("/api/openapi.json");
   CHECK(spec["openapi"].get<std::string>().rfind("3.", 0) == 0);
-  for (const char* p : {"/api/search", "/api/summary", "/api/studies/{id}", "/api/vocabulary", "/api/export", "/api/stats", "/healthz", "/readyz", "/metrics"})
+  for (const char* p : {"/api/search", "/api/summary", "/api/studies/{id}", "/api/vocabulary", "/api/export",
+                        "/api/stats", "/healthz", "/readyz", "/metrics"})
     CHECK(spec["paths"].contains(p));
   // Every property the spec marks required in SearchResponse is present in a real response.
   const json resp = get_json("/api/search?q=tens");
-  for (const auto& k : spec["components"]["schemas"]["SearchResponse"]["required"]) CHECK(resp.contains(k.get<std::string>()));
+  for (const auto& k : spec["components"]["schemas"]["SearchResponse"]["required"])
+    CHECK(resp.contains(k.get<std::string>()));
   const json hit = resp["hits"][0];
   for (const auto& k : spec["components"]["schemas"]["Hit"]["required"]) CHECK(hit.contains(k.get<std::string>()));
   const json err = get_json("/api/studies/NOPE", 404);
-  for (const auto& k : spec["components"]["schemas"]["Error"]["properties"]["error"]["required"]) CHECK(err["error"].contains(k.get<std::string>()));
+  for (const auto& k : spec["components"]["schemas"]["Error"]["properties"]["error"]["required"])
+    CHECK(err["error"].contains(k.get<std::string>()));
 }
 
 TEST_CASE("the examples in docs/API.md work", "[api][docs]") {
@@ -367,7 +375,8 @@ std::string read_all(int fd) {
 
 TEST_CASE("a GET carrying a body over 64 KiB gets 413 with a JSON error", "[api][security]") {
   const int fd = raw_connect(corpus_server().port);
-  const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 100000\r\n\r\n" + std::string(100000, 'a');
+  const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 100000\r\n\r\n" +
+                          std::string(100000, 'a');
   ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
   const std::string resp = read_all(fd);
   ::close(fd);
@@ -395,15 +404,22 @@ TEST_CASE("a slow client is disconnected after the read timeout", "[api][securit
 
 TEST_CASE("error bodies carry no file paths, stack traces or library messages", "[api][security]") {
   auto c = corpus_server().client();
-  const std::vector<std::string> bad = {"/api/studies/NOPE", "/api/search?q=%ZZ", "/api/search?page=0", "/api/search?design=nonsense",
-                                        "/api/search?per_page=1000", "/api/search?q=" + std::string(1200, 'a'), "/nope", "/api/export?format=doc"};
+  const std::vector<std::string> bad = {"/api/studies/NOPE",
+                                        "/api/search?q=%ZZ",
+                                        "/api/search?page=0",
+                                        "/api/search?design=nonsense",
+                                        "/api/search?per_page=1000",
+                                        "/api/search?q=" + std::string(1200, 'a'),
+                                        "/nope",
+                                        "/api/export?format=doc"};
   for (const auto& path : bad) {
     auto r = c.Get(path);
     REQUIRE(r);
     INFO(path << " -> " << r->status << " " << r->body);
     CHECK(r->status >= 400);
     CHECK(json::parse(r->body)["error"]["code"].is_string());
-    for (const char* leak : {"/work", "/tmp", "/usr", ".cpp", ".hpp", "Xapian", "std::", "terminate", "what()", "Error:"})
+    for (const char* leak :
+         {"/work", "/tmp", "/usr", ".cpp", ".hpp", "Xapian", "std::", "terminate", "what()", "Error:"})
       CHECK(r->body.find(leak) == std::string::npos);
   }
   // An unavailable index: 503 without the index's path.

@@ -78,8 +78,10 @@ std::vector<std::pair<std::string, std::vector<Expected>>> by_file() {
   std::vector<std::pair<std::string, std::vector<Expected>>> files;
   for (const auto& e : manifest()) {
     auto it = std::find_if(files.begin(), files.end(), [&](const auto& f) { return f.first == e.file; });
-    if (it == files.end()) files.push_back({e.file, {e}});
-    else it->second.push_back(e);
+    if (it == files.end())
+      files.push_back({e.file, {e}});
+    else
+      it->second.push_back(e);
   }
   return files;
 }
@@ -103,7 +105,9 @@ std::size_t expected_skipped(const std::vector<Expected>& rows) {
 std::string id_of(const std::string& record) {
   if (record.rfind("PMID ", 0) == 0) return "pubmed-" + record.substr(5);
   if (record.size() == 11 && record.rfind("NCT", 0) == 0) return "ctgov-" + record;
-  if (record.rfind("record ", 0) == 0 || record.rfind("line ", 0) == 0 || record.rfind("study ", 0) == 0 || record.empty()) return "";
+  if (record.rfind("record ", 0) == 0 || record.rfind("line ", 0) == 0 || record.rfind("study ", 0) == 0 ||
+      record.empty())
+    return "";
   return record;
 }
 
@@ -115,8 +119,10 @@ void write_file(const fs::path& p, const std::string& content) {
 
 std::string pubmed_article(const std::string& pmid, const std::string& title, const std::string& abstract = "") {
   std::string a = "<PubmedArticle><MedlineCitation Status=\"MEDLINE\"><PMID>" + pmid +
-                  "</PMID><Article><Journal><JournalIssue><PubDate><Year>2020</Year></PubDate></JournalIssue><Title>J Test</Title></Journal>"
-                  "<ArticleTitle>" + title + "</ArticleTitle>";
+                  "</PMID><Article><Journal><JournalIssue><PubDate><Year>2020</Year></PubDate></JournalIssue><Title>J "
+                  "Test</Title></Journal>"
+                  "<ArticleTitle>" +
+                  title + "</ArticleTitle>";
   if (!abstract.empty()) a += "<Abstract><AbstractText>" + abstract + "</AbstractText></Abstract>";
   return a + "</Article></MedlineCitation></PubmedArticle>\n";
 }
@@ -125,7 +131,10 @@ json ctgov_study(const std::string& nct) {
   return {{"protocolSection",
            {{"identificationModule", {{"nctId", nct}, {"briefTitle", "Yoga for chronic low back pain"}}},
             {"statusModule", {{"overallStatus", "COMPLETED"}, {"startDateStruct", {{"date", "2012-05"}}}}},
-            {"designModule", {{"studyType", "INTERVENTIONAL"}, {"designInfo", {{"allocation", "RANDOMIZED"}}}, {"enrollmentInfo", {{"count", 90}}}}}}}};
+            {"designModule",
+             {{"studyType", "INTERVENTIONAL"},
+              {"designInfo", {{"allocation", "RANDOMIZED"}}},
+              {"enrollmentInfo", {{"count", 90}}}}}}}};
 }
 
 json curated_record(const std::string& id) {
@@ -153,10 +162,12 @@ void generate(const fs::path& dir) {
   while (text.size() < huge) text += "Back pain. ";
   const std::string decl = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<PubmedArticleSet>\n";
   // 300,000 levels of inline markup: enough to overflow the stack of a recursive reader.
-  write_file(dir / "gen_pm_deep_nesting.xml", decl + pubmed_article("99100261", "Walking for chronic low back pain") +
-                                                  pubmed_article("99100262", "Deep " + nested(300000, "<i>", "x", "</i>")) + "</PubmedArticleSet>\n");
+  write_file(dir / "gen_pm_deep_nesting.xml",
+             decl + pubmed_article("99100261", "Walking for chronic low back pain") +
+                 pubmed_article("99100262", "Deep " + nested(300000, "<i>", "x", "</i>")) + "</PubmedArticleSet>\n");
   write_file(dir / "gen_pm_huge_abstract.xml", decl + pubmed_article("99100266", "Traction for low back pain") +
-                                                   pubmed_article("99100267", "Huge abstract", text) + "</PubmedArticleSet>\n");
+                                                   pubmed_article("99100267", "Huge abstract", text) +
+                                                   "</PubmedArticleSet>\n");
   {
     json bad = ctgov_study("NCT99100402");
     bad["protocolSection"]["descriptionModule"]["briefSummary"] = text;
@@ -260,9 +271,9 @@ TEST_CASE("the bad-input catalogue: its manifest covers every file, formats and 
     const std::string name = entry.path().filename().string();
     if (name == "MANIFEST.tsv" || name == "README.md") continue;
     INFO(name);
-    CHECK(listed.count(name) == 1);                 // every file has its expected error
-    CHECK(name.rfind("gen_", 0) != 0);              // generated files are not committed
-    CHECK(fs::file_size(entry.path()) < 20000);     // committed files stay small
+    CHECK(listed.count(name) == 1);              // every file has its expected error
+    CHECK(name.rfind("gen_", 0) != 0);           // generated files are not committed
+    CHECK(fs::file_size(entry.path()) < 20000);  // committed files stay small
     ++committed;
   }
   for (const auto& f : listed) {
@@ -280,7 +291,8 @@ TEST_CASE("the bad-input catalogue: its manifest covers every file, formats and 
   }
 }
 
-TEST_CASE("each bad input is refused with file, record and field named; the good records beside it are indexed", "[bad_inputs]") {
+TEST_CASE("each bad input is refused with file, record and field named; the good records beside it are indexed",
+          "[bad_inputs]") {
   const fs::path& dir = catalogue();
   for (const auto& run : run_each_file(dir)) {
     const auto& rows = run.rows;
@@ -374,7 +386,9 @@ TEST_CASE("NaN and infinite numbers in a record built in code are refused by the
       INFO(key << " = " << bad);
       const auto issues = v.check_concepts_and_sanity(r);
       bool named = false;
-      for (const auto& i : issues) named = named || (i.pointer == std::string("/outcomes/0/effect/") + key && i.message.find("finite") != std::string::npos);
+      for (const auto& i : issues)
+        named = named || (i.pointer == std::string("/outcomes/0/effect/") + key &&
+                          i.message.find("finite") != std::string::npos);
       CHECK(named);
     }
 }
@@ -385,7 +399,8 @@ TEST_CASE("ClinicalTrials.gov text longer than kept is cut at a character bounda
   while (label.size() < 2100) label += "\xC3\xA9";
   std::string summary = "B";
   while (summary.size() < 20100) summary += "\xE2\x82\xAC";  // three-byte characters
-  st["protocolSection"]["armsInterventionsModule"]["armGroups"] = json::array({{{"label", label}, {"type", "EXPERIMENTAL"}}});
+  st["protocolSection"]["armsInterventionsModule"]["armGroups"] =
+      json::array({{{"label", label}, {"type", "EXPERIMENTAL"}}});
   st["protocolSection"]["descriptionModule"]["briefSummary"] = summary;
   const ReadResult r = read_ctgov_json(json{{"studies", {st}}}.dump(), "cut.json");
   INFO((r.problems.empty() ? std::string() : r.problems[0].to_string()));

@@ -28,8 +28,7 @@ bool is_volatile(const std::string& key) { return key == "search_time_ms" || key
 json normalised(const json& j) {
   if (j.is_object()) {
     json out = json::object();
-    for (const auto& [k, v] : j.items())
-      out[k] = is_volatile(k) ? json("<masked>") : normalised(v);
+    for (const auto& [k, v] : j.items()) out[k] = is_volatile(k) ? json("<masked>") : normalised(v);
     return out;
   }
   if (j.is_array()) {

@@ -36,8 +36,10 @@ json curated(const std::string& id, const std::string& pmid = "") {
   std::ifstream in(test_data() / "curated/TEST001.json");
   json j = json::parse(in);
   j["id"] = id;
-  if (pmid.empty()) j.erase("identifiers");
-  else j["identifiers"]["pmid"] = pmid;
+  if (pmid.empty())
+    j.erase("identifiers");
+  else
+    j["identifiers"]["pmid"] = pmid;
   return j;
 }
 void write(const fs::path& p, const json& j) { std::ofstream(p) << j.dump(2); }
@@ -88,8 +90,8 @@ TEST_CASE("a bad record is reported with file, record and field; good ones are c
   CHECK(r.exit_code() == 1);
   bool named = false;
   for (const auto& p : r.problems)
-    if (p.file.find("bad.json") != std::string::npos && p.record == "BAD1" && p.field == "/interventions/0/concepts/0" &&
-        p.message.find("crystal_healing") != std::string::npos)
+    if (p.file.find("bad.json") != std::string::npos && p.record == "BAD1" &&
+        p.field == "/interventions/0/concepts/0" && p.message.find("crystal_healing") != std::string::npos)
       named = true;
   CHECK(named);
   CHECK(IndexReader(db).get("GOOD1"));
@@ -122,9 +124,9 @@ TEST_CASE("the same study from PubMed and a curated record is merged into one re
   CHECK_FALSE(rd.get("pubmed-99000001"));
   const auto s = rd.get("TEST001");
   REQUIRE(s);
-  CHECK(s->abstract.size() == 4);                     // filled from PubMed
+  CHECK(s->abstract.size() == 4);                        // filled from PubMed
   CHECK(s->identifiers.doi == "10.9999/test.2019.001");  // filled from PubMed
-  CHECK(s->outcomes.size() == 1);                     // curated facts kept
+  CHECK(s->outcomes.size() == 1);                        // curated facts kept
   CHECK(std::find(s->annotation.sources.begin(), s->annotation.sources.end(), "pubmed") != s->annotation.sources.end());
   // Running the same batch again changes nothing: the merge is recomputed and found identical.
   const auto again = index_paths(db, {test_data() / "curated/TEST001.json", test_data() / "pubmed/small_set.xml"});
@@ -145,8 +147,11 @@ TEST_CASE("the same study from PubMed and a curated record is merged into one re
 
 TEST_CASE("PubMed deletions remove records and retractions are flagged", "[index]") {
   const fs::path dir = temp_dir("delete"), db = dir / "index";
-  const std::string one = "<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>99000003</PMID><Article><Journal><JournalIssue><PubDate><Year>2010</Year>"
-                          "</PubDate></JournalIssue></Journal><ArticleTitle>Massage for low back pain</ArticleTitle></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>";
+  const std::string one =
+      "<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>99000003</"
+      "PMID><Article><Journal><JournalIssue><PubDate><Year>2010</Year>"
+      "</PubDate></JournalIssue></Journal><ArticleTitle>Massage for low back "
+      "pain</ArticleTitle></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>";
   std::ofstream(dir / "one.xml") << one;
   index_paths(db, {dir / "one.xml"});
   CHECK(IndexReader(db).get("pubmed-99000003"));
@@ -197,16 +202,19 @@ TEST_CASE("missing inputs and unreadable indexes stop the run with a clear error
 TEST_CASE("the indexer command line: exit codes and the JSON report", "[index][cli]") {
   const fs::path dir = temp_dir("cli"), db = dir / "index", report = dir / "report.json";
   const std::string bin = EVIDENCE_INDEX_BIN;
-  auto run = [&](const std::string& args) { return WEXITSTATUS(std::system((bin + " -q " + args + " > /dev/null 2>&1").c_str())); };
-  CHECK(run("--db '" + db.string() + "' --report '" + report.string() + "' '" + (test_data() / "curated").string() + "'") == 0);
+  auto run = [&](const std::string& args) {
+    return WEXITSTATUS(std::system((bin + " -q " + args + " > /dev/null 2>&1").c_str()));
+  };
+  CHECK(run("--db '" + db.string() + "' --report '" + report.string() + "' '" + (test_data() / "curated").string() +
+            "'") == 0);
   std::ifstream in(report);
   const json j = json::parse(in);
   CHECK(j["added"] == 1);
   CHECK(j["exit_code"] == 0);
   std::ofstream(dir / "bad.json") << "{";
   CHECK(run("--db '" + db.string() + "' '" + (dir / "bad.json").string() + "'") == 1);
-  CHECK(run("--db '" + db.string() + "'") == 2);                       // no paths
-  CHECK(run("--db '" + db.string() + "' /nonexistent/path") == 2);    // nothing could be done
+  CHECK(run("--db '" + db.string() + "'") == 2);                    // no paths
+  CHECK(run("--db '" + db.string() + "' /nonexistent/path") == 2);  // nothing could be done
 }
 
 // The indexer is killed with SIGKILL at random moments; after each kill the index opens, passes
@@ -227,8 +235,8 @@ std::string stub_target(const fs::path& db) {
 
 // Runs the indexer `rounds` times, killing it at a random moment unless it finished first, and
 // checks the index after each round against the allowed record counts.
-void crash_rounds_against(const fs::path& db, const std::vector<std::string>& args, const std::set<std::uint64_t>& allowed, std::uint32_t seed,
-                          int& killed, int& completed) {
+void crash_rounds_against(const fs::path& db, const std::vector<std::string>& args,
+                          const std::set<std::uint64_t>& allowed, std::uint32_t seed, int& killed, int& completed) {
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> delay_ms(50, 2500);
   const std::string bin = EVIDENCE_INDEX_BIN;
@@ -287,12 +295,14 @@ TEST_CASE("kill -9 during a parallel rebuild leaves the previous generation live
   index_paths(db, {test_data() / "curated/TEST001.json"});
   int killed = 0, completed = 0;
   // A rebuild replaces the index with the batch alone: 1 record before its commit, 4000 after.
-  crash_rounds_against(db, {"-q", "--rebuild", "--db", db.string(), batch.string()}, {1, 4000}, 20261128, killed, completed);
+  crash_rounds_against(db, {"-q", "--rebuild", "--db", db.string(), batch.string()}, {1, 4000}, 20261128, killed,
+                       completed);
   CHECK(killed + completed == crash_rounds());
   // Leftovers of killed rebuilds (parts, half-written generations) are cleaned by the next one.
   REQUIRE(index_paths(db, {batch}, false, true).committed);
   std::size_t entries = 0;
-  for (const auto& e : fs::directory_iterator(db)) entries += e.path().filename().string().rfind("gen-", 0) == 0 ? 1 : 0;
+  for (const auto& e : fs::directory_iterator(db))
+    entries += e.path().filename().string().rfind("gen-", 0) == 0 ? 1 : 0;
   CHECK(entries == 1);
   WARN("rebuild: " << killed << " kills survived, " << completed << " runs completed");
 }
@@ -320,7 +330,8 @@ TEST_CASE("a fresh index written by parallel parts equals one written by a singl
   CHECK(r1.changed_conclusions.size() == r2.changed_conclusions.size());
   IndexReader a(one.db), b(two.db);
   std::size_t curated = 0;
-  for (const auto& e : fs::directory_iterator(evidence::test::source_dir() / "corpus")) curated += e.path().extension() == ".json";
+  for (const auto& e : fs::directory_iterator(evidence::test::source_dir() / "corpus"))
+    curated += e.path().extension() == ".json";
   CHECK(a.doc_count() == 2500 + curated);
   CHECK(b.doc_count() == a.doc_count());
   CHECK(a.metadata("evidence:findings") == b.metadata("evidence:findings"));
@@ -333,7 +344,8 @@ TEST_CASE("a fresh index written by parallel parts equals one written by a singl
   CHECK(a.term_counts("XI") == b.term_counts("XI"));
   CHECK_FALSE(b.spelling_suggestion("acupunctur").empty());
   // Nothing of the parts is left beside the generation.
-  for (const auto& e : fs::directory_iterator(two.db)) CHECK(e.path().filename().string().find(".part-") == std::string::npos);
+  for (const auto& e : fs::directory_iterator(two.db))
+    CHECK(e.path().filename().string().find(".part-") == std::string::npos);
 }
 
 // A full disk: the indexer runs with a file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored), so its
@@ -358,8 +370,11 @@ TEST_CASE("a full disk fails the run cleanly and leaves the previous index intac
       rlimit lim{1 << 20, 1 << 20};  // 1 MiB per file: the first run needs several
       setrlimit(RLIMIT_FSIZE, &lim);
       const std::string bin = EVIDENCE_INDEX_BIN;
-      if (rebuild) execl(bin.c_str(), bin.c_str(), "-q", "--rebuild", "--db", db.c_str(), batch.c_str(), static_cast<char*>(nullptr));
-      else execl(bin.c_str(), bin.c_str(), "-q", "--db", db.c_str(), batch.c_str(), static_cast<char*>(nullptr));
+      if (rebuild)
+        execl(bin.c_str(), bin.c_str(), "-q", "--rebuild", "--db", db.c_str(), batch.c_str(),
+              static_cast<char*>(nullptr));
+      else
+        execl(bin.c_str(), bin.c_str(), "-q", "--db", db.c_str(), batch.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     int status = 0;

@@ -9,7 +9,9 @@ using evidence::test::vocabulary;
 
 namespace {
 Question parse(const std::string& q) { return parse_question(q, vocabulary()); }
-bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+bool has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
 }  // namespace
 
 TEST_CASE("abbreviations and duration: electrotherapy chronic LBP efficacy", "[query]") {

@@ -47,7 +47,9 @@ TEST_CASE("PubMed XML: fields, inline markup, MeSH, retraction and deletion", "[
   REQUIRE(r.studies.size() == 2);
   const Study* a = by_id(r, "pubmed-99000001");
   REQUIRE(a);
-  CHECK(a->title == "Transcutaneous electrical nerve stimulation versus sham for chronic low back pain: a randomised controlled trial");
+  CHECK(a->title ==
+        "Transcutaneous electrical nerve stimulation versus sham for chronic low back pain: a randomised controlled "
+        "trial");
   CHECK(a->identifiers.doi == "10.9999/test.2019.001");
   CHECK(a->identifiers.pmcid == "PMC9900001");
   CHECK(a->year == 2019);
@@ -58,7 +60,8 @@ TEST_CASE("PubMed XML: fields, inline markup, MeSH, retraction and deletion", "[
   CHECK(a->language == "eng");
   REQUIRE(a->abstract.size() == 4);
   CHECK(a->abstract[1].label == "METHODS");
-  CHECK(std::find(a->annotation.mesh_terms.begin(), a->annotation.mesh_terms.end(), "Low Back Pain/therapy") != a->annotation.mesh_terms.end());
+  CHECK(std::find(a->annotation.mesh_terms.begin(), a->annotation.mesh_terms.end(), "Low Back Pain/therapy") !=
+        a->annotation.mesh_terms.end());
   CHECK(a->annotation.keywords == std::vector<std::string>{"electrotherapy"});
   const Study* b = by_id(r, "pubmed-99000002");
   REQUIRE(b);
@@ -82,24 +85,35 @@ TEST_CASE("PubMed XML: missing fields, bad ids and invalid UTF-8 name the record
   const std::string tail = "</MedlineCitation></PubmedArticle></PubmedArticleSet>";
   auto one = [&](const std::string& body) { return read_pubmed_xml(head + body + tail, "t.xml"); };
   CHECK(has_problem(one("<Article><ArticleTitle>x</ArticleTitle></Article>"), "record 1", "missing PMID"));
-  CHECK(has_problem(one("<PMID>12a</PMID><Article><ArticleTitle>x</ArticleTitle></Article>"), "PMID 12a", "PMID must be"));
-  CHECK(has_problem(one("<PMID>5</PMID><Article><Journal><JournalIssue><PubDate><Year>2001</Year></PubDate></JournalIssue></Journal></Article>"),
+  CHECK(has_problem(one("<PMID>12a</PMID><Article><ArticleTitle>x</ArticleTitle></Article>"), "PMID 12a",
+                    "PMID must be"));
+  CHECK(has_problem(one("<PMID>5</PMID><Article><Journal><JournalIssue><PubDate><Year>2001</Year></PubDate></"
+                        "JournalIssue></Journal></Article>"),
                     "PMID 5", "missing title"));
-  CHECK(has_problem(one("<PMID>5</PMID><Article><ArticleTitle>Title</ArticleTitle></Article>"), "PMID 5", "missing publication year"));
-  CHECK(has_problem(one("<PMID>5</PMID><Article><Journal><JournalIssue><PubDate><Year>1492</Year></PubDate></JournalIssue></Journal><ArticleTitle>T</ArticleTitle></Article>"),
+  CHECK(has_problem(one("<PMID>5</PMID><Article><ArticleTitle>Title</ArticleTitle></Article>"), "PMID 5",
+                    "missing publication year"));
+  CHECK(has_problem(one("<PMID>5</PMID><Article><Journal><JournalIssue><PubDate><Year>1492</Year></PubDate></"
+                        "JournalIssue></Journal><ArticleTitle>T</ArticleTitle></Article>"),
                     "PMID 5", "implausible year"));
-  const auto bad = read_pubmed_xml("<?xml version=\"1.0\" encoding=\"UTF-8\"?>" + head +
-                                       "<PMID>6</PMID><Article><Journal><JournalIssue><PubDate><Year>2001</Year></PubDate></JournalIssue></Journal><ArticleTitle>bad \xC3 title</ArticleTitle></Article>" + tail,
-                                   "t.xml");
+  const auto bad =
+      read_pubmed_xml("<?xml version=\"1.0\" encoding=\"UTF-8\"?>" + head +
+                          "<PMID>6</PMID><Article><Journal><JournalIssue><PubDate><Year>2001</Year></PubDate></"
+                          "JournalIssue></Journal><ArticleTitle>bad \xC3 title</ArticleTitle></Article>" +
+                          tail,
+                      "t.xml");
   CHECK(bad.studies.empty());
   CHECK_FALSE(bad.problems.empty());
 }
 
-TEST_CASE("PubMed XML: entity declarations are not expanded and external entities are not loaded", "[readers][pubmed]") {
+TEST_CASE("PubMed XML: entity declarations are not expanded and external entities are not loaded",
+          "[readers][pubmed]") {
   const std::string xml =
-      "<?xml version=\"1.0\"?><!DOCTYPE PubmedArticleSet [<!ENTITY xxe SYSTEM \"file:///etc/passwd\"><!ENTITY a \"aaaaaaaaaa\">"
-      "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>7</PMID><Article>"
-      "<Journal><JournalIssue><PubDate><Year>2001</Year></PubDate></JournalIssue></Journal><ArticleTitle>T &xxe; &b;</ArticleTitle></Article>"
+      "<?xml version=\"1.0\"?><!DOCTYPE PubmedArticleSet [<!ENTITY xxe SYSTEM \"file:///etc/passwd\"><!ENTITY a "
+      "\"aaaaaaaaaa\">"
+      "<!ENTITY b "
+      "\"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>7</PMID><Article>"
+      "<Journal><JournalIssue><PubDate><Year>2001</Year></PubDate></JournalIssue></Journal><ArticleTitle>T &xxe; "
+      "&b;</ArticleTitle></Article>"
       "</MedlineCitation></PubmedArticle></PubmedArticleSet>";
   const auto r = read_pubmed_xml(xml, "t.xml");
   for (const auto& s : r.studies) {
@@ -120,7 +134,8 @@ TEST_CASE("gzip-compressed exports are read transparently", "[readers]") {
 }
 
 TEST_CASE("ClinicalTrials.gov: single study and bad studies", "[readers][ctgov]") {
-  const std::string good = R"({"protocolSection": {"identificationModule": {"nctId": "NCT01234567", "briefTitle": "Yoga for chronic low back pain"},
+  const std::string good =
+      R"({"protocolSection": {"identificationModule": {"nctId": "NCT01234567", "briefTitle": "Yoga for chronic low back pain"},
      "statusModule": {"overallStatus": "COMPLETED", "startDateStruct": {"date": "2012-05"}},
      "designModule": {"studyType": "INTERVENTIONAL", "designInfo": {"allocation": "RANDOMIZED"}, "enrollmentInfo": {"count": 90}},
      "armsInterventionsModule": {"armGroups": [{"label": "Yoga", "type": "EXPERIMENTAL"}, {"label": "Education booklet", "type": "ACTIVE_COMPARATOR"}]}},
@@ -135,9 +150,14 @@ TEST_CASE("ClinicalTrials.gov: single study and bad studies", "[readers][ctgov]"
   CHECK(s.population.n_randomised == 90);
   CHECK(s.comparators.size() == 1);
   CHECK(s.comparators[0].kind == "active");
-  CHECK(has_problem(read_ctgov_json(R"({"studies": [{"protocolSection": {"identificationModule": {"nctId": "NCT1"}}}]})", "x.json"), "NCT1", "NCT number must be"));
-  CHECK(has_problem(read_ctgov_json(R"({"studies": [{"protocolSection": {"identificationModule": {"nctId": "NCT01234567"}, "designModule": {"enrollmentInfo": {"count": -3}}}}]})", "x.json"),
-                    "NCT01234567", "missing title"));
+  CHECK(has_problem(
+      read_ctgov_json(R"({"studies": [{"protocolSection": {"identificationModule": {"nctId": "NCT1"}}}]})", "x.json"),
+      "NCT1", "NCT number must be"));
+  CHECK(has_problem(
+      read_ctgov_json(
+          R"({"studies": [{"protocolSection": {"identificationModule": {"nctId": "NCT01234567"}, "designModule": {"enrollmentInfo": {"count": -3}}}}]})",
+          "x.json"),
+      "NCT01234567", "missing title"));
   CHECK_FALSE(read_ctgov_json("{\"studies\": [", "x.json").problems.empty());
 }
 
@@ -168,7 +188,8 @@ TEST_CASE("curated JSON: deep nesting and invalid UTF-8 are refused with the fil
 
 TEST_CASE("real PubMed exports in ../shared/data parse", "[readers][pubmed][shared]") {
   REQUIRE_SHARED_DATA();
-  const fs::path derived = shared_data() / "pubmed_xml/derived_from_pmc_jats/backpain_evidence_inference_DERIVED_PubmedArticleSet.xml";
+  const fs::path derived =
+      shared_data() / "pubmed_xml/derived_from_pmc_jats/backpain_evidence_inference_DERIVED_PubmedArticleSet.xml";
   const auto r = read_pubmed_xml(read_input_file(derived), derived.string());
   CHECK(r.studies.size() == 70);  // 71 articles, one without a PMID (per the data's README)
   CHECK(r.problems.size() == 1);
@@ -180,8 +201,8 @@ TEST_CASE("real PubMed exports in ../shared/data parse", "[readers][pubmed][shar
   REQUIRE(e.studies.size() == 1);
   CHECK(e.studies[0].identifiers.pmid == "29768149");
   CHECK_FALSE(e.studies[0].annotation.mesh_terms.empty());
-  CHECK(std::find(e.studies[0].publication_types.begin(), e.studies[0].publication_types.end(), "Randomized Controlled Trial") !=
-        e.studies[0].publication_types.end());
+  CHECK(std::find(e.studies[0].publication_types.begin(), e.studies[0].publication_types.end(),
+                  "Randomized Controlled Trial") != e.studies[0].publication_types.end());
 }
 
 TEST_CASE("real ClinicalTrials.gov API v2 page parses", "[readers][ctgov][shared]") {

@@ -62,7 +62,8 @@ TEST_CASE("invalid schema examples are rejected at the expected field with the e
     for (const auto& i : issues) {
       UNSCOPED_INFO("got " << i.pointer << ": " << i.message);
       if (i.pointer == pointer && lower(i.message).find(lower(message)) != std::string::npos) found = true;
-      if (pointer.empty() && i.pointer.empty() && lower(i.message).find(lower(message)) != std::string::npos) found = true;
+      if (pointer.empty() && i.pointer.empty() && lower(i.message).find(lower(message)) != std::string::npos)
+        found = true;
     }
     CHECK(found);
     ++n;
@@ -110,8 +111,9 @@ TEST_CASE("each treatment the founding brief names has at least one curated reco
       for (const auto& c : a.concepts)
         for (const auto& anc : vocabulary().ancestors(c)) covered.insert(anc);
   }
-  for (const char* t : {"physiotherapy", "exercise_therapy", "surgical_decompression", "osteopathic_manipulative_treatment", "tens", "pens",
-                        "interferential_current", "acupuncture", "massage", "manual_therapy", "opioids", "diagnostic_imaging", "electrotherapy"}) {
+  for (const char* t : {"physiotherapy", "exercise_therapy", "surgical_decompression",
+                        "osteopathic_manipulative_treatment", "tens", "pens", "interferential_current", "acupuncture",
+                        "massage", "manual_therapy", "opioids", "diagnostic_imaging", "electrotherapy"}) {
     INFO(t);
     CHECK(covered.count(t) == 1);
   }

@@ -70,7 +70,8 @@ TEST_CASE("golden: surgery versus physical therapy for spinal stenosis", "[searc
 TEST_CASE("golden: osteopathy", "[search][golden]") {
   const auto r = run("osteopathy for low back pain", 5);
   const auto t = top_ids(r, 3);
-  CHECK(std::count_if(t.begin(), t.end(), [](const std::string& id) { return id == "LBP021" || id == "LBP022" || id == "LBP023"; }) >= 2);
+  CHECK(std::count_if(t.begin(), t.end(),
+                      [](const std::string& id) { return id == "LBP021" || id == "LBP022" || id == "LBP023"; }) >= 2);
   REQUIRE_FALSE(r.summary->findings.empty());
   CHECK(r.summary->findings.front().intervention == "osteopathic_manipulative_treatment");
 }
@@ -118,8 +119,10 @@ TEST_CASE("every hit explains its rank", "[search]") {
   const auto r = run("TENS chronic low back pain", 3);
   REQUIRE_FALSE(r.hits.empty());
   const auto& why = r.hits.front().why;
-  CHECK(std::any_of(why.begin(), why.end(), [](const std::string& w) { return w.rfind("matches intervention", 0) == 0; }));
-  CHECK(std::any_of(why.begin(), why.end(), [](const std::string& w) { return w.find("evidence level") != std::string::npos; }));
+  CHECK(std::any_of(why.begin(), why.end(),
+                    [](const std::string& w) { return w.rfind("matches intervention", 0) == 0; }));
+  CHECK(std::any_of(why.begin(), why.end(),
+                    [](const std::string& w) { return w.find("evidence level") != std::string::npos; }));
   CHECK(std::any_of(why.begin(), why.end(), [](const std::string& w) { return w.rfind("score ", 0) == 0; }));
   // Scores are in rank order.
   for (std::size_t i = 1; i < r.hits.size(); ++i) CHECK(r.hits[i - 1].score >= r.hits[i].score);
@@ -169,7 +172,8 @@ TEST_CASE("field syntax, sorting and paging", "[search]") {
     CHECK(h.study.year <= 2022);
   }
   const auto by_year = run("back pain", 10, "year");
-  for (std::size_t i = 1; i < by_year.hits.size(); ++i) CHECK(by_year.hits[i - 1].study.year >= by_year.hits[i].study.year);
+  for (std::size_t i = 1; i < by_year.hits.size(); ++i)
+    CHECK(by_year.hits[i - 1].study.year >= by_year.hits[i].study.year);
   IndexReader reader(corpus_index());
   SearchRequest p1, p2;
   p1.q = p2.q = "low back pain";

@@ -66,7 +66,8 @@ class TcpServer {
     ::posix_spawnattr_setpgroup(&attr, 0);
     if (::posix_spawn(&pid_, program.c_str(), nullptr, &attr, argv.data(), environ) != 0) pid_ = -1;
     ::posix_spawnattr_destroy(&attr);
-    for (int i = 0; i < 100 && pid_ > 0 && !port_open(port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (int i = 0; i < 100 && pid_ > 0 && !port_open(port); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ~TcpServer() {
     if (pid_ > 0) {
@@ -189,8 +190,9 @@ TEST_CASE("two shards, both local or one served by xapian-tcpsrv, answer like a 
   CHECK_FALSE(combined.revision().empty());
 
   const auto& v = test::vocabulary();
-  for (const std::string q : {"electrotherapy chronic LBP efficacy", "exercise chronic low back pain", "acupuncture", "surgery vs physical therapy spinal stenosis",
-                              "massage", "intervention:tens design:rct", "chronic low back pain", "opioids sciatica"}) {
+  for (const std::string q : {"electrotherapy chronic LBP efficacy", "exercise chronic low back pain", "acupuncture",
+                              "surgery vs physical therapy spinal stenosis", "massage", "intervention:tens design:rct",
+                              "chronic low back pain", "opioids sciatica"}) {
     SearchRequest req;
     req.q = q;
     req.per_page = 100;  // every match: each question finds at most 100 records of the corpus
@@ -205,7 +207,8 @@ TEST_CASE("two shards, both local or one served by xapian-tcpsrv, answer like a 
       // The order is identical for single-concept questions. For questions that OR several
       // concepts' forms, Xapian 1.4 weighs some records differently across shards
       // (docs/SCALING.md, "Known difference"), so only the set is compared for those.
-      if (std::string(q) == "acupuncture" || std::string(q) == "massage" || std::string(q) == "back pain") CHECK(ids(two) == ids(one));
+      if (std::string(q) == "acupuncture" || std::string(q) == "massage" || std::string(q) == "back pain")
+        CHECK(ids(two) == ids(one));
       CHECK(facets(two) == facets(one));
       CHECK(findings(two) == findings(one));
     }

@@ -31,11 +31,13 @@ namespace {
 // Every record of corpus/ (and of ../shared/data's PubMed and CT.gov files when present), read
 // and annotated as the indexer does.
 std::vector<Study> annotated_records() {
-  static const RecordValidator validator = RecordValidator::from_file(source_dir() / "schema/study.schema.json", vocabulary());
+  static const RecordValidator validator =
+      RecordValidator::from_file(source_dir() / "schema/study.schema.json", vocabulary());
   const Annotator annotator(vocabulary());
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(source_dir() / "corpus"))
-    if (e.is_regular_file() && (e.path().extension() == ".json" || e.path().extension() == ".jsonl")) files.push_back(e.path());
+    if (e.is_regular_file() && (e.path().extension() == ".json" || e.path().extension() == ".jsonl"))
+      files.push_back(e.path());
   if (!evidence::test::shared_data().empty()) {
     for (const char* sub : {"pubmed_xml", "clinicaltrials_gov/api_v2_example"})
       for (const auto& e : fs::recursive_directory_iterator(evidence::test::shared_data() / sub))
@@ -84,8 +86,10 @@ TEST_CASE("an index of an older format is refused with what to do, for reading a
   for (const bool writing : {false, true}) {
     INFO((writing ? "writing" : "reading"));
     try {
-      if (writing) IndexWriter w(dir, vocabulary());
-      else IndexReader r(dir);
+      if (writing)
+        IndexWriter w(dir, vocabulary());
+      else
+        IndexReader r(dir);
       FAIL("an index of format 1 was opened");
     } catch (const evidence::Error& e) {
       CHECK(e.code() == ErrorCode::index_unavailable);
@@ -235,8 +239,9 @@ TEST_CASE("searches from the columns equal searches from the per-slot values", "
   IndexReader packed(packed_dir), plain(plain_dir);
   REQUIRE(IndexAccess::of(packed).columns() != nullptr);
   REQUIRE(IndexAccess::of(plain).columns() == nullptr);
-  for (const std::string q : {"electrotherapy chronic LBP efficacy", "exercise chronic low back pain", "surgery vs physical therapy spinal stenosis",
-                              "acupuncture", "pain", "condition:sciatica", "design:rct year:2010..2024", "massage"}) {
+  for (const std::string q : {"electrotherapy chronic LBP efficacy", "exercise chronic low back pain",
+                              "surgery vs physical therapy spinal stenosis", "acupuncture", "pain",
+                              "condition:sciatica", "design:rct year:2010..2024", "massage"}) {
     for (const std::size_t sample : {std::size_t{5000}, std::size_t{20}}) {
       SearchRequest r;
       r.q = q;
@@ -287,7 +292,9 @@ TEST_CASE("a sampled count estimates the matches from the share of the index it 
   }
   IndexReader reader(dir);
   std::size_t estimated = 0;
-  for (const std::string q : {"exercise chronic low back pain", "massage", "surgery vs physical therapy spinal stenosis", "acupuncture sciatica", "back pain trial"}) {
+  for (const std::string q :
+       {"exercise chronic low back pain", "massage", "surgery vs physical therapy spinal stenosis",
+        "acupuncture sciatica", "back pain trial"}) {
     SearchRequest exact, sampled;
     exact.q = sampled.q = q;
     exact.with_summary = sampled.with_summary = false;

@@ -46,11 +46,12 @@ struct TestServer {
 }  // namespace evidence::test
 
 // Skips the current test with a clear message when ../shared is absent.
-#define REQUIRE_SHARED_DATA()                                                                  \
-  do {                                                                                         \
-    if (evidence::test::shared_data().empty()) {                                               \
-      WARN("skipped: ../shared/data is not present next to the checkout (tests that read the " \
-           "real records need it)");                                                           \
-      return;                                                                                  \
-    }                                                                                          \
+#define REQUIRE_SHARED_DATA()                                                                 \
+  do {                                                                                        \
+    if (evidence::test::shared_data().empty()) {                                              \
+      WARN(                                                                                   \
+          "skipped: ../shared/data is not present next to the checkout (tests that read the " \
+          "real records need it)");                                                           \
+      return;                                                                                 \
+    }                                                                                         \
   } while (0)

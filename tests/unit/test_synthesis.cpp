@@ -14,9 +14,10 @@ using evidence::test::vocabulary;
 // ("results match (RE model w/ DL estimator, measure='RR')": estimate -0.7141, CI -1.0644 to
 // -0.3638; EE model: QE 152.2330, estimate -0.4303), which checks metafor against Stata's metan.
 TEST_CASE("DerSimonian-Laird reproduces metafor's published BCG example", "[synthesis][meta]") {
-  const int d[13][4] = {{4, 119, 11, 128},      {6, 300, 29, 274},       {3, 228, 11, 209},   {62, 13536, 248, 12619},
-                        {33, 5036, 47, 5761},   {180, 1361, 372, 1079},  {8, 2537, 10, 619},  {505, 87886, 499, 87892},
-                        {29, 7470, 45, 7232},   {17, 1699, 65, 1600},    {186, 50448, 141, 27197}, {5, 2493, 3, 2338},
+  const int d[13][4] = {{4, 119, 11, 128},       {6, 300, 29, 274},        {3, 228, 11, 209},
+                        {62, 13536, 248, 12619}, {33, 5036, 47, 5761},     {180, 1361, 372, 1079},
+                        {8, 2537, 10, 619},      {505, 87886, 499, 87892}, {29, 7470, 45, 7232},
+                        {17, 1699, 65, 1600},    {186, 50448, 141, 27197}, {5, 2493, 3, 2338},
                         {27, 16886, 29, 17825}};
   std::vector<double> y, v;
   for (const auto& t : d) {
@@ -62,8 +63,9 @@ TEST_CASE("effect size against the minimal important difference", "[synthesis]")
 }
 
 namespace {
-Study trial(const std::string& id, const std::string& intervention, double md, double lo, double hi, std::int64_t n, double quality = 8,
-            const std::string& comparator_kind = "placebo_sham", const std::string& design = "rct") {
+Study trial(const std::string& id, const std::string& intervention, double md, double lo, double hi, std::int64_t n,
+            double quality = 8, const std::string& comparator_kind = "placebo_sham",
+            const std::string& design = "rct") {
   Study s;
   s.id = id;
   s.title = id;
@@ -112,7 +114,8 @@ bool downgraded(const Finding& f, const std::string& domain) {
 }  // namespace
 
 TEST_CASE("GRADE: large, consistent, precise randomised evidence stays high", "[synthesis][grade]") {
-  const auto summary = synthesise({trial("T1", "yoga", 20, 15, 25, 300), trial("T2", "yoga", 22, 16, 28, 300)}, question("yoga"), vocabulary());
+  const auto summary = synthesise({trial("T1", "yoga", 20, 15, 25, 300), trial("T2", "yoga", 22, 16, 28, 300)},
+                                  question("yoga"), vocabulary());
   const Finding& f = only(summary);
   CHECK(f.effect_source == "pooled");
   CHECK(f.pooled->k == 2);
@@ -126,7 +129,8 @@ TEST_CASE("GRADE: large, consistent, precise randomised evidence stays high", "[
 }
 
 TEST_CASE("GRADE: risk of bias when most participants come from low-quality studies", "[synthesis][grade]") {
-  const auto summary = synthesise({trial("T1", "yoga", 20, 15, 25, 300, 2), trial("T2", "yoga", 22, 16, 28, 300, 3)}, question("yoga"), vocabulary());
+  const auto summary = synthesise({trial("T1", "yoga", 20, 15, 25, 300, 2), trial("T2", "yoga", 22, 16, 28, 300, 3)},
+                                  question("yoga"), vocabulary());
   const Finding& f = only(summary);
   CHECK(downgraded(f, "risk_of_bias"));
   CHECK(f.certainty == "moderate");
@@ -134,19 +138,23 @@ TEST_CASE("GRADE: risk of bias when most participants come from low-quality stud
 }
 
 TEST_CASE("GRADE: inconsistency from heterogeneity and from conflicting directions", "[synthesis][grade]") {
-  const auto summary = synthesise({trial("T1", "yoga", 30, 25, 35, 300), trial("T2", "yoga", -10, -15, -5, 300)}, question("yoga"), vocabulary());
+  const auto summary = synthesise({trial("T1", "yoga", 30, 25, 35, 300), trial("T2", "yoga", -10, -15, -5, 300)},
+                                  question("yoga"), vocabulary());
   const Finding& f = only(summary);
   CHECK(f.pooled->i2 > 75);
-  const auto it = std::find_if(f.downgrades.begin(), f.downgrades.end(), [](const Downgrade& d) { return d.domain == "inconsistency"; });
+  const auto it = std::find_if(f.downgrades.begin(), f.downgrades.end(),
+                               [](const Downgrade& d) { return d.domain == "inconsistency"; });
   REQUIRE(it != f.downgrades.end());
   CHECK(it->levels == 2);
   CHECK(it->reason.find("I²") != std::string::npos);
 }
 
 TEST_CASE("GRADE: imprecision below 400 participants and when the CI crosses the MID", "[synthesis][grade]") {
-  const auto summary = synthesise({trial("T1", "yoga", 5, -10, 20, 60), trial("T2", "yoga", 6, -9, 21, 60)}, question("yoga"), vocabulary());
+  const auto summary = synthesise({trial("T1", "yoga", 5, -10, 20, 60), trial("T2", "yoga", 6, -9, 21, 60)},
+                                  question("yoga"), vocabulary());
   const Finding& f = only(summary);
-  const auto it = std::find_if(f.downgrades.begin(), f.downgrades.end(), [](const Downgrade& d) { return d.domain == "imprecision"; });
+  const auto it = std::find_if(f.downgrades.begin(), f.downgrades.end(),
+                               [](const Downgrade& d) { return d.domain == "imprecision"; });
   REQUIRE(it != f.downgrades.end());
   CHECK(it->levels == 2);
   CHECK(it->reason.find("ewer than 400") != std::string::npos);
@@ -165,7 +173,8 @@ TEST_CASE("GRADE: indirectness when the population only partly matches", "[synth
 }
 
 TEST_CASE("GRADE: observational evidence starts low; one study cannot show consistency", "[synthesis][grade]") {
-  const auto summary = synthesise({trial("C1", "yoga", 20, 15, 25, 500, 8, "placebo_sham", "cohort")}, question("yoga"), vocabulary());
+  const auto summary =
+      synthesise({trial("C1", "yoga", 20, 15, 25, 500, 8, "placebo_sham", "cohort")}, question("yoga"), vocabulary());
   const Finding& f = only(summary);
   CHECK(std::find(f.rules.begin(), f.rules.end(), "start_low: includes non-randomised evidence") != f.rules.end());
   CHECK(downgraded(f, "inconsistency"));
@@ -198,7 +207,7 @@ TEST_CASE("a stated certainty that differs from ours is flagged, not hidden", "[
   const Finding& f = only(summary);
   REQUIRE(f.stated_certainty);
   CHECK(f.stated_source == "R1");
-  CHECK(downgraded(f, "risk_of_bias"));  // the review's own downgrade is honoured
+  CHECK(downgraded(f, "risk_of_bias"));   // the review's own downgrade is honoured
   CHECK(downgraded(f, "review_rating"));  // and its rating caps ours
   CHECK(f.certainty == "low");
   CHECK_FALSE(f.certainty_disagreement);
@@ -225,8 +234,9 @@ TEST_CASE("an empty question or no matching studies gives a plain message", "[sy
 }
 
 TEST_CASE("a parent intervention gathers its children: electrotherapy finds TENS", "[synthesis]") {
-  const auto s = synthesise({trial("T1", "tens", 2, -5, 9, 500), trial("T2", "interferential_current", 20, 10, 30, 500)},
-                            question("electrotherapy"), vocabulary());
+  const auto s =
+      synthesise({trial("T1", "tens", 2, -5, 9, 500), trial("T2", "interferential_current", 20, 10, 30, 500)},
+                 question("electrotherapy"), vocabulary());
   CHECK(s.findings.size() == 2);
   std::set<std::string> ints;
   for (const auto& f : s.findings) ints.insert(f.intervention);

@@ -7,9 +7,9 @@ using namespace evidence;
 
 TEST_CASE("UTF-8 validation accepts real text and rejects malformed sequences", "[text]") {
   CHECK(is_valid_utf8("Müller – résumé ≥ 12"));
-  CHECK_FALSE(is_valid_utf8("bad \xC3"));                 // truncated sequence
-  CHECK_FALSE(is_valid_utf8("overlong \xC0\xAF"));        // overlong '/'
-  CHECK_FALSE(is_valid_utf8("surrogate \xED\xA0\x80"));   // UTF-16 surrogate
+  CHECK_FALSE(is_valid_utf8("bad \xC3"));                  // truncated sequence
+  CHECK_FALSE(is_valid_utf8("overlong \xC0\xAF"));         // overlong '/'
+  CHECK_FALSE(is_valid_utf8("surrogate \xED\xA0\x80"));    // UTF-16 surrogate
   CHECK_FALSE(is_valid_utf8("too big \xF4\x90\x80\x80"));  // above U+10FFFF
   CHECK(first_invalid_utf8("ok\xFFno") == 2);
 }
@@ -50,11 +50,11 @@ TEST_CASE("html_escape escapes markup", "[text]") {
 // 1975). The expected values below are worked by hand from that formula and the syllable counts.
 TEST_CASE("syllable counter follows English rules", "[readability]") {
   CHECK(count_syllables("cat") == 1);
-  CHECK(count_syllables("care") == 1);      // silent e
-  CHECK(count_syllables("table") == 2);     // -le is a syllable
-  CHECK(count_syllables("treated") == 2);   // -ed after t is voiced
-  CHECK(count_syllables("helped") == 1);    // -ed silent
-  CHECK(count_syllables("places") == 2);    // -es after c is voiced
+  CHECK(count_syllables("care") == 1);     // silent e
+  CHECK(count_syllables("table") == 2);    // -le is a syllable
+  CHECK(count_syllables("treated") == 2);  // -ed after t is voiced
+  CHECK(count_syllables("helped") == 1);   // -ed silent
+  CHECK(count_syllables("places") == 2);   // -es after c is voiced
   CHECK(count_syllables("acupuncture") == 4);
   CHECK(count_syllables("therapy") == 3);
 }

@@ -38,14 +38,21 @@ TEST_CASE("the vocabulary is consistent: no dangling parents, no cycles, no shar
 }
 
 TEST_CASE("check() reports dangling parents, cycles and terms claimed twice", "[vocabulary]") {
-  const json j = {{"version", "t"},
-                  {"concepts",
-                   {{{"id", "aa"}, {"kind", "intervention"}, {"preferred", "Alpha"}, {"plain", "a"}, {"parents", {"bb"}}},
-                    {{"id", "bb"}, {"kind", "intervention"}, {"preferred", "Beta"}, {"plain", "b"}, {"parents", {"aa"}}},
-                    {{"id", "cc"}, {"kind", "intervention"}, {"preferred", "Gamma"}, {"plain", "c"}, {"parents", {"nowhere"}}, {"synonyms", {"alpha"}}}}}};
+  const json j = {
+      {"version", "t"},
+      {"concepts",
+       {{{"id", "aa"}, {"kind", "intervention"}, {"preferred", "Alpha"}, {"plain", "a"}, {"parents", {"bb"}}},
+        {{"id", "bb"}, {"kind", "intervention"}, {"preferred", "Beta"}, {"plain", "b"}, {"parents", {"aa"}}},
+        {{"id", "cc"},
+         {"kind", "intervention"},
+         {"preferred", "Gamma"},
+         {"plain", "c"},
+         {"parents", {"nowhere"}},
+         {"synonyms", {"alpha"}}}}}};
   const auto problems = Vocabulary::from_json(j).check();
   auto has = [&](const std::string& s) {
-    return std::any_of(problems.begin(), problems.end(), [&](const std::string& p) { return p.find(s) != std::string::npos; });
+    return std::any_of(problems.begin(), problems.end(),
+                       [&](const std::string& p) { return p.find(s) != std::string::npos; });
   };
   CHECK(has("unknown parent 'nowhere'"));
   CHECK(has("cycle"));
@@ -61,23 +68,57 @@ TEST_CASE("a missing or malformed vocabulary file throws with the file named", "
 
 TEST_CASE("every treatment the founding brief names resolves to a concept", "[vocabulary]") {
   const std::vector<std::pair<std::string, std::string>> seeds = {
-      {"physiotherapy", "physiotherapy"}, {"physical therapy", "physiotherapy"}, {"specific low back exercises", "specific_back_exercise"},
-      {"strengthening of the back and core muscles", "core_strengthening"}, {"stretching", "stretching"},
-      {"posture correction", "posture_correction"}, {"aerobic exercise", "aerobic_exercise"},
-      {"gluteus medius activation", "gluteus_medius_activation"}, {"running technique", "running_technique"},
-      {"surgical decompression", "surgical_decompression"}, {"laminectomy", "laminectomy"}, {"osteopathy", "osteopathic_manipulative_treatment"},
-      {"manual therapy", "manual_therapy"}, {"TENS", "tens"}, {"PENS", "pens"}, {"interferential current therapy", "interferential_current"},
-      {"electrotherapy", "electrotherapy"}, {"acupuncture", "acupuncture"}, {"opioids", "opioids"}, {"x-ray", "xray"}, {"MRI", "mri"},
-      {"Pilates", "pilates"}, {"yoga", "yoga"}, {"McKenzie", "mckenzie_method"}, {"motor control exercise", "motor_control_exercise"},
-      {"spinal manipulation", "spinal_manipulation"}, {"mobilisation", "spinal_mobilisation"}, {"massage", "massage"},
-      {"heat wrap", "heat_therapy"}, {"back school", "back_school"}, {"advice to stay active", "advice_to_stay_active"},
-      {"bed rest", "bed_rest"}, {"cognitive behavioural therapy", "cognitive_behavioural_therapy"}, {"mindfulness", "mindfulness"},
-      {"multidisciplinary rehabilitation", "multidisciplinary_rehabilitation"}, {"NSAIDs", "nsaids"}, {"paracetamol", "paracetamol"},
-      {"acetaminophen", "paracetamol"}, {"muscle relaxants", "muscle_relaxants"}, {"stratified care", "stratified_care"},
-      {"traction", "traction"}, {"lumbar support", "lumbar_support"}, {"therapeutic ultrasound", "therapeutic_ultrasound"},
-      {"low-level laser therapy", "low_level_laser_therapy"}, {"kinesio taping", "kinesio_taping"}, {"dry needling", "dry_needling"},
-      {"epidural steroid injection", "epidural_steroid_injection"}, {"radiofrequency denervation", "radiofrequency_denervation"},
-      {"spinal fusion", "spinal_fusion"}, {"discectomy", "discectomy"}, {"spinal cord stimulation", "spinal_cord_stimulation"}};
+      {"physiotherapy", "physiotherapy"},
+      {"physical therapy", "physiotherapy"},
+      {"specific low back exercises", "specific_back_exercise"},
+      {"strengthening of the back and core muscles", "core_strengthening"},
+      {"stretching", "stretching"},
+      {"posture correction", "posture_correction"},
+      {"aerobic exercise", "aerobic_exercise"},
+      {"gluteus medius activation", "gluteus_medius_activation"},
+      {"running technique", "running_technique"},
+      {"surgical decompression", "surgical_decompression"},
+      {"laminectomy", "laminectomy"},
+      {"osteopathy", "osteopathic_manipulative_treatment"},
+      {"manual therapy", "manual_therapy"},
+      {"TENS", "tens"},
+      {"PENS", "pens"},
+      {"interferential current therapy", "interferential_current"},
+      {"electrotherapy", "electrotherapy"},
+      {"acupuncture", "acupuncture"},
+      {"opioids", "opioids"},
+      {"x-ray", "xray"},
+      {"MRI", "mri"},
+      {"Pilates", "pilates"},
+      {"yoga", "yoga"},
+      {"McKenzie", "mckenzie_method"},
+      {"motor control exercise", "motor_control_exercise"},
+      {"spinal manipulation", "spinal_manipulation"},
+      {"mobilisation", "spinal_mobilisation"},
+      {"massage", "massage"},
+      {"heat wrap", "heat_therapy"},
+      {"back school", "back_school"},
+      {"advice to stay active", "advice_to_stay_active"},
+      {"bed rest", "bed_rest"},
+      {"cognitive behavioural therapy", "cognitive_behavioural_therapy"},
+      {"mindfulness", "mindfulness"},
+      {"multidisciplinary rehabilitation", "multidisciplinary_rehabilitation"},
+      {"NSAIDs", "nsaids"},
+      {"paracetamol", "paracetamol"},
+      {"acetaminophen", "paracetamol"},
+      {"muscle relaxants", "muscle_relaxants"},
+      {"stratified care", "stratified_care"},
+      {"traction", "traction"},
+      {"lumbar support", "lumbar_support"},
+      {"therapeutic ultrasound", "therapeutic_ultrasound"},
+      {"low-level laser therapy", "low_level_laser_therapy"},
+      {"kinesio taping", "kinesio_taping"},
+      {"dry needling", "dry_needling"},
+      {"epidural steroid injection", "epidural_steroid_injection"},
+      {"radiofrequency denervation", "radiofrequency_denervation"},
+      {"spinal fusion", "spinal_fusion"},
+      {"discectomy", "discectomy"},
+      {"spinal cord stimulation", "spinal_cord_stimulation"}};
   for (const auto& [term, id] : seeds) {
     INFO(term);
     const Concept* c = vocabulary().lookup(term);
@@ -87,12 +128,28 @@ TEST_CASE("every treatment the founding brief names resolves to a concept", "[vo
 }
 
 TEST_CASE("abbreviations clinicians type resolve", "[vocabulary]") {
-  const std::vector<std::pair<std::string, std::string>> abbrevs = {
-      {"LBP", "low_back_pain"}, {"CLBP", "chronic_low_back_pain"}, {"NSLBP", "nonspecific_low_back_pain"}, {"PT", "physiotherapy"},
-      {"physio", "physiotherapy"}, {"SMT", "spinal_manipulation"}, {"OMT", "osteopathic_manipulative_treatment"}, {"TENS", "tens"},
-      {"PENS", "pens"}, {"IFC", "interferential_current"}, {"CBT", "cognitive_behavioural_therapy"}, {"MBSR", "mindfulness"},
-      {"NSAID", "nsaids"}, {"RCT", "rct"}, {"SR", "systematic_review"}, {"MA", "meta_analysis"}, {"ODI", "odi"}, {"RMDQ", "rmdq"},
-      {"VAS", "vas"}, {"NRS", "nrs"}, {"QoL", "quality_of_life"}, {"RTW", "return_to_work"}};
+  const std::vector<std::pair<std::string, std::string>> abbrevs = {{"LBP", "low_back_pain"},
+                                                                    {"CLBP", "chronic_low_back_pain"},
+                                                                    {"NSLBP", "nonspecific_low_back_pain"},
+                                                                    {"PT", "physiotherapy"},
+                                                                    {"physio", "physiotherapy"},
+                                                                    {"SMT", "spinal_manipulation"},
+                                                                    {"OMT", "osteopathic_manipulative_treatment"},
+                                                                    {"TENS", "tens"},
+                                                                    {"PENS", "pens"},
+                                                                    {"IFC", "interferential_current"},
+                                                                    {"CBT", "cognitive_behavioural_therapy"},
+                                                                    {"MBSR", "mindfulness"},
+                                                                    {"NSAID", "nsaids"},
+                                                                    {"RCT", "rct"},
+                                                                    {"SR", "systematic_review"},
+                                                                    {"MA", "meta_analysis"},
+                                                                    {"ODI", "odi"},
+                                                                    {"RMDQ", "rmdq"},
+                                                                    {"VAS", "vas"},
+                                                                    {"NRS", "nrs"},
+                                                                    {"QoL", "quality_of_life"},
+                                                                    {"RTW", "return_to_work"}};
   for (const auto& [a, id] : abbrevs) {
     INFO(a);
     const auto m = vocabulary().match(a, false);

@@ -6,39 +6,40 @@
 namespace evidence::fields {
 
 // Term prefixes.
-inline constexpr std::string_view id_term = "Q";          // unique id: Q<id>
-inline constexpr std::string_view title = "S";            // title words (positional)
-inline constexpr std::string_view author = "A";           // author surnames
-inline constexpr std::string_view mesh = "K";             // MeSH headings and keywords (words)
-inline constexpr std::string_view pmid = "XPMID";         // boolean: identifier values, lower case
+inline constexpr std::string_view id_term = "Q";   // unique id: Q<id>
+inline constexpr std::string_view title = "S";     // title words (positional)
+inline constexpr std::string_view author = "A";    // author surnames
+inline constexpr std::string_view mesh = "K";      // MeSH headings and keywords (words)
+inline constexpr std::string_view pmid = "XPMID";  // boolean: identifier values, lower case
 inline constexpr std::string_view doi = "XDOI";
 inline constexpr std::string_view nct = "XNCT";
 inline constexpr std::string_view pmcid = "XPMC";
-inline constexpr std::string_view intervention = "XI";    // boolean: concept and its ancestors
-inline constexpr std::string_view comparator = "XCMP";    // boolean: comparator concepts and kinds
-inline constexpr std::string_view condition = "XC";       // boolean: concept and its ancestors
-inline constexpr std::string_view outcome = "XO";         // boolean: outcome domain and ancestors
-inline constexpr std::string_view design = "XD";          // boolean: design enum value
-inline constexpr std::string_view year = "XY";            // boolean: four-digit year
-inline constexpr std::string_view duration = "XDUR";      // boolean: acute, subacute, chronic, mixed, unspecified
-inline constexpr std::string_view source = "XSRC";        // boolean: curated, pubmed, ctgov
-inline constexpr std::string_view quality_band = "XQ";    // boolean: high, moderate, low, unknown
-inline constexpr std::string_view level = "XL";           // boolean: evidence level 1..5
-inline constexpr std::string_view finding_key = "XK";     // boolean: intervention|comparator kind|outcome|time point of each result
-inline constexpr std::string_view flag = "XF";            // boolean: retracted, has_results, has_effect
+inline constexpr std::string_view intervention = "XI";  // boolean: concept and its ancestors
+inline constexpr std::string_view comparator = "XCMP";  // boolean: comparator concepts and kinds
+inline constexpr std::string_view condition = "XC";     // boolean: concept and its ancestors
+inline constexpr std::string_view outcome = "XO";       // boolean: outcome domain and ancestors
+inline constexpr std::string_view design = "XD";        // boolean: design enum value
+inline constexpr std::string_view year = "XY";          // boolean: four-digit year
+inline constexpr std::string_view duration = "XDUR";    // boolean: acute, subacute, chronic, mixed, unspecified
+inline constexpr std::string_view source = "XSRC";      // boolean: curated, pubmed, ctgov
+inline constexpr std::string_view quality_band = "XQ";  // boolean: high, moderate, low, unknown
+inline constexpr std::string_view level = "XL";         // boolean: evidence level 1..5
+inline constexpr std::string_view finding_key =
+    "XK";  // boolean: intervention|comparator kind|outcome|time point of each result
+inline constexpr std::string_view flag = "XF";  // boolean: retracted, has_results, has_effect
 
 // Value slots.
-inline constexpr unsigned slot_year = 0;            // sortable_serialise(year)
-inline constexpr unsigned slot_design = 1;          // design enum value
-inline constexpr unsigned slot_level = 2;           // sortable_serialise(evidence level 1..5)
-inline constexpr unsigned slot_quality = 3;         // sortable_serialise(quality 0..10), absent when unknown
-inline constexpr unsigned slot_sample_size = 4;     // sortable_serialise(participants)
+inline constexpr unsigned slot_year = 0;         // sortable_serialise(year)
+inline constexpr unsigned slot_design = 1;       // design enum value
+inline constexpr unsigned slot_level = 2;        // sortable_serialise(evidence level 1..5)
+inline constexpr unsigned slot_quality = 3;      // sortable_serialise(quality 0..10), absent when unknown
+inline constexpr unsigned slot_sample_size = 4;  // sortable_serialise(participants)
 // Slots 5-7 held '\n'-joined concept lists counted by a custom match spy; a remote shard
 // (xapian-tcpsrv) can only run Xapian's own spies, so each value now has a slot of its own.
-inline constexpr unsigned facet_positions = 8;       // values kept per multi-valued facet
-inline constexpr unsigned slot_interventions = 20;   // 20-27: directly annotated interventions, one per slot
-inline constexpr unsigned slot_conditions = 30;      // 30-37: conditions
-inline constexpr unsigned slot_outcomes = 40;        // 40-47: outcome domains
+inline constexpr unsigned facet_positions = 8;      // values kept per multi-valued facet
+inline constexpr unsigned slot_interventions = 20;  // 20-27: directly annotated interventions, one per slot
+inline constexpr unsigned slot_conditions = 30;     // 30-37: conditions
+inline constexpr unsigned slot_outcomes = 40;       // 40-47: outcome domains
 inline constexpr unsigned slot_quality_band = 8;    // high, moderate, low, unknown
 inline constexpr unsigned slot_content_hash = 9;    // hash of the record's content (incremental re-index)
 inline constexpr unsigned slot_level_label = 10;    // evidence level as text "1".."5" (facets)

@@ -18,12 +18,12 @@ struct RecognisedConcept {
 };
 
 struct Question {
-  std::string text;                       // as typed
+  std::string text;                         // as typed
   std::vector<RecognisedConcept> concepts;  // in order of appearance
   std::vector<std::string> interventions, conditions, outcomes, comparators, designs;
   std::vector<std::string> comparator_kinds;  // placebo_sham, usual_care, ...
-  std::string duration;                   // acute, subacute, chronic or ""
-  std::string free_text;                  // words left over, with phrases and operators kept
+  std::string duration;                       // acute, subacute, chronic or ""
+  std::string free_text;                      // words left over, with phrases and operators kept
   // Field filters from the expert syntax (ANDed with the rest).
   std::vector<std::string> filter_interventions, filter_conditions, filter_outcomes, filter_designs;
   std::optional<int> year_min, year_max;

@@ -8,7 +8,7 @@ namespace evidence {
 
 struct ReadabilityStats {
   int sentences = 0, words = 0, syllables = 0;
-  double grade = 0;  // Flesch-Kincaid grade level
+  double grade = 0;         // Flesch-Kincaid grade level
   double reading_ease = 0;  // Flesch reading ease 206.835 - 1.015 (w/s) - 84.6 (syl/w)
 };
 

@@ -121,6 +121,7 @@ SearchResponse search(IndexReader& reader, const Vocabulary& vocabulary, const S
 
 // Studies matching the request, in its sort order (relevance: text relevance alone), at most
 // limit of them, for export.
-std::vector<Study> search_all(IndexReader& reader, const Vocabulary& vocabulary, const SearchRequest& request, std::size_t limit);
+std::vector<Study> search_all(IndexReader& reader, const Vocabulary& vocabulary, const SearchRequest& request,
+                              std::size_t limit);
 
 }  // namespace evidence

@@ -111,12 +111,12 @@ struct Annotation {
   std::string quality_basis;              // e.g. "PEDro 8/10 (curated)" or "estimated: RCT, n=200, blinded"
   double quality_score = -1;              // 0..10, -1 when unknown
   bool quality_estimated = false;
-  int evidence_level = 0;                 // 1 (guideline/SR of RCTs) .. 5 (other); 0 unknown
-  std::vector<std::string> mesh_terms;    // MeSH headings as given by the source
+  int evidence_level = 0;               // 1 (guideline/SR of RCTs) .. 5 (other); 0 unknown
+  std::vector<std::string> mesh_terms;  // MeSH headings as given by the source
   std::vector<std::string> keywords;
-  std::vector<std::string> sources;       // "curated", "pubmed", "ctgov" (several after a merge)
-  std::vector<std::string> files;         // input files the record was read from
-  std::string status;                     // CT.gov overall status, when known
+  std::vector<std::string> sources;  // "curated", "pubmed", "ctgov" (several after a merge)
+  std::vector<std::string> files;    // input files the record was read from
+  std::string status;                // CT.gov overall status, when known
 };
 
 struct Study {

@@ -30,7 +30,7 @@ struct Downgrade {
   std::string domain;  // risk_of_bias, inconsistency, indirectness, imprecision, publication_bias
   int levels = 1;
   std::string reason;
-  std::string rule;    // rule id, documented in docs/GRADING.md
+  std::string rule;  // rule id, documented in docs/GRADING.md
 };
 
 struct StudyResult {
@@ -53,16 +53,17 @@ struct Finding {
   std::string condition_label, condition_plain;
   std::vector<StudyResult> results;
   std::vector<std::string> record_ids;
-  int n_studies = 0;           // studies (trials) behind the finding, reviews counted by their trials
+  int n_studies = 0;  // studies (trials) behind the finding, reviews counted by their trials
   std::int64_t n_participants = 0;
-  std::string effect_source;   // "pooled", "review", "single", "vote_count"
+  std::string effect_source;  // "pooled", "review", "single", "vote_count"
   std::optional<MetaAnalysis> pooled;
   std::string effect_measure, effect_scale;  // of the estimate shown
-  std::optional<double> effect, effect_ci_low, effect_ci_high;  // natural scale, positive favours intervention for MD/SMD
-  std::string effect_text;     // "MD 15 points better on 0-100 (95% CI 12 to 18)"
-  std::string effect_size;     // large, moderate, small, trivial, none, unknown
-  std::string direction;       // favours_intervention, favours_comparator, no_difference, conflicting, unclear
-  std::string certainty;       // high, moderate, low, very_low
+  std::optional<double> effect, effect_ci_low,
+      effect_ci_high;       // natural scale, positive favours intervention for MD/SMD
+  std::string effect_text;  // "MD 15 points better on 0-100 (95% CI 12 to 18)"
+  std::string effect_size;  // large, moderate, small, trivial, none, unknown
+  std::string direction;    // favours_intervention, favours_comparator, no_difference, conflicting, unclear
+  std::string certainty;    // high, moderate, low, very_low
   std::vector<Downgrade> downgrades;
   std::vector<std::string> rules;
   std::optional<Certainty> stated_certainty;  // as a review states it

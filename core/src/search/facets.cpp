@@ -16,7 +16,8 @@ namespace {
 class PositionalCounts {
  public:
   explicit PositionalCounts(Xapian::valueno first) {
-    for (unsigned k = 0; k < fields::facet_positions; ++k) spies_.push_back(std::make_unique<Xapian::ValueCountMatchSpy>(first + k));
+    for (unsigned k = 0; k < fields::facet_positions; ++k)
+      spies_.push_back(std::make_unique<Xapian::ValueCountMatchSpy>(first + k));
   }
   void attach(Xapian::Enquire& enquire) {
     for (auto& s : spies_) enquire.add_matchspy(s.get());
@@ -40,7 +41,8 @@ class PositionalCounts {
 // terms independent, and synonyms are not).
 class ColumnFacetSpy : public Xapian::MatchSpy {
  public:
-  ColumnFacetSpy(const DocColumns& columns, std::uint64_t sample) : columns_(columns), sample_(sample), counts_(columns.value_count(), 0) {}
+  ColumnFacetSpy(const DocColumns& columns, std::uint64_t sample)
+      : columns_(columns), sample_(sample), counts_(columns.value_count(), 0) {}
   void operator()(const Xapian::Document& doc, double) override {
     if (counted_ == sample_) return;
     const Xapian::docid did = doc.get_docid();
@@ -125,14 +127,16 @@ std::map<std::string, std::uint64_t> spy_counts(const Xapian::ValueCountMatchSpy
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::vector<FacetCount>>> FacetCounter::facets(const Vocabulary& v, double scale) const {
+std::vector<std::pair<std::string, std::vector<FacetCount>>> FacetCounter::facets(const Vocabulary& v,
+                                                                                  double scale) const {
   const Spies& s = *spies_;
   std::vector<std::pair<std::string, std::vector<FacetCount>>> out;
   auto facet = [&](const char* name, const std::map<std::string, std::uint64_t>& counts, auto label_of) {
     std::vector<FacetCount> fc;
     for (const auto& [value, n] : counts)
       if (!value.empty())
-        fc.push_back({value, label_of(value), static_cast<std::uint64_t>(std::llround(static_cast<double>(n) * scale))});
+        fc.push_back(
+            {value, label_of(value), static_cast<std::uint64_t>(std::llround(static_cast<double>(n) * scale))});
     std::stable_sort(fc.begin(), fc.end(), [](const FacetCount& x, const FacetCount& y) { return x.count > y.count; });
     out.emplace_back(name, std::move(fc));
   };
@@ -143,17 +147,20 @@ std::vector<std::pair<std::string, std::vector<FacetCount>>> FacetCounter::facet
     const Concept* c = v.find(id);
     return c ? c->preferred : id;
   };
-  facet("design", by_kind ? packed('d') : spy_counts(s.design), [](const std::string& d) { return std::string(design_label(d)); });
+  facet("design", by_kind ? packed('d') : spy_counts(s.design),
+        [](const std::string& d) { return std::string(design_label(d)); });
   facet("intervention", by_kind ? packed('i') : s.interventions.counts(), concept_label);
   facet("condition", by_kind ? packed('c') : s.conditions.counts(), concept_label);
   facet("outcome", by_kind ? packed('o') : s.outcomes.counts(), concept_label);
-  facet("evidence_level", by_kind ? packed('l') : spy_counts(s.level), [](const std::string& l) { return "Level " + l; });
+  facet("evidence_level", by_kind ? packed('l') : spy_counts(s.level),
+        [](const std::string& l) { return "Level " + l; });
   facet("quality", by_kind ? packed('q') : spy_counts(s.quality),
         [](const std::string& q) { return q == "unknown" ? std::string("Not rated") : q + " quality"; });
   facet("year", by_kind ? packed('y') : spy_counts(s.year), [](const std::string& y) { return y; });
   auto& years = out.back().second;
   std::sort(years.begin(), years.end(), [](const FacetCount& x, const FacetCount& y) { return x.value > y.value; });
-  years.erase(std::remove_if(years.begin(), years.end(), [](const FacetCount& f) { return f.value == "0"; }), years.end());
+  years.erase(std::remove_if(years.begin(), years.end(), [](const FacetCount& f) { return f.value == "0"; }),
+              years.end());
   return out;
 }
 

@@ -49,7 +49,8 @@ Xapian::Query free_text_query(const Xapian::Database& db, const std::string& tex
 // phrase checks read the position lists of every candidate, and at 100,000 records they made a
 // PICO question take 200 ms instead of 40 (docs/BENCHMARKS.md). A quoted phrase typed by the
 // user is still a phrase (QueryParser above).
-Xapian::Query concept_text(IndexReader::Impl& index, const Vocabulary& v, const std::string& id, bool with_descendants) {
+Xapian::Query concept_text(IndexReader::Impl& index, const Vocabulary& v, const std::string& id,
+                           bool with_descendants) {
   std::vector<Xapian::Query> forms;
   std::set<std::string> seen;
   auto add_form = [&](const std::string& text) {
@@ -97,7 +98,8 @@ Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const 
     // studies of any one modality up (the annotated comparator still counts, in rescoring).
     if (k && k->kind == "intervention") add_concepts(parts, index, v, {c}, fields::comparator, false);
   }
-  Xapian::Query ranked = parts.empty() ? Xapian::Query() : Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
+  Xapian::Query ranked =
+      parts.empty() ? Xapian::Query() : Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
   if (!musts.empty()) {
     Xapian::Query must(Xapian::Query::OP_AND, musts.begin(), musts.end());
     ranked = ranked.empty() ? must : Xapian::Query(Xapian::Query::OP_AND_MAYBE, must, ranked);
@@ -106,7 +108,8 @@ Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const 
 }
 
 Xapian::Query value_range(Xapian::valueno slot, double low, double high) {
-  return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, Xapian::sortable_serialise(low), Xapian::sortable_serialise(high));
+  return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, Xapian::sortable_serialise(low),
+                       Xapian::sortable_serialise(high));
 }
 
 // Filters: expert field syntax and request parameters.

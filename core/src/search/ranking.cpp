@@ -69,9 +69,12 @@ void explain(Candidate& c, const ConceptMatches& m, double text, double bonus) {
   if (!m.interventions.empty()) c.why.push_back("matches intervention " + join(m.interventions, ", "));
   if (!m.conditions.empty()) c.why.push_back("matches condition " + join(m.conditions, ", "));
   if (!m.comparators.empty()) c.why.push_back("matches comparator " + join(m.comparators, ", "));
-  if (m.interventions.empty() && m.conditions.empty() && c.relevance > 0) c.why.push_back("matches the words of the query");
-  c.why.push_back(std::string(design_label(f.design)) + (f.meta_analysis && f.design == "systematic_review" ? " with meta-analysis" : "") +
-                  " (evidence level " + std::to_string(f.level) + (f.level == 5 && f.design != "other" ? ", no results yet" : "") + ")");
+  if (m.interventions.empty() && m.conditions.empty() && c.relevance > 0)
+    c.why.push_back("matches the words of the query");
+  c.why.push_back(std::string(design_label(f.design)) +
+                  (f.meta_analysis && f.design == "systematic_review" ? " with meta-analysis" : "") +
+                  " (evidence level " + std::to_string(f.level) +
+                  (f.level == 5 && f.design != "other" ? ", no results yet" : "") + ")");
   if (f.quality >= 0) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "quality %.0f/10%s", f.quality, f.quality_estimated ? " (estimated)" : "");
@@ -86,8 +89,8 @@ void explain(Candidate& c, const ConceptMatches& m, double text, double bonus) {
 
 }  // namespace
 
-std::vector<Candidate> rescore(const Xapian::MSet& mset, const DocColumns* columns, const Question& q, const Vocabulary& v,
-                               const RankingWeights& w) {
+std::vector<Candidate> rescore(const Xapian::MSet& mset, const DocColumns* columns, const Question& q,
+                               const Vocabulary& v, const RankingWeights& w) {
   std::vector<Candidate> cands;
   cands.reserve(mset.size());
   double best_relevance = 0;
@@ -102,7 +105,8 @@ std::vector<Candidate> rescore(const Xapian::MSet& mset, const DocColumns* colum
     const RankFeatures& f = c.features;
     const ConceptMatches m = match_concepts(f, q, v);
     const double text = best_relevance > 0 ? c.relevance / best_relevance : 0;
-    const double matched = static_cast<double>(m.interventions.size() + m.conditions.size()) - 0.5 * static_cast<double>(m.secondary);
+    const double matched =
+        static_cast<double>(m.interventions.size() + m.conditions.size()) - 0.5 * static_cast<double>(m.secondary);
     const double bonus = w.concept_match * matched + w.comparator_match * static_cast<double>(m.comparators.size()) +
                          w.per_level * (5 - f.level) + (f.quality >= 0 ? w.per_quality_point * f.quality : 0) +
                          (f.graded ? w.curated_results : 0) + (f.retracted ? w.retracted_penalty : 0);

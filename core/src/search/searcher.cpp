@@ -32,7 +32,8 @@ const char* sort_order_name(SortOrder order) noexcept {
 
 void check_search_request(const SearchRequest& req) {
   if (req.q.size() > max_query_length)
-    throw Error(ErrorCode::query_too_long, "the query is longer than " + std::to_string(max_query_length) + " characters");
+    throw Error(ErrorCode::query_too_long,
+                "the query is longer than " + std::to_string(max_query_length) + " characters");
   if (req.per_page == 0 || req.per_page > max_per_page)
     throw Error(ErrorCode::invalid_argument, "per_page must be between 1 and " + std::to_string(max_per_page));
   // Divided, not multiplied: page * per_page could wrap around for a huge page.
@@ -45,8 +46,10 @@ namespace {
 
 // Sorts by a value slot, newest or best first, ties by relevance.
 void apply_sort(Xapian::Enquire& enquire, SortOrder order) {
-  if (order == SortOrder::year) enquire.set_sort_by_value_then_relevance(fields::slot_year, true);
-  else if (order == SortOrder::quality) enquire.set_sort_by_value_then_relevance(fields::slot_quality, true);
+  if (order == SortOrder::year)
+    enquire.set_sort_by_value_then_relevance(fields::slot_year, true);
+  else if (order == SortOrder::quality)
+    enquire.set_sort_by_value_then_relevance(fields::slot_quality, true);
 }
 
 std::string make_snippet(const Xapian::MSet& mset, const Study& s) {
@@ -87,7 +90,8 @@ void page_hits(SearchResponse& resp, std::vector<Candidate>& cands, const Xapian
       resp.hits.push_back(std::move(h));
     }
   } else if (first < resp.found) {
-    Xapian::MSet deep = enquire.get_mset(static_cast<Xapian::doccount>(first), static_cast<Xapian::doccount>(req.per_page));
+    Xapian::MSet deep =
+        enquire.get_mset(static_cast<Xapian::doccount>(first), static_cast<Xapian::doccount>(req.per_page));
     std::size_t rank = first;
     for (auto it = deep.begin(); it != deep.end(); ++it) {
       Hit h;
@@ -149,10 +153,12 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
     enquire.set_query(full_query(b, req.include_retracted));
     enquire.set_weighting_scheme(Xapian::BM25Weight());
     enquire.set_time_limit(query_time_limit_seconds);
-    const std::size_t pool = std::max<std::size_t>({req.page * req.per_page, req.with_summary ? req.summary_depth : req.rescore_depth});
+    const std::size_t pool =
+        std::max<std::size_t>({req.page * req.per_page, req.with_summary ? req.summary_depth : req.rescore_depth});
     // Counting every match of a broad question in a large index costs more than the rest of the
     // search: past facet_sample examined records Xapian may stop, and counts are scaled.
-    const auto check = static_cast<Xapian::doccount>(std::min<std::size_t>(db.get_doccount(), std::max(pool, req.facet_sample)));
+    const auto check =
+        static_cast<Xapian::doccount>(std::min<std::size_t>(db.get_doccount(), std::max(pool, req.facet_sample)));
     FacetCounter facets(impl, check);
     facets.attach(enquire);
     apply_sort(enquire, req.sort);
@@ -192,7 +198,8 @@ std::vector<Study> search_all(IndexReader& reader, const Vocabulary& v, const Se
     enquire.set_time_limit(query_time_limit_seconds);
     apply_sort(enquire, req.sort);
     const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
-    for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back(decode_stored_study(it.get_document().get_data()));
+    for (auto it = mset.begin(); it != mset.end(); ++it)
+      out.push_back(decode_stored_study(it.get_document().get_data()));
     return 0;
   });
   return out;

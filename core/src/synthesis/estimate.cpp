@@ -89,7 +89,8 @@ const StudyResult* largest_review(const Finding& f, const StudiesById& studies) 
 
 // A review's pooled estimate is used; its trials (listed as included, or published before it)
 // are shown but not counted again.
-std::set<std::string> use_review(Finding& f, const StudyResult& review, const StudiesById& studies, const Vocabulary& v) {
+std::set<std::string> use_review(Finding& f, const StudyResult& review, const StudiesById& studies,
+                                 const Vocabulary& v) {
   const Study* rs = studies.at(review.record_id);
   f.effect_source = "review";
   f.rules.push_back("estimate_from_review: the pooled estimate of " + review.label +
@@ -134,7 +135,8 @@ std::set<std::string> pool_trials(Finding& f, const Vocabulary& v) {
       f.effect_source = "pooled";
       set_estimate(f, {m->estimate, m->ci_low, m->ci_high, best->front().second.measure, best->front().second.scale});
       for (const auto& [r, o] : *best) r->used_in_estimate = true;
-      f.rules.push_back("pooled: DerSimonian-Laird random-effects meta-analysis of " + std::to_string(m->k) + " studies");
+      f.rules.push_back("pooled: DerSimonian-Laird random-effects meta-analysis of " + std::to_string(m->k) +
+                        " studies");
     }
   } else if (best && best->size() == 1) {
     const auto& [r, o] = best->front();
@@ -147,7 +149,8 @@ std::set<std::string> pool_trials(Finding& f, const Vocabulary& v) {
   for (const auto& r : f.results) counted.insert(r.record_id);
   if (f.effect_source.empty()) {
     f.effect_source = "vote_count";
-    f.rules.push_back("vote_count: no compatible effect estimates; the direction of each study's result is shown as reported");
+    f.rules.push_back(
+        "vote_count: no compatible effect estimates; the direction of each study's result is shown as reported");
   }
   return counted;
 }
@@ -186,7 +189,9 @@ void direction_from_estimate(Finding& f) {
                     fmt(lo) + " to " + fmt(hi) + ")";
   }
   if (f.pooled) f.effect_text += "; I² " + fmt(f.pooled->i2) + "%";
-  const std::string scale = f.effect_measure == "SMD" ? "SMD 0.2/0.5/0.8" : ratio ? "ratio 1.1/1.25/2" : "MID " + fmt(mid) + "/100";
+  const std::string scale = f.effect_measure == "SMD" ? "SMD 0.2/0.5/0.8"
+                            : ratio                   ? "ratio 1.1/1.25/2"
+                                                      : "MID " + fmt(mid) + "/100";
   f.rules.push_back("effect_size: |effect| against the MID (" + scale + ")");
 }
 
@@ -200,7 +205,9 @@ void direction_from_votes(Finding& f, const std::set<std::string>& counted) {
   } else if (votes.count("conflicting") || (votes.count("favours_intervention") && votes.count("favours_comparator"))) {
     f.direction = "conflicting";
   } else {
-    f.direction = std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) { return a.second < b.second; })->first;
+    f.direction = std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) {
+                    return a.second < b.second;
+                  })->first;
     if (votes.size() > 1) f.rules.push_back("vote_majority: studies differ; the majority direction is shown");
   }
   f.effect_size = f.direction == "no_difference" ? "none" : "unknown";
@@ -209,8 +216,10 @@ void direction_from_votes(Finding& f, const std::set<std::string>& counted) {
 }  // namespace
 
 void set_direction(Finding& f, const std::set<std::string>& counted) {
-  if (f.effect) direction_from_estimate(f);
-  else direction_from_votes(f, counted);
+  if (f.effect)
+    direction_from_estimate(f);
+  else
+    direction_from_votes(f, counted);
 }
 
 }  // namespace synthesis

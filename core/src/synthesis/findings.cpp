@@ -81,10 +81,14 @@ void label_finding(Finding& f, const std::string& key, const std::string& concep
   f.comparator_label = comparator_clinical(o.comparator_kind);
   f.comparator_plain = comparator_plain(o.comparator_kind);
   f.outcome = o.domain;
-  if (o.domain == "function") f.outcome_label = "function (disability)";
-  else if (o.domain == "benefit") f.outcome_label = "overall benefit";
-  else if (const Concept* c = v.find(o.domain)) f.outcome_label = normalise(c->preferred);
-  else f.outcome_label = o.domain;
+  if (o.domain == "function")
+    f.outcome_label = "function (disability)";
+  else if (o.domain == "benefit")
+    f.outcome_label = "overall benefit";
+  else if (const Concept* c = v.find(o.domain))
+    f.outcome_label = normalise(c->preferred);
+  else
+    f.outcome_label = o.domain;
   f.time_point = o.time_point;
 }
 
@@ -126,7 +130,8 @@ void spread_indirectness(Finding& f) {
 
 }  // namespace
 
-std::map<std::string, Finding> group_results(const std::vector<Study>& studies, const Question& q, const Vocabulary& v) {
+std::map<std::string, Finding> group_results(const std::vector<Study>& studies, const Question& q,
+                                             const Vocabulary& v) {
   std::set<std::string> outcomes;
   for (const auto& o : q.outcomes)
     for (const auto& d : v.descendants(o)) outcomes.insert(d);

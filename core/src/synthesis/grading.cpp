@@ -60,7 +60,9 @@ struct GradingRule {
   Check check;
 };
 
-std::optional<Downgrade> when(bool applies, Downgrade d) { return applies ? std::optional<Downgrade>(std::move(d)) : std::nullopt; }
+std::optional<Downgrade> when(bool applies, Downgrade d) {
+  return applies ? std::optional<Downgrade>(std::move(d)) : std::nullopt;
+}
 
 std::optional<Downgrade> imprecision(const GradingContext& c) {
   const Finding& f = c.f;
@@ -73,8 +75,9 @@ std::optional<Downgrade> imprecision(const GradingContext& c) {
   if (f.effect) {
     const double lo = *f.effect_ci_low, hi = *f.effect_ci_high;
     const bool ratio = f.effect_scale == "log";
-    const double important =
-        f.effect_measure == "SMD" ? 0.5 : ratio ? std::log(1.25) : (f.effect_scale == "0-100" ? mid_0_100(f.outcome) : 0);
+    const double important = f.effect_measure == "SMD" ? 0.5
+                             : ratio                   ? std::log(1.25)
+                                                       : (f.effect_scale == "0-100" ? mid_0_100(f.outcome) : 0);
     if (lo <= 0 && hi >= 0 && important > 0 && (hi >= important || lo <= -important)) {
       ++levels;
       why.push_back("the 95% CI includes both no effect and an important effect");
@@ -99,44 +102,68 @@ std::optional<Downgrade> imprecision(const GradingContext& c) {
 // The rules in the order they are tried; docs/GRADING.md describes each by its id.
 const std::vector<GradingRule>& rule_table() {
   static const std::vector<GradingRule> rules = {
-      {"risk_of_bias", [](const GradingContext& c) {
+      {"risk_of_bias",
+       [](const GradingContext& c) {
          return when(c.total > 0 && 2 * c.high_risk > c.total,
-                     {"risk_of_bias", 1, "More than half of the participants come from studies at high risk of bias (quality below 4/10).", "rob_share"});
+                     {"risk_of_bias", 1,
+                      "More than half of the participants come from studies at high risk of bias (quality below 4/10).",
+                      "rob_share"});
        }},
-      {"risk_of_bias", [](const GradingContext& c) {
-         return when(c.stated_down("risk_of_bias"),
-                     {"risk_of_bias", 1, "The review whose estimate is used downgraded for risk of bias.", "rob_stated"});
+      {"risk_of_bias",
+       [](const GradingContext& c) {
+         return when(
+             c.stated_down("risk_of_bias"),
+             {"risk_of_bias", 1, "The review whose estimate is used downgraded for risk of bias.", "rob_stated"});
        }},
-      {"inconsistency", [](const GradingContext& c) {
-         return when(c.f.pooled && c.f.pooled->i2 >= 75,
-                     {"inconsistency", 2, "Very large unexplained heterogeneity (I² " + (c.f.pooled ? fmt(c.f.pooled->i2) : "") + "%).", "i2_75"});
+      {"inconsistency",
+       [](const GradingContext& c) {
+         return when(
+             c.f.pooled && c.f.pooled->i2 >= 75,
+             {"inconsistency", 2,
+              "Very large unexplained heterogeneity (I² " + (c.f.pooled ? fmt(c.f.pooled->i2) : "") + "%).", "i2_75"});
        }},
-      {"inconsistency", [](const GradingContext& c) {
+      {"inconsistency",
+       [](const GradingContext& c) {
          return when(c.f.pooled && c.f.pooled->i2 >= 50,
-                     {"inconsistency", 1, "Substantial heterogeneity (I² " + (c.f.pooled ? fmt(c.f.pooled->i2) : "") + "%).", "i2_50"});
+                     {"inconsistency", 1,
+                      "Substantial heterogeneity (I² " + (c.f.pooled ? fmt(c.f.pooled->i2) : "") + "%).", "i2_50"});
        }},
-      {"inconsistency", [](const GradingContext& c) {
-         return when(c.f.direction == "conflicting", {"inconsistency", 1, "Studies point in different directions.", "conflicting_directions"});
+      {"inconsistency",
+       [](const GradingContext& c) {
+         return when(c.f.direction == "conflicting",
+                     {"inconsistency", 1, "Studies point in different directions.", "conflicting_directions"});
        }},
-      {"inconsistency", [](const GradingContext& c) {
+      {"inconsistency",
+       [](const GradingContext& c) {
          return when(c.stated_down("inconsistency"),
-                     {"inconsistency", 1, "The review whose estimate is used downgraded for inconsistency.", "inconsistency_stated"});
+                     {"inconsistency", 1, "The review whose estimate is used downgraded for inconsistency.",
+                      "inconsistency_stated"});
        }},
-      {"inconsistency", [](const GradingContext& c) {
-         return when(c.f.n_studies == 1, {"inconsistency", 1, "Only one study: consistency cannot be judged.", "single_study"});
+      {"inconsistency",
+       [](const GradingContext& c) {
+         return when(c.f.n_studies == 1,
+                     {"inconsistency", 1, "Only one study: consistency cannot be judged.", "single_study"});
        }},
-      {"indirectness", [](const GradingContext& c) {
-         return when(c.total > 0 && 2 * c.indirect > c.total,
-                     {"indirectness", 1, "Most participants come from studies whose population or intervention only partly matches the question.", "indirect_share"});
+      {"indirectness",
+       [](const GradingContext& c) {
+         return when(
+             c.total > 0 && 2 * c.indirect > c.total,
+             {"indirectness", 1,
+              "Most participants come from studies whose population or intervention only partly matches the question.",
+              "indirect_share"});
        }},
-      {"indirectness", [](const GradingContext& c) {
+      {"indirectness",
+       [](const GradingContext& c) {
          return when(c.stated_down("indirectness"),
-                     {"indirectness", 1, "The review whose estimate is used downgraded for indirectness.", "indirectness_stated"});
+                     {"indirectness", 1, "The review whose estimate is used downgraded for indirectness.",
+                      "indirectness_stated"});
        }},
       {"imprecision", imprecision},
-      {"publication_bias", [](const GradingContext& c) {
+      {"publication_bias",
+       [](const GradingContext& c) {
          return when(c.stated_down("publication_bias"),
-                     {"publication_bias", 1, "The review whose estimate is used suspected publication bias.", "publication_bias_stated"});
+                     {"publication_bias", 1, "The review whose estimate is used suspected publication bias.",
+                      "publication_bias_stated"});
        }},
   };
   return rules;
@@ -149,7 +176,8 @@ bool randomised_evidence(const Finding& f, const std::set<std::string>& counted,
     if (!(r.design == "rct" || r.design == "systematic_review" || r.design == "guideline")) randomised = false;
     // A review of cohort or other non-randomised studies is observational evidence.
     const std::string label = normalise(studies.at(r.record_id)->design_label);
-    const bool observational = label.find("cohort") != std::string::npos || label.find("observational") != std::string::npos;
+    const bool observational =
+        label.find("cohort") != std::string::npos || label.find("observational") != std::string::npos;
     const bool of_trials = label.find("rct") != std::string::npos || label.find("randomi") != std::string::npos;
     if (r.design == "systematic_review" && observational && !of_trials) randomised = false;
   }
@@ -165,11 +193,12 @@ int review_ceiling(Finding& f, int level) {
     const int theirs = level_rank(r.stated_certainty->level);
     if (theirs > 0 && theirs < level) {
       const std::string stated = r.stated_certainty->level == "very_low" ? "very low" : r.stated_certainty->level;
-      f.downgrades.push_back({"review_rating", level - theirs,
-                              "The review that provides the estimate rated it " + stated +
-                                  " (GRADE); the judgements behind that rating (for example the trials' risk of bias) are "
-                                  "not in the knowledge base, so it caps ours.",
-                              "review_grade_ceiling"});
+      f.downgrades.push_back(
+          {"review_rating", level - theirs,
+           "The review that provides the estimate rated it " + stated +
+               " (GRADE); the judgements behind that rating (for example the trials' risk of bias) are "
+               "not in the knowledge base, so it caps ours.",
+           "review_grade_ceiling"});
       level = theirs;
     }
   }
@@ -180,7 +209,8 @@ int review_ceiling(Finding& f, int level) {
 // estimate is used first).
 void stated_beside(Finding& f, int level) {
   for (const auto& r : f.results) {
-    if (!r.stated_certainty || r.stated_certainty->level == "not_rated" || r.stated_certainty->system == "none") continue;
+    if (!r.stated_certainty || r.stated_certainty->level == "not_rated" || r.stated_certainty->system == "none")
+      continue;
     if (f.stated_certainty && !r.used_in_estimate) continue;
     f.stated_certainty = r.stated_certainty;
     f.stated_source = r.record_id;
@@ -208,7 +238,8 @@ void grade(Finding& f, const std::set<std::string>& counted, const StudiesById& 
       judged.insert(rule.domain);
     }
   }
-  if (!judged.count("publication_bias")) f.rules.push_back("publication_bias_not_assessed: fewer than 10 studies pooled here");
+  if (!judged.count("publication_bias"))
+    f.rules.push_back("publication_bias_not_assessed: fewer than 10 studies pooled here");
   for (const auto& d : f.downgrades) level -= d.levels;
   level = review_ceiling(f, std::clamp(level, 1, 4));
   f.certainty = kLevels[level];

@@ -18,8 +18,13 @@ std::string certainty_symbols(const std::string& level) {
 json Finding::to_json() const {
   json results_j = json::array();
   for (const auto& r : results) {
-    json x{{"record_id", r.record_id}, {"label", r.label}, {"design", r.design}, {"direction", r.direction},
-           {"participants", r.participants}, {"text_extracted", r.text_extracted}, {"used_in_estimate", r.used_in_estimate}};
+    json x{{"record_id", r.record_id},
+           {"label", r.label},
+           {"design", r.design},
+           {"direction", r.direction},
+           {"participants", r.participants},
+           {"text_extracted", r.text_extracted},
+           {"used_in_estimate", r.used_in_estimate}};
     if (!r.result_text.empty()) x["result_text"] = r.result_text;
     if (r.n_studies) x["n_studies"] = *r.n_studies;
     if (r.quality >= 0) x["quality"] = r.quality;
@@ -35,11 +40,14 @@ json Finding::to_json() const {
       x["effect"] = ej;
     }
     if (r.stated_certainty)
-      x["stated_certainty"] = {{"system", r.stated_certainty->system}, {"level", r.stated_certainty->level}, {"statement", r.stated_certainty->statement}};
+      x["stated_certainty"] = {{"system", r.stated_certainty->system},
+                               {"level", r.stated_certainty->level},
+                               {"statement", r.stated_certainty->statement}};
     results_j.push_back(std::move(x));
   }
   json downs = json::array();
-  for (const auto& d : downgrades) downs.push_back({{"domain", d.domain}, {"levels", d.levels}, {"reason", d.reason}, {"rule", d.rule}});
+  for (const auto& d : downgrades)
+    downs.push_back({{"domain", d.domain}, {"levels", d.levels}, {"reason", d.reason}, {"rule", d.rule}});
   json j{{"key", key},
          {"intervention", {{"id", intervention}, {"label", intervention_label}, {"plain", intervention_plain}}},
          {"comparator", {{"kind", comparator_kind}, {"label", comparator_label}, {"plain", comparator_plain}}},
@@ -58,15 +66,24 @@ json Finding::to_json() const {
          {"results", results_j},
          {"thin", thin}};
   if (effect) {
-    j["effect"] = {{"measure", effect_measure}, {"scale", effect_scale}, {"value", *effect}, {"ci_low", *effect_ci_low},
-                   {"ci_high", *effect_ci_high}, {"text", effect_text}, {"oriented", "positive favours the intervention"}};
+    j["effect"] = {{"measure", effect_measure},
+                   {"scale", effect_scale},
+                   {"value", *effect},
+                   {"ci_low", *effect_ci_low},
+                   {"ci_high", *effect_ci_high},
+                   {"text", effect_text},
+                   {"oriented", "positive favours the intervention"}};
   }
   if (pooled)
-    j["meta_analysis"] = {{"method", pooled->method}, {"k", pooled->k}, {"estimate", pooled->estimate}, {"ci_low", pooled->ci_low},
-                          {"ci_high", pooled->ci_high}, {"i2", pooled->i2}, {"tau2", pooled->tau2}, {"q", pooled->q}};
+    j["meta_analysis"] = {
+        {"method", pooled->method},   {"k", pooled->k},   {"estimate", pooled->estimate}, {"ci_low", pooled->ci_low},
+        {"ci_high", pooled->ci_high}, {"i2", pooled->i2}, {"tau2", pooled->tau2},         {"q", pooled->q}};
   if (stated_certainty)
-    j["stated_certainty"] = {{"system", stated_certainty->system}, {"level", stated_certainty->level},
-                             {"statement", stated_certainty->statement}, {"source", stated_source}, {"disagrees", certainty_disagreement}};
+    j["stated_certainty"] = {{"system", stated_certainty->system},
+                             {"level", stated_certainty->level},
+                             {"statement", stated_certainty->statement},
+                             {"source", stated_source},
+                             {"disagrees", certainty_disagreement}};
   return j;
 }
 
@@ -100,7 +117,8 @@ std::string no_findings_message(const Question& q, const Vocabulary& v) {
     if (const Concept* k = v.find(c)) with += (with.empty() ? "" : " or ") + k->preferred;
   if (!what.empty() && !with.empty()) return "No studies in the knowledge base compare " + what + " with " + with + ".";
   if (!what.empty())
-    return "No studies in the knowledge base report results for " + what + (q.conditions.empty() ? "" : " in this population") + ".";
+    return "No studies in the knowledge base report results for " + what +
+           (q.conditions.empty() ? "" : " in this population") + ".";
   return "Name a treatment to get a graded summary (for example: exercise for chronic low back pain).";
 }
 
@@ -126,11 +144,13 @@ EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& q,
   // than grading whatever the words happened to match.
   if (q.interventions.empty()) {
     if (!q.free_text.empty())
-      out.messages.push_back("No treatment in the question was recognised (\"" + q.free_text +
-                             "\"). Graded summaries cover the treatments in the vocabulary; try for example \"exercise for "
-                             "chronic low back pain\".");
+      out.messages.push_back(
+          "No treatment in the question was recognised (\"" + q.free_text +
+          "\"). Graded summaries cover the treatments in the vocabulary; try for example \"exercise for "
+          "chronic low back pain\".");
     else
-      out.messages.push_back("Name a treatment to get a graded summary (for example: exercise for chronic low back pain).");
+      out.messages.push_back(
+          "Name a treatment to get a graded summary (for example: exercise for chronic low back pain).");
     return out;
   }
   out.findings = build_findings(studies, q, v);
@@ -141,7 +161,8 @@ EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& q,
 
 json findings_snapshot(const std::vector<Study>& studies, const Vocabulary& v) {
   json j = json::object();
-  for (const auto& f : build_findings(studies, Question{}, v)) j[f.key] = f.direction + "; " + f.certainty + "; " + f.effect_size;
+  for (const auto& f : build_findings(studies, Question{}, v))
+    j[f.key] = f.direction + "; " + f.certainty + "; " + f.effect_size;
   return j;
 }
 

@@ -24,8 +24,9 @@ std::string patient_verb(const std::string& domain, const std::string& condition
 
 bool plural(const std::string& label) {
   if (label.find(" and ") != std::string::npos) return true;
-  return label.size() > 3 && label.back() == 's' && label[label.size() - 2] != 's' && label.compare(label.size() - 3, 3, "sis") != 0 &&
-         label.compare(label.size() - 4, 4, "TENS") != 0 && label.compare(label.size() - 4, 4, "PENS") != 0;
+  return label.size() > 3 && label.back() == 's' && label[label.size() - 2] != 's' &&
+         label.compare(label.size() - 3, 3, "sis") != 0 && label.compare(label.size() - 4, 4, "TENS") != 0 &&
+         label.compare(label.size() - 4, 4, "PENS") != 0;
 }
 
 }  // namespace
@@ -44,7 +45,9 @@ void write_sentences(Finding& f) {
   const std::string modal = f.certainty == "high" ? "" : f.certainty == "moderate" ? "probably " : "may ";
   // "results" after a singular subject with no modal; "result" after a modal or a plural subject.
   const std::string verb_s = many ? "result" : "results";
-  const std::string results = f.certainty == "high" ? verb_s : f.certainty == "moderate" ? "probably " + verb_s : "may result";
+  const std::string results = f.certainty == "high"       ? verb_s
+                              : f.certainty == "moderate" ? "probably " + verb_s
+                                                          : "may result";
   const std::string ip = f.intervention_plain;
   const std::string cp = comparator_plain(f.comparator_kind);
   const std::string verb = patient_verb(f.outcome, f.condition_plain.empty() ? "back pain" : f.condition_plain);
@@ -74,8 +77,13 @@ void write_sentences(Finding& f) {
     return;
   }
   const bool better = f.direction == "favours_intervention";
-  const std::string size = f.effect_size == "large" ? "large " : f.effect_size == "moderate" ? "moderate " : f.effect_size == "small" ? "slight " : "";
-  auto article = [](const std::string& next) { return (!next.empty() && std::string("aeiou").find(next[0]) != std::string::npos) ? "an " : "a "; };
+  const std::string size = f.effect_size == "large"      ? "large "
+                           : f.effect_size == "moderate" ? "moderate "
+                           : f.effect_size == "small"    ? "slight "
+                                                         : "";
+  auto article = [](const std::string& next) {
+    return (!next.empty() && std::string("aeiou").find(next[0]) != std::string::npos) ? "an " : "a ";
+  };
   std::string change;
   if (better) {
     const std::string noun = harm_domain ? "reduction in " : "improvement in ";
@@ -87,15 +95,19 @@ void write_sentences(Finding& f) {
   const std::string than = better ? C : std::string(" than with ") + comparator_clinical(f.comparator_kind);
   f.clinician_sentence = capitalise(I) + " " + results + " in " + change + O + P + than + tail;
   if (better) {
-    std::string amount = f.effect_size == "large" ? " a lot" : f.effect_size == "moderate" ? "" : f.effect_size == "small" ? " a little" : "";
+    std::string amount = f.effect_size == "large"      ? " a lot"
+                         : f.effect_size == "moderate" ? ""
+                         : f.effect_size == "small"    ? " a little"
+                                                       : "";
     const std::string can = f.certainty == "high" ? "can " : f.certainty == "moderate" ? "can probably " : "may ";
     f.patient_sentence = "Studies found that " + ip + " " + can + verb + amount + ", more than " + cp + ".";
   } else {
-    const std::string does = f.certainty == "high" ? (many_plain ? "do" : "does") : f.certainty == "moderate" ? (many_plain ? "probably do" : "probably does") : "may do";
+    const std::string does = f.certainty == "high"       ? (many_plain ? "do" : "does")
+                             : f.certainty == "moderate" ? (many_plain ? "probably do" : "probably does")
+                                                         : "may do";
     f.patient_sentence = "Studies found that " + ip + " " + does + " less well than " + cp + " for this.";
   }
   if (f.certainty == "low") f.patient_sentence += " We are not sure.";
 }
-
 
 }  // namespace evidence::synthesis

@@ -11,8 +11,8 @@
 namespace evidence {
 
 struct Route {
-  const char* method;    // "GET"
-  const char* pattern;   // a std::regex matched against the whole path
+  const char* method;   // "GET"
+  const char* pattern;  // a std::regex matched against the whole path
   Handler handler;
   const char* endpoint;  // the path as documented and listed by GET /api; nullptr: not listed
 };

@@ -16,11 +16,11 @@ struct ServerOptions {
   std::filesystem::path vocabulary;  // default: <source>/schema/vocabulary.json
   std::filesystem::path openapi;     // default: <source>/docs/openapi.json
   std::string host = "127.0.0.1";
-  int port = 8080;                   // 0: pick a free port
-  unsigned threads = 0;              // 0: 8 x hardware threads, at least 64 (one per keep-alive client)
+  int port = 8080;       // 0: pick a free port
+  unsigned threads = 0;  // 0: 8 x hardware threads, at least 64 (one per keep-alive client)
   bool log_requests = true;
-  int read_timeout_seconds = 10;     // a client that sends nothing this long is disconnected
-  std::size_t cache_mb = 64;         // rendered /api/search and /api/summary responses kept (0: none)
+  int read_timeout_seconds = 10;  // a client that sends nothing this long is disconnected
+  std::size_t cache_mb = 64;      // rendered /api/search and /api/summary responses kept (0: none)
 };
 
 class ApiServer {
