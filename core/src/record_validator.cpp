@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "evidence/errors.hpp"
+#include "evidence/text.hpp"
 
 namespace evidence {
 
@@ -51,16 +52,8 @@ std::string context_to_pointer(const std::vector<std::string>& context) {
     std::string part = c;
     if (part.size() >= 2 && part.front() == '[' && part.back() == ']') part = part.substr(1, part.size() - 2);
     if (part.size() >= 2 && part.front() == '"' && part.back() == '"') part = part.substr(1, part.size() - 2);
-    std::string escaped;
-    for (char ch : part) {
-      if (ch == '~')
-        escaped += "~0";
-      else if (ch == '/')
-        escaped += "~1";
-      else
-        escaped += ch;
-    }
-    ptr += "/" + escaped;
+    ptr += '/';
+    append_pointer_token(part, ptr);
   }
   return ptr;
 }

@@ -198,6 +198,17 @@ std::string squash_space(std::string_view s) {
   return out;
 }
 
+void append_pointer_token(std::string_view token, std::string& out) {
+  for (char ch : token) {
+    if (ch == '~')
+      out += "~0";
+    else if (ch == '/')
+      out += "~1";
+    else
+      out += ch;
+  }
+}
+
 std::string html_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());

@@ -291,17 +291,6 @@ class GuardedSax {
   std::size_t skip_ = 0;
 };
 
-void escape_token(const std::string& t, std::string& out) {
-  for (char ch : t) {
-    if (ch == '~')
-      out += "~0";
-    else if (ch == '/')
-      out += "~1";
-    else
-      out += ch;
-  }
-}
-
 bool find_replaced(const json& j, std::string& pointer) {
   static constexpr std::string_view replacement = "\xEF\xBF\xBD";
   if (j.is_string()) return j.get_ref<const std::string&>().find(replacement) != std::string::npos;
@@ -318,7 +307,7 @@ bool find_replaced(const json& j, std::string& pointer) {
       std::string sub;
       if (k.find(replacement) != std::string::npos || find_replaced(v, sub)) {
         pointer = "/";
-        escape_token(k, pointer);
+        append_pointer_token(k, pointer);
         pointer += sub;
         return true;
       }
@@ -351,7 +340,7 @@ std::string json_pointer(const std::vector<std::string>& tokens, std::size_t fro
   std::string out;
   for (std::size_t i = from; i < tokens.size() && i - from < max_tokens; ++i) {
     out += '/';
-    escape_token(tokens[i], out);
+    append_pointer_token(tokens[i], out);
   }
   return out;
 }

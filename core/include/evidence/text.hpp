@@ -37,4 +37,7 @@ std::string squash_space(std::string_view s);
 // Escapes a string for embedding in HTML text or attributes.
 std::string html_escape(std::string_view s);
 
+// Appends one reference token of a JSON Pointer (RFC 6901) to `out`: "~" as "~0", "/" as "~1".
+void append_pointer_token(std::string_view token, std::string& out);
+
 }  // namespace evidence
