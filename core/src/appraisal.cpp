@@ -1,4 +1,5 @@
 #include "evidence/appraisal.hpp"
+#include "evidence/text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -62,6 +63,36 @@ std::string finding_key(std::string_view intervention, std::string_view comparat
 std::string finding_key_of(const OutcomeResult& o) {
   return finding_key(o.intervention.empty() ? std::string_view() : std::string_view(o.intervention.front()),
                      o.comparator_kind, o.domain, o.time_point);
+}
+
+std::string time_point_of_weeks(double weeks) {
+  if (weeks <= 1) return "immediate";
+  if (weeks <= 13) return "short";
+  if (weeks < 52) return "intermediate";
+  return "long";
+}
+
+std::string analysis_of(const Study& s, const OutcomeResult& o) {
+  if (!o.analysis.empty()) return o.analysis;
+  if (s.design == "cohort" || s.design == "case_control" || s.design == "case_series" ||
+      s.design == "non_randomised_trial")
+    return "observational";
+  if (s.design == "systematic_review" || s.design == "meta_analysis") {
+    // A review of cohort studies (and not of trials) is observational evidence.
+    const std::string label = normalise(s.design_label);
+    const bool observational =
+        label.find("cohort") != std::string::npos || label.find("observational") != std::string::npos;
+    const bool of_trials = label.find("rct") != std::string::npos || label.find("randomi") != std::string::npos;
+    if (observational && !of_trials) return "observational";
+  }
+  return "randomised";
+}
+
+ResultPopulation population_of(const Study& s, const OutcomeResult& o) {
+  if (!o.population) return {s.population.conditions, s.population.duration, {}};
+  ResultPopulation p = *o.population;
+  if (p.duration.empty()) p.duration = s.population.duration;
+  return p;
 }
 
 double mid_0_100(std::string_view domain) {

@@ -69,11 +69,12 @@ bool stub_names_remote(const fs::path& dir) {
 void check_index_format(const Xapian::Database& db, const fs::path& dir) {
   if (db.get_doccount() == 0) return;
   const std::string format = db.get_metadata(std::string(fields::meta_format));
-  if (format == fields::index_format ||
-      (format.empty() && db.get_metadata(std::string(fields::meta_packed_facets)) == "1"))
-    return;
+  if (format == fields::index_format) return;
+  const bool packed = db.get_metadata(std::string(fields::meta_packed_facets)) == "1";
   throw Error(ErrorCode::index_unavailable, "the index at " + dir.string() + " has index format " +
-                                                (format.empty() ? std::string("1") : format) +
+                                                (!format.empty() ? format
+                                                 : packed        ? "2"
+                                                                 : "1") +
                                                 "; this version reads format " + std::string(fields::index_format) +
                                                 ": rebuild it with evidence-index --rebuild");
 }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "evidence/appraisal.hpp"
 #include "evidence/errors.hpp"
 #include "evidence/text.hpp"
 
@@ -109,6 +110,17 @@ std::vector<ValidationIssue> RecordValidator::check_concepts_and_sanity(const js
       if (auto d = o.find("instrument"); d != o.end()) check_concept(v, *d, p + "/instrument", {"instrument"}, out);
       check_list(v, o, "intervention", p, {"intervention"}, out);
       check_list(v, o, "comparator", p, {"intervention", "comparator"}, out);
+      check_list(v, o, "add_on", p, {"intervention"}, out);
+      if (auto pop = o.find("population"); pop != o.end() && pop->is_object())
+        check_list(v, *pop, "conditions", p + "/population", {"condition"}, out);
+      // One rule files a follow-up under its time point, so "3 months" and "12 weeks" land together.
+      if (auto w = o.find("follow_up_weeks"); w != o.end() && w->is_number())
+        if (auto t = o.find("time_point"); t != o.end() && t->is_string()) {
+          const std::string bucket = time_point_of_weeks(w->get<double>());
+          if (t->get<std::string>() != bucket)
+            out.push_back({p + "/time_point", "a follow-up of " + w->dump() + " weeks is time point '" + bucket +
+                                                  "', not '" + t->get<std::string>() + "'"});
+        }
       if (auto e = o.find("effect"); e != o.end() && e->is_object()) {
         const auto num = [&](const char* k) -> const json* {
           auto it = e->find(k);
@@ -140,6 +152,12 @@ std::vector<ValidationIssue> RecordValidator::check_concepts_and_sanity(const js
       }
     }
   }
+  const std::string id = r.contains("id") && r["id"].is_string() ? r["id"].get<std::string>() : std::string();
+  for (const char* links : {"same_trial_as", "supersedes", "included_record_ids"})
+    if (auto it = r.find(links); it != r.end() && it->is_array())
+      for (std::size_t i = 0; i < it->size(); ++i)
+        if ((*it)[i] == id)
+          out.push_back({std::string("/") + links + "/" + std::to_string(i), "a record cannot name itself here"});
   if (auto q = r.find("quality"); q != r.end() && q->is_object())
     if (auto p = q->find("pedro"); p != q->end() && p->is_object())
       if (auto items = p->find("items");

@@ -88,7 +88,15 @@ json outcome_to_json(const OutcomeResult& o) {
   put(j, "instrument", o.instrument);
   put(j, "instrument_label", o.instrument_label);
   put(j, "time_label", o.time_label);
+  put(j, "follow_up_weeks", o.follow_up_weeks);
+  if (o.population) {
+    json pj{{"conditions", o.population->conditions}};
+    put(pj, "duration", o.population->duration);
+    put(pj, "label", o.population->label);
+    j["population"] = std::move(pj);
+  }
   put(j, "comparator", o.comparator);
+  put(j, "add_on", o.add_on);
   if (o.effect) {
     const Effect& e = *o.effect;
     json ej{{"measure", e.measure}, {"value", e.value}};
@@ -98,11 +106,14 @@ json outcome_to_json(const OutcomeResult& o) {
     put(ej, "scale_max", e.scale_max);
     put(ej, "better", e.better);
     put(ej, "contrast", e.contrast);
+    put(ej, "event", e.event);
+    put(ej, "mid", e.mid);
     put(ej, "label", e.label);
     j["effect"] = std::move(ej);
   }
   put(j, "n_studies", o.n_studies);
   put(j, "n_participants", o.n_participants);
+  put(j, "analysis", o.analysis);
   if (o.certainty) j["certainty"] = certainty_to_json(*o.certainty);
   if (o.primary) j["primary"] = true;
   put(j, "result_text", o.result_text);
@@ -116,6 +127,10 @@ OutcomeResult outcome_from_json(const json& j) {
   o.instrument_label = get_str(j, "instrument_label");
   o.time_point = get_str(j, "time_point");
   o.time_label = get_str(j, "time_label");
+  o.follow_up_weeks = get_opt<double>(j, "follow_up_weeks");
+  if (auto it = j.find("population"); it != j.end())
+    o.population = ResultPopulation{get_strs(*it, "conditions"), get_str(*it, "duration"), get_str(*it, "label")};
+  o.add_on = get_strs(j, "add_on");
   o.intervention = get_strs(j, "intervention");
   o.comparator = get_strs(j, "comparator");
   o.comparator_kind = get_str(j, "comparator_kind");
@@ -130,11 +145,14 @@ OutcomeResult outcome_from_json(const json& j) {
     e.scale_max = get_opt<double>(*it, "scale_max");
     e.better = get_str(*it, "better");
     e.contrast = get_str(*it, "contrast");
+    e.event = get_str(*it, "event");
+    e.mid = get_opt<double>(*it, "mid");
     e.label = get_str(*it, "label");
     o.effect = e;
   }
   o.n_studies = get_opt<std::int64_t>(j, "n_studies");
   o.n_participants = get_opt<std::int64_t>(j, "n_participants");
+  o.analysis = get_str(j, "analysis");
   if (auto it = j.find("certainty"); it != j.end()) o.certainty = certainty_from_json(*it);
   o.primary = j.value("primary", false);
   o.result_text = get_str(j, "result_text");
@@ -269,6 +287,8 @@ json study_to_json(const Study& s, bool include_annotation) {
   put(q, "grading_system", s.quality.grading_system);
   if (!q.empty()) j["quality"] = std::move(q);
   put(j, "included_record_ids", s.included_record_ids);
+  put(j, "same_trial_as", s.same_trial_as);
+  put(j, "supersedes", s.supersedes);
   if (!s.summary.clinician.empty() || !s.summary.plain.empty()) {
     json sm = json::object();
     put(sm, "clinician", s.summary.clinician);
@@ -351,6 +371,8 @@ Study study_from_json(const json& j) {
     s.quality.grading_system = get_str(*it, "grading_system");
   }
   s.included_record_ids = get_strs(j, "included_record_ids");
+  s.same_trial_as = get_strs(j, "same_trial_as");
+  s.supersedes = get_strs(j, "supersedes");
   if (auto it = j.find("summary"); it != j.end()) {
     s.summary.clinician = get_str(*it, "clinician");
     s.summary.plain = get_str(*it, "plain");

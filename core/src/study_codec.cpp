@@ -10,7 +10,7 @@ namespace evidence {
 namespace {
 
 // First byte of the binary form.
-constexpr char format_v1 = '\x01';
+constexpr char format_v2 = '\x02';
 
 // The encoder and the decoder share one list of fields (study_fields below): each visits every
 // field in the same order, Out writing it and In reading into it, so the two directions cannot
@@ -193,9 +193,16 @@ void outcome_fields(IO& io, R& r) {
   io.field(r.instrument_label);
   io.field(r.time_point);
   io.field(r.time_label);
+  io.opt(r.population, [&](auto& p) {
+    io.field(p.conditions);
+    io.field(p.duration);
+    io.field(p.label);
+  });
+  io.field(r.follow_up_weeks);
   io.field(r.intervention);
   io.field(r.comparator);
   io.field(r.comparator_kind);
+  io.field(r.add_on);
   io.field(r.direction);
   io.opt(r.effect, [&](auto& e) {
     io.field(e.measure);
@@ -206,10 +213,13 @@ void outcome_fields(IO& io, R& r) {
     io.field(e.scale_max);
     io.field(e.better);
     io.field(e.contrast);
+    io.field(e.event);
+    io.field(e.mid);
     io.field(e.label);
   });
   io.field(r.n_studies);
   io.field(r.n_participants);
+  io.field(r.analysis);
   io.opt(r.certainty, [&](auto& c) {
     io.field(c.system);
     io.field(c.level);
@@ -271,6 +281,8 @@ void study_fields(IO& io, S& s) {
   io.field(s.quality.certainty_statement);
   io.field(s.quality.grading_system);
   io.field(s.included_record_ids);
+  io.field(s.same_trial_as);
+  io.field(s.supersedes);
   io.field(s.summary.clinician);
   io.field(s.summary.plain);
   io.field(s.provenance.reference_row);
@@ -299,13 +311,13 @@ void study_fields(IO& io, S& s) {
 
 std::string encode_study(const Study& s) {
   Out o;
-  o.bytes += format_v1;
+  o.bytes += format_v2;
   study_fields(o, s);
   return std::move(o.bytes);
 }
 
 Study decode_stored_study(std::string_view data) {
-  if (data.empty() || data.front() != format_v1) In::fail();
+  if (data.empty() || data.front() != format_v2) In::fail();
   In in(data.substr(1));
   Study s;
   study_fields(in, s);

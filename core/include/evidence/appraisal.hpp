@@ -9,6 +9,8 @@
 //   reports_result(outcome)      an outcome with a direction or an effect
 //   can_report(study)            a record a graded summary can use
 //   finding_key(...)             "intervention|comparator kind|outcome|time point"
+//   time_point_of_weeks(weeks)   the time bucket of a follow-up
+//   analysis_of, population_of   a result's own analysis and population, else its record's
 //   mid_0_100(domain)            the minimal important difference on a 0-100 scale
 //   orient(effect, ...)          an effect turned so that positive favours the intervention
 //
@@ -53,6 +55,19 @@ std::string finding_key(std::string_view intervention, std::string_view comparat
                         std::string_view time_point);
 // The key of the index-wide finding an outcome result belongs to (its first intervention names it).
 std::string finding_key_of(const OutcomeResult& outcome);
+
+// The time point of a follow-up in weeks, by the one rule of docs/GRADING.md: up to 1 week
+// "immediate", up to 13 weeks (3 months) "short", under 52 weeks "intermediate", else "long".
+// So "3 months" and "12 weeks" land together.
+std::string time_point_of_weeks(double weeks);
+
+// How a result was estimated: its own `analysis`, else "observational" for cohort designs and
+// reviews of them, else "randomised".
+std::string analysis_of(const Study& study, const OutcomeResult& outcome);
+
+// The population a result studied: its own, else its record's (duration filled from the record
+// when the result gives none).
+ResultPopulation population_of(const Study& study, const OutcomeResult& outcome);
 
 // Minimal important difference on a 0-100 scale: pain 15, function 10 (docs/GRADING.md); 0 when
 // none is set for the domain.

@@ -61,14 +61,17 @@ inline constexpr std::string_view meta_built_at = "evidence:built_at";
 inline constexpr std::string_view meta_vocabulary = "evidence:vocabulary_version";
 inline constexpr std::string_view meta_findings = "evidence:findings";  // JSON snapshot for change reports
 inline constexpr std::string_view meta_snapshot_version = "evidence:findings_version";
-// The index format, written when a generation is written from empty. Format 2: every document
-// carries slot_facets and slot_rank_features and a binary stored record (study_codec). An index
-// of format 1 (none of these) cannot be read or updated: rebuild it with --rebuild.
+// The index format, written when a generation is written from empty. Format 3: every document
+// carries slot_facets and slot_rank_features and a binary stored record (study_codec, whose
+// results carry their own population, follow-up, add-on and analysis). An index of an earlier
+// format cannot be read or updated: rebuild it with --rebuild.
 inline constexpr std::string_view meta_format = "evidence:format";
-inline constexpr std::string_view index_format = "2";
-// What the first indexes of format 2 wrote instead of meta_format; read as format 2.
+inline constexpr std::string_view index_format = "3";
+// What the first indexes of format 2 wrote instead of meta_format (reported as format 2).
 inline constexpr std::string_view meta_packed_facets = "evidence:packed_facets";
 
-inline constexpr std::string_view schema_version = "1";
+// Version 2: per-result population, follow_up_weeks, add_on and analysis; same_trial_as and
+// supersedes.
+inline constexpr std::string_view schema_version = "2";
 
 }  // namespace evidence::fields

@@ -37,8 +37,10 @@ struct Effect {
   std::string measure;  // MD, SMD, RR, OR, HR, RD, other
   double value = 0;
   std::optional<double> ci_low, ci_high, scale_min, scale_max;
-  std::string better;    // "higher" or "lower" (which way of the scale is better)
-  std::string contrast;  // intervention_minus_comparator, comparator_minus_intervention, improvement_difference
+  std::string better;         // "higher" or "lower" (which way of the scale is better)
+  std::string contrast;       // intervention_minus_comparator, comparator_minus_intervention, improvement_difference
+  std::string event;          // ratios: the event counted ("recovery", "an adverse event")
+  std::optional<double> mid;  // the source's own minimal important difference, on the effect's scale
   std::string label;
 };
 
@@ -49,13 +51,25 @@ struct Certainty {
   std::vector<std::string> downgrades;
 };
 
+// The population one result studied, when it is narrower than or differs from its record's.
+struct ResultPopulation {
+  std::vector<std::string> conditions;
+  std::string duration;  // acute, subacute, chronic, mixed, unspecified; empty: the record's
+  std::string label;
+};
+
 struct OutcomeResult {
   std::string domain, instrument, instrument_label, time_point = "unspecified", time_label;
+  std::optional<ResultPopulation> population;  // absent: the record's population
+  std::optional<double> follow_up_weeks;
   std::vector<std::string> intervention, comparator;
   std::string comparator_kind = "mixed";
+  std::vector<std::string> add_on;  // background treatment both arms received
   std::string direction = "unclear";
   std::optional<Effect> effect;
+  // For this comparison only (never a review's or network's total); absent when not given.
   std::optional<std::int64_t> n_studies, n_participants;
+  std::string analysis;  // randomised, as_treated, per_protocol, observational, network; empty: from the design
   std::optional<Certainty> certainty;
   bool primary = false;
   std::string result_text;
@@ -139,6 +153,8 @@ struct Study {
   std::vector<OutcomeResult> outcomes;
   Quality quality;
   std::vector<std::string> included_record_ids;
+  std::vector<std::string> same_trial_as;  // other reports of the same trial
+  std::vector<std::string> supersedes;     // earlier versions of this review
   Summary summary;
   Provenance provenance;
   bool retracted = false;
