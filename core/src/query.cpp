@@ -208,8 +208,14 @@ void take_concepts(Question& q, const Vocabulary& v, const std::vector<Token>& t
   bool after_versus = false;
   std::size_t prev_end = 0;
   for (const auto& m : v.match_tokens(tokens, true)) {
-    for (std::size_t k = prev_end; k < m.begin; ++k)
+    for (std::size_t k = prev_end; k < m.begin; ++k) {
       if (is_versus_word(tokens[k].folded)) after_versus = true;
+      // "as good as X", "as well as X", "as effective as X": X is the comparison.
+      const std::string& w = tokens[k].folded;
+      if (k >= 2 && w == "as" && tokens[k - 2].folded == "as" &&
+          (tokens[k - 1].folded == "good" || tokens[k - 1].folded == "effective" || tokens[k - 1].folded == "safe"))
+        after_versus = true;
+    }
     prev_end = m.end;
     const Concept* c = v.find(m.concept_id);
     if (!c) continue;

@@ -313,7 +313,8 @@ const Concept* Vocabulary::lookup(std::string_view text) const {
 }
 
 bool is_versus_word(std::string_view w) {
-  return w == "versus" || w == "vs" || w == "v" || w == "compared" || w == "comparing" || w == "against" || w == "than";
+  return w == "versus" || w == "vs" || w == "v" || w == "compared" || w == "comparing" || w == "against" ||
+         w == "than" || w == "instead";
 }
 
 std::string_view duration_of_condition(std::string_view id) {

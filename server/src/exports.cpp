@@ -168,7 +168,7 @@ json statistic(const Finding& f) {
 
 json evidence_resource(const Finding& f, std::size_t number) {
   const json variables = json::array({
-      variable(f.condition_label.empty() ? "back pain" : f.condition_label, "population"),
+      variable(f.population_label.empty() ? "back pain" : f.population_label, "population"),
       variable(f.intervention_label, "exposure"),
       variable(f.comparator_label, "referenceExposure"),
       variable(f.outcome_label + " (" + f.time_point + " term)", "measuredVariable"),

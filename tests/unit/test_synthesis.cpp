@@ -113,7 +113,8 @@ bool downgraded(const Finding& f, const std::string& domain) {
 }
 }  // namespace
 
-TEST_CASE("GRADE: large, consistent, precise randomised evidence stays high", "[synthesis][grade]") {
+TEST_CASE("GRADE: large, consistent, precise unrated trials reach moderate, the ceiling of unrated sources",
+          "[synthesis][grade]") {
   const auto summary = synthesise({trial("T1", "yoga", 20, 15, 25, 300), trial("T2", "yoga", 22, 16, 28, 300)},
                                   question("yoga"), vocabulary());
   const Finding& f = only(summary);
@@ -121,11 +122,39 @@ TEST_CASE("GRADE: large, consistent, precise randomised evidence stays high", "[
   CHECK(f.pooled->k == 2);
   CHECK(f.n_participants == 600);
   CHECK(f.direction == "favours_intervention");
+  // No source rated this evidence: risk of bias and the other domains were not assessed by anyone.
+  CHECK(f.certainty == "moderate");
+  REQUIRE(f.downgrades.size() == 1);
+  CHECK(f.downgrades[0].rule == "unrated_source");
+  REQUIRE(f.ceiling);
+  CHECK(f.ceiling->level == "moderate");
+  CHECK(f.record_ids == std::vector<std::string>{"T1", "T2"});
+  CHECK(f.clinician_sentence.find("probably results in a moderate improvement in pain") != std::string::npos);
+  CHECK(f.clinician_sentence.find("moderate certainty; 2 studies, 600 participants") != std::string::npos);
+}
+
+TEST_CASE("GRADE: a review's own GRADE high rating allows high", "[synthesis][grade]") {
+  Study review = trial("R1", "yoga", 20, 15, 25, 2000, 8, "placebo_sham", "systematic_review");
+  review.outcomes[0].n_studies = 12;
+  review.outcomes[0].n_participants = 2000;
+  review.outcomes[0].certainty = Certainty{"GRADE", "high", "High certainty (review)", {}};
+  const auto summary = synthesise({review}, question("yoga"), vocabulary());
+  const Finding& f = only(summary);
   CHECK(f.certainty == "high");
   CHECK(f.downgrades.empty());
-  CHECK(f.record_ids == std::vector<std::string>{"T1", "T2"});
-  CHECK(f.clinician_sentence.find("results in a moderate improvement in pain") != std::string::npos);
-  CHECK(f.clinician_sentence.find("high certainty; 2 studies, 600 participants") != std::string::npos);
+  CHECK(f.clinician_sentence.find("high certainty; 12 studies, 2000 participants") != std::string::npos);
+}
+
+TEST_CASE("GRADE: levels of evidence are not GRADE; 'strong evidence' allows moderate at most", "[synthesis][grade]") {
+  Study review = trial("R1", "yoga", 20, 15, 25, 2000, 8, "placebo_sham", "systematic_review");
+  review.outcomes[0].n_studies = 12;
+  review.outcomes[0].n_participants = 2000;
+  review.outcomes[0].certainty = Certainty{"levels_of_evidence", "high", "Strong evidence", {}};
+  const auto summary = synthesise({review}, question("yoga"), vocabulary());
+  const Finding& f = only(summary);
+  CHECK(f.certainty == "moderate");
+  REQUIRE(f.ceiling);
+  CHECK(f.ceiling->rule == "source_other_system");
 }
 
 TEST_CASE("GRADE: risk of bias when most participants come from low-quality studies", "[synthesis][grade]") {
@@ -176,7 +205,8 @@ TEST_CASE("GRADE: observational evidence starts low; one study cannot show consi
   const auto summary =
       synthesise({trial("C1", "yoga", 20, 15, 25, 500, 8, "placebo_sham", "cohort")}, question("yoga"), vocabulary());
   const Finding& f = only(summary);
-  CHECK(std::find(f.rules.begin(), f.rules.end(), "start_low: includes non-randomised evidence") != f.rules.end());
+  CHECK(std::find(f.rules.begin(), f.rules.end(), "start_low: as-treated or observational comparison") !=
+        f.rules.end());
   CHECK(downgraded(f, "inconsistency"));
   CHECK(f.certainty == "very_low");
   CHECK(f.clinician_sentence.rfind("The evidence is very uncertain", 0) == 0);
@@ -208,7 +238,7 @@ TEST_CASE("a stated certainty that differs from ours is flagged, not hidden", "[
   REQUIRE(f.stated_certainty);
   CHECK(f.stated_source == "R1");
   CHECK(downgraded(f, "risk_of_bias"));   // the review's own downgrade is honoured
-  CHECK(downgraded(f, "review_rating"));  // and its rating caps ours
+  CHECK(downgraded(f, "source_rating"));  // and its rating caps ours
   CHECK(f.certainty == "low");
   CHECK_FALSE(f.certainty_disagreement);
 }

@@ -35,48 +35,92 @@ struct Downgrade {
 
 struct StudyResult {
   std::string record_id, label, design, direction, result_text, instrument;
+  std::string trial;  // the trial or review this result belongs to: reports of one trial share it
   std::optional<Effect> effect;
   std::optional<Certainty> stated_certainty;
-  std::int64_t participants = 0;
-  std::optional<std::int64_t> n_studies;
+  std::int64_t participants = 0;             // for this comparison; 0 when not known
+  std::optional<std::int64_t> n_studies;     // for this comparison, when the source gives it
+  std::string analysis;                      // randomised, as_treated, per_protocol, observational, network
+  std::string population, population_label;  // the condition concept studied and its words
+  std::optional<double> follow_up_weeks;
+  std::string time_label;
   double quality = -1;
   bool text_extracted = false;
   bool used_in_estimate = false;
-  bool indirect = false;  // its population or intervention only partly matches the question
+  bool counted = false;   // adds to the finding's studies and participants
+  bool reversed = false;  // stored as B vs A and read here as A vs B
+  bool indirect = false;  // its population only partly matches the question
+  bool review = false;    // a systematic review or meta-analysis
+};
+
+// The ceiling a source puts on the certainty of a finding (docs/GRADING.md, "Never above the source").
+struct SourceCeiling {
+  std::string level;      // high, moderate, low, very_low
+  std::string record_id;  // the source that sets it
+  std::string rule;       // source_grade, source_other_system, unrated_source, ...
+  std::string reason;
 };
 
 struct Finding {
-  std::string key;  // intervention|comparator_kind|outcome|time_point
+  std::string key;  // intervention|comparator|outcome|time point|population
   std::string intervention, intervention_label, intervention_plain;
   std::string comparator_kind, comparator_label, comparator_plain;
-  std::string outcome, outcome_label, time_point;
-  std::string condition_label, condition_plain;
+  std::vector<std::string> comparator_concepts, add_on;
+  std::string add_on_label, add_on_plain;  // "spinal manipulation" when both arms had it
+  std::string outcome, outcome_label, time_point, time_label;
+  std::string population, population_label, population_plain;  // the population the evidence studied
+  std::string population_note;  // why it may not be the question's, when it is not exactly
+  bool indirect = false;        // the population studied is broader than or beside the question's
   std::vector<StudyResult> results;
   std::vector<std::string> record_ids;
-  int n_studies = 0;  // studies (trials) behind the finding, reviews counted by their trials
+  int n_studies = 0;  // distinct trials behind the finding (a review by its trials for the comparison)
   std::int64_t n_participants = 0;
-  std::string effect_source;  // "pooled", "review", "single", "vote_count"
+  bool counts_complete = true;  // false when a source gives no count for this comparison
+  int uncounted_reviews = 0;    // reviews that give no number of trials for this comparison
+  std::string effect_source;    // "pooled", "review", "single", "vote_count"
   std::optional<MetaAnalysis> pooled;
   std::string effect_measure, effect_scale;  // of the estimate shown
   std::optional<double> effect, effect_ci_low,
-      effect_ci_high;       // natural scale, positive favours intervention for MD/SMD
-  std::string effect_text;  // "MD 15 points better on 0-100 (95% CI 12 to 18)"
-  std::string effect_size;  // large, moderate, small, trivial, none, unknown
-  std::string direction;    // favours_intervention, favours_comparator, no_difference, conflicting, unclear
-  std::string certainty;    // high, moderate, low, very_low
+      effect_ci_high;         // natural scale, positive favours intervention for MD/SMD
+  std::optional<double> mid;  // on the estimate's scale, when it is known
+  std::string effect_text;    // "MD 15 points better on 0-100 (95% CI 12 to 18)"
+  std::string effect_plain;   // "about 14 points less pain on a 0 to 100 scale"
+  std::string effect_size;    // large, moderate, small, trivial, none, unknown
+  std::string direction;      // favours_intervention, favours_comparator, no_difference, conflicting, unclear
+  std::string certainty;      // high, moderate, low, very_low
   std::vector<Downgrade> downgrades;
   std::vector<std::string> rules;
-  std::optional<Certainty> stated_certainty;  // as a review states it
+  std::optional<SourceCeiling> ceiling;
+  std::optional<Certainty> stated_certainty;  // as a source states it
   std::string stated_source;
   bool certainty_disagreement = false;
   std::string clinician_sentence, patient_sentence;
-  bool thin = false;  // too little to say anything (no direction)
+  bool thin = false;     // too little to say anything (no direction)
+  bool headline = true;  // among the findings shown first; the rest are behind "more"
+  bool harms = false;    // adverse events, withdrawals or recurrence
+  int relevance = 0;     // to the question: its comparator and outcome first, direct before indirect
 
   nlohmann::json to_json() const;
 };
 
+// The answer for one treatment asked about, first: built from its headline findings.
+struct BottomLine {
+  std::string intervention, intervention_label;
+  std::string clinician, patient;
+  std::vector<std::string> finding_keys, record_ids;
+  nlohmann::json to_json() const;
+};
+
+// A record found for the question whose results were read automatically from PubMed or
+// ClinicalTrials.gov text: listed, never graded.
+struct UnappraisedStudy {
+  std::string record_id, label, title;
+};
+
 struct EvidenceSummary {
-  std::vector<Finding> findings;
+  std::vector<BottomLine> bottom_lines;
+  std::vector<Finding> findings;  // headline findings first
+  std::vector<UnappraisedStudy> unappraised;
   std::vector<std::string> messages;  // "No trials in the knowledge base compare X with Y."
   nlohmann::json to_json() const;
 };

@@ -1,6 +1,7 @@
 // The estimate of a finding, what it counts, and the direction and size of its effect.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <sstream>
 
 #include "evidence/appraisal.hpp"
@@ -65,6 +66,26 @@ std::string fmt(double x) {
   return ss.str();
 }
 
+Records::Records(const std::vector<Study>& studies) {
+  for (const auto& s : studies) by_id[s.id] = &s;
+  // Reports of one trial are linked on either side; the trial is known by its smallest report id.
+  std::map<std::string, std::string> parent;
+  std::function<std::string(const std::string&)> root = [&](const std::string& id) {
+    auto it = parent.find(id);
+    if (it == parent.end() || it->second == id) return id;
+    return it->second = root(it->second);
+  };
+  for (const auto& s : studies)
+    for (const auto& other : s.same_trial_as) {
+      const std::string a = root(s.id), b = root(other);
+      if (a != b) parent[std::max(a, b)] = std::min(a, b);
+    }
+  for (const auto& s : studies) {
+    trial_of[s.id] = root(s.id);
+    for (const auto& old : s.supersedes) superseded_by[old] = s.id;
+  }
+}
+
 namespace {
 
 void set_estimate(Finding& f, const OrientedEffect& o) {
@@ -75,50 +96,55 @@ void set_estimate(Finding& f, const OrientedEffect& o) {
   f.effect_ci_high = o.hi;
 }
 
-// The review with an effect estimate and the most participants (the newer on a tie).
-const StudyResult* largest_review(const Finding& f, const StudiesById& studies) {
-  const StudyResult* review = nullptr;
-  for (const auto& r : f.results) {
-    if (r.design != "systematic_review" || !r.effect) continue;
-    if (!review || r.participants > review->participants ||
-        (r.participants == review->participants && studies.at(r.record_id)->year > studies.at(review->record_id)->year))
+// The review with an effect estimate and the most trials, then participants, for this comparison
+// (the newer on a tie).
+StudyResult* largest_review(Finding& f, const Records& records) {
+  StudyResult* review = nullptr;
+  auto size = [](const StudyResult& r) { return std::make_pair(r.n_studies.value_or(0), r.participants); };
+  for (auto& r : f.results) {
+    if (!r.review || !r.effect) continue;
+    if (!review || size(r) > size(*review) ||
+        (size(r) == size(*review) && records.at(r.record_id).year > records.at(review->record_id).year))
       review = &r;
   }
   return review;
 }
 
-// A review's pooled estimate is used; its trials (listed as included, or published before it)
-// are shown but not counted again.
-std::set<std::string> use_review(Finding& f, const StudyResult& review, const StudiesById& studies,
-                                 const Vocabulary& v) {
-  const Study* rs = studies.at(review.record_id);
+// A review's pooled estimate is used; the trials it includes (listed as included, or published
+// before it) are shown but not counted again.
+void use_review(Finding& f, StudyResult& review, const Records& records, const Vocabulary& v) {
+  const Study& rs = records.at(review.record_id);
   f.effect_source = "review";
   f.rules.push_back("estimate_from_review: the pooled estimate of " + review.label +
                     " is used; trials it may include are not pooled again");
-  std::set<std::string> counted;
+  review.used_in_estimate = true;
   for (auto& r : f.results) {
-    const Study* s = studies.at(r.record_id);
-    const auto& included = rs->included_record_ids;
-    const bool in_review = std::find(included.begin(), included.end(), r.record_id) != included.end();
-    if (&r == &review) {
-      r.used_in_estimate = true;
-      counted.insert(r.record_id);
-    } else if (!(r.design == "systematic_review" || in_review || s->year <= rs->year)) {
-      counted.insert(r.record_id);
+    if (r.trial == review.trial) {
+      r.counted = true;
+      continue;
     }
+    const auto& included = rs.included_record_ids;
+    const bool in_review = std::find(included.begin(), included.end(), r.record_id) != included.end() ||
+                           std::find(included.begin(), included.end(), r.trial) != included.end();
+    r.counted = !(r.review || in_review || records.at(r.record_id).year <= rs.year);
   }
   if (const auto o = orient(*review.effect, f.outcome, review.instrument, v, review.direction)) set_estimate(f, *o);
-  return counted;
 }
 
-// Our own random-effects pooling of the largest set of compatible trial estimates, else a single
-// estimate, else a vote count of directions. Every result is counted.
-std::set<std::string> pool_trials(Finding& f, const Vocabulary& v) {
+// Our own random-effects pooling of the largest set of compatible estimates, one per trial
+// (results of one trial are never pooled with each other), else a single estimate, else a vote
+// count of directions. Every trial is counted.
+void pool_trials(Finding& f, const Vocabulary& v) {
   std::map<std::string, std::vector<std::pair<StudyResult*, OrientedEffect>>> sets;
+  std::map<std::string, std::set<std::string>> trials_in_set;
   for (auto& r : f.results) {
+    r.counted = true;
     if (!r.effect) continue;
-    if (const auto o = orient(*r.effect, f.outcome, r.instrument, v, r.direction))
-      sets[o->measure + "|" + o->scale].push_back({&r, *o});
+    if (const auto o = orient(*r.effect, f.outcome, r.instrument, v, r.direction)) {
+      const std::string k = o->measure + "|" + o->scale;
+      if (!trials_in_set[k].insert(r.trial).second) continue;
+      sets[k].push_back({&r, *o});
+    }
   }
   const std::vector<std::pair<StudyResult*, OrientedEffect>>* best = nullptr;
   for (const auto& [k, s] : sets)
@@ -136,7 +162,7 @@ std::set<std::string> pool_trials(Finding& f, const Vocabulary& v) {
       set_estimate(f, {m->estimate, m->ci_low, m->ci_high, best->front().second.measure, best->front().second.scale});
       for (const auto& [r, o] : *best) r->used_in_estimate = true;
       f.rules.push_back("pooled: DerSimonian-Laird random-effects meta-analysis of " + std::to_string(m->k) +
-                        " studies");
+                        " trials, one estimate each");
     }
   } else if (best && best->size() == 1) {
     const auto& [r, o] = best->front();
@@ -145,40 +171,99 @@ std::set<std::string> pool_trials(Finding& f, const Vocabulary& v) {
     set_estimate(f, o);
     f.rules.push_back("single_estimate: one study reports an effect estimate");
   }
-  std::set<std::string> counted;
-  for (const auto& r : f.results) counted.insert(r.record_id);
   if (f.effect_source.empty()) {
     f.effect_source = "vote_count";
     f.rules.push_back(
         "vote_count: no compatible effect estimates; the direction of each study's result is shown as reported");
   }
-  return counted;
+}
+
+// Each trial once: its largest count for this comparison (thresholds, follow-ups and subgroups of
+// one trial are one study). A review without a count for the comparison adds nothing and leaves
+// the counts incomplete rather than borrowing its total.
+void count_trials(Finding& f) {
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> per_trial;  // studies, participants
+  std::set<std::string> unknown;
+  for (const auto& r : f.results) {
+    if (!r.counted) continue;
+    auto& [studies, people] = per_trial[r.trial];
+    const std::int64_t n = r.n_studies ? *r.n_studies : r.review ? 0 : 1;
+    if (r.review && !r.n_studies) unknown.insert(r.trial + "#studies");
+    if (r.participants == 0) unknown.insert(r.trial + "#participants");
+    studies = std::max(studies, n);
+    people = std::max(people, r.participants);
+  }
+  for (const auto& [trial, counts] : per_trial) {
+    f.n_studies += static_cast<int>(counts.first);
+    f.n_participants += counts.second;
+    // A count known from another result of the same trial settles it.
+    if (counts.first > 0) unknown.erase(trial + "#studies");
+    if (counts.second > 0) unknown.erase(trial + "#participants");
+  }
+  for (const auto& u : unknown)
+    if (u.size() > 8 && u.compare(u.size() - 8, 8, "#studies") == 0) ++f.uncounted_reviews;
+  f.counts_complete = unknown.empty();
+  if (!f.counts_complete)
+    f.rules.push_back("counts_incomplete: a source gives no number of trials or participants for this comparison");
 }
 
 }  // namespace
 
-std::set<std::string> choose_estimate(Finding& f, const StudiesById& studies, const Vocabulary& v) {
-  const StudyResult* review = largest_review(f, studies);
-  const std::set<std::string> counted = review ? use_review(f, *review, studies, v) : pool_trials(f, v);
-  for (const auto& r : f.results) {
-    if (!counted.count(r.record_id)) continue;
-    f.n_studies += r.n_studies ? static_cast<int>(*r.n_studies) : 1;
-    f.n_participants += r.participants;
-  }
+void choose_estimate(Finding& f, const Records& records, const Vocabulary& v) {
+  // An update replaces its older version instead of adding to it, where the update reports on
+  // the same comparison (a record may hold only some of an update's results).
+  std::set<std::string> present;
+  for (const auto& r : f.results) present.insert(r.record_id);
+  std::vector<std::string> dropped;
+  std::erase_if(f.results, [&](const StudyResult& r) {
+    const auto it = records.superseded_by.find(r.record_id);
+    if (it == records.superseded_by.end() || !present.count(it->second)) return false;
+    dropped.push_back(r.label + " (updated by " + records.at(it->second).id + ")");
+    return true;
+  });
+  for (const auto& d : dropped) f.rules.push_back("superseded: " + d + " is replaced by its update");
+  for (auto& r : f.results) r.trial = records.trial_of.at(r.record_id);
+  if (StudyResult* review = largest_review(f, records))
+    use_review(f, *review, records, v);
+  else
+    pool_trials(f, v);
+  count_trials(f);
   for (const auto& r : f.results) f.record_ids.push_back(r.record_id);
   std::sort(f.record_ids.begin(), f.record_ids.end());
   f.record_ids.erase(std::unique(f.record_ids.begin(), f.record_ids.end()), f.record_ids.end());
-  return counted;
 }
 
 namespace {
 
+// The minimal important difference on the estimate's scale: the source's own where the estimate
+// is one source's and it gives one (converted to 0-100 with its scale), else the project's.
+std::optional<double> mid_for(const Finding& f) {
+  if (f.effect_source == "review" || f.effect_source == "single")
+    for (const auto& r : f.results)
+      if (r.used_in_estimate && r.effect && r.effect->mid) {
+        const Effect& e = *r.effect;
+        if (f.effect_scale == "0-100" && e.scale_min && e.scale_max && *e.scale_max > *e.scale_min)
+          return *e.mid * 100 / (*e.scale_max - *e.scale_min);
+        if (f.effect_scale != "0-100") return e.mid;
+      }
+  if (f.effect_scale == "0-100" && mid_0_100(f.outcome) > 0) return mid_0_100(f.outcome);
+  return std::nullopt;
+}
+
+// Natural units for readers: points on 0-10 for pain (how patients score it), on 0-100 otherwise.
+std::string plain_amount(const Finding& f) {
+  if (f.effect_scale != "0-100" || !f.effect) return {};
+  const double y = std::fabs(*f.effect);
+  if (f.outcome == "pain") return fmt(std::round(y) / 10) + " points on a 0 to 10 pain scale";
+  return fmt(std::round(y)) + " points on a 0 to 100 scale";
+}
+
 void direction_from_estimate(Finding& f) {
   const double lo = *f.effect_ci_low, hi = *f.effect_ci_high, y = *f.effect;
-  const double mid = mid_0_100(f.outcome);
+  f.mid = mid_for(f);
   f.direction = lo > 0 ? "favours_intervention" : hi < 0 ? "favours_comparator" : "no_difference";
   const bool ratio = f.effect_scale == "log";
-  const double m = f.effect_measure == "SMD" || ratio ? 1 : (f.effect_scale == "0-100" ? mid : 0);
+  const double m = f.effect_measure == "SMD" || ratio ? 1 : f.mid.value_or(0);
   f.effect_size = classify_effect(f.effect_measure, y, lo, hi, m);
   const std::string unit = ratio ? "" : f.effect_scale == "0-100" ? " points on a 0-100 scale" : "";
   if (ratio) {
@@ -189,16 +274,21 @@ void direction_from_estimate(Finding& f) {
                     fmt(lo) + " to " + fmt(hi) + ")";
   }
   if (f.pooled) f.effect_text += "; I² " + fmt(f.pooled->i2) + "%";
+  f.effect_plain = plain_amount(f);
+  const bool own_mid = f.mid && f.effect_scale == "0-100" && *f.mid != mid_0_100(f.outcome);
   const std::string scale = f.effect_measure == "SMD" ? "SMD 0.2/0.5/0.8"
                             : ratio                   ? "ratio 1.1/1.25/2"
-                                                      : "MID " + fmt(mid) + "/100";
-  f.rules.push_back("effect_size: |effect| against the MID (" + scale + ")");
+                            : f.mid                   ? "MID " + fmt(*f.mid) + (f.effect_scale == "0-100" ? "/100" : "")
+                                                      : "no MID for this scale";
+  f.rules.push_back(std::string("effect_size: |effect| against the ") + (own_mid ? "source's own " : "") + "MID (" +
+                    scale + ")");
 }
 
-void direction_from_votes(Finding& f, const std::set<std::string>& counted) {
+void direction_from_votes(Finding& f) {
   std::map<std::string, int> votes;
+  std::set<std::string> voted;  // one vote per trial and direction
   for (const auto& r : f.results)
-    if (counted.count(r.record_id) && r.direction != "unclear") ++votes[r.direction];
+    if (r.counted && r.direction != "unclear" && voted.insert(r.trial + "|" + r.direction).second) ++votes[r.direction];
   if (votes.empty()) {
     f.direction = "unclear";
     f.thin = true;
@@ -215,11 +305,11 @@ void direction_from_votes(Finding& f, const std::set<std::string>& counted) {
 
 }  // namespace
 
-void set_direction(Finding& f, const std::set<std::string>& counted) {
+void set_direction(Finding& f) {
   if (f.effect)
     direction_from_estimate(f);
   else
-    direction_from_votes(f, counted);
+    direction_from_votes(f);
 }
 
 }  // namespace synthesis

@@ -1,4 +1,5 @@
-// Which results answer the question, and the finding each one joins.
+// Which results answer the question, and the finding each one joins: its own population (never
+// the question's), its comparison read the question's way round, one trial counted once.
 #include <algorithm>
 
 #include "evidence/appraisal.hpp"
@@ -11,76 +12,285 @@ namespace {
 
 bool related(const Vocabulary& v, const std::string& a, const std::string& b) { return v.is_a(a, b) || v.is_a(b, a); }
 
-struct Match {
-  bool matches = false;
-  bool direct = false;
+bool is_duration(const std::string& d) { return d == "acute" || d == "subacute" || d == "chronic"; }
+
+// A population as synthesis compares it: conditions without their duration, plus the duration.
+// "Chronic low back pain" is low back pain of duration chronic, so a review of chronic non-specific
+// LBP and a question about chronic LBP meet on both axes.
+struct PopulationView {
+  std::vector<std::string> conditions;
+  std::string concept_id;  // the most specific condition studied, for the label
+  std::string duration;    // acute, subacute, chronic or "" (mixed, unspecified)
 };
 
-// A study about an unrelated condition does not answer the question; one about a broader or
-// narrower condition does, directly only when it studied the question's condition or a narrower one.
-Match population_match(const Study& s, const Question& q, const Vocabulary& v) {
-  Match m{q.conditions.empty(), q.conditions.empty()};
-  for (const auto& qc : q.conditions)
-    for (const auto& sc : s.population.conditions) {
-      if (related(v, sc, qc)) m.matches = true;
-      if (v.is_a(sc, qc)) m.direct = true;
-    }
-  return m;
+std::string undated(const std::string& c, const Vocabulary& v) {
+  if (duration_of_condition(c).empty()) return c;
+  const Concept* k = v.find(c);
+  return k && !k->parents.empty() ? k->parents.front() : c;
 }
 
-bool duration_matches(const Study& s, const Question& q) {
-  const std::string& d = s.population.duration;
-  return q.duration.empty() || d == "unspecified" || d == "mixed" || d == q.duration;
+PopulationView view_of(const std::vector<std::string>& conditions, const std::string& duration, const Vocabulary& v) {
+  PopulationView out;
+  std::size_t depth = 0;
+  for (const auto& c : conditions) {
+    const std::size_t d = v.ancestors(c).size();
+    if (out.concept_id.empty() || d > depth) {
+      out.concept_id = c;
+      depth = d;
+    }
+    if (const auto dur = duration_of_condition(c); !dur.empty()) out.duration = std::string(dur);
+    const std::string u = undated(c, v);
+    if (std::find(out.conditions.begin(), out.conditions.end(), u) == out.conditions.end()) out.conditions.push_back(u);
+  }
+  if (out.duration.empty() && is_duration(duration)) out.duration = duration;
+  return out;
+}
+
+PopulationView question_view(const Question& q, const Vocabulary& v) {
+  // Without a population the question is about back pain, the scope of the knowledge base: a
+  // result in neck pain or osteoarthritis is then evidence beside it, not for it.
+  PopulationView p =
+      view_of(q.conditions.empty() ? std::vector<std::string>{"back_pain"} : q.conditions, q.duration, v);
+  return p;
+}
+
+bool share_ancestor(const Vocabulary& v, const std::string& a, const std::string& b) {
+  const auto aa = v.ancestors(a);
+  for (const auto& x : aa)
+    if (v.is_a(b, x)) return true;
+  return false;
+}
+
+enum class Fit { none, direct, indirect };
+
+// Direct: the question's population or narrower. Indirect: broader (including mixed or unstated
+// duration for a question about one duration), or beside it under a common parent (chronic-LBP
+// evidence for a stenosis question), shown apart and labelled with what was studied. None:
+// unrelated, or another stated duration (acute evidence for a chronic question).
+Fit population_fit(const PopulationView& r, const PopulationView& q, const Vocabulary& v) {
+  if (!q.duration.empty() && !r.duration.empty() && r.duration != q.duration) return Fit::none;
+  // Mixed or unstated duration is broader than a question about one duration.
+  const bool broader_duration = !q.duration.empty() && r.duration.empty();
+  bool narrower = false, near = false;
+  for (const auto& rc : r.conditions)
+    for (const auto& qc : q.conditions) {
+      if (v.is_a(rc, qc)) narrower = true;
+      if (related(v, rc, qc) || share_ancestor(v, rc, qc)) near = true;
+    }
+  if (narrower && !broader_duration) return Fit::direct;
+  return near ? Fit::indirect : Fit::none;
 }
 
 bool outcome_matches(const OutcomeResult& o, const Question& q, const std::set<std::string>& outcomes) {
-  return outcomes.empty() || outcomes.count(o.domain) || (o.domain == "benefit" && q.benefit_requested);
+  if (outcomes.empty() || outcomes.count(o.domain)) return true;
+  if (o.domain == "benefit" && q.benefit_requested) return true;
+  // Harms beside benefits: a question about whether a treatment helps also gets its harms.
+  return is_harm_domain(o.domain) && !q.outcomes.empty();
 }
 
-// The concept a result is filed under: one of its interventions that is the question's or
-// narrower; else a broader family than asked ("electrotherapy" when TENS was asked), which is
-// indirect evidence. Empty when the result is about something else.
-std::string key_concept(const OutcomeResult& o, const Question& q, const Vocabulary& v, bool& direct) {
+// The question's concept a result's intervention list answers: one of its interventions that is
+// the question's or narrower; else a broader family than asked ("electrotherapy" when TENS was
+// asked), which is indirect evidence. Empty when the result is about something else.
+std::string key_concept(const std::vector<std::string>& interventions, const Question& q, const Vocabulary& v,
+                        bool& direct) {
   direct = true;
-  if (q.interventions.empty()) return o.intervention.empty() ? std::string() : o.intervention.front();
-  for (const auto& c : o.intervention)
+  if (q.interventions.empty()) return interventions.empty() ? std::string() : interventions.front();
+  for (const auto& c : interventions)
     for (const auto& qi : q.interventions)
       if (v.is_a(c, qi)) return c;
   direct = false;
-  for (const auto& c : o.intervention)
+  for (const auto& c : interventions)
     for (const auto& qi : q.interventions)
       if (v.is_a(qi, c)) return c;
   return {};
 }
 
-// The comparator kinds and comparator treatments the question names, if any ("mixed" always passes).
-bool comparator_matches(const OutcomeResult& o, const Question& q, const Vocabulary& v) {
-  const auto& kinds = q.comparator_kinds;
-  if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), o.comparator_kind) == kinds.end() &&
-      o.comparator_kind != "mixed")
-    return false;
-  // The last comparator treatment named decides (as before this code was split; issue 15 revisits
-  // comparisons).
-  bool matches = true;
-  for (const auto& qc : q.comparators) {
-    if (v.find(qc) && v.find(qc)->kind != "intervention") continue;
-    matches = std::any_of(o.comparator.begin(), o.comparator.end(), [&](const auto& c) { return related(v, c, qc); });
-  }
-  return matches;
+// The comparator treatments the question names ("TENS vs exercise"), as opposed to kinds.
+std::vector<std::string> named_comparators(const Question& q, const Vocabulary& v) {
+  std::vector<std::string> out;
+  for (const auto& c : q.comparators)
+    if (const Concept* k = v.find(c); k && k->kind == "intervention") out.push_back(c);
+  return out;
 }
 
-void label_finding(Finding& f, const std::string& key, const std::string& concept_id, const OutcomeResult& o,
+bool names_any(const std::vector<std::string>& concepts, const std::vector<std::string>& named, const Vocabulary& v) {
+  return std::any_of(concepts.begin(), concepts.end(), [&](const auto& c) {
+    return std::any_of(named.begin(), named.end(), [&](const auto& n) { return related(v, c, n); });
+  });
+}
+
+// How a result answers the question's comparison: as stored, turned round (stored as B vs A when
+// A vs B was asked), or not at all. A question naming a comparator kind gets that kind only.
+enum class Reading { none, as_stored, reversed };
+
+Reading read_comparison(const OutcomeResult& o, const Question& q, const Vocabulary& v) {
+  const auto& kinds = q.comparator_kinds;
+  const auto named = named_comparators(q, v);
+  if (!kinds.empty() && named.empty())
+    return std::find(kinds.begin(), kinds.end(), o.comparator_kind) != kinds.end() ? Reading::as_stored : Reading::none;
+  if (named.empty()) return Reading::as_stored;
+  if (names_any(o.comparator, named, v)) return Reading::as_stored;
+  // "A vs B" also finds "B vs A": the stored intervention is the named comparator and the stored
+  // comparator is a treatment asked about.
+  if (names_any(o.intervention, named, v) && names_any(o.comparator, q.interventions, v)) return Reading::reversed;
+  return Reading::none;
+}
+
+void turn_effect(Effect& e) {
+  if (e.measure == "RR" || e.measure == "OR" || e.measure == "HR") {
+    const auto lo = e.ci_low, hi = e.ci_high;
+    e.value = 1 / e.value;
+    e.ci_low = hi ? std::optional<double>(1 / *hi) : std::nullopt;
+    e.ci_high = lo ? std::optional<double>(1 / *lo) : std::nullopt;
+    return;
+  }
+  if (e.contrast == "comparator_minus_intervention")
+    e.contrast = "intervention_minus_comparator";
+  else if (e.contrast == "intervention_minus_comparator" || e.contrast.empty())
+    e.contrast = "comparator_minus_intervention";
+  else {  // improvement_difference: positive favours the (stored) intervention
+    const auto lo = e.ci_low, hi = e.ci_high;
+    e.value = -e.value;
+    e.ci_low = hi ? std::optional<double>(-*hi) : std::nullopt;
+    e.ci_high = lo ? std::optional<double>(-*lo) : std::nullopt;
+  }
+}
+
+std::string turn_direction(const std::string& d) {
+  if (d == "favours_intervention") return "favours_comparator";
+  if (d == "favours_comparator") return "favours_intervention";
+  return d;
+}
+
+std::string label_of(const Study& s) {
+  std::string a = s.authors.empty() ? s.id : s.authors.front();
+  const auto sp = a.find(' ');
+  if (sp != std::string::npos) a = a.substr(0, sp);
+  return a + " " + std::to_string(s.year);
+}
+
+std::string concept_label(const Vocabulary& v, const std::string& id) {
+  const Concept* c = v.find(id);
+  if (!c) return id;
+  return c->preferred.size() <= 6 ? c->preferred : normalise(c->preferred);  // keeps TENS, PENS
+}
+
+std::string concept_plain(const Vocabulary& v, const std::string& id) {
+  const Concept* c = v.find(id);
+  return c ? c->plain : id;
+}
+
+// Words for a population: its condition with the duration in front when the concept has none.
+std::pair<std::string, std::string> population_words(const Vocabulary& v, const std::string& concept_id,
+                                                     const std::string& duration) {
+  std::string label = concept_label(v, concept_id), plain = concept_plain(v, concept_id);
+  if (is_duration(duration) && duration_of_condition(concept_id).empty()) {
+    const std::string dated = duration + "_low_back_pain";
+    if (concept_id == "low_back_pain" && v.find(dated)) return {concept_label(v, dated), concept_plain(v, dated)};
+    label = duration + " " + label;
+    plain = (duration == "chronic" ? "long-lasting " : duration == "acute" ? "recent " : "subacute ") + plain;
+  }
+  return {label, plain};
+}
+
+// The most specific condition all the given ones are (lowest common ancestor), or "" if none.
+std::string common_condition(const Vocabulary& v, const std::vector<std::string>& ids) {
+  if (ids.empty()) return {};
+  std::vector<std::string> candidates = v.ancestors(ids.front());
+  candidates.insert(candidates.begin(), ids.front());
+  std::string best;
+  std::size_t depth = 0;
+  for (const auto& c : candidates) {
+    if (!std::all_of(ids.begin(), ids.end(), [&](const auto& x) { return v.is_a(x, c); })) continue;
+    const std::size_t d = v.ancestors(c).size();
+    if (best.empty() || d > depth) {
+      best = c;
+      depth = d;
+    }
+  }
+  return best;
+}
+
+std::string join_labels(const Vocabulary& v, const std::vector<std::string>& ids, bool plain) {
+  std::string out;
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    out += (i == 0                ? ""
+            : i + 1 == ids.size() ? " and "
+                                  : ", ") +
+           (plain ? concept_plain(v, ids[i]) : concept_label(v, ids[i]));
+  return out;
+}
+
+// One result as a finding sees it, read the question's way round.
+StudyResult result_of(const Study& s, const OutcomeResult& o, const PopulationView& pop, bool indirect, bool reversed,
+                      const Vocabulary& v) {
+  StudyResult r;
+  r.record_id = s.id;
+  r.trial = s.id;
+  r.label = label_of(s);
+  r.design = s.design;
+  r.review = s.design == "systematic_review" || s.design == "meta_analysis" || s.design == "guideline";
+  r.direction = reversed ? turn_direction(o.direction) : o.direction;
+  r.result_text = o.result_text;
+  r.instrument = o.instrument;
+  r.effect = o.effect;
+  if (r.effect && reversed) turn_effect(*r.effect);
+  r.stated_certainty = o.certainty;
+  r.n_studies = o.n_studies;
+  if (o.n_participants)
+    r.participants = *o.n_participants;
+  else if (!r.review)
+    r.participants = s.participants();  // a trial's own randomised number
+  r.analysis = analysis_of(s, o);
+  r.population = pop.concept_id;
+  r.population_label = population_words(v, pop.concept_id, pop.duration).first;
+  r.follow_up_weeks = o.follow_up_weeks;
+  r.time_label = o.time_label;
+  r.quality = s.annotation.quality_score;
+  r.reversed = reversed;
+  r.indirect = indirect;
+  return r;
+}
+
+struct Placement {
+  std::string concept_id;  // the intervention the finding is filed under
+  std::string comparator_kind;
+  std::vector<std::string> comparator_concepts;
+  bool direct_intervention = true;
+};
+
+// Where a result goes, or nothing when it does not answer the question.
+std::optional<Placement> place(const OutcomeResult& o, const Question& q, const Vocabulary& v, Reading reading) {
+  Placement p;
+  const auto& own = reading == Reading::reversed ? o.comparator : o.intervention;
+  p.concept_id = key_concept(own, q, v, p.direct_intervention);
+  if (p.concept_id.empty()) return std::nullopt;
+  p.comparator_kind = reading == Reading::reversed ? "active" : o.comparator_kind;
+  p.comparator_concepts = reading == Reading::reversed ? o.intervention : o.comparator;
+  return p;
+}
+
+void label_finding(Finding& f, const std::string& key, const Placement& p, const OutcomeResult& o, const Question& q,
                    const Vocabulary& v) {
   f.key = key;
-  f.intervention = concept_id;
-  const Concept* ic = v.find(concept_id);
-  f.intervention_label = ic ? normalise(ic->preferred) : concept_id;
-  if (ic && ic->preferred.size() <= 6) f.intervention_label = ic->preferred;  // keep abbreviations such as TENS
-  f.intervention_plain = ic ? ic->plain : concept_id;
-  f.comparator_kind = o.comparator_kind;
-  f.comparator_label = comparator_clinical(o.comparator_kind);
-  f.comparator_plain = comparator_plain(o.comparator_kind);
+  f.intervention = p.concept_id;
+  f.intervention_label = concept_label(v, p.concept_id);
+  f.intervention_plain = concept_plain(v, p.concept_id);
+  f.comparator_kind = p.comparator_kind;
+  f.comparator_label = comparator_clinical(p.comparator_kind);
+  f.comparator_plain = comparator_plain(p.comparator_kind);
+  const auto named = named_comparators(q, v);
+  if (!named.empty() && p.comparator_kind == "active") {
+    f.comparator_label = join_labels(v, named, false);
+    f.comparator_plain = join_labels(v, named, true);
+  }
+  f.add_on = o.add_on;
+  if (!o.add_on.empty()) {
+    f.add_on_label = join_labels(v, o.add_on, false);
+    f.add_on_plain = join_labels(v, o.add_on, true);
+  }
   f.outcome = o.domain;
+  f.harms = is_harm_domain(o.domain);
   if (o.domain == "function")
     f.outcome_label = "function (disability)";
   else if (o.domain == "benefit")
@@ -92,79 +302,94 @@ void label_finding(Finding& f, const std::string& key, const std::string& concep
   f.time_point = o.time_point;
 }
 
-std::string label_of(const Study& s) {
-  std::string a = s.authors.empty() ? s.id : s.authors.front();
-  const auto sp = a.find(' ');
-  if (sp != std::string::npos) a = a.substr(0, sp);
-  return a + " " + std::to_string(s.year);
-}
-
-StudyResult result_of(const Study& s, const OutcomeResult& o, bool indirect) {
-  StudyResult r;
-  r.record_id = s.id;
-  r.label = label_of(s);
-  r.design = s.design;
-  r.direction = o.direction;
-  r.result_text = o.result_text;
-  r.instrument = o.instrument;
-  r.effect = o.effect;
-  r.stated_certainty = o.certainty;
-  r.participants = o.n_participants ? *o.n_participants : s.participants();
-  r.n_studies = o.n_studies;
-  if (!r.n_studies && s.design == "systematic_review" && s.population.n_trials) r.n_studies = s.population.n_trials;
-  r.quality = s.annotation.quality_score;
-  const auto it = s.annotation.origins.find("direction");
-  r.text_extracted = it != s.annotation.origins.end() && it->second == Origin::text;
-  r.indirect = indirect;
-  return r;
-}
-
-// Indirectness is a property of a record within a finding: if any of its results there is
-// indirect, all of them count as indirect.
+// Indirectness of the intervention is a property of a record within a finding: if any of its
+// results there is indirect, all of them count as indirect.
 void spread_indirectness(Finding& f) {
   std::set<std::string> indirect;
   for (const auto& r : f.results)
     if (r.indirect) indirect.insert(r.record_id);
-  for (auto& r : f.results) r.indirect = indirect.count(r.record_id) > 0;
+  for (auto& r : f.results) r.indirect = r.indirect || indirect.count(r.record_id) > 0;
+}
+
+// The finding's population: the most specific condition all its results studied, with their
+// duration when they share one. Never the question's.
+void label_population(Finding& f, const std::map<std::string, PopulationView>& views, const Vocabulary& v) {
+  std::vector<std::string> concepts;
+  std::set<std::string> durations;
+  for (const auto& r : f.results) {
+    const PopulationView& p = views.at(r.record_id + "#" + r.population);
+    concepts.push_back(p.concept_id);
+    durations.insert(p.duration);
+  }
+  f.population = common_condition(v, concepts);
+  if (f.population.empty()) f.population = concepts.front();
+  const std::string duration = durations.size() == 1 ? *durations.begin() : std::string();
+  std::tie(f.population_label, f.population_plain) = population_words(v, f.population, duration);
+  if (f.indirect)
+    f.population_note = "Studied in " + f.population_label + ", not exactly the population asked about.";
+  else if (durations.count(""))
+    f.population_note = "Some studies included people with back pain of any duration, or did not say.";
 }
 
 }  // namespace
 
-std::map<std::string, Finding> group_results(const std::vector<Study>& studies, const Question& q,
-                                             const Vocabulary& v) {
+bool is_harm_domain(const std::string& domain) {
+  return domain == "adverse_events" || domain == "withdrawals" || domain == "serious_adverse_events";
+}
+
+Groups group_results(const std::vector<Study>& studies, const Question& q, const Vocabulary& v) {
   std::set<std::string> outcomes;
   for (const auto& o : q.outcomes)
     for (const auto& d : v.descendants(o)) outcomes.insert(d);
-  std::map<std::string, Finding> groups;
+  const PopulationView asked = question_view(q, v);
+  Groups out;
+  std::map<std::string, PopulationView> views;  // record#concept -> the population a result studied
   for (const auto& s : studies) {
     if (s.retracted || s.design == "protocol") continue;
-    const Match population = population_match(s, q, v);
-    if (!population.matches || !duration_matches(s, q)) continue;
+    const auto origin = s.annotation.origins.find("direction");
+    if (origin != s.annotation.origins.end() && origin->second == Origin::text) {
+      // Results read automatically from an abstract or a registry are listed, never graded.
+      if (std::any_of(s.outcomes.begin(), s.outcomes.end(), reports_result))
+        out.unappraised.push_back({s.id, label_of(s), s.title});
+      continue;
+    }
     for (const auto& o : s.outcomes) {
       if (!reports_result(o) || !outcome_matches(o, q, outcomes)) continue;
-      bool intervention_direct = true;
-      const std::string concept_id = key_concept(o, q, v, intervention_direct);
-      if (concept_id.empty() || !comparator_matches(o, q, v)) continue;
-      const std::string key = finding_key(concept_id, o.comparator_kind, o.domain, o.time_point);
-      Finding& f = groups[key];
-      if (f.key.empty()) label_finding(f, key, concept_id, o, v);
-      f.results.push_back(result_of(s, o, !population.direct || !intervention_direct));
+      const ResultPopulation rp = population_of(s, o);
+      const PopulationView pop = view_of(rp.conditions, rp.duration, v);
+      const Fit fit = population_fit(pop, asked, v);
+      if (fit == Fit::none) continue;
+      const Reading reading = read_comparison(o, q, v);
+      if (reading == Reading::none) continue;
+      const auto placed = place(o, q, v, reading);
+      if (!placed) continue;
+      const bool indirect = fit == Fit::indirect;
+      // Direct evidence of one duration is one group; indirect evidence is grouped by the
+      // population it studied, so each is labelled with what was studied.
+      const std::string population_key =
+          (indirect ? "indirect:" + pop.concept_id : std::string("direct")) + ":" + pop.duration;
+      std::string comparator = placed->comparator_kind;
+      for (const auto& a : o.add_on) comparator += "+" + a;
+      const std::string key =
+          finding_key(placed->concept_id, comparator, o.domain, o.time_point) + "|" + population_key;
+      Finding& f = out.findings[key];
+      if (f.key.empty()) {
+        label_finding(f, key, *placed, o, q, v);
+        f.indirect = indirect;
+      }
+      for (const auto& c : placed->comparator_concepts)
+        if (std::find(f.comparator_concepts.begin(), f.comparator_concepts.end(), c) == f.comparator_concepts.end())
+          f.comparator_concepts.push_back(c);
+      StudyResult r = result_of(s, o, pop, indirect || !placed->direct_intervention, reading == Reading::reversed, v);
+      views[r.record_id + "#" + r.population] = pop;
+      f.results.push_back(std::move(r));
     }
   }
-  // A finding is labelled with the question's population (issue 15 will label it with the
-  // population its results studied).
-  std::string condition_label, condition_plain;
-  if (!q.conditions.empty())
-    if (const Concept* c = v.find(q.conditions.front())) {
-      condition_label = normalise(c->preferred);
-      condition_plain = c->plain;
-    }
-  for (auto& [key, f] : groups) {
-    f.condition_label = condition_label;
-    f.condition_plain = condition_plain;
+  for (auto& [key, f] : out.findings) {
     spread_indirectness(f);
+    label_population(f, views, v);
   }
-  return groups;
+  return out;
 }
 
 }  // namespace evidence::synthesis

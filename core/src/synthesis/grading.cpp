@@ -29,19 +29,20 @@ namespace {
 
 const char* const kLevels[] = {"", "very_low", "low", "moderate", "high"};
 
-// What the rules look at: the finding, the records it counts, and participant shares.
+// What the rules look at: the finding, and participant shares of the trials it counts.
 struct GradingContext {
   const Finding& f;
-  const std::set<std::string>& counted;
-  std::int64_t total = 0, high_risk = 0, indirect = 0;  // participants (at least 1 per result)
+  std::int64_t total = 0, high_risk = 0, indirect = 0, per_protocol = 0;  // participants (at least 1 per trial)
 
-  GradingContext(const Finding& finding, const std::set<std::string>& counted_ids) : f(finding), counted(counted_ids) {
+  explicit GradingContext(const Finding& finding) : f(finding) {
+    std::set<std::string> seen;
     for (const auto& r : f.results) {
-      if (!counted.count(r.record_id)) continue;
+      if (!r.counted || !seen.insert(r.trial).second) continue;
       const std::int64_t n = std::max<std::int64_t>(r.participants, 1);
       total += n;
       if (at_high_risk_of_bias(r.quality)) high_risk += n;
       if (r.indirect) indirect += n;
+      if (r.analysis == "per_protocol") per_protocol += n;
     }
   }
   // Whether a source whose estimate is used downgraded this domain itself.
@@ -68,16 +69,15 @@ std::optional<Downgrade> imprecision(const GradingContext& c) {
   const Finding& f = c.f;
   int levels = 0;
   std::vector<std::string> why;
-  if (f.n_participants < 400) {
+  // A count the sources do not give is not taken as small: the interval decides alone.
+  if (f.counts_complete && f.n_participants < 400) {
     ++levels;
     why.push_back("fewer than 400 participants (" + std::to_string(f.n_participants) + ")");
   }
   if (f.effect) {
     const double lo = *f.effect_ci_low, hi = *f.effect_ci_high;
     const bool ratio = f.effect_scale == "log";
-    const double important = f.effect_measure == "SMD" ? 0.5
-                             : ratio                   ? std::log(1.25)
-                                                       : (f.effect_scale == "0-100" ? mid_0_100(f.outcome) : 0);
+    const double important = f.effect_measure == "SMD" ? 0.5 : ratio ? std::log(1.25) : f.mid.value_or(0);
     if (lo <= 0 && hi >= 0 && important > 0 && (hi >= important || lo <= -important)) {
       ++levels;
       why.push_back("the 95% CI includes both no effect and an important effect");
@@ -111,6 +111,13 @@ const std::vector<GradingRule>& rule_table() {
        }},
       {"risk_of_bias",
        [](const GradingContext& c) {
+         return when(c.total > 0 && 2 * c.per_protocol > c.total,
+                     {"risk_of_bias", 1,
+                      "Most participants come from per-protocol analyses, which lose the protection of randomisation.",
+                      "per_protocol_analysis"});
+       }},
+      {"risk_of_bias",
+       [](const GradingContext& c) {
          return when(
              c.stated_down("risk_of_bias"),
              {"risk_of_bias", 1, "The review whose estimate is used downgraded for risk of bias.", "rob_stated"});
@@ -141,7 +148,7 @@ const std::vector<GradingRule>& rule_table() {
        }},
       {"inconsistency",
        [](const GradingContext& c) {
-         return when(c.f.n_studies == 1,
+         return when(c.f.n_studies == 1 && c.f.counts_complete,
                      {"inconsistency", 1, "Only one study: consistency cannot be judged.", "single_study"});
        }},
       {"indirectness",
@@ -149,7 +156,9 @@ const std::vector<GradingRule>& rule_table() {
          return when(
              c.total > 0 && 2 * c.indirect > c.total,
              {"indirectness", 1,
-              "Most participants come from studies whose population or intervention only partly matches the question.",
+              c.f.indirect
+                  ? "The studies were done in " + c.f.population_label + ", not exactly the population asked about."
+                  : "Most participants come from studies of a broader treatment family than the one asked about.",
               "indirect_share"});
        }},
       {"indirectness",
@@ -169,38 +178,50 @@ const std::vector<GradingRule>& rule_table() {
   return rules;
 }
 
-bool randomised_evidence(const Finding& f, const std::set<std::string>& counted, const StudiesById& studies) {
-  bool randomised = true;
-  for (const auto& r : f.results) {
-    if (!counted.count(r.record_id)) continue;
-    if (!(r.design == "rct" || r.design == "systematic_review" || r.design == "guideline")) randomised = false;
-    // A review of cohort or other non-randomised studies is observational evidence.
-    const std::string label = normalise(studies.at(r.record_id)->design_label);
-    const bool observational =
-        label.find("cohort") != std::string::npos || label.find("observational") != std::string::npos;
-    const bool of_trials = label.find("rct") != std::string::npos || label.find("randomi") != std::string::npos;
-    if (r.design == "systematic_review" && observational && !of_trials) randomised = false;
-  }
-  return randomised;
+// As-treated and observational comparisons are not protected by randomisation: they start low.
+bool randomised_evidence(const Finding& f) {
+  return std::none_of(f.results.begin(), f.results.end(), [](const StudyResult& r) {
+    return r.counted && (r.analysis == "as_treated" || r.analysis == "observational");
+  });
 }
 
-// When the estimate is a review's, the trials' risk of bias and the other judgements behind it
-// are not in the knowledge base; the review's own GRADE rating of that comparison caps ours.
-int review_ceiling(Finding& f, int level) {
-  if (f.effect_source != "review") return level;
+// The highest certainty one source allows for its result: its own GRADE rating; at most moderate
+// from another grading system (levels of evidence, AHRQ, an author's tool, a guideline grade) or
+// from a source that rates nothing, since risk of bias and the other domains were then not
+// assessed by anyone; very low for "insufficient" (docs/GRADING.md).
+SourceCeiling source_ceiling(const StudyResult& r) {
+  const Certainty* c = r.stated_certainty ? &*r.stated_certainty : nullptr;
+  const std::string level = c ? c->level : std::string();
+  if (!c || level == "not_rated" || level.empty() || c->system == "none")
+    return {"moderate", r.record_id, "unrated_source",
+            r.label + " gives no certainty rating for this result; unrated evidence is at most moderate."};
+  const int native = level == "insufficient" ? 1 : level_rank(level);
+  const std::string words = level == "very_low" ? "very low" : level;
+  if (c->system == "GRADE")
+    return {kLevels[std::max(native, 1)], r.record_id, "source_grade",
+            r.label + " rated it " + words + " (GRADE); ours is never higher."};
+  return {kLevels[std::clamp(native, 1, 3)], r.record_id, "source_other_system",
+          r.label + " rated it \"" + words + "\" in " + c->system +
+              " terms, which is not GRADE certainty; at most moderate, and never above its own level."};
+}
+
+// Never above the source: the most any of the sources behind the estimate allows (the counted
+// results when there is no estimate).
+int source_limit(Finding& f, int level) {
+  const bool any_used =
+      std::any_of(f.results.begin(), f.results.end(), [](const auto& r) { return r.used_in_estimate; });
+  std::optional<SourceCeiling> best;
   for (const auto& r : f.results) {
-    if (!r.used_in_estimate || !r.stated_certainty || r.stated_certainty->system != "GRADE") continue;
-    const int theirs = level_rank(r.stated_certainty->level);
-    if (theirs > 0 && theirs < level) {
-      const std::string stated = r.stated_certainty->level == "very_low" ? "very low" : r.stated_certainty->level;
-      f.downgrades.push_back(
-          {"review_rating", level - theirs,
-           "The review that provides the estimate rated it " + stated +
-               " (GRADE); the judgements behind that rating (for example the trials' risk of bias) are "
-               "not in the knowledge base, so it caps ours.",
-           "review_grade_ceiling"});
-      level = theirs;
-    }
+    if (any_used ? !r.used_in_estimate : !r.counted) continue;
+    SourceCeiling c = source_ceiling(r);
+    if (!best || level_rank(c.level) > level_rank(best->level)) best = std::move(c);
+  }
+  if (!best) return level;
+  f.ceiling = best;
+  const int cap = level_rank(best->level);
+  if (cap < level) {
+    f.downgrades.push_back({"source_rating", level - cap, best->reason, best->rule});
+    return cap;
   }
   return level;
 }
@@ -225,11 +246,12 @@ void stated_beside(Finding& f, int level) {
 
 }  // namespace
 
-void grade(Finding& f, const std::set<std::string>& counted, const StudiesById& studies) {
-  const bool randomised = randomised_evidence(f, counted, studies);
+void grade(Finding& f) {
+  const bool randomised = randomised_evidence(f);
   int level = randomised ? 4 : 2;
-  f.rules.push_back(randomised ? "start_high: randomised evidence" : "start_low: includes non-randomised evidence");
-  const GradingContext context(f, counted);
+  f.rules.push_back(randomised ? "start_high: randomised evidence"
+                               : "start_low: as-treated or observational comparison");
+  const GradingContext context(f);
   std::set<std::string> judged;  // domains whose downgrade is decided
   for (const auto& rule : rule_table()) {
     if (judged.count(rule.domain)) continue;
@@ -241,10 +263,8 @@ void grade(Finding& f, const std::set<std::string>& counted, const StudiesById& 
   if (!judged.count("publication_bias"))
     f.rules.push_back("publication_bias_not_assessed: fewer than 10 studies pooled here");
   for (const auto& d : f.downgrades) level -= d.levels;
-  level = review_ceiling(f, std::clamp(level, 1, 4));
+  level = source_limit(f, std::clamp(level, 1, 4));
   f.certainty = kLevels[level];
-  const bool any_text = std::any_of(f.results.begin(), f.results.end(), [](const auto& r) { return r.text_extracted; });
-  if (any_text) f.rules.push_back("text_extracted: some directions were extracted automatically from abstracts");
   stated_beside(f, level);
 }
 

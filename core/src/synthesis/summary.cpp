@@ -1,6 +1,7 @@
 // synthesise(): the steps of synthesis in order, the order of the findings, the messages when
 // there are none, and the JSON view of a summary.
 #include <algorithm>
+#include <set>
 
 #include "synthesis_internal.hpp"
 
@@ -18,14 +19,15 @@ std::string certainty_symbols(const std::string& level) {
 json Finding::to_json() const {
   json results_j = json::array();
   for (const auto& r : results) {
-    json x{{"record_id", r.record_id},
-           {"label", r.label},
-           {"design", r.design},
-           {"direction", r.direction},
-           {"participants", r.participants},
-           {"text_extracted", r.text_extracted},
-           {"used_in_estimate", r.used_in_estimate}};
+    json x{{"record_id", r.record_id}, {"trial", r.trial},
+           {"label", r.label},         {"design", r.design},
+           {"analysis", r.analysis},   {"population", {{"id", r.population}, {"label", r.population_label}}},
+           {"direction", r.direction}, {"participants", r.participants},
+           {"counted", r.counted},     {"reversed", r.reversed},
+           {"indirect", r.indirect},   {"used_in_estimate", r.used_in_estimate}};
     if (!r.result_text.empty()) x["result_text"] = r.result_text;
+    if (r.follow_up_weeks) x["follow_up_weeks"] = *r.follow_up_weeks;
+    if (!r.time_label.empty()) x["time_label"] = r.time_label;
     if (r.n_studies) x["n_studies"] = *r.n_studies;
     if (r.quality >= 0) x["quality"] = r.quality;
     if (r.effect) {
@@ -37,6 +39,8 @@ json Finding::to_json() const {
       if (e.scale_max) ej["scale_max"] = *e.scale_max;
       if (!e.better.empty()) ej["better"] = e.better;
       if (!e.contrast.empty()) ej["contrast"] = e.contrast;
+      if (!e.event.empty()) ej["event"] = e.event;
+      if (e.mid) ej["mid"] = *e.mid;
       x["effect"] = ej;
     }
     if (r.stated_certainty)
@@ -48,23 +52,41 @@ json Finding::to_json() const {
   json downs = json::array();
   for (const auto& d : downgrades)
     downs.push_back({{"domain", d.domain}, {"levels", d.levels}, {"reason", d.reason}, {"rule", d.rule}});
+  json comparator{{"kind", comparator_kind},
+                  {"label", comparator_label},
+                  {"plain", comparator_plain},
+                  {"concepts", comparator_concepts}};
+  if (!add_on.empty()) comparator["add_on"] = {{"concepts", add_on}, {"label", add_on_label}, {"plain", add_on_plain}};
+  json cert{{"level", certainty}, {"symbols", certainty_symbols(certainty)}, {"downgrades", downs}};
+  if (ceiling)
+    cert["ceiling"] = {{"level", ceiling->level},
+                       {"record_id", ceiling->record_id},
+                       {"rule", ceiling->rule},
+                       {"reason", ceiling->reason}};
   json j{{"key", key},
          {"intervention", {{"id", intervention}, {"label", intervention_label}, {"plain", intervention_plain}}},
-         {"comparator", {{"kind", comparator_kind}, {"label", comparator_label}, {"plain", comparator_plain}}},
+         {"comparator", comparator},
          {"outcome", {{"id", outcome}, {"label", outcome_label}}},
          {"time_point", time_point},
-         {"population", {{"label", condition_label}, {"plain", condition_plain}}},
+         {"time_label", time_label},
+         {"population", {{"id", population}, {"label", population_label}, {"plain", population_plain}}},
+         {"indirect", indirect},
          {"n_studies", n_studies},
          {"n_participants", n_participants},
+         {"counts_complete", counts_complete},
+         {"uncounted_reviews", uncounted_reviews},
          {"effect_source", effect_source},
          {"effect_size", effect_size},
          {"direction", direction},
-         {"certainty", {{"level", certainty}, {"symbols", certainty_symbols(certainty)}, {"downgrades", downs}}},
+         {"certainty", cert},
          {"sentences", {{"clinician", clinician_sentence}, {"patient", patient_sentence}}},
          {"record_ids", record_ids},
          {"rules", rules},
          {"results", results_j},
+         {"headline", headline},
+         {"harms", harms},
          {"thin", thin}};
+  if (!population_note.empty()) j["population"]["note"] = population_note;
   if (effect) {
     j["effect"] = {{"measure", effect_measure},
                    {"scale", effect_scale},
@@ -73,6 +95,8 @@ json Finding::to_json() const {
                    {"ci_high", *effect_ci_high},
                    {"text", effect_text},
                    {"oriented", "positive favours the intervention"}};
+    if (mid) j["effect"]["mid"] = *mid;
+    if (!effect_plain.empty()) j["effect"]["plain"] = effect_plain;
   }
   if (pooled)
     j["meta_analysis"] = {
@@ -87,25 +111,67 @@ json Finding::to_json() const {
   return j;
 }
 
+json BottomLine::to_json() const {
+  return {{"intervention", {{"id", intervention}, {"label", intervention_label}}},
+          {"sentences", {{"clinician", clinician}, {"patient", patient}}},
+          {"finding_keys", finding_keys},
+          {"record_ids", record_ids}};
+}
+
 json EvidenceSummary::to_json() const {
-  json f = json::array();
+  json f = json::array(), b = json::array(), u = json::array();
   for (const auto& x : findings) f.push_back(x.to_json());
-  return {{"findings", f}, {"messages", messages}};
+  for (const auto& x : bottom_lines) b.push_back(x.to_json());
+  for (const auto& x : unappraised) u.push_back({{"record_id", x.record_id}, {"label", x.label}, {"title", x.title}});
+  const auto headlines = std::count_if(findings.begin(), findings.end(), [](const auto& x) { return x.headline; });
+  return {
+      {"bottom_lines", b}, {"findings", f}, {"headline_count", headlines}, {"unappraised", u}, {"messages", messages}};
 }
 
 namespace {
 
 using synthesis::level_rank;
 
-// Most informative first: findings with a result, pain and function, higher certainty, more participants.
-void order_findings(std::vector<Finding>& findings) {
+// How many findings the answer shows first; the rest are behind "more".
+constexpr std::size_t kHeadlines = 12;
+
+// Relevance to the question: the comparator it names, then the outcomes it names (or pain and
+// function, and harms beside them), direct evidence before indirect.
+int relevance(const Finding& f, const Question& q, const std::set<std::string>& outcomes) {
+  int score = 0;
+  const auto& kinds = q.comparator_kinds;
+  if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), f.comparator_kind) != kinds.end()) score += 16;
+  if (!q.comparators.empty() && f.comparator_kind == "active") score += 16;
+  if (!f.indirect) score += 8;
+  if (outcomes.empty() ? (f.outcome == "pain" || f.outcome == "function") : outcomes.count(f.outcome) > 0) score += 4;
+  if (f.harms) score += 3;
+  // The treatment asked about before a broader family of it.
+  if (std::none_of(f.results.begin(), f.results.end(), [](const StudyResult& r) { return r.indirect; })) score += 2;
+  return score;
+}
+
+int time_rank(const std::string& t) {
+  if (t == "short") return 0;
+  if (t == "intermediate") return 1;
+  if (t == "long") return 2;
+  if (t == "immediate") return 3;
+  return 4;
+}
+
+void order_findings(std::vector<Finding>& findings, const Question& q, const Vocabulary& v) {
+  std::set<std::string> outcomes;
+  for (const auto& o : q.outcomes)
+    for (const auto& d : v.descendants(o)) outcomes.insert(d);
+  if (q.benefit_requested) outcomes.insert({"pain", "function", "benefit"});
+  for (auto& f : findings) f.relevance = relevance(f, q, outcomes);
   std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
     if (a.thin != b.thin) return !a.thin;
-    const bool ap = a.outcome == "pain" || a.outcome == "function", bp = b.outcome == "pain" || b.outcome == "function";
-    if (ap != bp) return ap;
+    if (a.relevance != b.relevance) return a.relevance > b.relevance;
     if (level_rank(a.certainty) != level_rank(b.certainty)) return level_rank(a.certainty) > level_rank(b.certainty);
+    if (time_rank(a.time_point) != time_rank(b.time_point)) return time_rank(a.time_point) < time_rank(b.time_point);
     return a.n_participants > b.n_participants;
   });
+  for (std::size_t i = 0; i < findings.size(); ++i) findings[i].headline = i < kHeadlines && !findings[i].thin;
 }
 
 std::string no_findings_message(const Question& q, const Vocabulary& v) {
@@ -122,14 +188,17 @@ std::string no_findings_message(const Question& q, const Vocabulary& v) {
   return "Name a treatment to get a graded summary (for example: exercise for chronic low back pain).";
 }
 
-std::vector<Finding> build_findings(const std::vector<Study>& studies, const Question& q, const Vocabulary& v) {
-  synthesis::StudiesById by_id;
-  for (const auto& s : studies) by_id[s.id] = &s;
+std::vector<Finding> build_findings(const std::vector<Study>& studies, const Question& q, const Vocabulary& v,
+                                    std::vector<UnappraisedStudy>* unappraised = nullptr) {
+  const synthesis::Records records(studies);
+  synthesis::Groups groups = synthesis::group_results(studies, q, v);
+  if (unappraised) *unappraised = std::move(groups.unappraised);
   std::vector<Finding> findings;
-  for (auto& [key, f] : synthesis::group_results(studies, q, v)) {
-    const std::set<std::string> counted = synthesis::choose_estimate(f, by_id, v);
-    synthesis::set_direction(f, counted);
-    synthesis::grade(f, counted, by_id);
+  for (auto& [key, f] : groups.findings) {
+    synthesis::choose_estimate(f, records, v);
+    if (f.results.empty()) continue;  // only superseded results
+    synthesis::set_direction(f);
+    synthesis::grade(f);
     synthesis::write_sentences(f);
     findings.push_back(std::move(f));
   }
@@ -153,8 +222,9 @@ EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& q,
           "Name a treatment to get a graded summary (for example: exercise for chronic low back pain).");
     return out;
   }
-  out.findings = build_findings(studies, q, v);
-  order_findings(out.findings);
+  out.findings = build_findings(studies, q, v, &out.unappraised);
+  order_findings(out.findings, q, v);
+  out.bottom_lines = synthesis::bottom_lines(out.findings, q, v);
   if (out.findings.empty()) out.messages.push_back(no_findings_message(q, v));
   return out;
 }

@@ -6,6 +6,7 @@
 //   grading.cpp    GRADE-style certainty as a table of rules
 //   wording.cpp    the clinician and patient sentences
 //   summary.cpp    synthesise(): the steps in order, the order of findings, messages, JSON
+//   bottom_line.cpp  the answer first for each treatment asked about
 #include <map>
 #include <set>
 #include <string>
@@ -17,22 +18,44 @@ namespace evidence::synthesis {
 
 using StudiesById = std::map<std::string, const Study*>;
 
-// Results of the studies that answer the question, grouped by finding key
-// (intervention|comparator kind|outcome|time point), each finding's labels filled in. A result
-// whose population or intervention only partly matches the question is marked indirect.
-std::map<std::string, Finding> group_results(const std::vector<Study>& studies, const Question& question,
-                                             const Vocabulary& vocabulary);
+// What synthesis knows about the records beside their results: which reports share a trial, and
+// which reviews are replaced by an update among the studies.
+struct Records {
+  StudiesById by_id;
+  std::map<std::string, std::string> trial_of;  // record id -> the trial's id (smallest report id)
+  std::map<std::string, std::string> superseded_by;
 
-// Chooses the finding's estimate and returns the ids of the records it counts (a review's own
-// trials are not counted again); adds the counts of studies and participants and the record ids.
-std::set<std::string> choose_estimate(Finding& finding, const StudiesById& studies, const Vocabulary& vocabulary);
+  explicit Records(const std::vector<Study>& studies);
+  const Study& at(const std::string& id) const { return *by_id.at(id); }
+};
+
+struct Groups {
+  std::map<std::string, Finding> findings;  // by key
+  std::vector<UnappraisedStudy> unappraised;
+};
+
+// Adverse events and the like: shown beside the benefits of a treatment.
+bool is_harm_domain(const std::string& domain);
+
+// Results of the studies that answer the question, grouped by finding key (intervention|comparator
+// kind and add-on|outcome|time point|population group), each finding's labels filled in and
+// labelled with the population its results studied. Results read automatically from text are
+// listed apart, never graded.
+Groups group_results(const std::vector<Study>& studies, const Question& question, const Vocabulary& vocabulary);
+
+// Drops the results of superseded reviews, marks each result's trial, chooses the finding's
+// estimate (a review's, our pooling of one estimate per trial, a single one, a vote count) and
+// counts each trial once, a review by its trials for the comparison.
+void choose_estimate(Finding& finding, const Records& records, const Vocabulary& vocabulary);
 // Direction and effect size from the estimate, or from the counted results' directions.
-void set_direction(Finding& finding, const std::set<std::string>& counted);
-// Certainty: the starting level, the downgrades of the rule table, the ceiling of a review's
-// own GRADE rating, and the certainty a source states beside ours.
-void grade(Finding& finding, const std::set<std::string>& counted, const StudiesById& studies);
+void set_direction(Finding& finding);
+// Certainty: the starting level, the downgrades of the rule table, and never above the source.
+void grade(Finding& finding);
 // The two sentences of a finding.
 void write_sentences(Finding& finding);
+// The answer first, per treatment asked about, from its headline findings.
+std::vector<BottomLine> bottom_lines(const std::vector<Finding>& findings, const Question& question,
+                                     const Vocabulary& vocabulary);
 
 // Number with at most two decimals, "-0" written as "0".
 std::string fmt(double x);
