@@ -103,6 +103,8 @@ struct FindingView {
   std::int64_t n_studies = 0, n_participants = 0;
   std::vector<std::string> record_ids;
   std::set<std::string> used_in_estimate;
+  std::vector<std::string> add_on;  // background treatment of an add-on comparison ("adding A to B")
+  bool indirect = false;            // evidence from a population beside or broader than the question's
 };
 
 std::string condition_of_label(const std::string& label, const Vocabulary& v) {
@@ -119,7 +121,12 @@ FindingView view_of(const json& f, const Vocabulary& v) {
   x.key = str(f, "key");
   x.intervention = str(f, "intervention", "id");
   x.comparator_kind = str(f, "comparator", "kind");
+  if (const auto c = f.find("comparator"); c != f.end() && c->is_object())
+    if (const auto a = c->find("add_on"); a != c->end() && a->is_object())
+      for (const auto& id : a->value("concepts", json::array()))
+        if (id.is_string()) x.add_on.push_back(id.get<std::string>());
   x.outcome = str(f, "outcome", "id");
+  x.indirect = f.value("indirect", false);
   x.time_point = str(f, "time_point");
   x.direction = str(f, "direction");
   x.certainty = str(f, "certainty", "level");
@@ -160,7 +167,9 @@ bool is_review(const Study& s) {
 std::vector<const OutcomeResult*> matching_results(const Study& s, const FindingView& f, const Vocabulary& v) {
   std::vector<const OutcomeResult*> out;
   for (const auto& o : s.outcomes) {
-    if (o.comparator_kind != f.comparator_kind || o.domain != f.outcome || o.time_point != f.time_point) continue;
+    if (o.comparator_kind != f.comparator_kind || o.domain != f.outcome || o.time_point != f.time_point ||
+        o.add_on != f.add_on)
+      continue;
     if (std::any_of(o.intervention.begin(), o.intervention.end(),
                     [&](const std::string& c) { return v.is_a(c, f.intervention); }))
       out.push_back(&o);
@@ -190,7 +199,8 @@ struct Figures {
 // populations (schema 2: a review's sciatica subgroup) are different trials and add up; never
 // beyond the record's totals. A result without its own counts stands for the record's totals.
 Figures figures_of(const Study& s, const std::vector<const OutcomeResult*>& results) {
-  const Figures totals{is_review(s) ? s.population.n_trials : Count(1),
+  // A report of several trials (MINT: three RCTs in one paper) gives its number of trials.
+  const Figures totals{is_review(s) ? s.population.n_trials : s.population.n_trials.value_or(1),
                        s.participants() > 0 ? Count(s.participants()) : std::nullopt};
   if (results.empty()) return totals;
   std::map<std::string, Figures> by_population;
@@ -497,8 +507,9 @@ void check_coherence(const std::vector<FindingView>& findings, Problems& out) {
   for (std::size_t i = 0; i < findings.size(); ++i)
     for (std::size_t j = i + 1; j < findings.size(); ++j) {
       const FindingView &a = findings[i], &b = findings[j];
-      if (a.intervention != b.intervention || a.comparator_kind != b.comparator_kind || a.outcome != b.outcome ||
-          a.time_point != b.time_point || a.population != b.population || a.population_label != b.population_label)
+      if (a.intervention != b.intervention || a.comparator_kind != b.comparator_kind || a.add_on != b.add_on ||
+          a.outcome != b.outcome || a.time_point != b.time_point || a.population != b.population ||
+          a.population_label != b.population_label)
         continue;
       if (level_rank(a.certainty) < moderate || level_rank(b.certainty) < moderate) continue;
       if (opposite(a.direction, b.direction))
@@ -585,7 +596,9 @@ void check_question_caps(const std::vector<FindingView>& findings, const json& e
   for (const FindingView& f : findings) {
     const int claimed = level_rank(f.certainty);
     if (claimed == 0 || !within_comparison(f, reading_of(f, expect, ctx), expect, ctx)) continue;
-    if (max_level && claimed > max_level)
+    // The question's cap is for its own population; indirect evidence from another population is
+    // held to its records' caps (below) and to the ceiling of its sources.
+    if (max_level && claimed > max_level && !f.indirect)
       out.add(ProblemFamily::invariant, f.key, "max_certainty",
               "certainty " + f.certainty + " above the question's max_certainty " + level_name(max_level));
     const Distinct d = distinct_units(f.record_ids, ctx.records);

@@ -4,9 +4,10 @@
 // question's own expectation. The checker itself is tested first on small hand-made answers, so
 // each of its checks is shown to fail when it should.
 //
-// The engine's grading (core/src/synthesis/) and the records' schema-2 fields are still being
-// changed to meet these properties, so the two audit runs are [!mayfail] for now: they report
-// every problem and the figures without failing the suite. Drop [!mayfail] once they pass.
+// The invariants must hold for every question except a short list of known failures, each with
+// its reason (the list can only shrink); the expectations are held by a ratchet on the number of
+// questions meeting them, and listed one by one in a [!mayfail] run; every patient sentence is
+// checked for reading grade.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "audit_check.hpp"
+#include "evidence/readability.hpp"
 #include "test_support.hpp"
 
 using evidence::test::AuditContext;
@@ -304,6 +306,7 @@ namespace {
 
 struct AuditRun {
   std::vector<json> questions;
+  std::vector<json> answers;                        // the /api/search JSON of each question (null when it failed)
   std::vector<std::vector<AuditProblem>> problems;  // per question
   evidence::test::AuditTally tally;
 };
@@ -322,6 +325,7 @@ const AuditRun& audit_run() {
       const std::string path = evidence::test::audit_request_path(q);
       auto res = client.Get(path.c_str());
       std::vector<AuditProblem> problems;
+      r.answers.push_back(res && res->status == 200 ? json::parse(res->body) : json());
       if (!res || res->status != 200) {
         problems.push_back({q.value("id", "?"), "", "findings",
                             path + " answered " + (res ? std::to_string(res->status) : std::string("nothing")),
@@ -340,20 +344,62 @@ const AuditRun& audit_run() {
 
 }  // namespace
 
-// [!mayfail] until the engine and the records meet the invariants (see the top of this file).
-TEST_CASE("audit invariants", "[audit][!mayfail]") {
+// Questions whose answers still break an invariant, each with the reason. The test fails when
+// any other question breaks one, and when a listed question no longer does (so the list only
+// shrinks). Misspelt or everyday wording the question parser does not yet understand is issue 16.
+const std::map<std::string, std::string>& known_invariant_failures() {
+  static const std::map<std::string, std::string> known = {
+      {"A009",
+       "yoga: LBP106's single-trial estimate (228 randomised) sits in a finding that also counts LBP012's "
+       "direction, and the finding reaches moderate; the audit caps LBP106 at low"},
+      {"A021",
+       "yoga vs physiotherapy: stretching is physiotherapy in the vocabulary, so LBP106 (yoga vs stretching) "
+       "joins LBP012 (yoga vs physical therapy) and the pooled finding reaches moderate above the cap"},
+      {"A045",
+       "\"pregnacy\" is not recognised (issue 16), so the question is about all back pain and its "
+       "moderate non-specific LBP findings exceed the pregnancy question's cap"},
+  };
+  return known;
+}
+
+TEST_CASE("audit invariants", "[audit]") {
   const AuditRun& run = audit_run();
   REQUIRE(run.questions.size() >= 100);
   WARN("clinical audit over corpus/:\n" << run.tally.report());
-  std::string all;
-  for (const auto& problems : run.problems)
-    for (const auto& p : problems)
-      if (p.family == ProblemFamily::invariant) all += p.to_string() + "\n";
-  INFO(all);
-  REQUIRE(run.tally.invariant_total() == 0);
+  const auto& known = known_invariant_failures();
+  for (std::size_t i = 0; i < run.questions.size(); ++i) {
+    const std::string id = run.questions[i].at("id").get<std::string>();
+    std::string text;
+    std::size_t n = 0;
+    for (const auto& p : run.problems[i])
+      if (p.family == ProblemFamily::invariant) {
+        text += p.to_string() + "\n";
+        ++n;
+      }
+    INFO(id << " \"" << run.questions[i].at("q").get<std::string>() << "\"\n" << text);
+    if (known.count(id)) {
+      INFO("listed as a known failure (" << known.at(id) << "); remove it from the list once it passes");
+      CHECK(n > 0);
+    } else {
+      CHECK(n == 0);
+    }
+  }
 }
 
-// [!mayfail] until the engine and the records meet the expectations (see the top of this file).
+// The expectations are not all met yet (mostly wording the parser does not understand: issue 16);
+// this ratchet fails when fewer questions meet theirs than at the last recorded count.
+TEST_CASE("audit expectations: no fewer questions meet theirs than recorded", "[audit]") {
+  const AuditRun& run = audit_run();
+  std::size_t meeting = 0;
+  for (const auto& problems : run.problems)
+    if (std::none_of(problems.begin(), problems.end(),
+                     [](const AuditProblem& p) { return p.family == ProblemFamily::expectation; }))
+      ++meeting;
+  WARN(meeting << " of " << run.questions.size() << " questions meet their expectations");
+  CHECK(meeting >= 58);
+}
+
+// Every expectation, one CHECK per question: the list of what is still wrong.
 TEST_CASE("audit expectations", "[audit][!mayfail]") {
   const AuditRun& run = audit_run();
   REQUIRE(run.questions.size() >= 100);
@@ -369,4 +415,30 @@ TEST_CASE("audit expectations", "[audit][!mayfail]") {
     INFO(q.at("id").get<std::string>() << " \"" << q.at("q").get<std::string>() << "\"\n" << text);
     CHECK(n == 0);
   }
+}
+
+// Patients read these: every generated patient sentence of every answer, and every bottom line,
+// reads at school grade 8 or below (Flesch-Kincaid, core/include/evidence/readability.hpp).
+TEST_CASE("audit: every patient sentence reads at grade 8 or below", "[audit][readability]") {
+  const AuditRun& run = audit_run();
+  std::size_t checked = 0;
+  double worst = 0;
+  for (std::size_t i = 0; i < run.answers.size(); ++i) {
+    const json& summary = run.answers[i].is_object() ? run.answers[i].value("summary", json::object()) : json();
+    if (!summary.is_object()) continue;
+    std::vector<std::string> texts;
+    for (const auto& f : summary.value("findings", json::array()))
+      texts.push_back(f.at("sentences").at("patient").get<std::string>());
+    for (const auto& b : summary.value("bottom_lines", json::array()))
+      texts.push_back(b.at("sentences").at("patient").get<std::string>());
+    for (const auto& t : texts) {
+      const double grade = evidence::readability(t).grade;
+      worst = std::max(worst, grade);
+      ++checked;
+      INFO(run.questions[i].at("id").get<std::string>() << ": \"" << t << "\" grade " << grade);
+      CHECK(grade <= 8.0);
+    }
+  }
+  WARN(checked << " patient sentences checked; the hardest reads at grade " << worst);
+  CHECK(checked > 200);
 }

@@ -32,7 +32,6 @@ std::vector<BottomLine> bottom_lines(const std::vector<Finding>& findings, const
     b.intervention = asked;
     const Concept* c = v.find(asked);
     b.intervention_label = c ? c->preferred : asked;
-    const std::string plain = c ? c->plain : asked;
     auto mine = [&](const Finding& f) { return !f.thin && v.is_a(f.intervention, asked); };
     const auto lead = std::find_if(findings.begin(), findings.end(),
                                    [&](const Finding& f) { return mine(f) && f.headline && !f.harms; });
@@ -40,7 +39,7 @@ std::vector<BottomLine> bottom_lines(const std::vector<Finding>& findings, const
         std::find_if(findings.begin(), findings.end(), [&](const Finding& f) { return mine(f) && f.harms; });
     if (lead == findings.end() && harm == findings.end()) {
       b.clinician = "No graded results for " + b.intervention_label + " answer this question in the knowledge base.";
-      b.patient = "We found no clear results for " + plain + " for this question.";
+      b.patient = "We found no clear results for this treatment.";
       out.push_back(std::move(b));
       continue;
     }

@@ -129,6 +129,8 @@ Reading read_comparison(const OutcomeResult& o, const Question& q, const Vocabul
   if (!kinds.empty() && named.empty())
     return std::find(kinds.begin(), kinds.end(), o.comparator_kind) != kinds.end() ? Reading::as_stored : Reading::none;
   if (named.empty()) return Reading::as_stored;
+  // A named treatment is an active comparison: a mixed set of comparators does not answer it.
+  if (o.comparator_kind != "active") return Reading::none;
   if (names_any(o.comparator, named, v)) return Reading::as_stored;
   // "A vs B" also finds "B vs A": the stored intervention is the named comparator and the stored
   // comparator is a treatment asked about.
@@ -364,10 +366,13 @@ Groups group_results(const std::vector<Study>& studies, const Question& q, const
       const auto placed = place(o, q, v, reading);
       if (!placed) continue;
       const bool indirect = fit == Fit::indirect;
-      // Direct evidence of one duration is one group; indirect evidence is grouped by the
-      // population it studied, so each is labelled with what was studied.
-      const std::string population_key =
-          (indirect ? "indirect:" + pop.concept_id : std::string("direct")) + ":" + pop.duration;
+      // One finding per population studied (a review's pregnancy subgroup is not its non-specific
+      // LBP result), so each is labelled with what was studied. Non-specific LBP is how most LBP
+      // trials describe their people, so it groups with low back pain; the label still says it
+      // when all the results do.
+      std::string group = undated(pop.concept_id, v);
+      if (group == "nonspecific_low_back_pain") group = "low_back_pain";
+      const std::string population_key = (indirect ? "indirect:" : "direct:") + group + ":" + pop.duration;
       std::string comparator = placed->comparator_kind;
       for (const auto& a : o.add_on) comparator += "+" + a;
       const std::string key =

@@ -69,10 +69,20 @@ std::optional<Downgrade> imprecision(const GradingContext& c) {
   const Finding& f = c.f;
   int levels = 0;
   std::vector<std::string> why;
-  // A count the sources do not give is not taken as small: the interval decides alone.
-  if (f.counts_complete && f.n_participants < 400) {
+  // The sample behind the estimate decides (one trial's estimate beside other trials' directions
+  // is as precise as that trial); a count the sources do not give is not taken as small.
+  std::int64_t behind = 0;
+  std::set<std::string> trials;
+  bool known = f.counts_complete;
+  for (const auto& r : f.results)
+    if (r.used_in_estimate && trials.insert(r.trial).second) {
+      behind += r.participants;
+      if (r.participants == 0) known = false;
+    }
+  if (trials.empty()) behind = f.n_participants;
+  if (known && behind < 400) {
     ++levels;
-    why.push_back("fewer than 400 participants (" + std::to_string(f.n_participants) + ")");
+    why.push_back("fewer than 400 participants behind the estimate (" + std::to_string(behind) + ")");
   }
   if (f.effect) {
     const double lo = *f.effect_ci_low, hi = *f.effect_ci_high;
@@ -88,6 +98,10 @@ std::optional<Downgrade> imprecision(const GradingContext& c) {
   } else if (!f.thin) {
     ++levels;
     why.push_back("no effect estimate, only the direction of results");
+    if (!f.counts_complete) {
+      ++levels;
+      why.push_back("nor the number of participants for this comparison");
+    }
   }
   if (levels == 0 && c.stated_down("imprecision")) {
     levels = 1;
@@ -150,16 +164,6 @@ const std::vector<GradingRule>& rule_table() {
        [](const GradingContext& c) {
          return when(c.f.n_studies == 1 && c.f.counts_complete,
                      {"inconsistency", 1, "Only one study: consistency cannot be judged.", "single_study"});
-       }},
-      {"indirectness",
-       [](const GradingContext& c) {
-         return when(
-             c.total > 0 && 2 * c.indirect > c.total,
-             {"indirectness", 1,
-              c.f.indirect
-                  ? "The studies were done in " + c.f.population_label + ", not exactly the population asked about."
-                  : "Most participants come from studies of a broader treatment family than the one asked about.",
-              "indirect_share"});
        }},
       {"indirectness",
        [](const GradingContext& c) {
@@ -264,6 +268,16 @@ void grade(Finding& f) {
     f.rules.push_back("publication_bias_not_assessed: fewer than 10 studies pooled here");
   for (const auto& d : f.downgrades) level -= d.levels;
   level = source_limit(f, std::clamp(level, 1, 4));
+  // Indirectness to this question is something no source judged: it applies below the source's
+  // own rating, not within it.
+  if (!judged.count("indirectness") && (f.indirect || (context.total > 0 && 2 * context.indirect > context.total))) {
+    const std::string reason =
+        f.indirect ? "The studies were done in " + f.population_label + ", not exactly the population asked about."
+                   : "Most participants come from studies of a broader treatment family "
+                     "than the one asked about.";
+    f.downgrades.push_back({"indirectness", 1, reason, f.indirect ? "indirect_population" : "indirect_intervention"});
+    level = std::max(1, level - 1);
+  }
   f.certainty = kLevels[level];
   stated_beside(f, level);
 }

@@ -180,9 +180,9 @@ void write_patient(Finding& f) {
   const bool many = plural(f.intervention_plain);
   const std::string what = plain_outcome(f.outcome);
   const std::string when = plain_time(f).empty() ? "" : " " + plain_time(f);
-  const std::string compared = !f.add_on.empty() ? " This is when it is added to " + f.add_on_plain +
-                                                       ", compared with " + f.add_on_plain + " alone."
-                                                 : " This is compared with " + f.comparator_plain + ".";
+  const std::string compared = !f.add_on.empty()
+                                   ? " It was added to other care. Both groups had " + f.add_on_plain + "."
+                                   : " This is compared with " + f.comparator_plain + ".";
   const std::string who = " The studies were in people with " + f.population_plain + ".";
   if (f.thin) {
     f.patient_sentence = "We found no clear results for " + f.intervention_plain + " on " + what + "." + who;
