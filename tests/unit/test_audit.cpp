@@ -349,12 +349,6 @@ const AuditRun& audit_run() {
 // shrinks). Misspelt or everyday wording the question parser does not yet understand is issue 16.
 const std::map<std::string, std::string>& known_invariant_failures() {
   static const std::map<std::string, std::string> known = {
-      {"A009",
-       "yoga: LBP106's single-trial estimate (228 randomised) sits in a finding that also counts LBP012's "
-       "direction, and the finding reaches moderate; the audit caps LBP106 at low"},
-      {"A021",
-       "yoga vs physiotherapy: stretching is physiotherapy in the vocabulary, so LBP106 (yoga vs stretching) "
-       "joins LBP012 (yoga vs physical therapy) and the pooled finding reaches moderate above the cap"},
       {"A045",
        "\"pregnacy\" is not recognised (issue 16), so the question is about all back pain and its "
        "moderate non-specific LBP findings exceed the pregnancy question's cap"},

@@ -95,10 +95,11 @@ struct Finding {
   std::string stated_source;
   bool certainty_disagreement = false;
   std::string clinician_sentence, patient_sentence;
-  bool thin = false;     // too little to say anything (no direction)
-  bool headline = true;  // among the findings shown first; the rest are behind "more"
-  bool harms = false;    // adverse events, withdrawals or recurrence
-  int relevance = 0;     // to the question: its comparator and outcome first, direct before indirect
+  bool thin = false;          // too little to say anything (no direction)
+  bool disagreement = false;  // counted studies outside the estimate, or against the majority, point the other way
+  bool headline = true;       // among the findings shown first; the rest are behind "more"
+  bool harms = false;         // adverse events, withdrawals or recurrence
+  int relevance = 0;          // to the question: its comparator and outcome first, direct before indirect
 
   nlohmann::json to_json() const;
 };

@@ -1,4 +1,5 @@
 // The question and the request as a Xapian query (what ranks) and a filter (what restricts).
+#include <algorithm>
 #include <set>
 
 #include "evidence/errors.hpp"
@@ -90,6 +91,15 @@ Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const 
   // (AND_MAYBE), so each concept's posting lists are read once.
   std::vector<Xapian::Query> musts;
   add_concepts(musts, index, v, q.interventions, fields::intervention);
+  // "A vs B" is also answered by a study of B vs A, which has A as its comparator.
+  const bool names_treatment_comparator = std::any_of(q.comparators.begin(), q.comparators.end(), [&](const auto& c) {
+    const Concept* k = v.find(c);
+    return k && k->kind == "intervention";
+  });
+  if (names_treatment_comparator)
+    for (std::size_t i = 0; i < q.interventions.size() && i < musts.size(); ++i)
+      musts[i] = Xapian::Query(Xapian::Query::OP_OR, musts[i],
+                               Xapian::Query(std::string(fields::comparator) + q.interventions[i]));
   add_concepts(parts, index, v, q.conditions, fields::condition);
   for (const auto& c : q.comparators) {
     const Concept* k = v.find(c);

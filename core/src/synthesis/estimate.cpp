@@ -298,18 +298,39 @@ void direction_from_votes(Finding& f) {
     f.direction = std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) {
                     return a.second < b.second;
                   })->first;
-    if (votes.size() > 1) f.rules.push_back("vote_majority: studies differ; the majority direction is shown");
+    if (votes.size() > 1) {
+      f.disagreement = true;
+      f.rules.push_back("vote_majority: studies differ; the majority direction is shown");
+    }
   }
   f.effect_size = f.direction == "no_difference" ? "none" : "unknown";
+}
+
+bool opposite(const std::string& a, const std::string& b) {
+  const auto either = [&](const char* x, const char* y) { return (a == x && b == y) || (a == y && b == x); };
+  return either("favours_intervention", "favours_comparator") || either("favours_intervention", "no_difference") ||
+         either("favours_comparator", "no_difference");
+}
+
+// Counted trials outside the estimate (a later trial beside a review's pooled result) that point
+// the other way: the headline says the studies disagree rather than showing one side.
+void check_agreement(Finding& f) {
+  for (const auto& r : f.results) {
+    if (!r.counted || r.used_in_estimate || !opposite(r.direction, f.direction)) continue;
+    f.disagreement = true;
+    f.rules.push_back("trials_disagree: " + r.label + " points the other way from the estimate");
+  }
 }
 
 }  // namespace
 
 void set_direction(Finding& f) {
-  if (f.effect)
+  if (f.effect) {
     direction_from_estimate(f);
-  else
+    check_agreement(f);
+  } else {
     direction_from_votes(f);
+  }
 }
 
 }  // namespace synthesis

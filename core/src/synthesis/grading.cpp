@@ -156,6 +156,12 @@ const std::vector<GradingRule>& rule_table() {
        }},
       {"inconsistency",
        [](const GradingContext& c) {
+         return when(c.f.disagreement,
+                     {"inconsistency", 1, "Not all counted studies point the same way as the estimate or the majority.",
+                      "trials_disagree"});
+       }},
+      {"inconsistency",
+       [](const GradingContext& c) {
          return when(c.stated_down("inconsistency"),
                      {"inconsistency", 1, "The review whose estimate is used downgraded for inconsistency.",
                       "inconsistency_stated"});

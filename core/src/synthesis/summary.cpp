@@ -85,6 +85,7 @@ json Finding::to_json() const {
          {"results", results_j},
          {"headline", headline},
          {"harms", harms},
+         {"disagreement", disagreement},
          {"thin", thin}};
   if (!population_note.empty()) j["population"]["note"] = population_note;
   if (effect) {

@@ -223,6 +223,10 @@ void write_patient(Finding& f) {
 void write_sentences(Finding& f) {
   write_clinician(f);
   write_patient(f);
+  if (f.disagreement && !f.thin && f.direction != "conflicting") {
+    f.clinician_sentence += " Not all studies agree.";
+    f.patient_sentence += " Not all studies agree.";
+  }
 }
 
 }  // namespace evidence::synthesis
