@@ -1,6 +1,7 @@
-// The summary above the results: how the question was understood, then the graded findings as
-// summary-of-findings tables (clinician view) or one card per treatment (patient view): the
-// headline findings first, the rest behind a "Show N more findings" button.
+// The summary above the results: how the question was understood, the bottom line of each
+// treatment asked about, then the graded findings as summary-of-findings tables (clinician view)
+// or one card per treatment (patient view): the headline findings first, the rest behind a "Show
+// N more findings" button; last, the studies found but not appraised.
 import { $, h, T, clear } from './dom.js';
 import { plural } from './format.js';
 import { kindLabel } from './labels.js';
@@ -10,6 +11,8 @@ import { exampleLinks } from './welcome.js';
 import { treatmentCard, dotsHelp } from './cards.js';
 import { sofTable } from './sof.js';
 import { findingIds } from './finding.js';
+import { bottomLines } from './bottomline.js';
+import { unappraisedList } from './unappraised.js';
 
 export function renderSummary(d, s) {
   const box = $('summary');
@@ -33,8 +36,12 @@ export function renderSummary(d, s) {
   const ids = findingIds(findings);
   const idOf = (key) => ids.get(key);
   const block = findings.length ? findingsBlock(findings, idOf, patient) : null;
+  const target = (key) => (block && ids.has(key) && block.querySelector('#' + ids.get(key))) || null;
+  const byKey = new Map(findings.map((f) => [f.key, f]));
+  box.append(bottomLines(sum.bottom_lines || [], { patient, byKey, target, labelOf: recordLabels(d) }));
   if (block) box.append(block);
   else if (!messages.length) box.append(T('p', 'notice', noFindings(patient)));
+  box.append(unappraisedList(sum.unappraised, patient));
 }
 
 const noFindings = (patient) => (patient
@@ -72,6 +79,15 @@ function groupBy(list, keyOf) {
     m.get(k).push(x);
   }
   return [...m.values()];
+}
+
+// A record's short label ("Khadilkar 2008") from the findings and the not-appraised list; its id
+// when neither has it.
+function recordLabels(d) {
+  const labels = new Map();
+  for (const f of d.summary?.findings || []) for (const r of f.results) labels.set(r.record_id, r.label);
+  for (const u of d.summary?.unappraised || []) if (u.label) labels.set(u.record_id, u.label);
+  return (id) => labels.get(id) || id;
 }
 
 // The headline findings, then the rest in a region behind the "more" button (patients: findings
