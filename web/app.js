@@ -11,7 +11,7 @@ import {
 } from './state.js';
 import { showError } from './notices.js';
 import { renderWelcome, exampleLinks } from './welcome.js';
-import { renderSummary, treatmentGroups } from './summary.js';
+import { renderSummary } from './summary.js';
 import { renderFacets, renderHits } from './results.js';
 import { renderStudy } from './study.js';
 import { setupAutocomplete } from './suggest.js';
@@ -40,7 +40,7 @@ async function render(s, focus) {
   clear($('welcome')).hidden = true;
   $('results-view').hidden = false;
   const key = params(s, { api: true }).toString();
-  // From the cache, the results render synchronously (beforeprint relies on it).
+  // From the cache, the results render synchronously.
   const data = (cache.key === key && cache.data) || await search(s, key, token);
   if (!data) return;
   const active = document.activeElement?.dataset?.key;
@@ -109,6 +109,7 @@ function refocus(key) {
 // The status line read out by screen readers.
 function announce(d, s) {
   const findings = d.summary?.findings || [];
+  const lines = d.summary?.bottom_lines || [];
   let t;
   if (!d.found) t = `No studies found${s.q ? ` for “${s.q}”` : ''}.`;
   else if (!d.hits.length) t = `${studies(d.found)} found; this page is past the last result.`;
@@ -116,10 +117,10 @@ function announce(d, s) {
     const from = (d.page - 1) * d.per_page + 1;
     const to = Math.min(d.found, from + d.hits.length - 1);
     t = `${d.found_exact === false ? 'About ' : ''}${studies(d.found)} found. Showing ${num(from)} to ${num(to)}.`;
-    if (findings.length) {
-      t += s.view === 'patient'
-        ? ` Summary for ${plural(treatmentGroups(findings).length, 'treatment')}.`
-        : ` Graded summary: ${plural(findings.length, 'finding')}.`;
+    if (lines.length) t += ` Bottom line for ${plural(lines.length, 'treatment')}.`;
+    if (findings.length && s.view !== 'patient') {
+      const top = d.summary.headline_count ?? findings.length;
+      t += ` Graded summary: ${plural(findings.length, 'finding')}${top < findings.length ? `, ${num(top)} shown first` : ''}.`;
     }
   }
   $('status').textContent = t;
@@ -132,7 +133,7 @@ function wireControls() {
     e.preventDefault();
     closeSuggest();
     const q = $('q').value.trim();
-    ui.allGroups = ui.allCards = false;
+    ui.moreFindings = false;
     go(withState({ q, page: 1, study: '' }));
   });
   for (const b of document.querySelectorAll('[data-view]')) {
@@ -155,7 +156,7 @@ function wireNavigation() {
     const next = readState(new URL(a.href));
     const fromResults = !state.study && !!next.study;
     const focus = a.dataset.key?.startsWith('page:') ? 'results' : a.dataset.key;
-    if (!next.study && next.q !== state.q) ui.allGroups = ui.allCards = false;
+    if (!next.study && next.q !== state.q) ui.moreFindings = false;
     history.pushState({ fromResults, back: a.dataset.key }, '', urlFor(next));
     show(next, next.study ? null : focus);
   });
@@ -170,14 +171,13 @@ function wireNavigation() {
   });
 }
 
-// Print the summary with every finding's details open.
+// Print the summary with every finding shown and its details open.
 function wirePrint() {
   let opened = [];
+  let revealed = [];
   addEventListener('beforeprint', () => {
-    if (!state.study && cache.data && !(ui.allGroups && ui.allCards)) {
-      ui.allGroups = ui.allCards = true;
-      rerender(); // synchronous: the data are cached
-    }
+    revealed = [...document.querySelectorAll('#summary [data-more][hidden]')];
+    for (const r of revealed) r.hidden = false;
     opened = [...document.querySelectorAll('#summary details:not([open])')];
     for (const d of opened) {
       d.drawNow?.();
@@ -186,6 +186,7 @@ function wirePrint() {
   });
   addEventListener('afterprint', () => {
     for (const d of opened) d.open = false;
+    for (const r of revealed) r.hidden = true;
   });
 }
 

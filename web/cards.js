@@ -1,40 +1,34 @@
 // Patient view: a card per treatment with its findings in plain words and certainty as dots.
 import { h, T } from './dom.js';
-import { cap, num, studies } from './format.js';
-import { LEVELS, SURE, TIME_PLAIN, concept } from './labels.js';
+import { cap } from './format.js';
+import { LEVELS, SURE, concept } from './labels.js';
+import { countsPlain, harmsTag, populationLine, timeText } from './finding.js';
 
-// g: the findings of one treatment; each distinct plain sentence once, three shown, the rest folded.
-export function treatmentCard(g) {
+// g: the findings of one treatment (none thin), in the server's order; idOf(key) is the id of a
+// finding's item; part tells the cards of the headline findings from those behind "more".
+export function treatmentCard(g, idOf, part) {
   const f0 = g[0];
-  const id = 'card-' + f0.intervention.id;
+  const id = `card-${part}-${f0.intervention.id}`;
   const pref = concept(f0.intervention.id)?.preferred;
   const aka = pref && pref.toLowerCase() !== f0.intervention.plain.toLowerCase() && T('span', 'aka', ` (${pref})`);
-  const card = h('article', { class: 'card', 'aria-labelledby': id }, h('h3', { id }, cap(f0.intervention.plain), aka));
-  const seen = new Set();
-  const items = g.filter((f) => !f.thin).filter((f) => !seen.has(f.sentences.patient) && seen.add(f.sentences.patient));
-  if (!items.length) {
-    card.append(T('p', 0, f0.sentences.patient || 'We could not find clear results for this treatment.'));
-    return card;
-  }
-  card.append(h('ul', { class: 'plain-findings' }, items.slice(0, 3).map((f) => plainFinding(f))));
-  if (items.length > 3) {
-    const more = h('ul', { class: 'plain-findings' }, items.slice(3).map((f) => plainFinding(f)));
-    const title = `${items.length - 3} more result${items.length > 4 ? 's' : ''} for this treatment`;
-    card.append(h('details', { class: 'more' }, T('summary', 0, title), more));
-  }
-  return card;
+  return h('article', { class: 'card', 'aria-labelledby': id },
+    h('h3', { id }, cap(f0.intervention.plain), aka),
+    h('ul', { class: 'plain-findings' }, g.map((f) => plainFinding(f, idOf(f.key)))));
 }
 
-function plainFinding(f) {
+function plainFinding(f, id) {
   const outcome = f.outcome.id === 'benefit' ? 'overall benefit' : concept(f.outcome.id)?.plain || f.outcome.label;
-  const when = TIME_PLAIN[f.time_point];
-  const people = f.n_participants ? ` with ${num(f.n_participants)} people` : '';
-  return h('li', {},
+  const add = f.comparator.add_on;
+  const compared = add ? `${add.plain} alone` : f.comparator.plain;
+  const when = timeText(f, true);
+  return h('li', { id, class: [f.harms && 'harms', f.indirect && 'indirect'].filter(Boolean).join(' ') || null },
+    harmsTag(f, true),
     T('p', 'sentence', f.sentences.patient),
     h('p', { class: 'meta' },
-      h('span', {}, T('span', 'k', 'Looked at: '), outcome + (when ? ', ' + when : '')),
-      h('span', {}, T('span', 'k', 'Compared with: '), f.comparator.plain),
-      h('span', {}, T('span', 'k', 'Based on: '), studies(f.n_studies) + people)),
+      h('span', {}, T('span', 'k', 'Looked at: '), when ? `${outcome}, ${when}` : outcome),
+      h('span', {}, T('span', 'k', 'Compared with: '), compared),
+      populationLine(f, true),
+      h('span', {}, T('span', 'k', 'Based on: '), countsPlain(f))),
     dots(f.certainty.level));
 }
 

@@ -1,15 +1,18 @@
-// Effect rules the page applies to a finding's estimates. They mirror the server's synthesis
-// (core/src/synthesis.cpp): the minimal important difference (MID) and the orientation of effects.
+// Effect rules the page applies to a finding's estimates: the minimal important difference (MID)
+// the server judged the effect against, and the orientation of each study's effect for the forest
+// plot (the server orients only the estimate; core/src/synthesis/estimate.cpp).
+import { fmt } from './format.js';
 
-// The MID on the finding's effect scale: { v: value, text } or null when there is none.
+// The MID on the finding's effect scale: { v: value, text } or null when there is none. For mean
+// differences it is the server's (effect.mid: the source's own or the outcome's, GRADING.md);
+// SMDs and ratios are drawn against the "moderate" threshold.
 export function midOf(f) {
   const e = f.effect;
   if (!e) return null;
   if (e.measure === 'SMD') return { v: 0.5, text: 'MID 0.5 SMD' };
   if (e.scale === 'log') return { v: Math.log(1.25), text: `MID ratio 1.25` };
-  if (e.scale === '0-100') {
-    const v = f.outcome.id === 'pain' ? 15 : f.outcome.id === 'function' ? 10 : 0;
-    return v ? { v, text: `MID ${v}/100` } : null;
+  if (typeof e.mid === 'number' && e.mid > 0) {
+    return { v: e.mid, text: `MID ${fmt(e.mid, 1)}${e.scale === '0-100' ? '/100' : ''}` };
   }
   return null;
 }

@@ -41,6 +41,7 @@ const GRADE_DOMAIN = {
   indirectness: 'Indirectness',
   imprecision: 'Imprecision',
   publication_bias: 'Publication bias',
+  source_rating: 'Never above the source',
 };
 const DESIGN = {
   guideline: 'Guideline',

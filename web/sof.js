@@ -1,44 +1,65 @@
-// Clinician view: a summary-of-findings table for one question (intervention vs comparator): per
-// outcome the studies, the effect against the MID, the certainty with its downgrades, and on
-// demand the studies and their forest plot.
+// Clinician view: a summary-of-findings table for one comparison (intervention vs comparator, or
+// an add-on design): per finding the outcome, time and population studied, the studies, the
+// effect against the MID, the certainty with its downgrades and ceiling, and on demand the studies
+// and their forest plot.
 import { h, svg, T, sub } from './dom.js';
-import { cap, fmt, num, spaced, studies } from './format.js';
-import { TIME, designLabel, directionLabel, gradeDomainLabel, levelWord } from './labels.js';
+import { cap, fmt, num, plural, spaced, studies } from './format.js';
+import { designLabel, directionLabel, gradeDomainLabel, levelWord } from './labels.js';
 import { withState, link } from './state.js';
 import { midOf, midVerdict } from './effects.js';
 import { forest } from './forest.js';
+import { harmsTag, populationLine, timeText, uncountedText } from './finding.js';
 
-// g: the findings of one question, one row pair (result, detail) each.
-export function sofTable(g) {
-  const f0 = g[0];
-  const title = `${cap(f0.intervention.label)} vs ${f0.comparator.label}`;
-  const id = 'sof-' + f0.key.replace(/[^\w-]/g, '_');
-  return h('section', { class: 'sof', 'aria-labelledby': id },
+// The comparison of a finding, as a table's title: "Yoga vs usual care", or for an add-on design
+// "Yoga added to patient education vs patient education alone".
+export function comparisonTitle(f) {
+  const add = f.comparator.add_on;
+  const i = cap(f.intervention.label);
+  return add ? `${i} added to ${add.label} vs ${add.label} alone` : `${i} vs ${f.comparator.label}`;
+}
+
+// g: the findings of one comparison, one row pair (result, detail) each; idOf(key) is the id of a
+// finding's row; part is 'more' for a table behind "Show N more findings" (its region is named
+// apart from the headline table of the same comparison).
+export function sofTable(g, idOf, part) {
+  const title = comparisonTitle(g[0]);
+  const id = 'sof-' + idOf(g[0].key);
+  const name = part === 'more' ? { 'aria-label': `${title}: more findings` } : { 'aria-labelledby': id };
+  return h('section', { class: 'sof', ...name },
     h('h3', { id }, title),
-    f0.population.label && T('p', 'muted', `Population: ${f0.population.label}`),
     h('div', { class: 'table-wrap' },
       h('table', { class: 'sof-table' },
         T('caption', 'sr-only', 'Summary of findings: ' + title),
         h('thead', {}, h('tr', {},
-          h('th', { scope: 'col', text: 'Outcome' }),
+          h('th', { scope: 'col', text: 'Outcome, time and population' }),
           h('th', { scope: 'col', text: 'Studies (participants)' }),
           h('th', { scope: 'col' }, 'Effect (95% CI) vs MID',
             T('span', 'th-note', 'positive favours the treatment; bar: 95% CI, shaded: within the MID')),
           h('th', { scope: 'col', text: 'Certainty (GRADE)' }))),
-        h('tbody', {}, g.map((f) => findingRows(f))))));
+        h('tbody', {}, g.map((f) => findingRows(f, idOf(f.key)))))));
 }
 
-function findingRows(f) {
-  const main = h('tr', { class: 'main' + (f.thin ? ' thin' : '') },
-    h('th', { scope: 'row', 'data-label': 'Outcome' }, cap(f.outcome.label),
-      T('span', 'time', TIME[f.time_point] || 'time point not stated')),
-    h('td', { 'data-label': 'Studies' }, studies(f.n_studies),
-      f.n_participants ? sub(`${num(f.n_participants)} participants`) : null),
+function findingRows(f, id) {
+  const cls = ['main', f.thin && 'thin', f.harms && 'harms', f.indirect && 'indirect'].filter(Boolean).join(' ');
+  const main = h('tr', { class: cls, id },
+    h('th', { scope: 'row', 'data-label': 'Outcome' }, cap(f.outcome.label), harmsTag(f),
+      T('span', 'time', timeText(f) || 'time point not stated'), populationLine(f)),
+    h('td', { 'data-label': 'Studies' }, countsCell(f)),
     h('td', { 'data-label': 'Effect' }, effectCell(f)),
     h('td', { 'data-label': 'Certainty' }, certaintyCell(f)));
   const detail = h('td', { colspan: '4' }, T('p', 'sentence', f.sentences.clinician));
   if (f.results.length) detail.append(studiesDetails(f));
   return [main, h('tr', { class: 'detail' }, detail)];
+}
+
+// Studies and participants counted for this comparison, and what was not counted.
+function countsCell(f) {
+  const missing = uncountedText(f);
+  return [
+    f.n_studies ? studies(f.n_studies) : !missing && '—',
+    f.n_participants ? sub(`${num(f.n_participants)} participants`) : null,
+    missing && (f.n_studies ? sub(missing) : T('span', 'uncounted', missing)),
+  ];
 }
 
 function effectCell(f) {
@@ -58,8 +79,8 @@ function estimate(f) {
     : f.effect_size === 'none' ? 'No important effect'
       : `${cap(f.effect_size)} effect${e.value < 0 ? ' favouring the comparator' : ''}`;
   const verdict = mid && `${mid.text}: ${midVerdict(e.value, e.ci_low, e.ci_high, mid.v)}`;
-  return [h('span', { class: 'eff' }, T('strong', 0, main), ' ', ci), midBar(e, mid),
-    sub([size, verdict].filter(Boolean).join('; '))];
+  return [h('span', { class: 'eff' }, T('strong', 0, main), ' ', ci), e.plain && sub(`About ${e.plain}`),
+    midBar(e, mid), sub([size, verdict].filter(Boolean).join('; '))];
 }
 
 // [main, ci] texts of an oriented effect.
@@ -76,7 +97,7 @@ function voteCount(f) {
   for (const r of f.results) votes[r.direction] = (votes[r.direction] || 0) + 1;
   const others = Object.entries(votes).filter(([k]) => k !== f.direction).map(([k, n]) => `${n} ${directionLabel(k)}`);
   const n = votes[f.direction];
-  const tally = n ? ` (${n} of ${studies(f.results.length)}${others.length ? '; ' + others.join(', ') : ''})` : '';
+  const tally = n ? ` (${n} of ${plural(f.results.length, 'result')}${others.length ? '; ' + others.join(', ') : ''})` : '';
   return [T('strong', 0, 'No effect estimate'), sub(`Direction: ${directionLabel(f.direction)}${tally}`)];
 }
 
@@ -127,7 +148,7 @@ function whyGraded(f) {
   const reasons = n
     ? c.downgrades.map((d) => h('li', {}, T('strong', 0, `${gradeDomainLabel(d.domain)} (−${d.levels}): `), d.reason))
     : T('li', 0, 'No downgrades.');
-  const det = h('details', { class: 'why' }, T('summary', 0, title), h('ul', {}, reasons));
+  const det = h('details', { class: 'why' }, T('summary', 0, title), h('ul', {}, reasons), ceiling(c.ceiling));
   const st = f.stated_certainty;
   if (st?.statement) {
     const by = f.results.find((r) => r.record_id === st.source)?.label || st.source || 'the review';
@@ -138,6 +159,12 @@ function whyGraded(f) {
     det.append(T('p', 'sub', 'Rules applied: ' + f.rules.map((r) => spaced(r.split(':')[0])).join('; ')));
   }
   return det;
+}
+
+// The most the sources behind the estimate allow, and why (never above the source).
+function ceiling(c) {
+  if (!c) return null;
+  return h('p', { class: 'ceiling' }, T('strong', 0, `Ceiling: at most ${levelWord(c.level).toLowerCase()}. `), c.reason);
 }
 
 // The finding's studies and forest plot, drawn when first opened (or before printing: drawNow).
@@ -154,20 +181,28 @@ function studiesDetails(f) {
       const legend = '■ used in the estimate · □ listed, not counted again · ◆ estimate · dashed lines: MID';
       det.append(h('div', { class: 'forest-wrap' }, fp.plot), h('p', { class: 'legend' }, legend, other));
     }
-    det.append(h('ul', { class: 'study-results' }, f.results.map((r) => studyResult(r))));
+    det.append(h('ul', { class: 'study-results' }, f.results.map((r) => studyResult(r, f))));
   };
   det.addEventListener('toggle', () => det.open && draw());
   det.drawNow = draw;
   return det;
 }
 
-function studyResult(r) {
+function studyResult(r, f) {
   const sc = r.stated_certainty;
+  const pop = r.population?.label;
+  const time = r.time_label || (r.follow_up_weeks ? `at ${num(r.follow_up_weeks)} weeks` : '');
+  const analysis = r.analysis && r.analysis !== 'randomised' ? spaced(r.analysis) + ' analysis' : '';
   return h('li', {},
     link(withState({ study: r.record_id }), { 'data-key': 'study-link:' + r.record_id, text: r.label }),
     ` · ${designLabel(r.design)} · ${directionLabel(r.direction)}`,
     r.participants ? ` · ${num(r.participants)} participants` : '',
+    time ? ` · ${time}` : '',
+    pop && pop !== f.population?.label ? ` · ${r.indirect ? 'indirect: ' : ''}${pop}` : '',
     r.used_in_estimate ? T('span', 'tag', 'used in estimate') : null,
+    r.counted === false ? T('span', 'tag', 'listed, not counted again') : null,
+    r.reversed ? T('span', 'tag', 'reported the other way round, turned') : null,
+    analysis && T('span', 'tag', analysis),
     sc ? T('span', 'tag', `${sc.system}: ${spaced(sc.level)}`) : null,
     r.result_text && sub(r.result_text));
 }

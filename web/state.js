@@ -6,8 +6,8 @@ export const FACETS = ['design', 'intervention', 'condition', 'outcome'];
 const PER_PAGE = 10;
 
 export let state = null;
-// Summary sections expanded by "Show more" (reset by a new search).
-export const ui = { allGroups: false, allCards: false };
+// Whether the findings behind "Show N more findings" are shown (reset by a new question).
+export const ui = { moreFindings: false };
 let renderer = null;
 
 export function readState(loc = location) {

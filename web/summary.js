@@ -1,17 +1,24 @@
-// The summary above the results: how the question was understood, then the graded findings as
-// summary-of-findings tables (clinician view) or one card per treatment (patient view).
+// The summary above the results: how the question was understood, the bottom line of each
+// treatment asked about, then the graded findings as summary-of-findings tables (clinician view)
+// or one card per treatment (patient view): the headline findings first, the rest behind a "Show
+// N more findings" button; last, the studies found but not appraised.
 import { $, h, T, clear } from './dom.js';
+import { plural } from './format.js';
 import { kindLabel } from './labels.js';
-import { withState, hasFilters, clearAll, link, ui, rerender } from './state.js';
+import { withState, hasFilters, clearAll, link, ui } from './state.js';
 import { safety, disclaimer } from './notices.js';
 import { exampleLinks } from './welcome.js';
 import { treatmentCard, dotsHelp } from './cards.js';
 import { sofTable } from './sof.js';
+import { findingIds } from './finding.js';
+import { bottomLines } from './bottomline.js';
+import { unappraisedList } from './unappraised.js';
 
 export function renderSummary(d, s) {
   const box = $('summary');
-  const findings = d.summary?.findings || [];
-  const messages = d.summary?.messages || [];
+  const sum = d.summary || {};
+  const findings = sum.findings || [];
+  const messages = sum.messages || [];
   box.hidden = false;
   const patient = s.view === 'patient';
   const title = !d.found ? 'No results' : patient ? 'What the research says' : 'Graded summary of findings';
@@ -26,12 +33,15 @@ export function renderSummary(d, s) {
     box.append(noResults(d, s));
     return;
   }
-  if (!findings.length) {
-    if (!messages.length) box.append(T('p', 'notice', noFindings(patient)));
-    return;
-  }
-  if (patient) renderCards(box, findings);
-  else renderTables(box, findings);
+  const ids = findingIds(findings);
+  const idOf = (key) => ids.get(key);
+  const block = findings.length ? findingsBlock(findings, idOf, patient) : null;
+  const target = (key) => (block && ids.has(key) && block.querySelector('#' + ids.get(key))) || null;
+  const byKey = new Map(findings.map((f) => [f.key, f]));
+  box.append(bottomLines(sum.bottom_lines || [], { patient, byKey, target, labelOf: recordLabels(d) }));
+  if (block) box.append(block);
+  else if (!messages.length) box.append(T('p', 'notice', noFindings(patient)));
+  box.append(unappraisedList(sum.unappraised, patient));
 }
 
 const noFindings = (patient) => (patient
@@ -71,34 +81,54 @@ function groupBy(list, keyOf) {
   return [...m.values()];
 }
 
-// The findings grouped by treatment (patient cards), in the server's order.
-export const treatmentGroups = (findings) => groupBy(findings, (f) => f.intervention.id);
-
-// Patient view: the first six treatments as cards.
-function renderCards(box, findings) {
-  const groups = treatmentGroups(findings);
-  const shown = ui.allCards ? groups : groups.slice(0, 6);
-  box.append(h('div', { class: 'cards' }, shown.map((g) => treatmentCard(g))), disclaimer(), dotsHelp());
-  if (groups.length > shown.length) {
-    box.append(moreButton('more-cards', 'allCards', `Show ${groups.length - shown.length} more treatments`));
-  }
+// A record's short label ("Khadilkar 2008") from the findings and the not-appraised list; its id
+// when neither has it.
+function recordLabels(d) {
+  const labels = new Map();
+  for (const f of d.summary?.findings || []) for (const r of f.results) labels.set(r.record_id, r.label);
+  for (const u of d.summary?.unappraised || []) if (u.label) labels.set(u.record_id, u.label);
+  return (id) => labels.get(id) || id;
 }
 
-// Clinician view: a summary-of-findings table per question (intervention vs comparator), four at first.
-function renderTables(box, findings) {
-  const groups = groupBy(findings, (f) => f.intervention.id + '|' + f.comparator.kind);
-  const shown = ui.allGroups ? groups : groups.slice(0, 4);
-  for (const g of shown) box.append(sofTable(g));
-  if (groups.length > shown.length) {
-    box.append(moreButton('more-groups', 'allGroups', `Show ${groups.length - shown.length} more comparisons`));
+// The headline findings, then the rest in a region behind the "more" button (patients: findings
+// with a usable result only).
+function findingsBlock(findings, idOf, patient) {
+  const usable = patient ? findings.filter((f) => !f.thin) : findings;
+  let top = usable.filter((f) => f.headline);
+  let rest = usable.filter((f) => !f.headline);
+  if (!top.length) [top, rest] = [rest, []];
+  const render = (list, part) => (patient
+    ? groupBy(list, (f) => f.intervention.id).map((g) => treatmentCard(g, idOf, part))
+    : groupBy(list, comparisonKey).map((g) => sofTable(g, idOf, part)));
+  const wrap = (list, part) => (patient ? h('div', { class: 'cards' }, render(list, part)) : render(list, part));
+  const block = h('div', { class: 'findings' }, wrap(top, 'top'));
+  if (rest.length) {
+    const region = h('div', {
+      id: 'more-findings', class: 'more-findings', role: 'region', 'aria-label': 'More findings', 'data-more': '',
+      hidden: !ui.moreFindings,
+    }, wrap(rest, 'more'));
+    block.append(moreButton(rest.length, region), region);
   }
+  if (patient) block.append(disclaimer(), dotsHelp());
+  return block;
 }
 
-// Shows every group (ui[flag]) and keeps the focus on this button's place.
-function moreButton(key, flag, text) {
-  const onclick = () => {
-    ui[flag] = true;
-    rerender(key);
-  };
-  return h('button', { type: 'button', class: 'secondary', 'data-key': key, onclick, text });
+// One table per comparison: the treatment against one comparator (or one add-on design).
+const comparisonKey = (f) =>
+  [f.intervention.id, f.comparator.kind, f.comparator.label, f.comparator.add_on?.label || ''].join('|');
+
+// Shows or hides the findings behind "more"; remembered until the next question (ui.moreFindings).
+function moreButton(n, region) {
+  const text = () => `${region.hidden ? 'Show' : 'Hide'} ${plural(n, 'more finding')}`;
+  const b = h('button', {
+    type: 'button', class: 'secondary more noprint', 'data-key': 'more-findings', 'aria-controls': region.id,
+    'aria-expanded': String(!region.hidden), text: text(),
+  });
+  b.addEventListener('click', () => {
+    region.hidden = !region.hidden;
+    ui.moreFindings = !region.hidden;
+    b.setAttribute('aria-expanded', String(!region.hidden));
+    b.textContent = text();
+  });
+  return b;
 }

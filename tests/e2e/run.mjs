@@ -83,6 +83,12 @@ async function open(path, viewport = DESKTOP) {
 const url = (q, extra = '') => `/?q=${encodeURIComponent(q)}${extra}`;
 const resultsCount = async (page) => Number((await page.textContent('#results-title')).replace(/\D/g, ''));
 const shot = (page, name) => page.screenshot({ path: join(SHOTS, name), fullPage: true });
+// The graded summary the server gives for a question (what the page must show).
+const summaryOf = async (page, q) =>
+  (await (await page.request.get(`${base}/api/summary?q=${encodeURIComponent(q)}`)).json()).summary;
+// Whether the first element matching a comes before the first matching b in the document.
+const comesBefore = (page, a, b) => page.evaluate(([x, y]) =>
+  !!(document.querySelector(x).compareDocumentPosition(document.querySelector(y)) & Node.DOCUMENT_POSITION_FOLLOWING), [a, b]);
 
 async function axe(page) {
   const src = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -98,9 +104,12 @@ test('clinician view: summary-of-findings table with certainty, downgrades and a
   const row = page.locator('.sof-table tr.main').first();
   assert.match(await row.locator('.cert').textContent(), /⊕[⊕◯]{3}\s*(High|Moderate|Low|Very low)/);
   assert.match(await row.locator('th').textContent(), /pain|function/i);
-  assert.match(await page.locator('tr.detail .sentence').first().textContent(), /certainty; \d+ stud/);
-  // Stated certainty beside ours, with the disagreement flagged.
-  assert.ok(await page.locator('.stated.differs .flag').count() > 0, 'a disagreeing stated certainty is flagged');
+  assert.match(await page.locator('tr.detail .sentence').first().textContent(), /\((high|moderate|low|very low) certainty; \d+ (stud|review)/);
+  // Stated certainty beside ours, with the disagreement flagged (a review of opioids rates it otherwise).
+  const p2 = await open(url('opioids'));
+  await p2.waitForSelector('.sof-table');
+  assert.ok(await p2.locator('.stated.differs .flag').count() > 0, 'a disagreeing stated certainty is flagged');
+  await p2.close();
   // Reasons for the downgrades on demand.
   const why = page.locator('details.why').first();
   await why.locator('summary').click();
@@ -130,7 +139,8 @@ test('patient view: a card per treatment with a plain sentence, certainty in wor
   assert.match(page.url(), /view=patient/);
   assert.equal(await page.getAttribute('#view-patient', 'aria-pressed'), 'true');
   const card = page.locator('.card').first();
-  assert.match(await card.locator('.sentence').first().textContent(), /^(Studies|We) /);
+  const first = (await summaryOf(page, Q)).findings.find((f) => f.headline && !f.thin);
+  assert.equal(await card.locator('.sentence').first().textContent(), first.sentences.patient);
   assert.match(await card.locator('.sure').first().textContent(), /We are (confident|fairly confident|not very confident|very unsure) \(\d of 4\)/);
   assert.match(await card.locator('.meta').first().textContent(), /Compared with: /);
   const safety = await page.textContent('.safety');
@@ -249,7 +259,8 @@ test('forest plot of a pooled finding: studies oriented on one scale, MID lines,
       r('C', 'Brown 2015', md(10, -5, 25, 100)), // favours usual care: -10/100
       r('D', 'Lee 2016', { measure: 'SMD', value: -0.3, ci_low: -0.6, ci_high: 0, better: 'lower' }, false),
     ],
-    effect: { measure: 'MD', scale: '0-100', value: 4.1, ci_low: -6.2, ci_high: 14.4, text: 'MD 4.1', oriented: 'positive favours the intervention' },
+    effect: { measure: 'MD', scale: '0-100', value: 4.1, ci_low: -6.2, ci_high: 14.4, mid: 15, text: 'MD 4.1', oriented: 'positive favours the intervention' },
+    headline: true, harms: false, indirect: false, counts_complete: true, uncounted_reviews: 0, time_label: '',
     meta_analysis: { method: 'DerSimonian-Laird', k: 3, estimate: 4.1, ci_low: -6.2, ci_high: 14.4, i2: 55, tau2: 30, q: 4.4 },
   }];
   await page.route('**/api/search?**', (rt) => rt.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(real) }));
@@ -319,6 +330,161 @@ test('URL state round-trips: reload keeps the state, back returns to the previou
   await page.close();
 });
 
+const QY = 'yoga for chronic low back pain'; // 28 findings, 12 headline; its harms finding is behind "more"
+
+test('the answer first: each bottom line above the findings, in the audience\'s wording, linked to its records and findings', async () => {
+  const page = await open(url(QY));
+  await page.waitForSelector('.bottom-line');
+  const sum = await summaryOf(page, QY);
+  assert.ok(sum.bottom_lines.length >= 1);
+  const b0 = sum.bottom_lines[0];
+  const bl = page.locator('.bottom-line');
+  assert.equal(await bl.count(), sum.bottom_lines.length);
+  assert.equal(await bl.first().locator('.sentence').textContent(), b0.sentences.clinician);
+  assert.ok(await comesBefore(page, '.bottom-lines', '.sof'), 'the bottom line comes before the findings');
+  // Every record behind it is a link to its details.
+  const ids = await bl.first().locator('.bl-sources a').evaluateAll((as) => as.map((a) => new URL(a.href).searchParams.get('study')));
+  assert.deepEqual(ids, b0.record_ids);
+  // A finding it names that is behind "more": the link shows the rest and moves to it.
+  const hiddenKey = b0.finding_keys.find((k) => !sum.findings.find((f) => f.key === k).headline);
+  if (hiddenKey) {
+    assert.equal(await page.getAttribute('button.more', 'aria-expanded'), 'false');
+    await bl.first().locator('.bl-findings a').last().click();
+    assert.equal(await page.getAttribute('button.more', 'aria-expanded'), 'true');
+    const focused = await page.evaluate(() => document.activeElement.id);
+    assert.equal(focused, 'finding-' + (sum.findings.findIndex((f) => f.key === hiddenKey) + 1));
+    assert.ok(await page.isVisible('#' + focused));
+  }
+  // Patient view: the plain sentence, still first.
+  await page.click('#view-patient');
+  await page.waitForSelector('.card');
+  assert.equal(await page.textContent('.bottom-lines h3'), 'In short');
+  assert.equal(await page.locator('.bottom-line .sentence').first().textContent(), b0.sentences.patient);
+  assert.ok(await comesBefore(page, '.bottom-lines', '.card'), 'the bottom line comes before the cards');
+  // The first record link opens its details.
+  await page.locator('.bottom-line .bl-sources a').first().click();
+  await page.waitForURL(new RegExp(`study=${b0.record_ids[0]}`));
+  await page.waitForSelector('#study-title');
+  await page.close();
+});
+
+test('headline findings first; the rest behind a "Show N more findings" button (aria-expanded, keyboard), in tables and cards', async () => {
+  const page = await open(url(QY));
+  await page.waitForSelector('.sof-table');
+  const sum = await summaryOf(page, QY);
+  const top = sum.findings.filter((f) => f.headline).length;
+  assert.equal(top, sum.headline_count);
+  const rest = sum.findings.length - top;
+  assert.ok(rest > 0, 'the question has more findings than headlines');
+  const rows = () => page.locator('#summary tr.main:visible').count();
+  assert.equal(await rows(), top);
+  const more = page.locator('button.more');
+  assert.equal(await more.textContent(), `Show ${rest} more findings`);
+  assert.equal(await more.getAttribute('aria-expanded'), 'false');
+  const region = '#' + await more.getAttribute('aria-controls');
+  assert.ok(await page.isHidden(region));
+  assert.ok(await comesBefore(page, '#summary tr.main', region), 'headlines come first');
+  // By keyboard: Enter shows the rest, Space hides it again.
+  await more.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await more.getAttribute('aria-expanded'), 'true');
+  assert.ok(await page.isVisible(region));
+  assert.equal(await rows(), sum.findings.length);
+  assert.equal(await more.textContent(), `Hide ${rest} more findings`);
+  await page.keyboard.press('Space');
+  assert.equal(await more.getAttribute('aria-expanded'), 'false');
+  assert.equal(await rows(), top);
+  // Patient cards alike (findings with a usable result).
+  await page.click('#view-patient');
+  await page.waitForSelector('.card');
+  const usable = sum.findings.filter((f) => !f.thin);
+  const pTop = usable.filter((f) => f.headline).length;
+  const items = () => page.locator('#summary .plain-findings li:visible').count();
+  assert.equal(await items(), pTop);
+  const pm = page.locator('button.more');
+  assert.equal(await pm.textContent(), `Show ${usable.length - pTop} more findings`);
+  await pm.click();
+  assert.equal(await pm.getAttribute('aria-expanded'), 'true');
+  assert.equal(await items(), usable.length);
+  await page.close();
+});
+
+test('each finding shows its population (indirect evidence marked), harms, incomplete counts and the certainty ceiling', async () => {
+  // Indirect: no sciatica trial compares surgery with physiotherapy; chronic LBP and stenosis ones do.
+  const QI = 'is surgery better than physio for sciatica';
+  const page = await open(url(QI));
+  await page.waitForSelector('.sof-table');
+  let sum = await summaryOf(page, QI);
+  const ind = sum.findings.filter((f) => f.indirect);
+  assert.ok(ind.length > 0);
+  const rows = page.locator('#summary tr.main.indirect');
+  assert.equal(await rows.count(), ind.length);
+  assert.equal(await rows.first().locator('.indirect-label').textContent(), `Indirect: studied in ${ind[0].population.label}`);
+  if (ind[0].population.note) assert.equal(await rows.first().locator('.pop-note').textContent(), ind[0].population.note);
+  await page.click('#view-patient');
+  await page.waitForSelector('.card');
+  const pInd = ind.find((f) => !f.thin);
+  assert.equal(await page.locator('.plain-findings li.indirect .indirect-label').first().textContent(),
+    `Indirect: studied in ${pInd.population.plain}`);
+  // Direct findings name their population too.
+  const QS = 'surgery for spinal stenosis';
+  await page.goto(base + url(QS));
+  await page.waitForSelector('.sof-table');
+  sum = await summaryOf(page, QS);
+  const f0 = sum.findings[0];
+  assert.match(await page.locator('#finding-1 .population').textContent(), new RegExp(`^Population: ${f0.population.label}`));
+  // Harms are labelled as harms.
+  const harms = sum.findings.filter((f) => f.harms);
+  assert.ok(harms.length > 0);
+  assert.equal(await page.locator('#summary tr.main.harms .tag.harms').count(), harms.length);
+  assert.deepEqual([...new Set(await page.locator('#summary tr.main .tag.harms').allTextContents())], ['Harms']);
+  const firstHarm = 'finding-' + (sum.findings.indexOf(harms[0]) + 1);
+  assert.match(await page.locator(`#${firstHarm} th`).textContent(), /Harms/);
+  // A review that gives no number of trials for the comparison; the ceiling and its reason.
+  const QT = 'TENS vs sham';
+  await page.goto(base + url(QT));
+  await page.waitForSelector('.sof-table');
+  sum = await summaryOf(page, QT);
+  const i = sum.findings.findIndex((f) => !f.counts_complete && f.uncounted_reviews === 1 && !f.n_studies);
+  assert.ok(i >= 0);
+  assert.equal(await page.locator(`#finding-${i + 1} td[data-label="Studies"]`).textContent(),
+    '1 review, trials for this comparison not reported');
+  const j = sum.findings.findIndex((f) => f.certainty.ceiling);
+  assert.ok(j >= 0);
+  const why = page.locator(`#finding-${j + 1} details.why`);
+  await why.locator('summary').click();
+  assert.match(await why.locator('.ceiling').textContent(),
+    new RegExp(`^Ceiling: at most ${sum.findings[j].certainty.ceiling.level.replace('_', ' ')}\\. `));
+  assert.ok((await why.locator('.ceiling').textContent()).endsWith(sum.findings[j].certainty.ceiling.reason));
+  await page.close();
+});
+
+test('other studies found, not appraised: listed with links to their details', async () => {
+  const QT = 'TENS vs sham';
+  const page = await open(url(QT));
+  await page.waitForSelector('.sof-table');
+  const real = await (await page.request.get(`${base}/api/search?q=${encodeURIComponent(QT)}&per_page=10`)).json();
+  assert.equal(await page.locator('.unappraised').count(), real.summary.unappraised.length ? 1 : 0);
+  // The curated corpus has no record read automatically: serve one in the answer.
+  const st = await (await page.request.get(base + '/api/studies/LBP024')).json();
+  real.summary.unappraised = [{ record_id: 'LBP024', label: 'Tester 2019', title: st.title }];
+  await page.route('**/api/search?**', (rt) => rt.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(real) }));
+  await page.goto(base + url(QT));
+  await page.waitForSelector('.unappraised');
+  assert.equal(await page.textContent('.unappraised h3'), 'Other studies found, not appraised');
+  assert.equal(await page.textContent('.unappraised li'), `Tester 2019: ${st.title}`);
+  assert.ok(await comesBefore(page, '.sof', '.unappraised'), 'listed after the graded findings');
+  await page.click('.unappraised li a');
+  await page.waitForURL(/study=LBP024/);
+  assert.equal(await page.textContent('#study-title'), st.title);
+  await page.goBack();
+  await page.waitForSelector('.unappraised');
+  await page.click('#view-patient');
+  await page.waitForSelector('.card');
+  assert.equal(await page.locator('.unappraised li').count(), 1);
+  await page.close();
+});
+
 test('accessibility: axe finds no serious or critical violation (clinician, patient, study, phone)', async () => {
   const report = {};
   const check = async (name, path, ready, viewport = DESKTOP, prep) => {
@@ -338,6 +504,10 @@ test('accessibility: axe finds no serious or critical violation (clinician, pati
     await page.waitForSelector('svg.forest');
   };
   await check('clinician', url(Q), '.sof-table', DESKTOP, openAll);
+  // Every finding shown: indirect and harms rows, the bottom line and its links.
+  const showMore = async (page) => page.click('button.more');
+  await check('clinician-more', url('surgery for spinal stenosis'), '.sof-table', DESKTOP, showMore);
+  await check('patient-more', url('surgery for spinal stenosis', '&view=patient'), '.card', DESKTOP, showMore);
   await check('patient', url(Q, '&view=patient'), '.card');
   await check('study', '/?study=LBP024', '#study-title');
   await check('clinician-phone', url(Q), '.sof-table', PHONE);
@@ -368,11 +538,15 @@ test('record text is escaped: markup in a title renders as text; the helpers esc
   real.hits[0].journal = '<b>J</b>';
   real.hits[0].why = ['<img src=x onerror="window.__pwned=4">'];
   if (real.summary.findings[0]) real.summary.findings[0].sentences.clinician = '<img src=x onerror="window.__pwned=5">';
+  if (real.summary.bottom_lines?.[0]) real.summary.bottom_lines[0].sentences.clinician = '<img src=x onerror="window.__pwned=6">';
+  real.summary.unappraised = [{ record_id: 'LBP024', label: '<b>L</b>', title: '<img src=x onerror="window.__pwned=7">' }];
   await page.route('**/api/search?**', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(real) }));
   await page.goto(base + url('opioids'));
   await page.waitForSelector('.hit');
   await page.waitForTimeout(200);
-  assert.equal(await page.evaluate(() => document.querySelectorAll('.hit-title script, .hit-title img, #results img, #summary img, #results b').length), 0);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('.hit-title script, .hit-title img, #results img, #summary img, #results b, #summary b').length), 0);
+  assert.match(await page.textContent('.bottom-line .sentence'), /<img src=x/);
+  assert.match(await page.textContent('.unappraised li'), /<b>L<\/b>: <img src=x/);
   assert.match(await page.locator('.hit-title').first().textContent(), /<img src=x onerror=/);
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
   const snip = page.locator('.hit .snippet').first();
@@ -389,10 +563,13 @@ test('empty, thin and error states say what happened and what to try', async () 
   assert.match(t, /broader/);
   assert.match(t, /No treatment in the question was recognised|Name a treatment/); // summary.messages
   assert.match(await page.textContent('#status'), /No studies found/);
-  // A question the knowledge base cannot answer: the server's message is shown.
-  await page.goto(base + url('is surgery better than physio for sciatica'));
+  // A question the knowledge base cannot answer: the server's message is shown, and no bottom line.
+  await page.goto(base + url('is yoga better than surgery for sciatica'));
   await page.waitForSelector('.hit');
   assert.match(await page.textContent('#summary'), /No studies in the knowledge base compare/);
+  const none = (await summaryOf(page, 'is yoga better than surgery for sciatica')).bottom_lines[0];
+  assert.equal(await page.textContent('.bottom-line .sentence'), none.sentences.clinician);
+  assert.equal(await page.locator('.sof, .bottom-line a').count(), 0);
   // The server failing.
   await page.route('**/api/search?**', (r) => r.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"index unavailable"}}' }));
   await page.goto(base + url('opioids'));
