@@ -1,6 +1,7 @@
 #include "evidence/query.hpp"
 
 #include <algorithm>
+#include <regex>
 #include <set>
 
 #include "evidence/errors.hpp"
@@ -53,9 +54,10 @@ bool is_question_stopword(const std::string& w) {
 }
 
 bool Question::empty() const {
-  return interventions.empty() && conditions.empty() && outcomes.empty() && comparators.empty() && designs.empty() &&
-         free_text.empty() && filter_interventions.empty() && filter_conditions.empty() && filter_outcomes.empty() &&
-         filter_designs.empty() && !year_min && !year_max && !quality_min;
+  return identifiers.empty() && interventions.empty() && conditions.empty() && outcomes.empty() &&
+         comparators.empty() && designs.empty() && free_text.empty() && filter_interventions.empty() &&
+         filter_conditions.empty() && filter_outcomes.empty() && filter_designs.empty() && !year_min && !year_max &&
+         !quality_min;
 }
 
 json Question::to_json() const {
@@ -72,7 +74,10 @@ json Question::to_json() const {
   if (year_max) filters["year_max"] = *year_max;
   if (quality_min) filters["quality_min"] = *quality_min;
   if (quality_max) filters["quality_max"] = *quality_max;
+  json ids = json::array();
+  for (const auto& [kind, value] : identifiers) ids.push_back({{"kind", kind}, {"value", value}});
   return {{"text", text},
+          {"identifiers", ids},
           {"concepts", cs},
           {"population", {{"conditions", conditions}, {"duration", duration}}},
           {"interventions", interventions},
@@ -172,6 +177,54 @@ std::string take_fields_and_phrases(Question& q, const Vocabulary& v, const std:
     i = j;
   }
   return natural;
+}
+
+// Pass 0: identifiers, typed or pasted as URLs, taken out of the text so that the words around
+// them are read as usual ("PMID 25844995", "doi.org/10.7326/M14-1420", "NCT00022776").
+std::string take_identifiers(Question& q, const std::string& text) {
+  static const std::regex url_pmid(
+      R"((?:https?://)?(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/)([0-9]{1,9})/?)",
+      std::regex::icase);
+  static const std::regex url_pmc(
+      R"((?:https?://)?(?:www\.)?(?:ncbi\.nlm\.nih\.gov/pmc/articles/|pmc\.ncbi\.nlm\.nih\.gov/articles/)(PMC[0-9]{1,9})/?)",
+      std::regex::icase);
+  static const std::regex url_doi(R"((?:https?://)?(?:dx\.)?doi\.org/(10\.[0-9]{4,9}/[^\s"]+))", std::regex::icase);
+  static const std::regex doi(R"(\b(?:doi:?\s*)?(10\.[0-9]{4,9}/[^\s"]+))", std::regex::icase);
+  static const std::regex url_nct(R"((?:https?://)?(?:www\.)?clinicaltrials\.gov/\S*?(NCT[0-9]{8})\S*)",
+                                  std::regex::icase);
+  static const std::regex nct(R"(\b(NCT[0-9]{8})\b)", std::regex::icase);
+  static const std::regex pmcid(R"(\b(PMC[0-9]{1,9})\b)", std::regex::icase);
+  static const std::regex pmid_labelled(R"(\bpmid\s*:?\s*([0-9]{1,9})\b)", std::regex::icase);
+  // A bare number of six to nine digits is a PMID: shorter ones are years, doses and counts.
+  static const std::regex pmid_bare(R"((^|\s)([1-9][0-9]{5,8})(?=\s|$))");
+  std::string rest = text;
+  auto take = [&](const std::regex& re, const char* kind, int group) {
+    std::string out;
+    auto begin = std::sregex_iterator(rest.begin(), rest.end(), re);
+    std::size_t last = 0;
+    for (auto it = begin; it != std::sregex_iterator(); ++it) {
+      std::string value = (*it)[static_cast<std::size_t>(group)].str();
+      // A DOI pasted at the end of a sentence keeps no trailing punctuation.
+      while (!value.empty() && std::string(".,;)]").find(value.back()) != std::string::npos) value.pop_back();
+      if (std::string(kind) != "pmid") value = lower(value);
+      const std::pair<std::string, std::string> id{kind, value};
+      if (std::find(q.identifiers.begin(), q.identifiers.end(), id) == q.identifiers.end()) q.identifiers.push_back(id);
+      out += rest.substr(last, static_cast<std::size_t>(it->position(0)) - last) + ' ';
+      last = static_cast<std::size_t>(it->position(0) + it->length(0));
+    }
+    out += rest.substr(last);
+    rest = out;
+  };
+  take(url_pmid, "pmid", 1);
+  take(url_pmc, "pmcid", 1);
+  take(url_doi, "doi", 1);
+  take(url_nct, "nct", 1);
+  take(doi, "doi", 1);
+  take(nct, "nct", 1);
+  take(pmcid, "pmcid", 1);
+  take(pmid_labelled, "pmid", 1);
+  take(pmid_bare, "pmid", 2);
+  return rest;
 }
 
 // Files one recognised concept of the natural-language part under its role in the question.
@@ -293,7 +346,7 @@ Question parse_question(const std::string& text, const Vocabulary& v) {
   q.text = text;
   if (!is_valid_utf8(text)) throw Error(ErrorCode::invalid_argument, "the query is not valid UTF-8");
   std::vector<std::string> phrases;
-  const auto tokens = tokenize(take_fields_and_phrases(q, v, text, phrases));
+  const auto tokens = tokenize(take_fields_and_phrases(q, v, take_identifiers(q, text), phrases));
   std::vector<bool> used(tokens.size(), false);
   take_concepts(q, v, tokens, used);
   take_duration(q, v, tokens, used);

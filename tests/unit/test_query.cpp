@@ -102,3 +102,24 @@ TEST_CASE("fuzz regressions: short free text ends, absurd years are refused", "[
     CHECK_THROWS_AS(parse_question(q, vocabulary()), evidence::Error);
   }
 }
+
+TEST_CASE("identifiers typed or pasted are read as identifiers, the words around them as usual", "[query]") {
+  using Ids = std::vector<std::pair<std::string, std::string>>;
+  CHECK(parse("25844995").identifiers == Ids{{"pmid", "25844995"}});
+  CHECK(parse("PMID: 25844995").identifiers == Ids{{"pmid", "25844995"}});
+  CHECK(parse("pmid:25844995").identifiers == Ids{{"pmid", "25844995"}});
+  CHECK(parse("https://pubmed.ncbi.nlm.nih.gov/25844995/").identifiers == Ids{{"pmid", "25844995"}});
+  CHECK(parse("10.1002/14651858.CD007612.pub2").identifiers == Ids{{"doi", "10.1002/14651858.cd007612.pub2"}});
+  CHECK(parse("see https://doi.org/10.7326/M14-1420.").identifiers == Ids{{"doi", "10.7326/m14-1420"}});
+  CHECK(parse("doi:10.7326/M14-1420").identifiers == Ids{{"doi", "10.7326/m14-1420"}});
+  CHECK(parse("NCT00022776").identifiers == Ids{{"nct", "nct00022776"}});
+  CHECK(parse("https://clinicaltrials.gov/study/NCT00022776?tab=results").identifiers == Ids{{"nct", "nct00022776"}});
+  CHECK(parse("https://www.ncbi.nlm.nih.gov/pmc/articles/PMC2830179/").identifiers == Ids{{"pmcid", "pmc2830179"}});
+  // Years, doses and counts are not PMIDs; the words around an identifier keep their meaning.
+  CHECK(parse("yoga 2019").identifiers.empty());
+  CHECK(parse("TENS 100 Hz for 12 weeks").identifiers.empty());
+  const Question q = parse("surgery for spinal stenosis PMID 25844995");
+  CHECK(q.identifiers == Ids{{"pmid", "25844995"}});
+  CHECK(q.conditions == std::vector<std::string>{"lumbar_spinal_stenosis"});
+  CHECK(q.free_text.find("25844995") == std::string::npos);
+}

@@ -231,3 +231,19 @@ TEST_CASE("check_search_request refuses what the API cannot page, without overfl
   r.page += 1;
   CHECK_THROWS_AS(check_search_request(r), evidence::Error);
 }
+
+TEST_CASE("an identifier finds its record first, however it is written", "[search][identifiers]") {
+  for (const std::string q :
+       {"25844995", "PMID: 25844995", "https://pubmed.ncbi.nlm.nih.gov/25844995/", "10.7326/M14-1420",
+        "https://doi.org/10.7326/M14-1420", "NCT00022776", "surgery for spinal stenosis 25844995"}) {
+    INFO(q);
+    const auto r = run(q, 5);
+    REQUIRE_FALSE(r.hits.empty());
+    CHECK(r.hits.front().study.id == "LBP001");
+    CHECK(r.hits.front().why.front() == "the identifier in the query names this record");
+  }
+  const auto review = run("doi.org/10.1002/14651858.CD007612.pub2", 5);
+  REQUIRE_FALSE(review.hits.empty());
+  CHECK(review.hits.front().study.id == "LBP037");
+  CHECK(run("PMID 1", 5).hits.empty());  // an identifier of no record finds nothing, not everything
+}

@@ -24,6 +24,9 @@ struct Question {
   std::vector<std::string> comparator_kinds;  // placebo_sham, usual_care, ...
   std::string duration;                       // acute, subacute, chronic or ""
   std::string free_text;                      // words left over, with phrases and operators kept
+  // Identifiers typed or pasted (PMID, DOI, NCT, PMCID, PubMed / doi.org / ClinicalTrials.gov /
+  // PMC URLs): kind ("pmid", "doi", "nct", "pmcid") and value as indexed (lower case but PMIDs).
+  std::vector<std::pair<std::string, std::string>> identifiers;
   // Field filters from the expert syntax (ANDed with the rest).
   std::vector<std::string> filter_interventions, filter_conditions, filter_outcomes, filter_designs;
   std::optional<int> year_min, year_max;

@@ -58,6 +58,7 @@ struct RankingWeights {
   double comparator_match = 2.0;
   double curated_results = 1.0;
   double retracted_penalty = -10.0;
+  double identifier_match = 100.0;  // the record an identifier in the query names comes first
 };
 
 struct Hit {

@@ -114,6 +114,13 @@ Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const 
     Xapian::Query must(Xapian::Query::OP_AND, musts.begin(), musts.end());
     ranked = ranked.empty() ? must : Xapian::Query(Xapian::Query::OP_AND_MAYBE, must, ranked);
   }
+  // A record an identifier names matches whatever else the question says; rescoring puts it first.
+  if (!q.identifiers.empty()) {
+    std::vector<Xapian::Query> ids;
+    for (const auto& [kind, value] : q.identifiers) ids.emplace_back(identifier_term(kind, value));
+    Xapian::Query named(Xapian::Query::OP_OR, ids.begin(), ids.end());
+    ranked = ranked.empty() ? named : Xapian::Query(Xapian::Query::OP_OR, named, ranked);
+  }
   return ranked;
 }
 

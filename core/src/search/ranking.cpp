@@ -89,6 +89,29 @@ void explain(Candidate& c, const ConceptMatches& m, double text, double bonus) {
 
 }  // namespace
 
+std::string identifier_term(const std::string& kind, const std::string& value) {
+  const std::string_view prefix = kind == "pmid"  ? fields::pmid
+                                  : kind == "doi" ? fields::doi
+                                  : kind == "nct" ? fields::nct
+                                                  : fields::pmcid;
+  return std::string(prefix) + value;
+}
+
+namespace {
+
+// Whether a document carries one of the question's identifiers.
+bool named_by(const Xapian::Document& doc, const Question& q) {
+  for (const auto& [kind, value] : q.identifiers) {
+    const std::string term = identifier_term(kind, value);
+    auto it = doc.termlist_begin();
+    it.skip_to(term);
+    if (it != doc.termlist_end() && *it == term) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<Candidate> rescore(const Xapian::MSet& mset, const DocColumns* columns, const Question& q,
                                const Vocabulary& v, const RankingWeights& w) {
   std::vector<Candidate> cands;
@@ -112,6 +135,10 @@ std::vector<Candidate> rescore(const Xapian::MSet& mset, const DocColumns* colum
                          (f.graded ? w.curated_results : 0) + (f.retracted ? w.retracted_penalty : 0);
     c.score = w.text * text + bonus;
     explain(c, m, w.text * text, bonus);
+    if (!q.identifiers.empty() && named_by(c.doc, q)) {
+      c.score += w.identifier_match;
+      c.why.insert(c.why.begin(), "the identifier in the query names this record");
+    }
     cands.push_back(std::move(c));
   }
   return cands;

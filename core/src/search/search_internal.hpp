@@ -59,6 +59,9 @@ class FacetCounter {
 
 // ---- ranking.cpp
 // A matching record as ranking sees it; the stored record is decoded only when needed.
+// The boolean term of an identifier of a question (Question::identifiers), from the field registry.
+std::string identifier_term(const std::string& kind, const std::string& value);
+
 struct Candidate {
   Xapian::Document doc;
   RankFeatures features;
