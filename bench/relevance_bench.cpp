@@ -112,7 +112,11 @@ std::string grade_strip(const Outcome& o) {
 }
 
 json means_json(const rel::MeanScore& m) {
-  return {{"questions", m.questions}, {"ndcg_10", m.ndcg()}, {"recall_10", m.recall()}, {"mrr", m.mrr()}};
+  return {{"questions", m.questions},
+          {"ndcg_10", m.ndcg()},
+          {"recall_10", m.recall()},
+          {"mrr", m.mrr()},
+          {"no_relevant_10", m.missed}};
 }
 
 }  // namespace
@@ -236,12 +240,16 @@ int main(int argc, char** argv) try {
 
   std::printf("%s%zu questions over %llu records, first %zu hits each\n\n", quiet ? "" : "\n", all.questions,
               static_cast<unsigned long long>(records), cutoff);
-  std::printf("| type | questions | nDCG@10 | recall@10 | MRR |\n|---|---|---|---|---|\n");
+  std::printf(
+      "| type | questions | nDCG@10 | recall@10 | MRR | no relevant record in the first 10 |\n"
+      "|---|---|---|---|---|---|\n");
   for (const auto& t : types) {
     const auto& m = by_type[t];
-    std::printf("| %s | %zu | %.3f | %.3f | %.3f |\n", t.c_str(), m.questions, m.ndcg(), m.recall(), m.mrr());
+    std::printf("| %s | %zu | %.3f | %.3f | %.3f | %zu |\n", t.c_str(), m.questions, m.ndcg(), m.recall(), m.mrr(),
+                m.missed);
   }
-  std::printf("| **all** | %zu | %.3f | %.3f | %.3f |\n\n", all.questions, all.ndcg(), all.recall(), all.mrr());
+  std::printf("| **all** | %zu | %.3f | %.3f | %.3f | %zu |\n\n", all.questions, all.ndcg(), all.recall(), all.mrr(),
+              all.missed);
   const rel::MeanScore& ids = by_type["identifier"];
   std::printf("identifier questions with the record that carries the identifier first: %zu of %zu\n", ids.best_first,
               ids.questions);

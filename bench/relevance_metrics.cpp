@@ -89,6 +89,7 @@ QuestionScore score_question(const Ranking& ranking, const Judgments& judged, st
 void MeanScore::add(const QuestionScore& s) {
   ++questions;
   if (s.best_first) ++best_first;
+  if (s.first_relevant == 0) ++missed;
   ndcg_sum += s.ndcg;
   recall_sum += s.recall;
   rr_sum += s.reciprocal_rank;

@@ -53,6 +53,7 @@ QuestionScore score_question(const Ranking& ranking, const Judgments& judged, st
 // Means over a group of questions (a wording type, or all of them); 0 for an empty group.
 struct MeanScore {
   std::size_t questions = 0, best_first = 0;
+  std::size_t missed = 0;  // questions with no record graded >= 1 in the first k
   double ndcg_sum = 0, recall_sum = 0, rr_sum = 0;
   void add(const QuestionScore& s);
   double ndcg() const;

@@ -124,6 +124,7 @@ TEST_CASE("means over a group of questions", "[relevance]") {
   m.add({0.0, 0.0, 0.0, 0, false});
   CHECK(m.questions == 3);
   CHECK(m.best_first == 1);
+  CHECK(m.missed == 1);
   CHECK(m.ndcg() == Approx(0.5));
   CHECK(m.recall() == Approx(0.25));
   CHECK(m.mrr() == Approx(1.25 / 3.0));
