@@ -76,8 +76,11 @@ json Question::to_json() const {
   if (quality_max) filters["quality_max"] = *quality_max;
   json ids = json::array();
   for (const auto& [kind, value] : identifiers) ids.push_back({{"kind", kind}, {"value", value}});
+  json fixes = json::array();
+  for (const auto& [typed, read] : corrections) fixes.push_back({{"typed", typed}, {"read", read}});
   return {{"text", text},
           {"identifiers", ids},
+          {"corrections", fixes},
           {"concepts", cs},
           {"population", {{"conditions", conditions}, {"duration", duration}}},
           {"interventions", interventions},
@@ -257,6 +260,21 @@ void file_concept(Question& q, const Vocabulary& v, const Concept& c, bool after
 
 // Pass 2: concepts in the natural-language part; "vs X", "compared with X", "sham" make
 // comparators. Marks the tokens that concepts used.
+// Misspelt words, read as the vocabulary word they stand for when the records do not use them.
+std::vector<Token> corrected(Question& q, const Vocabulary& v, const std::vector<Token>& tokens,
+                             const std::function<bool(const std::string&)>& known_word) {
+  std::vector<Token> out = tokens;
+  if (!known_word) return out;
+  for (auto& t : out) {
+    if (t.folded.size() < 5 || is_question_stopword(t.folded) || known_word(lower(t.original))) continue;
+    const std::string word = v.closest_word(t.folded);
+    if (word.empty() || word == t.folded) continue;
+    q.corrections.push_back({t.original, word});
+    t.folded = word;
+  }
+  return out;
+}
+
 void take_concepts(Question& q, const Vocabulary& v, const std::vector<Token>& tokens, std::vector<bool>& used) {
   bool after_versus = false;
   std::size_t prev_end = 0;
@@ -341,14 +359,15 @@ std::string free_text_of(const std::vector<Token>& tokens, const std::vector<boo
 
 }  // namespace
 
-Question parse_question(const std::string& text, const Vocabulary& v) {
+Question parse_question(const std::string& text, const Vocabulary& v,
+                        const std::function<bool(const std::string&)>& known_word) {
   Question q;
   q.text = text;
   if (!is_valid_utf8(text)) throw Error(ErrorCode::invalid_argument, "the query is not valid UTF-8");
   std::vector<std::string> phrases;
   const auto tokens = tokenize(take_fields_and_phrases(q, v, take_identifiers(q, text), phrases));
   std::vector<bool> used(tokens.size(), false);
-  take_concepts(q, v, tokens, used);
+  take_concepts(q, v, corrected(q, v, tokens, known_word), used);
   take_duration(q, v, tokens, used);
   take_bare_back(q, v, tokens, used);
   if (q.benefit_requested) {

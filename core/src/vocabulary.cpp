@@ -85,6 +85,7 @@ void Vocabulary::build_indexes() {
       for (std::size_t sp = key.find(' '); sp != std::string::npos; sp = key.find(' ', sp + 1))
         term_prefixes_.insert(key.substr(0, sp));
       term_prefixes_.insert(key);
+      for (const auto& w : split_words(key)) term_words_.insert(w);
     };
     add_term(c.preferred);
     for (const auto& t : c.synonyms) add_term(t);
@@ -214,6 +215,54 @@ std::string Vocabulary::comparator_kind(const std::vector<std::string>& ids) con
 
 std::vector<ConceptMatch> Vocabulary::match(std::string_view text, bool ci) const {
   return match_tokens(tokenize(text), ci);
+}
+
+namespace {
+
+// Optimal string alignment distance (insertions, deletions, substitutions, swaps of neighbours),
+// given up past `limit`.
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
+  const std::size_t n = a.size(), m = b.size();
+  if ((n > m ? n - m : m - n) > limit) return limit + 1;
+  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= n; ++i) {
+    std::size_t row_min = limit + 1;
+    for (std::size_t j = 1; j <= m; ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      row_min = std::min(row_min, d[i][j]);
+    }
+    if (row_min > limit) return limit + 1;
+  }
+  return d[n][m];
+}
+
+}  // namespace
+
+std::string Vocabulary::closest_word(std::string_view folded) const {
+  const std::string w(folded);
+  if (term_words_.count(w)) return w;
+  if (w.size() < 5) return {};
+  const std::size_t limit = w.size() >= 9 ? 2 : 1;
+  std::string best;
+  std::size_t best_distance = limit + 1;
+  bool tie = false;
+  for (const auto& candidate : term_words_) {
+    if (candidate.size() < 4) continue;
+    const std::size_t d = edit_distance(w, candidate, limit);
+    if (d < best_distance) {
+      best = candidate;
+      best_distance = d;
+      tie = false;
+    } else if (d == best_distance && d <= limit) {
+      tie = true;
+    }
+  }
+  return best_distance <= limit && !tie ? best : std::string();
 }
 
 std::vector<ConceptMatch> Vocabulary::match_tokens(const std::vector<Token>& tokens, bool ci) const {

@@ -123,3 +123,21 @@ TEST_CASE("identifiers typed or pasted are read as identifiers, the words around
   CHECK(q.conditions == std::vector<std::string>{"lumbar_spinal_stenosis"});
   CHECK(q.free_text.find("25844995") == std::string::npos);
 }
+
+TEST_CASE("misspelt words the records never use are read as the vocabulary word", "[query]") {
+  const auto unknown = [](const std::string&) { return false; };
+  const Question q = parse_question("osteopathy for back pain in pregnacy", vocabulary(), unknown);
+  CHECK(q.conditions == std::vector<std::string>{"pregnancy_related_back_pain"});
+  REQUIRE(q.corrections.size() == 1);
+  CHECK(q.corrections[0].first == "pregnacy");
+  CHECK(parse_question("musle relaxants", vocabulary(), unknown).interventions ==
+        std::vector<std::string>{"muscle_relaxants"});
+  CHECK(parse_question("runing for chronic lower back pain", vocabulary(), unknown).interventions ==
+        std::vector<std::string>{"running"});
+  // A word the records use is not a typo; short words and words two edits away are left alone;
+  // without a list of known words nothing is corrected.
+  const auto known = [](const std::string& w) { return w == "pregnacy"; };
+  CHECK(parse_question("back pain in pregnacy", vocabulary(), known).corrections.empty());
+  CHECK(parse_question("heat for back pain", vocabulary(), unknown).corrections.empty());
+  CHECK(parse_question("back pain in pregnacy", vocabulary()).corrections.empty());
+}

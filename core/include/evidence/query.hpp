@@ -5,6 +5,7 @@
 // AND/OR/NOT. Pure (no Xapian); parse_question() throws Error(invalid_argument) for syntax it
 // cannot accept (e.g. year:abc) so the HTTP layer can answer 400.
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,8 @@ struct Question {
   // Identifiers typed or pasted (PMID, DOI, NCT, PMCID, PubMed / doi.org / ClinicalTrials.gov /
   // PMC URLs): kind ("pmid", "doi", "nct", "pmcid") and value as indexed (lower case but PMIDs).
   std::vector<std::pair<std::string, std::string>> identifiers;
+  // Misspelt words read as a vocabulary word ("pregnacy" -> "pregnancy"): as typed, as read.
+  std::vector<std::pair<std::string, std::string>> corrections;
   // Field filters from the expert syntax (ANDed with the rest).
   std::vector<std::string> filter_interventions, filter_conditions, filter_outcomes, filter_designs;
   std::optional<int> year_min, year_max;
@@ -48,6 +51,12 @@ bool is_question_stopword(const std::string& folded);
 // concept, design or an invalid range; never for ordinary words.
 //
 //   parse_question("TENS vs sham for chronic LBP", v).comparator_kinds == {"placebo_sham"}
-Question parse_question(const std::string& text, const Vocabulary& vocabulary);
+//
+// `known_word` (optional) says whether a lower-case word occurs in the searched records: a word
+// that is neither a vocabulary word nor known there, of five letters or more, is read as the
+// vocabulary word one or two edits away (Vocabulary::closest_word). Without it nothing is
+// corrected.
+Question parse_question(const std::string& text, const Vocabulary& vocabulary,
+                        const std::function<bool(const std::string&)>& known_word = {});
 
 }  // namespace evidence

@@ -70,6 +70,12 @@ class Vocabulary {
   std::vector<ConceptMatch> match(std::string_view text, bool case_insensitive_abbreviations = false) const;
   std::vector<ConceptMatch> match_tokens(const std::vector<Token>& tokens, bool case_insensitive_abbreviations) const;
 
+  // The word of the vocabulary's terms a misspelt word stands for ("pregnacy" -> "pregnancy"):
+  // the folded word itself when a term uses it; else the one word within one edit (two from nine
+  // letters on; a swap of neighbours is one edit), when exactly one is that close; else "".
+  // Words shorter than five letters are never corrected.
+  std::string closest_word(std::string_view folded) const;
+
   // Every written form of a concept, normalised (for synonyms and spelling data).
   std::vector<std::string> terms(std::string_view id) const;
 
@@ -89,7 +95,9 @@ class Vocabulary {
   std::unordered_map<std::string, std::size_t> by_abbrev_lower_;
   std::unordered_map<std::string, std::vector<std::size_t>> children_;
   std::unordered_map<std::string, std::vector<std::string>> ancestors_;  // closure, self included
-  std::unordered_set<std::string> term_prefixes_;  // every term and each of its leading word sequences
+  std::unordered_set<std::string> term_prefixes_;
+  std::unordered_set<std::string> term_words_;  // every single word of a term, for closest_word  // every term and each
+                                                // of its leading word sequences
 };
 
 // Folded key of a multi-word term, as used by the matcher.

@@ -155,7 +155,8 @@ Xapian::Query filter_query(const Question& q, const SearchRequest& req) {
 
 BuiltQuery build_query(IndexReader::Impl& index, const Vocabulary& v, const SearchRequest& req) {
   BuiltQuery b;
-  b.question = parse_question(req.q, v);
+  // A word the records use is not a typo, even when the vocabulary lacks it.
+  b.question = parse_question(req.q, v, [&](const std::string& w) { return index.db.get_termfreq(w) > 0; });
   b.query = ranked_query(index, v, b.question);
   b.filter = filter_query(b.question, req);
   return b;
