@@ -278,7 +278,7 @@ std::vector<Token> corrected(Question& q, const Vocabulary& v, const std::vector
 void take_concepts(Question& q, const Vocabulary& v, const std::vector<Token>& tokens, std::vector<bool>& used) {
   bool after_versus = false;
   std::size_t prev_end = 0;
-  for (const auto& m : v.match_tokens(tokens, true)) {
+  for (const auto& m : v.match_tokens(tokens, true, true)) {
     for (std::size_t k = prev_end; k < m.begin; ++k) {
       if (is_versus_word(tokens[k].folded)) after_versus = true;
       // "as good as X", "as well as X", "as effective as X": X is the comparison.
@@ -297,14 +297,46 @@ void take_concepts(Question& q, const Vocabulary& v, const std::vector<Token>& t
 }
 
 // Duration words qualify the condition ("chronic LBP" -> chronic low back pain).
+// Everyday ways of saying how long the pain has lasted (the project's own lay lexicon, not from
+// a consumer health vocabulary): word sequences as folded tokens, and the duration they mean.
+struct DurationPhrase {
+  std::vector<std::string> words;
+  const char* duration;
+};
+const std::vector<DurationPhrase>& duration_phrases() {
+  static const std::vector<DurationPhrase> phrases = {
+      {{"chronic"}, "chronic"},
+      {{"persistent"}, "chronic"},
+      {{"longstanding"}, "chronic"},
+      {{"ongoing"}, "chronic"},
+      {{"for", "year"}, "chronic"},
+      {{"for", "month"}, "chronic"},
+      {{"won't", "go", "away"}, "chronic"},
+      {{"wont", "go", "away"}, "chronic"},
+      {{"won", "t", "go", "away"}, "chronic"},
+      {{"never", "go", "away"}, "chronic"},
+      {{"acute"}, "acute"},
+      {{"subacute"}, "subacute"},
+      {{"sudden"}, "acute"},
+      {{"suddenly"}, "acute"},
+      {{"last", "week"}, "acute"},
+      {{"few", "day"}, "acute"},
+      {{"just", "started"}, "acute"},
+      {{"recently"}, "acute"},
+  };
+  return phrases;
+}
+
 void take_duration(Question& q, const Vocabulary& v, const std::vector<Token>& tokens, std::vector<bool>& used) {
-  for (std::size_t k = 0; k < tokens.size(); ++k) {
-    const std::string& w = tokens[k].folded;
-    if (w == "chronic" || w == "acute" || w == "subacute" || w == "persistent" || w == "longstanding") {
-      used[k] = true;
-      q.duration = (w == "persistent" || w == "longstanding") ? "chronic" : w;
+  for (std::size_t k = 0; k < tokens.size(); ++k)
+    for (const auto& p : duration_phrases()) {
+      if (k + p.words.size() > tokens.size()) continue;
+      bool all = true;
+      for (std::size_t i = 0; i < p.words.size() && all; ++i) all = tokens[k + i].folded == p.words[i];
+      if (!all) continue;
+      for (std::size_t i = 0; i < p.words.size(); ++i) used[k + i] = true;
+      q.duration = p.duration;
     }
-  }
   if (q.duration.empty()) return;
   for (auto& c : q.conditions) {
     if (c == "low_back_pain" || c == "nonspecific_low_back_pain" || c == "back_pain") {

@@ -62,6 +62,7 @@ Vocabulary Vocabulary::from_json(const json& j) {
     k.synonyms = strs(c, "synonyms");
     k.abbreviations = strs(c, "abbreviations");
     k.variants = strs(c, "variants");
+    k.lay = strs(c, "lay");
     k.parents = strs(c, "parents");
     if (auto it = c.find("mesh"); it != c.end())
       for (const auto& m : *it) k.mesh.push_back({m.at("ui").get<std::string>(), m.value("heading", "")});
@@ -88,6 +89,14 @@ void Vocabulary::build_indexes() {
       for (const auto& w : split_words(key)) term_words_.insert(w);
     };
     add_term(c.preferred);
+    for (const auto& t : c.lay) {
+      const std::string key = term_key(t);
+      if (key.empty()) continue;
+      by_lay_term_.emplace(key, i);
+      for (std::size_t sp = key.find(' '); sp != std::string::npos; sp = key.find(' ', sp + 1))
+        lay_prefixes_.insert(key.substr(0, sp));
+      lay_prefixes_.insert(key);
+    }
     for (const auto& t : c.synonyms) add_term(t);
     for (const auto& t : c.variants) add_term(t);
     for (const auto& a : c.abbreviations) {
@@ -265,7 +274,7 @@ std::string Vocabulary::closest_word(std::string_view folded) const {
   return best_distance <= limit && !tie ? best : std::string();
 }
 
-std::vector<ConceptMatch> Vocabulary::match_tokens(const std::vector<Token>& tokens, bool ci) const {
+std::vector<ConceptMatch> Vocabulary::match_tokens(const std::vector<Token>& tokens, bool ci, bool lay) const {
   std::vector<ConceptMatch> out;
   std::size_t i = 0;
   while (i < tokens.size()) {
@@ -278,10 +287,14 @@ std::vector<ConceptMatch> Vocabulary::match_tokens(const std::vector<Token>& tok
     for (std::size_t len = 1; i + len <= tokens.size(); ++len) {
       if (len > 1) key += ' ';
       key += tokens[i + len - 1].folded;
-      if (!term_prefixes_.count(key)) break;
-      if (auto it = by_term_.find(key); it != by_term_.end()) {
+      const bool term_prefix = term_prefixes_.count(key) > 0;
+      if (!term_prefix && !(lay && lay_prefixes_.count(key))) break;
+      if (auto it = by_term_.find(key); term_prefix && it != by_term_.end()) {
         best_len = len;
         best = it->second;
+      } else if (auto l = by_lay_term_.find(key); lay && l != by_lay_term_.end()) {
+        best_len = len;
+        best = l->second;
       }
     }
     if (best_len > 0) {

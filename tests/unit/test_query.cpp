@@ -141,3 +141,20 @@ TEST_CASE("misspelt words the records never use are read as the vocabulary word"
   CHECK(parse_question("heat for back pain", vocabulary(), unknown).corrections.empty());
   CHECK(parse_question("back pain in pregnacy", vocabulary()).corrections.empty());
 }
+
+TEST_CASE("everyday words: lay terms and how long the pain has lasted", "[query]") {
+  CHECK(parse("do pills help back pain").interventions == std::vector<std::string>{"drug_therapy"});
+  CHECK(parse("are needles any good for my back").interventions == std::vector<std::string>{"acupuncture"});
+  CHECK(parse("should I stay in bed with a bad back").interventions == std::vector<std::string>{"bed_rest"});
+  CHECK(parse("leg nerve pain").conditions == std::vector<std::string>{"sciatica"});
+  CHECK(parse("does sticky tape help back pain").interventions == std::vector<std::string>{"kinesio_taping"});
+  CHECK(parse("back pain that won't go away").duration == "chronic");
+  CHECK(parse("back pain for years").duration == "chronic");
+  CHECK(parse("massage for back pain that started last week").duration == "acute");
+  CHECK(parse("sudden back pain").duration == "acute");
+  // Lay words read questions only: records are annotated without them.
+  bool pills_annotate = false;
+  for (const auto& m : vocabulary().match(std::string("patients took pills twice daily")))
+    if (m.concept_id == "drug_therapy") pills_annotate = true;
+  CHECK_FALSE(pills_annotate);
+}

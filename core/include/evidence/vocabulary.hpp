@@ -28,6 +28,7 @@ struct MinimalImportantDifference {
 struct Concept {
   std::string id, kind, preferred, plain;
   std::vector<std::string> synonyms, abbreviations, variants, parents;
+  std::vector<std::string> lay;  // everyday words for questions only, never for annotating records
   std::vector<MeshRef> mesh;
   std::optional<MinimalImportantDifference> mid;
 };
@@ -68,7 +69,9 @@ class Vocabulary {
   // in running text ("TENS", not "tens of patients") unless case_insensitive_abbreviations is set,
   // as for typed queries.
   std::vector<ConceptMatch> match(std::string_view text, bool case_insensitive_abbreviations = false) const;
-  std::vector<ConceptMatch> match_tokens(const std::vector<Token>& tokens, bool case_insensitive_abbreviations) const;
+  // `lay` also matches the concepts' lay terms (questions only; records are annotated without).
+  std::vector<ConceptMatch> match_tokens(const std::vector<Token>& tokens, bool case_insensitive_abbreviations,
+                                         bool lay = false) const;
 
   // The word of the vocabulary's terms a misspelt word stands for ("pregnacy" -> "pregnancy"):
   // the folded word itself when a term uses it; else the one word within one edit (two from nine
@@ -96,8 +99,10 @@ class Vocabulary {
   std::unordered_map<std::string, std::vector<std::size_t>> children_;
   std::unordered_map<std::string, std::vector<std::string>> ancestors_;  // closure, self included
   std::unordered_set<std::string> term_prefixes_;
-  std::unordered_set<std::string> term_words_;  // every single word of a term, for closest_word  // every term and each
-                                                // of its leading word sequences
+  std::unordered_set<std::string> term_words_;                // every single word of a term, for closest_word
+  std::unordered_map<std::string, std::size_t> by_lay_term_;  // lay terms, folded
+  std::unordered_set<std::string> lay_prefixes_;              // every term and each
+                                                              // of its leading word sequences
 };
 
 // Folded key of a multi-word term, as used by the matcher.

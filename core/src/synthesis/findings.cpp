@@ -171,10 +171,18 @@ std::string label_of(const Study& s) {
   return a + " " + std::to_string(s.year);
 }
 
+// A preferred name inside a sentence: lower case first letter, but acronyms (TENS, NSAIDs) and
+// hyphens ("non-specific") kept as written.
+std::string in_sentence(const std::string& preferred) {
+  std::string s = preferred;
+  if (s.size() > 1 && s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z'))
+    s[0] = static_cast<char>(s[0] - 'A' + 'a');
+  return s;
+}
+
 std::string concept_label(const Vocabulary& v, const std::string& id) {
   const Concept* c = v.find(id);
-  if (!c) return id;
-  return c->preferred.size() <= 6 ? c->preferred : normalise(c->preferred);  // keeps TENS, PENS
+  return c ? in_sentence(c->preferred) : id;
 }
 
 std::string concept_plain(const Vocabulary& v, const std::string& id) {
@@ -298,7 +306,7 @@ void label_finding(Finding& f, const std::string& key, const Placement& p, const
   else if (o.domain == "benefit")
     f.outcome_label = "overall benefit";
   else if (const Concept* c = v.find(o.domain))
-    f.outcome_label = normalise(c->preferred);
+    f.outcome_label = in_sentence(c->preferred);
   else
     f.outcome_label = o.domain;
   f.time_point = o.time_point;

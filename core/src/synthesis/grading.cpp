@@ -274,6 +274,18 @@ void grade(Finding& f) {
     f.rules.push_back("publication_bias_not_assessed: fewer than 10 studies pooled here");
   for (const auto& d : f.downgrades) level -= d.levels;
   level = source_limit(f, std::clamp(level, 1, 4));
+  // An unrated network estimate rests on indirect comparisons whose coherence and transitivity
+  // nobody assessed (GRADING_REFERENCE.md 1.6): one level down, below the ceiling.
+  const bool network = std::any_of(f.results.begin(), f.results.end(),
+                                   [](const StudyResult& r) { return r.used_in_estimate && r.analysis == "network"; });
+  if (network && !judged.count("indirectness") && !(f.ceiling && f.ceiling->rule == "source_grade")) {
+    f.downgrades.push_back({"indirectness", 1,
+                            "A network meta-analysis estimate: its coherence and transitivity were not rated by its "
+                            "source, and are not assessed here.",
+                            "network_unrated"});
+    judged.insert("indirectness");
+    level = std::max(1, level - 1);
+  }
   // Indirectness to this question is something no source judged: it applies below the source's
   // own rating, not within it.
   if (!judged.count("indirectness") && (f.indirect || (context.total > 0 && 2 * context.indirect > context.total))) {
