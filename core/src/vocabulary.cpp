@@ -79,24 +79,22 @@ void Vocabulary::build_indexes() {
   for (std::size_t i = 0; i < concepts_.size(); ++i) {
     const Concept& c = concepts_[i];
     by_id_.emplace(c.id, i);
-    auto add_term = [&](const std::string& t) {
+    // Terms annotate records and read questions; lay terms only read questions.
+    auto index_term = [&](const std::string& t, std::unordered_map<std::string, std::size_t>& terms,
+                          std::unordered_set<std::string>& prefixes) {
       const std::string key = term_key(t);
-      if (key.empty()) return;
-      by_term_.emplace(key, i);  // first claim wins; check() reports the conflict
+      if (key.empty()) return std::string();
+      terms.emplace(key, i);  // first claim wins; check() reports the conflict
       for (std::size_t sp = key.find(' '); sp != std::string::npos; sp = key.find(' ', sp + 1))
-        term_prefixes_.insert(key.substr(0, sp));
-      term_prefixes_.insert(key);
-      for (const auto& w : split_words(key)) term_words_.insert(w);
+        prefixes.insert(key.substr(0, sp));
+      prefixes.insert(key);
+      return key;
+    };
+    auto add_term = [&](const std::string& t) {
+      for (const auto& w : split_words(index_term(t, by_term_, term_prefixes_))) term_words_.insert(w);
     };
     add_term(c.preferred);
-    for (const auto& t : c.lay) {
-      const std::string key = term_key(t);
-      if (key.empty()) continue;
-      by_lay_term_.emplace(key, i);
-      for (std::size_t sp = key.find(' '); sp != std::string::npos; sp = key.find(' ', sp + 1))
-        lay_prefixes_.insert(key.substr(0, sp));
-      lay_prefixes_.insert(key);
-    }
+    for (const auto& t : c.lay) index_term(t, by_lay_term_, lay_prefixes_);
     for (const auto& t : c.synonyms) add_term(t);
     for (const auto& t : c.variants) add_term(t);
     for (const auto& a : c.abbreviations) {
@@ -252,9 +250,11 @@ std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t li
 
 }  // namespace
 
+bool Vocabulary::has_term_word(std::string_view folded) const { return term_words_.count(std::string(folded)) > 0; }
+
 std::string Vocabulary::closest_word(std::string_view folded) const {
   const std::string w(folded);
-  if (term_words_.count(w)) return w;
+  if (has_term_word(w)) return w;
   if (w.size() < 5) return {};
   const std::size_t limit = w.size() >= 9 ? 2 : 1;
   std::string best;

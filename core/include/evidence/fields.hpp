@@ -28,6 +28,12 @@ inline constexpr std::string_view finding_key =
     "XK";  // boolean: intervention|comparator kind|outcome|time point of each result
 inline constexpr std::string_view flag = "XF";  // boolean: retracted, has_results, has_effect
 
+// The prefix of an identifier kind ("pmid", "doi", "nct", "pmcid"); empty for any other. Values
+// are indexed lower case, PMIDs as digits.
+constexpr std::string_view identifier_prefix(std::string_view kind) {
+  return kind == "pmid" ? pmid : kind == "doi" ? doi : kind == "nct" ? nct : kind == "pmcid" ? pmcid : "";
+}
+
 // Value slots.
 inline constexpr unsigned slot_year = 0;         // sortable_serialise(year)
 inline constexpr unsigned slot_design = 1;       // design enum value

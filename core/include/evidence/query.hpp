@@ -41,6 +41,10 @@ struct Question {
   nlohmann::json to_json() const;
 };
 
+// The treatments a question compares with ("TENS vs exercise": exercise_therapy), as opposed to
+// comparator kinds such as sham or usual care.
+std::vector<std::string> treatment_comparators(const Question& question, const Vocabulary& vocabulary);
+
 // Words that carry no meaning in a clinical question ("does", "my", "for", ...).
 bool is_question_stopword(const std::string& folded);
 

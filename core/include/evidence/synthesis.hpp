@@ -42,6 +42,7 @@ struct StudyResult {
   std::optional<std::int64_t> n_studies;     // for this comparison, when the source gives it
   std::string analysis;                      // randomised, as_treated, per_protocol, observational, network
   std::string population, population_label;  // the condition concept studied and its words
+  std::string population_duration;           // acute, subacute, chronic or "" (mixed, unspecified)
   std::optional<double> follow_up_weeks;
   std::string time_label;
   double quality = -1;

@@ -78,6 +78,8 @@ class Vocabulary {
   // letters on; a swap of neighbours is one edit), when exactly one is that close; else "".
   // Words shorter than five letters are never corrected.
   std::string closest_word(std::string_view folded) const;
+  // Whether a folded word is a word of some term (never of a lay term only).
+  bool has_term_word(std::string_view folded) const;
 
   // Every written form of a concept, normalised (for synonyms and spelling data).
   std::vector<std::string> terms(std::string_view id) const;

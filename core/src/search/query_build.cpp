@@ -92,22 +92,16 @@ Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const 
   std::vector<Xapian::Query> musts;
   add_concepts(musts, index, v, q.interventions, fields::intervention);
   // "A vs B" is also answered by a study of B vs A, which has A as its comparator.
-  const bool names_treatment_comparator = std::any_of(q.comparators.begin(), q.comparators.end(), [&](const auto& c) {
-    const Concept* k = v.find(c);
-    return k && k->kind == "intervention";
-  });
-  if (names_treatment_comparator)
+  const std::vector<std::string> compared_with = treatment_comparators(q, v);
+  if (!compared_with.empty())
     for (std::size_t i = 0; i < q.interventions.size() && i < musts.size(); ++i)
       musts[i] = Xapian::Query(Xapian::Query::OP_OR, musts[i],
                                Xapian::Query(std::string(fields::comparator) + q.interventions[i]));
   add_concepts(parts, index, v, q.conditions, fields::condition);
-  for (const auto& c : q.comparators) {
-    const Concept* k = v.find(c);
-    // A comparator ranks by its own words only: "physical therapy" has some fifty modalities
-    // below it, and ORing all their words cost more than the rest of the query while ranking
-    // studies of any one modality up (the annotated comparator still counts, in rescoring).
-    if (k && k->kind == "intervention") add_concepts(parts, index, v, {c}, fields::comparator, false);
-  }
+  // A comparator ranks by its own words only: "physical therapy" has some fifty modalities below
+  // it, and ORing all their words cost more than the rest of the query while ranking studies of
+  // any one modality up (the annotated comparator still counts, in rescoring).
+  add_concepts(parts, index, v, compared_with, fields::comparator, false);
   Xapian::Query ranked =
       parts.empty() ? Xapian::Query() : Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
   if (!musts.empty()) {

@@ -59,8 +59,8 @@ ConceptMatches match_concepts(const RankFeatures& f, const Question& q, const Vo
   }
   for (const auto& id : q.conditions)
     if (has_c.count(id)) m.conditions.push_back(label(id));
-  for (const auto& id : q.comparators)
-    if (has_cmp.count(id) && v.find(id) && v.find(id)->kind == "intervention") m.comparators.push_back(label(id));
+  for (const auto& id : treatment_comparators(q, v))
+    if (has_cmp.count(id)) m.comparators.push_back(label(id));
   return m;
 }
 
@@ -90,11 +90,7 @@ void explain(Candidate& c, const ConceptMatches& m, double text, double bonus) {
 }  // namespace
 
 std::string identifier_term(const std::string& kind, const std::string& value) {
-  const std::string_view prefix = kind == "pmid"  ? fields::pmid
-                                  : kind == "doi" ? fields::doi
-                                  : kind == "nct" ? fields::nct
-                                                  : fields::pmcid;
-  return std::string(prefix) + value;
+  return std::string(fields::identifier_prefix(kind)) + value;
 }
 
 namespace {

@@ -9,14 +9,6 @@ namespace evidence::synthesis {
 
 namespace {
 
-std::string without_tail(const std::string& sentence) {
-  // The counts in brackets stay with the finding; the bottom line keeps the certainty.
-  const auto open = sentence.rfind(" (");
-  const auto semi = sentence.find(';', open == std::string::npos ? 0 : open);
-  if (open == std::string::npos || semi == std::string::npos) return sentence;
-  return sentence.substr(0, semi) + ").";
-}
-
 void cite(BottomLine& b, const Finding& f) {
   b.finding_keys.push_back(f.key);
   for (const auto& id : f.record_ids)
@@ -45,12 +37,12 @@ std::vector<BottomLine> bottom_lines(const std::vector<Finding>& findings, const
     }
     if (lead != findings.end()) {
       cite(b, *lead);
-      b.clinician = without_tail(lead->clinician_sentence);
+      b.clinician = clinician_statement(*lead, false);
       b.patient = lead->patient_sentence;
     }
     if (harm != findings.end()) {
       cite(b, *harm);
-      b.clinician += (b.clinician.empty() ? "" : " Harms: ") + without_tail(harm->clinician_sentence);
+      b.clinician += (b.clinician.empty() ? "" : " Harms: ") + clinician_statement(*harm, false);
       b.patient += (b.patient.empty() ? "" : " ") + harm->patient_sentence;
     } else {
       b.clinician += " The knowledge base has no harms data on this treatment for this question.";

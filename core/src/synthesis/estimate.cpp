@@ -183,26 +183,20 @@ void pool_trials(Finding& f, const Vocabulary& v) {
 // the counts incomplete rather than borrowing its total.
 void count_trials(Finding& f) {
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> per_trial;  // studies, participants
-  std::set<std::string> unknown;
   for (const auto& r : f.results) {
     if (!r.counted) continue;
     auto& [studies, people] = per_trial[r.trial];
-    const std::int64_t n = r.n_studies ? *r.n_studies : r.review ? 0 : 1;
-    if (r.review && !r.n_studies) unknown.insert(r.trial + "#studies");
-    if (r.participants == 0) unknown.insert(r.trial + "#participants");
-    studies = std::max(studies, n);
+    studies = std::max(studies, r.n_studies ? *r.n_studies : r.review ? 0 : 1);
     people = std::max(people, r.participants);
   }
+  f.counts_complete = true;
   for (const auto& [trial, counts] : per_trial) {
     f.n_studies += static_cast<int>(counts.first);
     f.n_participants += counts.second;
-    // A count known from another result of the same trial settles it.
-    if (counts.first > 0) unknown.erase(trial + "#studies");
-    if (counts.second > 0) unknown.erase(trial + "#participants");
+    // Unknown only when no result of the trial gives it.
+    if (counts.first == 0) ++f.uncounted_reviews;
+    if (counts.first == 0 || counts.second == 0) f.counts_complete = false;
   }
-  for (const auto& u : unknown)
-    if (u.size() > 8 && u.compare(u.size() - 8, 8, "#studies") == 0) ++f.uncounted_reviews;
-  f.counts_complete = unknown.empty();
   if (!f.counts_complete)
     f.rules.push_back("counts_incomplete: a source gives no number of trials or participants for this comparison");
 }

@@ -105,14 +105,6 @@ std::string key_concept(const std::vector<std::string>& interventions, const Que
   return {};
 }
 
-// The comparator treatments the question names ("TENS vs exercise"), as opposed to kinds.
-std::vector<std::string> named_comparators(const Question& q, const Vocabulary& v) {
-  std::vector<std::string> out;
-  for (const auto& c : q.comparators)
-    if (const Concept* k = v.find(c); k && k->kind == "intervention") out.push_back(c);
-  return out;
-}
-
 bool names_any(const std::vector<std::string>& concepts, const std::vector<std::string>& named, const Vocabulary& v) {
   return std::any_of(concepts.begin(), concepts.end(), [&](const auto& c) {
     return std::any_of(named.begin(), named.end(), [&](const auto& n) { return related(v, c, n); });
@@ -125,7 +117,7 @@ enum class Reading { none, as_stored, reversed };
 
 Reading read_comparison(const OutcomeResult& o, const Question& q, const Vocabulary& v) {
   const auto& kinds = q.comparator_kinds;
-  const auto named = named_comparators(q, v);
+  const auto named = treatment_comparators(q, v);
   if (!kinds.empty() && named.empty())
     return std::find(kinds.begin(), kinds.end(), o.comparator_kind) != kinds.end() ? Reading::as_stored : Reading::none;
   if (named.empty()) return Reading::as_stored;
@@ -253,6 +245,7 @@ StudyResult result_of(const Study& s, const OutcomeResult& o, const PopulationVi
     r.participants = s.participants();  // a trial's own randomised number
   r.analysis = analysis_of(s, o);
   r.population = pop.concept_id;
+  r.population_duration = pop.duration;
   r.population_label = population_words(v, pop.concept_id, pop.duration).first;
   r.follow_up_weeks = o.follow_up_weeks;
   r.time_label = o.time_label;
@@ -289,7 +282,7 @@ void label_finding(Finding& f, const std::string& key, const Placement& p, const
   f.comparator_kind = p.comparator_kind;
   f.comparator_label = comparator_clinical(p.comparator_kind);
   f.comparator_plain = comparator_plain(p.comparator_kind);
-  const auto named = named_comparators(q, v);
+  const auto named = treatment_comparators(q, v);
   if (!named.empty() && p.comparator_kind == "active") {
     f.comparator_label = join_labels(v, named, false);
     f.comparator_plain = join_labels(v, named, true);
@@ -323,13 +316,12 @@ void spread_indirectness(Finding& f) {
 
 // The finding's population: the most specific condition all its results studied, with their
 // duration when they share one. Never the question's.
-void label_population(Finding& f, const std::map<std::string, PopulationView>& views, const Vocabulary& v) {
+void label_population(Finding& f, const Vocabulary& v) {
   std::vector<std::string> concepts;
   std::set<std::string> durations;
   for (const auto& r : f.results) {
-    const PopulationView& p = views.at(r.record_id + "#" + r.population);
-    concepts.push_back(p.concept_id);
-    durations.insert(p.duration);
+    concepts.push_back(r.population);
+    durations.insert(r.population_duration);
   }
   f.population = common_condition(v, concepts);
   if (f.population.empty()) f.population = concepts.front();
@@ -343,17 +335,19 @@ void label_population(Finding& f, const std::map<std::string, PopulationView>& v
 
 }  // namespace
 
-bool is_harm_domain(const std::string& domain) {
-  return domain == "adverse_events" || domain == "withdrawals" || domain == "serious_adverse_events";
-}
+bool is_harm_domain(const std::string& domain) { return domain == "adverse_events"; }
 
-Groups group_results(const std::vector<Study>& studies, const Question& q, const Vocabulary& v) {
+std::set<std::string> asked_outcomes(const Question& q, const Vocabulary& v) {
   std::set<std::string> outcomes;
   for (const auto& o : q.outcomes)
     for (const auto& d : v.descendants(o)) outcomes.insert(d);
+  return outcomes;
+}
+
+Groups group_results(const std::vector<Study>& studies, const Question& q, const Vocabulary& v) {
+  const std::set<std::string> outcomes = asked_outcomes(q, v);
   const PopulationView asked = question_view(q, v);
   Groups out;
-  std::map<std::string, PopulationView> views;  // record#concept -> the population a result studied
   for (const auto& s : studies) {
     if (s.retracted || s.design == "protocol") continue;
     const auto origin = s.annotation.origins.find("direction");
@@ -394,13 +388,12 @@ Groups group_results(const std::vector<Study>& studies, const Question& q, const
         if (std::find(f.comparator_concepts.begin(), f.comparator_concepts.end(), c) == f.comparator_concepts.end())
           f.comparator_concepts.push_back(c);
       StudyResult r = result_of(s, o, pop, indirect || !placed->direct_intervention, reading == Reading::reversed, v);
-      views[r.record_id + "#" + r.population] = pop;
       f.results.push_back(std::move(r));
     }
   }
   for (auto& [key, f] : out.findings) {
     spread_indirectness(f);
-    label_population(f, views, v);
+    label_population(f, v);
   }
   return out;
 }

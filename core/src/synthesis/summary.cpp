@@ -160,9 +160,7 @@ int time_rank(const std::string& t) {
 }
 
 void order_findings(std::vector<Finding>& findings, const Question& q, const Vocabulary& v) {
-  std::set<std::string> outcomes;
-  for (const auto& o : q.outcomes)
-    for (const auto& d : v.descendants(o)) outcomes.insert(d);
+  std::set<std::string> outcomes = synthesis::asked_outcomes(q, v);
   if (q.benefit_requested) outcomes.insert({"pain", "function", "benefit"});
   for (auto& f : findings) f.relevance = relevance(f, q, outcomes);
   std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {

@@ -34,8 +34,10 @@ struct Groups {
   std::vector<UnappraisedStudy> unappraised;
 };
 
-// Adverse events and the like: shown beside the benefits of a treatment.
+// Adverse events: shown beside the benefits of a treatment.
 bool is_harm_domain(const std::string& domain);
+// The outcome domains the question names, with their narrower domains.
+std::set<std::string> asked_outcomes(const Question& question, const Vocabulary& vocabulary);
 
 // Results of the studies that answer the question, grouped by finding key (intervention|comparator
 // kind and add-on|outcome|time point|population group), each finding's labels filled in and
@@ -53,6 +55,8 @@ void set_direction(Finding& finding);
 void grade(Finding& finding);
 // The two sentences of a finding.
 void write_sentences(Finding& finding);
+// The clinician sentence, ending with the certainty and, when `counts`, the studies and participants.
+std::string clinician_statement(const Finding& finding, bool counts);
 // The answer first, per treatment asked about, from its headline findings.
 std::vector<BottomLine> bottom_lines(const std::vector<Finding>& findings, const Question& question,
                                      const Vocabulary& vocabulary);

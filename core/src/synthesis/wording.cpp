@@ -129,7 +129,9 @@ std::string comparison_clinician(const Finding& f) {
   return "compared with " + f.comparator_label;
 }
 
-void write_clinician(Finding& f) {
+}  // namespace
+
+std::string clinician_statement(const Finding& f, bool counts) {
   const std::string I = subject_clinician(f);
   const bool many = f.add_on.empty() && plural(f.intervention_label);
   const std::string O = f.outcome_label;
@@ -137,26 +139,20 @@ void write_clinician(Finding& f) {
   const std::string T = time_words(f).empty() ? "" : " " + time_words(f);
   const std::string C = ", " + comparison_clinician(f);
   const std::string cert = f.certainty == "very_low" ? "very low" : f.certainty;
-  const std::string tail = " (" + cert + " certainty; " + counts_text(f) + ").";
+  const std::string tail = " (" + cert + " certainty" + (counts ? "; " + counts_text(f) : std::string()) + ").";
   if (f.thin) {
-    f.clinician_sentence =
-        "The studies found do not report a usable result for " + f.intervention_label + " on " + O + P + T + C + ".";
-    return;
+    return "The studies found do not report a usable result for " + f.intervention_label + " on " + O + P + T + C + ".";
   }
   if (f.certainty == "very_low") {
-    f.clinician_sentence =
-        "The evidence is very uncertain about the effect of " + f.intervention_label + " on " + O + P + T + C + tail;
-    return;
+    return "The evidence is very uncertain about the effect of " + f.intervention_label + " on " + O + P + T + C + tail;
   }
   if (f.direction == "conflicting") {
-    f.clinician_sentence = "Studies of " + f.intervention_label + " disagree on " + O + P + T + C + tail;
-    return;
+    return "Studies of " + f.intervention_label + " disagree on " + O + P + T + C + tail;
   }
   const std::string results = verb(f.certainty, many, "result", "results");
   const bool none = f.direction == "no_difference" || f.effect_size == "none" || f.effect_size == "trivial";
   if (none) {
-    f.clinician_sentence = I + " " + results + " in little to no difference in " + O + P + T + C + tail;
-    return;
+    return I + " " + results + " in little to no difference in " + O + P + T + C + tail;
   }
   const bool better = f.direction == "favours_intervention";
   const std::string size = f.effect_size == "large"      ? "large "
@@ -172,8 +168,10 @@ void write_clinician(Finding& f) {
   } else {
     change = f.harms || f.outcome == "recurrence" ? "more " : "less improvement in ";
   }
-  f.clinician_sentence = I + " " + results + " in " + change + O + P + T + C + tail;
+  return I + " " + results + " in " + change + O + P + T + C + tail;
 }
+
+namespace {
 
 void write_patient(Finding& f) {
   const std::string ip = capitalise(f.intervention_plain);
@@ -221,7 +219,7 @@ void write_patient(Finding& f) {
 }  // namespace
 
 void write_sentences(Finding& f) {
-  write_clinician(f);
+  f.clinician_sentence = clinician_statement(f, true);
   write_patient(f);
   if (f.disagreement && !f.thin && f.direction != "conflicting") {
     f.clinician_sentence += " Not all studies agree.";
