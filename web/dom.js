@@ -40,6 +40,12 @@ export const clear = (e, ...kids) => {
   return e;
 };
 
+// Appends like clear() does: nothing for null, false or '' (Element.append would write "null").
+export const append = (e, ...kids) => {
+  add(e, kids);
+  return e;
+};
+
 export const T = (tag, cls, text) => h(tag, { class: cls || null, text });
 export const sub = (text) => T('span', 'sub', text);
 export const sr = (text) => T('span', 'sr-only', text);

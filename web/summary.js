@@ -2,7 +2,7 @@
 // treatment asked about, then the graded findings as summary-of-findings tables (clinician view)
 // or one card per treatment (patient view): the headline findings first, the rest behind a "Show
 // N more findings" button; last, the studies found but not appraised.
-import { $, h, T, clear } from './dom.js';
+import { $, h, T, clear, append } from './dom.js';
 import { plural } from './format.js';
 import { kindLabel } from './labels.js';
 import { withState, hasFilters, clearAll, link, ui } from './state.js';
@@ -28,7 +28,7 @@ export function renderSummary(d, s) {
       type: 'button', class: 'secondary noprint', onclick: () => window.print(), text: 'Print summary',
     }));
   clear(box, head, T('p', 'print-only', `Search: “${s.q}” · ${location.href}`),
-    understood(d.query?.parsed, s), patient && safety(), messages.map((m) => T('p', 'notice', m)));
+    understood(d.query, s), patient && safety(), messages.map((m) => T('p', 'notice', m)));
   if (!d.found) {
     box.append(noResults(d, s));
     return;
@@ -38,10 +38,10 @@ export function renderSummary(d, s) {
   const block = findings.length ? findingsBlock(findings, idOf, patient) : null;
   const target = (key) => (block && ids.has(key) && block.querySelector('#' + ids.get(key))) || null;
   const byKey = new Map(findings.map((f) => [f.key, f]));
-  box.append(bottomLines(sum.bottom_lines || [], { patient, byKey, target, labelOf: recordLabels(d) }));
+  append(box, bottomLines(sum.bottom_lines || [], { patient, byKey, target, labelOf: recordLabels(d) }));
   if (block) box.append(block);
   else if (!messages.length) box.append(T('p', 'notice', noFindings(patient)));
-  box.append(unappraisedList(sum.unappraised, patient));
+  append(box, unappraisedList(sum.unappraised, patient));
 }
 
 const noFindings = (patient) => (patient
@@ -49,20 +49,45 @@ const noFindings = (patient) => (patient
     + 'acupuncture.'
   : 'No graded findings for this question. Name a treatment (and a condition) to get a summary of findings.');
 
-// The concepts the server recognised in the question.
-function understood(parsed, s) {
-  const cs = [...new Map((parsed?.concepts || []).map((c) => [c.id, c])).values()];
-  if (!cs.length) return null;
+// What drove the search: the concepts the server recognised, the question's own words it
+// searched for, the misspellings it read as other words, and whether several treatments were
+// relaxed to any one of them (docs/RANKING.md).
+function understood(query, s) {
+  const parsed = query?.parsed;
   const patient = s.view === 'patient';
-  return h('p', { class: 'understood' }, patient ? 'About: ' : 'Question understood as: ',
-    cs.map((c, i) => [i ? ' · ' : '', h('span', { class: 'concept' }, patient ? c.plain : c.preferred,
-      T('span', 'kind', ` (${parsed.comparators?.includes(c.id) ? 'comparator' : kindLabel(c.kind)})`))]));
+  const cs = [...new Map((parsed?.concepts || []).map((c) => [c.id, c])).values()];
+  const words = (parsed?.free_text || '').replace(/\b(AND|OR|NOT)\b/g, ' ').replace(/"/g, ' ').trim()
+    .split(/\s+/).filter(Boolean);
+  const fixes = parsed?.corrections || [];
+  const lines = [];
+  if (cs.length) {
+    lines.push(h('p', { class: 'understood' }, patient ? 'About: ' : 'Question understood as: ',
+      cs.map((c, i) => [i ? ' · ' : '', h('span', { class: 'concept' }, patient ? c.plain : c.preferred,
+        T('span', 'kind', ` (${parsed.comparators?.includes(c.id) ? 'comparator' : kindLabel(c.kind)})`))])));
+  }
+  if (words.length) {
+    const lead = cs.length ? (patient ? 'Also looked for the words: ' : 'Also searched for the words: ')
+      : (patient ? 'We looked for the words: ' : 'No treatment recognised; searched for the words: ');
+    lines.push(h('p', { class: 'understood words' }, lead,
+      words.map((w, i) => [i ? ', ' : '', T('q', 0, w)])));
+  }
+  if (fixes.length) {
+    lines.push(h('p', { class: 'understood corrections' },
+      fixes.map((f, i) => [i ? '; ' : '', 'read ', T('q', 0, f.typed), ' as ', T('q', 0, f.read)]), '.'));
+  }
+  if (query?.treatments_relaxed) {
+    lines.push(T('p', 'notice', patient
+      ? 'No study looked at these treatments together, so these are studies of any one of them.'
+      : 'No record studies all of the treatments named together; showing records of any of them, those with '
+        + 'more of them first.'));
+  }
+  const dym = query?.did_you_mean;
+  if (dym) lines.push(h('p', { class: 'understood' }, 'Did you mean ', link(withState({ q: dym, page: 1 }), { text: dym }), '?'));
+  return lines.length ? lines : null;
 }
 
 function noResults(d, s) {
-  const dym = d.query?.did_you_mean;
   const tips = h('ul', {},
-    dym && h('li', {}, 'Did you mean ', link(withState({ q: dym, page: 1 }), { text: dym }), '?'),
     T('li', 0, 'Check the spelling, or use fewer or broader words (for example “exercise” instead of a named '
       + 'programme).'),
     hasFilters(s) && h('li', {}, link(clearAll(), { text: 'Remove all filters' })),

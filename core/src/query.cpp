@@ -44,12 +44,13 @@ std::pair<std::optional<double>, std::optional<double>> parse_range(const std::s
 
 bool is_question_stopword(const std::string& w) {
   static const std::set<std::string> stop = {
-      "a",     "an",        "the",   "of",      "for",     "in",     "on",     "to",       "with",    "and",
-      "or",    "is",        "are",   "do",      "doe",     "does",   "my",     "me",       "i",       "it",
-      "can",   "could",     "would", "should",  "what",    "which",  "how",    "there",    "any",     "evidence",
-      "about", "treatment", "treat", "therapy", "patient", "people", "person", "best",     "good",    "really",
-      "at",    "by",        "be",    "this",    "that",    "will",   "from",   "study",    "studies", "research",
-      "if",    "when",      "have",  "has",     "than",    "vs",     "versus", "compared", "v",       "whether"};
+      "a",     "an",        "the",      "of",      "for",     "in",     "on",     "to",       "with",    "and",
+      "or",    "is",        "are",      "do",      "doe",     "does",   "my",     "me",       "i",       "it",
+      "can",   "could",     "would",    "should",  "what",    "which",  "how",    "there",    "any",     "evidence",
+      "about", "treatment", "treat",    "therapy", "patient", "people", "person", "best",     "good",    "really",
+      "at",    "by",        "be",       "this",    "that",    "will",   "from",   "study",    "studies", "research",
+      "if",    "when",      "have",     "has",     "than",    "vs",     "versus", "compared", "v",       "whether",
+      "plus",  "together",  "combined", "after",   "need"};
   return stop.count(w) > 0;
 }
 
@@ -89,6 +90,7 @@ json Question::to_json() const {
           {"outcomes", outcomes},
           {"designs", designs},
           {"free_text", free_text},
+          {"either_treatment", either_treatment},
           {"filters", filters}};
 }
 
@@ -273,7 +275,7 @@ std::vector<Token> corrected(Question& q, const Vocabulary& v, const std::vector
     const std::string word = v.closest_word(t.folded);
     if (word.empty() || word == t.folded) continue;
     q.corrections.push_back({t.original, word});
-    t.folded = word;
+    t.folded = t.original = word;  // the free text searches for the word as read, too
   }
   return out;
 }
@@ -289,6 +291,13 @@ void take_concepts(Question& q, const Vocabulary& v, const std::vector<Token>& t
       if (k >= 2 && w == "as" && tokens[k - 2].folded == "as" &&
           (tokens[k - 1].folded == "good" || tokens[k - 1].folded == "effective" || tokens[k - 1].folded == "safe"))
         after_versus = true;
+      // "non-inferior to X", "superior to X", "better than X", "rather than X".
+      if (k >= 1 && ((w == "to" && (tokens[k - 1].folded == "inferior" || tokens[k - 1].folded == "superior")) ||
+                     (w == "than" && (tokens[k - 1].folded == "better" || tokens[k - 1].folded == "worse" ||
+                                      tokens[k - 1].folded == "rather"))))
+        after_versus = true;
+      // "A or B": either treatment answers the question.
+      if (w == "or" && !q.interventions.empty() && !after_versus) q.either_treatment = true;
     }
     prev_end = m.end;
     const Concept* c = v.find(m.concept_id);
@@ -318,6 +327,8 @@ const std::vector<DurationPhrase>& duration_phrases() {
       {{"wont", "go", "away"}, "chronic"},
       {{"won", "t", "go", "away"}, "chronic"},
       {{"never", "go", "away"}, "chronic"},
+      {{"long", "term"}, "chronic"},
+      {{"long", "lasting"}, "chronic"},
       {{"acute"}, "acute"},
       {{"subacute"}, "subacute"},
       {{"sudden"}, "acute"},
@@ -365,6 +376,19 @@ void take_bare_back(Question& q, const Vocabulary& v, const std::vector<Token>& 
   }
 }
 
+// A word of the free text as the search should read it: lower case, not folded (the search
+// stems it its own way: folding "tDCS" to "tdc" lost the word), and an abbreviation typed with a
+// capital inside it (tDCS, IFC, NSAIDs) as typed, so that it is matched exactly, never stemmed.
+std::string free_word(const std::string& original) {
+  const bool abbreviation = std::any_of(original.begin() + (original.empty() ? 0 : 1), original.end(),
+                                        [](char ch) { return ch >= 'A' && ch <= 'Z'; });
+  if (abbreviation) return original;
+  std::string lower = original;
+  for (auto& ch : lower)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return lower;
+}
+
 // Whatever is left is free text (minus question words), phrases and boolean operators kept.
 std::string free_text_of(const std::vector<Token>& tokens, const std::vector<bool>& used,
                          const std::vector<std::string>& phrases) {
@@ -377,7 +401,7 @@ std::string free_text_of(const std::vector<Token>& tokens, const std::vector<boo
       continue;
     }
     if (is_question_stopword(tokens[k].folded)) continue;
-    rest += (rest.empty() ? "" : " ") + tokens[k].folded;
+    rest += (rest.empty() ? "" : " ") + free_word(tokens[k].original);
   }
   for (const auto& p : phrases) rest += (rest.empty() ? "\"" : " \"") + p + "\"";
   // Dangling operators mean nothing on their own. compare(), not rfind(): for a 3-byte rest,
@@ -409,14 +433,15 @@ Question parse_question(const std::string& text, const Vocabulary& v,
   std::vector<std::string> phrases;
   const auto tokens = tokenize(take_fields_and_phrases(q, v, take_identifiers(q, text), phrases));
   std::vector<bool> used(tokens.size(), false);
-  take_concepts(q, v, corrected(q, v, tokens, known_word), used);
-  take_duration(q, v, tokens, used);
-  take_bare_back(q, v, tokens, used);
+  const std::vector<Token> read = corrected(q, v, tokens, known_word);
+  take_concepts(q, v, read, used);
+  take_duration(q, v, read, used);
+  take_bare_back(q, v, read, used);
   if (q.benefit_requested) {
     push_unique(q.outcomes, "pain");
     push_unique(q.outcomes, "function");
   }
-  q.free_text = free_text_of(tokens, used, phrases);
+  q.free_text = free_text_of(read, used, phrases);
   return q;
 }
 

@@ -1,5 +1,8 @@
 #include "evidence/text.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include <array>
 #include <cstdint>
 
@@ -223,6 +226,26 @@ std::string html_escape(std::string_view s) {
     }
   }
   return out;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
+  const std::size_t n = a.size(), m = b.size();
+  if ((n > m ? n - m : m - n) > limit) return limit + 1;
+  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= n; ++i) {
+    std::size_t row_min = limit + 1;
+    for (std::size_t j = 1; j <= m; ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      row_min = std::min(row_min, d[i][j]);
+    }
+    if (row_min > limit) return limit + 1;
+  }
+  return d[n][m];
 }
 
 }  // namespace evidence

@@ -62,7 +62,8 @@ Vocabulary Vocabulary::from_json(const json& j) {
     k.synonyms = strs(c, "synonyms");
     k.abbreviations = strs(c, "abbreviations");
     k.variants = strs(c, "variants");
-    k.lay = strs(c, "lay");
+    if (auto it = c.find("lay"); it != c.end())
+      for (const auto& l : *it) k.lay.push_back({l.at("term").get<std::string>(), l.at("source").get<std::string>()});
     k.parents = strs(c, "parents");
     if (auto it = c.find("mesh"); it != c.end())
       for (const auto& m : *it) k.mesh.push_back({m.at("ui").get<std::string>(), m.value("heading", "")});
@@ -94,7 +95,7 @@ void Vocabulary::build_indexes() {
       for (const auto& w : split_words(index_term(t, by_term_, term_prefixes_))) term_words_.insert(w);
     };
     add_term(c.preferred);
-    for (const auto& t : c.lay) index_term(t, by_lay_term_, lay_prefixes_);
+    for (const auto& l : c.lay) index_term(l.term, by_lay_term_, lay_prefixes_);
     for (const auto& t : c.synonyms) add_term(t);
     for (const auto& t : c.variants) add_term(t);
     for (const auto& a : c.abbreviations) {
@@ -223,32 +224,6 @@ std::string Vocabulary::comparator_kind(const std::vector<std::string>& ids) con
 std::vector<ConceptMatch> Vocabulary::match(std::string_view text, bool ci) const {
   return match_tokens(tokenize(text), ci);
 }
-
-namespace {
-
-// Optimal string alignment distance (insertions, deletions, substitutions, swaps of neighbours),
-// given up past `limit`.
-std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
-  const std::size_t n = a.size(), m = b.size();
-  if ((n > m ? n - m : m - n) > limit) return limit + 1;
-  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
-  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= n; ++i) {
-    std::size_t row_min = limit + 1;
-    for (std::size_t j = 1; j <= m; ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      row_min = std::min(row_min, d[i][j]);
-    }
-    if (row_min > limit) return limit + 1;
-  }
-  return d[n][m];
-}
-
-}  // namespace
 
 bool Vocabulary::has_term_word(std::string_view folded) const { return term_words_.count(std::string(folded)) > 0; }
 

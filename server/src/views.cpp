@@ -114,8 +114,10 @@ json facets_json(const std::vector<std::pair<std::string, std::vector<FacetCount
 json search_json(const ApiSearchRequest& request, const SearchResponse& sr, const std::string& revision) {
   json hits = json::array();
   for (const auto& h : sr.hits) hits.push_back(hit_json(h));
-  const json query = {
-      {"text", request.search.q}, {"parsed", sr.question.to_json()}, {"did_you_mean", or_null(sr.did_you_mean)}};
+  const json query = {{"text", request.search.q},
+                      {"parsed", sr.question.to_json()},
+                      {"did_you_mean", or_null(sr.did_you_mean)},
+                      {"treatments_relaxed", sr.treatments_relaxed}};
   return {{"query", query},
           {"found", sr.found},
           {"found_exact", sr.found_exact},

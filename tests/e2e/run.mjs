@@ -587,6 +587,25 @@ test('empty, thin and error states say what happened and what to try', async () 
   await page.close();
 });
 
+test('the page says what drove the search: concepts, the question\'s own words, corrections, did-you-mean, relaxed treatments', async () => {
+  const page = await open(url('back pain after lifting'));
+  await page.waitForSelector('.hit');
+  assert.match(await page.textContent('#summary'), /Also searched for the words: lifting/);
+  assert.doesNotMatch(await page.textContent('#summary'), /null/);
+  assert.match(await page.locator('.hit').first().textContent(), /Manual material handling/);
+  await page.goto(base + url('back pain in pregnacy'));
+  await page.waitForSelector('.hit');
+  assert.match(await page.textContent('#summary'), /read pregnacy as pregnancy/);
+  await page.goto(base + url('asistive devices back pain'));
+  await page.waitForSelector('.hit');
+  const dym = page.locator('#summary .understood a', { hasText: 'assistive devices back pain' });
+  assert.equal(await dym.count(), 1);
+  await page.goto(base + url('pilates plus radiofrequency denervation'));
+  await page.waitForSelector('.hit');
+  assert.match(await page.textContent('#summary'), /No record studies all of the treatments named together/);
+  await page.close();
+});
+
 test('autocomplete suggests vocabulary terms (plain terms in patient view) and works by keyboard', async () => {
   const page = await open('/');
   await page.waitForSelector('.welcome h2');

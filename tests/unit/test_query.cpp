@@ -158,3 +158,29 @@ TEST_CASE("everyday words: lay terms and how long the pain has lasted", "[query]
     if (m.concept_id == "drug_therapy") pills_annotate = true;
   CHECK_FALSE(pills_annotate);
 }
+
+TEST_CASE("every lay term says where it comes from and reads as its concept in a question", "[query]") {
+  std::size_t terms = 0;
+  for (const auto& c : vocabulary().concepts()) {
+    for (const auto& l : c.lay) {
+      ++terms;
+      INFO(c.id << ": \"" << l.term << "\" (" << l.source << ")");
+      // A named consumer source gives its page's address; anything else is the project's choice.
+      CHECK((l.source == "project" || l.source.find("https://") != std::string::npos));
+      const Question q = parse("is " + l.term + " any good for back pain");
+      const auto& ids = c.kind == "condition" ? q.conditions : q.interventions;
+      CHECK(has(ids, c.id));
+    }
+  }
+  CHECK(terms >= 30);
+  CHECK(parse("narrowing of the spine, operation or physio").conditions ==
+        std::vector<std::string>{"lumbar_spinal_stenosis"});
+  CHECK(parse("learning how pain works").interventions == std::vector<std::string>{"pain_neuroscience_education"});
+  CHECK(parse("talking therapy for long-term back pain").duration == "chronic");
+}
+
+TEST_CASE("an abbreviation typed with a capital inside is kept as typed in the free text", "[query]") {
+  // Folding "tDCS" to "tdc" (plural folding) lost the word; the search matches it unstemmed.
+  CHECK(parse("tDCS chronic low back pain").free_text == "tDCS");
+  CHECK(parse("Korean integrative care").free_text == "korean integrative care");
+}

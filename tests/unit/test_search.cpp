@@ -247,3 +247,60 @@ TEST_CASE("an identifier finds its record first, however it is written", "[searc
   CHECK(review.hits.front().study.id == "LBP037");
   CHECK(run("PMID 1", 5).hits.empty());  // an identifier of no record finds nothing, not everything
 }
+
+TEST_CASE("relevance first: a record with the question's own words outranks stronger records without them",
+          "[search][ranking]") {
+  // "lifting" is no vocabulary word; the reviews of back pain in general are stronger evidence.
+  const auto r = run("back pain after lifting", 10);
+  REQUIRE(r.hits.size() >= 3);
+  const auto contains = [](const Hit& h) {
+    return std::any_of(h.why.begin(), h.why.end(),
+                       [](const std::string& w) { return w.rfind("contains the words lifting", 0) == 0; });
+  };
+  CHECK(r.hits[0].study.id == "LBP103");  // manual material handling advice for workers
+  // No record without the word ranks above one with it when both match the same concepts.
+  bool seen_without = false;
+  for (const auto& h : r.hits) {
+    INFO(h.study.id);
+    if (!contains(h)) seen_without = true;
+    if (seen_without) CHECK_FALSE(contains(h));
+  }
+  // Evidence strength still orders records of the same relevance: nothing weighs more than one
+  // concept match.
+  const RankingWeights w;
+  CHECK(w.per_level * 4 + w.per_quality_point * 10 + w.curated_results < w.concept_match);
+}
+
+TEST_CASE("several treatments: 'A or B' finds either, 'A and B' falls back to either when none has both",
+          "[search][ranking]") {
+  const auto either = run("yoga or pilates", 20);
+  CHECK(either.question.either_treatment);
+  CHECK_FALSE(either.treatments_relaxed);
+  CHECK(in_top(either, "LBP011", 20));  // yoga
+  CHECK(in_top(either, "LBP006", 20));  // Pilates in a network meta-analysis of exercise
+  // The same two treatments asked for together: only records with both, when there are some.
+  const auto both = run("yoga and pilates", 20);
+  CHECK_FALSE(both.question.either_treatment);
+  CHECK(both.found < either.found);
+  // No record studies traction with yoga: rather than nothing, records of either, flagged.
+  const auto none = run("pilates plus radiofrequency denervation", 20);
+  CHECK(none.treatments_relaxed);
+  CHECK(in_top(none, "LBP071", 20));  // Cochrane review of radiofrequency denervation
+  CHECK(in_top(none, "LBP006", 20));
+}
+
+TEST_CASE("a treatment asked about is found where it is the comparison", "[search][ranking]") {
+  // The Cochrane review of advice to stay active has bed rest as its comparator.
+  const auto r = run("should I stay in bed", 5);
+  REQUIRE_FALSE(r.hits.empty());
+  CHECK(r.hits[0].study.id == "LBP037");
+  CHECK(r.did_you_mean.empty());  // recognised words are never "corrected"
+}
+
+TEST_CASE("did you mean: only unknown words, to a word of the records, when it finds more", "[search]") {
+  // "asistive" is in no record; "assistive devices" are found together (LBP103).
+  const auto r = run("asistive devices back pain", 5);
+  CHECK(r.did_you_mean == "assistive devices back pain");
+  // A word that no record has and that has no near word offers nothing.
+  CHECK(run("back pain xqzvw", 5).did_you_mean.empty());
+}

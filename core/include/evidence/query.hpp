@@ -36,6 +36,9 @@ struct Question {
   std::optional<double> quality_min, quality_max;
   bool benefit_requested = false;  // "efficacy", "does it work": pain and function
   bool harms_requested = false;    // "safe", "side effects": adverse events
+  // "A or B": records of either treatment answer the question. Otherwise several treatments
+  // ("A and B", "A plus B") ask for records of all of them, or of any when none has all.
+  bool either_treatment = false;
 
   bool empty() const;
   nlohmann::json to_json() const;

@@ -51,12 +51,17 @@ struct SearchRequest {
 //       + curated_results when the record carries curated, graded results
 //       + retracted_penalty for retracted records (only shown when asked for)
 struct RankingWeights {
-  double text = 1.5;  // below concept_match: an annotated match outranks a mere mention
-  double per_level = 1.0;
-  double per_quality_point = 0.2;
+  // Relevance: what a record has of the question.
+  double text = 1.5;  // BM25 over the best candidate's; below concept_match: an annotated match outranks a mention
   double concept_match = 2.0;
   double comparator_match = 2.0;
-  double curated_results = 1.0;
+  double word_match = 2.0;  // a word the vocabulary does not know, times its rarity (the rarest 1)
+  double title_word = 0.5;  // the same word in the title
+  // Evidence strength, at most 1.5 in all: less than one matched concept, so that it orders
+  // records of similar relevance and never lifts a record above one that has more of the question.
+  double per_level = 0.25;          // per level above 5 (level 1: 1.0)
+  double per_quality_point = 0.03;  // quality 0-10
+  double curated_results = 0.2;
   double retracted_penalty = -10.0;
   double identifier_match = 100.0;  // the record an identifier in the query names comes first
 };
@@ -77,6 +82,9 @@ struct FacetCount {
 struct SearchResponse {
   Question question;
   std::string did_you_mean;
+  // The question named several treatments, no record has all of them, and the hits are the
+  // records of any of them (best first: those with more of them).
+  bool treatments_relaxed = false;
   std::uint64_t found = 0;
   bool found_exact = true, facets_exact = true;
   std::size_t page = 1, per_page = 10;

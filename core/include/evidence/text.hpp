@@ -40,4 +40,8 @@ std::string html_escape(std::string_view s);
 // Appends one reference token of a JSON Pointer (RFC 6901) to `out`: "~" as "~0", "/" as "~1".
 void append_pointer_token(std::string_view token, std::string& out);
 
+// Optimal string alignment distance (insertions, deletions, substitutions, swaps of neighbours)
+// between two words, given up past `limit` (returns limit + 1).
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit);
+
 }  // namespace evidence

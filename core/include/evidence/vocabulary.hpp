@@ -25,10 +25,16 @@ struct MinimalImportantDifference {
   std::string source;
 };
 
+// An everyday word or phrase for a concept ("needles": acupuncture) and where it comes from:
+// "project" (the project's own choice) or the consumer health page that uses it.
+struct LayTerm {
+  std::string term, source;
+};
+
 struct Concept {
   std::string id, kind, preferred, plain;
   std::vector<std::string> synonyms, abbreviations, variants, parents;
-  std::vector<std::string> lay;  // everyday words for questions only, never for annotating records
+  std::vector<LayTerm> lay;  // everyday words for questions only, never for annotating records
   std::vector<MeshRef> mesh;
   std::optional<MinimalImportantDifference> mid;
 };

@@ -1,5 +1,7 @@
 // The question and the request as a Xapian query (what ranks) and a filter (what restricts).
 #include <algorithm>
+#include <cmath>
+#include <utility>
 #include <set>
 
 #include "evidence/errors.hpp"
@@ -38,8 +40,21 @@ Xapian::Query free_text_query(const Xapian::Database& db, const std::string& tex
   qp.add_prefix("title", std::string(fields::title));
   const unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_AUTO_SYNONYMS |
                          Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS;
+  // QueryParser leaves a word that starts with a capital unstemmed; an abbreviation typed with a
+  // capital inside it ("tDCS") is kept as typed in the free text, and capitalised here so that it
+  // is not stemmed to another word ("tdc").
+  std::string typed = text;
+  for (std::size_t i = 0; i < typed.size(); ++i) {
+    const bool starts = i == 0 || typed[i - 1] == ' ' || typed[i - 1] == '"';
+    if (!starts || typed[i] < 'a' || typed[i] > 'z') continue;
+    std::size_t end = i;
+    while (end < typed.size() && typed[end] != ' ' && typed[end] != '"') ++end;
+    if (std::any_of(typed.begin() + static_cast<std::ptrdiff_t>(i), typed.begin() + static_cast<std::ptrdiff_t>(end),
+                    [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+      typed[i] = static_cast<char>(typed[i] - 'a' + 'A');
+  }
   try {
-    return qp.parse_query(text, flags);
+    return qp.parse_query(typed, flags);
   } catch (const Xapian::QueryParserError& e) {
     throw Error(ErrorCode::invalid_argument, "could not parse the query text: " + e.get_msg());
   }
@@ -83,20 +98,23 @@ void add_concepts(std::vector<Xapian::Query>& parts, IndexReader::Impl& index, c
   }
 }
 
-Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const Question& q) {
+Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const Question& q, bool relaxed) {
   std::vector<Xapian::Query> parts;
   if (!q.free_text.empty()) parts.push_back(free_text_query(index.db, q.free_text));
-  // A named treatment must be there: studies about it (annotated) or mentioning it. The
-  // treatments form an AND that also carries their weight; everything else only adds weight
+  // A named treatment must be there: studies about it (annotated), comparing with it (bed rest
+  // is the comparator of "advice to stay active versus bed rest"; "A vs B" is answered by a study
+  // of B vs A) or mentioning it. Several treatments must all be there ("ultrasound plus
+  // exercise"), except for "A or B" or when no record has all of them (`relaxed`, see search()):
+  // then any one will do, never an AND that finds nothing when each finds something, and a record
+  // with more of them ranks first (rescoring counts each). Everything else only adds weight
   // (AND_MAYBE), so each concept's posting lists are read once.
   std::vector<Xapian::Query> musts;
   add_concepts(musts, index, v, q.interventions, fields::intervention);
-  // "A vs B" is also answered by a study of B vs A, which has A as its comparator.
+  for (std::size_t i = 0; i < q.interventions.size() && i < musts.size(); ++i)
+    musts[i] = Xapian::Query(Xapian::Query::OP_OR, musts[i],
+                             Xapian::Query(std::string(fields::comparator) + q.interventions[i]));
   const std::vector<std::string> compared_with = treatment_comparators(q, v);
-  if (!compared_with.empty())
-    for (std::size_t i = 0; i < q.interventions.size() && i < musts.size(); ++i)
-      musts[i] = Xapian::Query(Xapian::Query::OP_OR, musts[i],
-                               Xapian::Query(std::string(fields::comparator) + q.interventions[i]));
+  const bool any = q.either_treatment || relaxed;
   add_concepts(parts, index, v, q.conditions, fields::condition);
   // A comparator ranks by its own words only: "physical therapy" has some fifty modalities below
   // it, and ORing all their words cost more than the rest of the query while ranking studies of
@@ -105,7 +123,7 @@ Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const 
   Xapian::Query ranked =
       parts.empty() ? Xapian::Query() : Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
   if (!musts.empty()) {
-    Xapian::Query must(Xapian::Query::OP_AND, musts.begin(), musts.end());
+    Xapian::Query must(any ? Xapian::Query::OP_OR : Xapian::Query::OP_AND, musts.begin(), musts.end());
     ranked = ranked.empty() ? must : Xapian::Query(Xapian::Query::OP_AND_MAYBE, must, ranked);
   }
   // A record an identifier names matches whatever else the question says; rescoring puts it first.
@@ -116,6 +134,54 @@ Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const 
     ranked = ranked.empty() ? named : Xapian::Query(Xapian::Query::OP_OR, named, ranked);
   }
   return ranked;
+}
+
+bool has_capital(const std::string& word) {
+  return std::any_of(word.begin(), word.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
+}
+
+// The free text's words as ranking weighs them (RankingWeights::word_match): operators and the
+// words after NOT left out, each word with the index terms that carry it and its rarity.
+std::vector<QuestionWord> question_words(const Xapian::Database& db, const std::string& free_text) {
+  std::vector<QuestionWord> words;
+  const Xapian::Stem stem("english");
+  const double n = std::max(1.0, static_cast<double>(db.get_doccount()));
+  bool negated = false;
+  std::string spaced = free_text;
+  std::replace(spaced.begin(), spaced.end(), '"', ' ');
+  for (const auto& token : split_words(spaced)) {
+    if (token == "AND" || token == "OR") continue;
+    if (token == "NOT") {
+      negated = true;
+      continue;
+    }
+    if (std::exchange(negated, false)) continue;
+    // Abbreviations are matched as typed (see free_text_query); other words also by their stem.
+    const bool exact = has_capital(token);
+    for (const auto& w : split_words(normalise(token))) {
+      if (std::any_of(words.begin(), words.end(), [&](const QuestionWord& q) { return q.word == w; })) continue;
+      QuestionWord q{w, {}, {}, 0};
+      std::vector<std::string> forms = {w};
+      if (!exact && stem(w) != w) forms.push_back("Z" + stem(w));
+      Xapian::doccount tf = 0;
+      for (const auto& f : forms) {
+        const Xapian::doccount t = db.get_termfreq(f);
+        if (t == 0) continue;
+        tf = std::max(tf, t);
+        q.terms.push_back(f);
+        q.title_terms.push_back(f[0] == 'Z' ? "Z" + std::string(fields::title) + f.substr(1)
+                                            : std::string(fields::title) + f);
+      }
+      if (tf == 0) continue;  // no record has it: it cannot tell records apart
+      // Rarity on a fixed scale, so that a common word ("routine", "people") does not weigh as
+      // much as a matched concept just because the question has no rarer one: a word in at
+      // least a tenth of the records weighs nothing, one in at most a hundredth weighs 1.
+      const double idf = std::log(n / static_cast<double>(tf));
+      q.weight = std::clamp((idf - std::log(10.0)) / (std::log(100.0) - std::log(10.0)), 0.0, 1.0);
+      if (q.weight > 0) words.push_back(std::move(q));
+    }
+  }
+  return words;
 }
 
 Xapian::Query value_range(Xapian::valueno slot, double low, double high) {
@@ -147,12 +213,14 @@ Xapian::Query filter_query(const Question& q, const SearchRequest& req) {
 
 }  // namespace
 
-BuiltQuery build_query(IndexReader::Impl& index, const Vocabulary& v, const SearchRequest& req) {
+BuiltQuery build_query(IndexReader::Impl& index, const Vocabulary& v, const SearchRequest& req, bool relaxed) {
   BuiltQuery b;
   // A word the records use is not a typo, even when the vocabulary lacks it.
   b.question = parse_question(req.q, v, [&](const std::string& w) { return index.db.get_termfreq(w) > 0; });
-  b.query = ranked_query(index, v, b.question);
+  b.query = ranked_query(index, v, b.question, relaxed);
+  b.relaxable = !relaxed && !b.question.either_treatment && b.question.interventions.size() > 1;
   b.filter = filter_query(b.question, req);
+  b.words = question_words(index.db, b.question.free_text);
   return b;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <set>
+#include <tuple>
 
 #include "evidence/appraisal.hpp"
 #include "evidence/errors.hpp"
@@ -44,6 +45,7 @@ ConceptMatches match_concepts(const RankFeatures& f, const Question& q, const Vo
   // in a TENS review) says less about the record than its main interventions.
   collect(has_i_secondary, f.secondary_interventions);
   collect(has_c, f.conditions);
+  std::set<std::string> compared(f.comparators.begin(), f.comparators.end());
   auto label = [&](const std::string& id) {
     const Concept* k = v.find(id);
     return k ? k->preferred : id;
@@ -55,6 +57,10 @@ ConceptMatches match_concepts(const RankFeatures& f, const Question& q, const Vo
     } else if (has_i_secondary.count(id)) {
       m.interventions.push_back(label(id) + " (in one comparison)");
       ++m.secondary;
+    } else if (compared.count(id)) {
+      // A study that compares with the asked treatment answers a question about it, less directly.
+      m.interventions.push_back(label(id) + " (as the comparison)");
+      ++m.secondary;
     }
   }
   for (const auto& id : q.conditions)
@@ -64,12 +70,52 @@ ConceptMatches match_concepts(const RankFeatures& f, const Question& q, const Vo
   return m;
 }
 
-void explain(Candidate& c, const ConceptMatches& m, double text, double bonus) {
+// The question's own words (those the vocabulary does not know) that a record carries, anywhere
+// and in its title, each counted by its rarity.
+struct WordMatches {
+  std::vector<std::string> words, in_title;
+  double weight = 0, title_weight = 0;
+};
+
+WordMatches match_words(const Xapian::Document& doc, const std::vector<QuestionWord>& words) {
+  WordMatches m;
+  if (words.empty()) return m;
+  // One pass over the record's term list, in term order.
+  std::vector<std::tuple<std::string, std::size_t, bool>> wanted;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    for (const auto& t : words[i].terms) wanted.emplace_back(t, i, false);
+    for (const auto& t : words[i].title_terms) wanted.emplace_back(t, i, true);
+  }
+  std::sort(wanted.begin(), wanted.end());
+  std::vector<char> found(words.size(), 0), titled(words.size(), 0);
+  auto it = doc.termlist_begin();
+  for (const auto& [term, i, title] : wanted) {
+    it.skip_to(term);
+    if (it == doc.termlist_end()) break;
+    if (*it == term) (title ? titled : found)[i] = 1;
+  }
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (found[i]) {
+      m.words.push_back(words[i].word);
+      m.weight += words[i].weight;
+    }
+    if (titled[i]) {
+      m.in_title.push_back(words[i].word);
+      m.title_weight += words[i].weight;
+    }
+  }
+  return m;
+}
+
+void explain(Candidate& c, const ConceptMatches& m, const WordMatches& wm, double text, double bonus) {
   const RankFeatures& f = c.features;
   if (!m.interventions.empty()) c.why.push_back("matches intervention " + join(m.interventions, ", "));
   if (!m.conditions.empty()) c.why.push_back("matches condition " + join(m.conditions, ", "));
   if (!m.comparators.empty()) c.why.push_back("matches comparator " + join(m.comparators, ", "));
-  if (m.interventions.empty() && m.conditions.empty() && c.relevance > 0)
+  if (!wm.words.empty())
+    c.why.push_back("contains the words " + join(wm.words, ", ") +
+                    (wm.in_title.empty() ? "" : " (in the title: " + join(wm.in_title, ", ") + ")"));
+  else if (m.interventions.empty() && m.conditions.empty() && c.relevance > 0)
     c.why.push_back("matches the words of the query");
   c.why.push_back(std::string(design_label(f.design)) +
                   (f.meta_analysis && f.design == "systematic_review" ? " with meta-analysis" : "") +
@@ -82,7 +128,7 @@ void explain(Candidate& c, const ConceptMatches& m, double text, double bonus) {
   }
   if (f.graded) c.why.push_back("curated, graded results");
   char rel[96];
-  std::snprintf(rel, sizeof rel, "score %.2f = text %.2f + evidence %.2f", c.score, text, bonus);
+  std::snprintf(rel, sizeof rel, "score %.2f = relevance %.2f + evidence %.2f", c.score, text, bonus);
   c.why.push_back(rel);
   if (f.retracted) c.why.push_back("retracted");
 }
@@ -108,8 +154,9 @@ bool named_by(const Xapian::Document& doc, const Question& q) {
 
 }  // namespace
 
-std::vector<Candidate> rescore(const Xapian::MSet& mset, const DocColumns* columns, const Question& q,
+std::vector<Candidate> rescore(const Xapian::MSet& mset, const DocColumns* columns, const BuiltQuery& built,
                                const Vocabulary& v, const RankingWeights& w) {
+  const Question& q = built.question;
   std::vector<Candidate> cands;
   cands.reserve(mset.size());
   double best_relevance = 0;
@@ -126,11 +173,17 @@ std::vector<Candidate> rescore(const Xapian::MSet& mset, const DocColumns* colum
     const double text = best_relevance > 0 ? c.relevance / best_relevance : 0;
     const double matched =
         static_cast<double>(m.interventions.size() + m.conditions.size()) - 0.5 * static_cast<double>(m.secondary);
-    const double bonus = w.concept_match * matched + w.comparator_match * static_cast<double>(m.comparators.size()) +
-                         w.per_level * (5 - f.level) + (f.quality >= 0 ? w.per_quality_point * f.quality : 0) +
-                         (f.graded ? w.curated_results : 0) + (f.retracted ? w.retracted_penalty : 0);
-    c.score = w.text * text + bonus;
-    explain(c, m, w.text * text, bonus);
+    const WordMatches wm = match_words(c.doc, built.words);
+    // Relevance first: what the record has of the question (concepts, the question's own words,
+    // text weight); evidence strength, worth less than one concept or rare word in all, orders
+    // records of similar relevance (docs/RANKING.md).
+    const double relevance = w.text * text + w.concept_match * matched +
+                             w.comparator_match * static_cast<double>(m.comparators.size()) + w.word_match * wm.weight +
+                             w.title_word * wm.title_weight;
+    const double evidence = w.per_level * (5 - f.level) + (f.quality >= 0 ? w.per_quality_point * f.quality : 0) +
+                            (f.graded ? w.curated_results : 0) + (f.retracted ? w.retracted_penalty : 0);
+    c.score = relevance + evidence;
+    explain(c, m, wm, relevance, evidence);
     if (!q.identifiers.empty() && named_by(c.doc, q)) {
       c.score += w.identifier_match;
       c.why.insert(c.why.begin(), "the identifier in the query names this record");

@@ -19,12 +19,24 @@
 namespace evidence::search_detail {
 
 // ---- query_build.cpp
+// A word of the question's free text (one the vocabulary does not know), as ranking weighs it.
+struct QuestionWord {
+  std::string word;
+  std::vector<std::string> terms, title_terms;  // index terms that carry it: anywhere, in the title
+  double weight = 0;  // rarity: 0 in a tenth of the records or more, 1 in a hundredth or fewer
+};
+
 struct BuiltQuery {
   Xapian::Query query;   // what ranks
   Xapian::Query filter;  // what restricts
   Question question;
+  std::vector<QuestionWord> words;
+  // Several treatments asked for together: when no record has all of them, the search is run
+  // again with `relaxed`, where any one will do.
+  bool relaxable = false;
 };
-BuiltQuery build_query(IndexReader::Impl& index, const Vocabulary& vocabulary, const SearchRequest& request);
+BuiltQuery build_query(IndexReader::Impl& index, const Vocabulary& vocabulary, const SearchRequest& request,
+                       bool relaxed = false);
 Xapian::Query filter_and(Xapian::Query base, const Xapian::Query& filter);
 // The query Xapian runs: ranked part, filters, retracted records left out unless asked for.
 Xapian::Query full_query(const BuiltQuery& built, bool include_retracted);
@@ -71,7 +83,7 @@ struct Candidate {
   const Study& record();
 };
 // Every match of the MSet rescored by evidence strength (docs/RANKING.md), with the reasons.
-std::vector<Candidate> rescore(const Xapian::MSet& mset, const DocColumns* columns, const Question& question,
+std::vector<Candidate> rescore(const Xapian::MSet& mset, const DocColumns* columns, const BuiltQuery& built,
                                const Vocabulary& vocabulary, const RankingWeights& weights);
 // Best score first; ties by record id, so every way of splitting the index ranks alike.
 void sort_by_score(std::vector<Candidate>& candidates);

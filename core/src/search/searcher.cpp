@@ -2,6 +2,7 @@
 // counting, rescore, page, facets, did-you-mean, summary), each timed.
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "evidence/appraisal.hpp"
 #include "evidence/errors.hpp"
@@ -60,6 +61,14 @@ std::string make_snippet(const Xapian::MSet& mset, const Study& s) {
   return mset.snippet(text, 300, Xapian::Stem("english"), 0, "<mark>", "</mark>", "…");
 }
 
+// Whether anything matches: a boolean match that stops at the first record.
+bool has_match(const Xapian::Database& db, const BuiltQuery& b, bool include_retracted) {
+  Xapian::Enquire enquire(db);
+  enquire.set_query(full_query(b, include_retracted));
+  enquire.set_weighting_scheme(Xapian::BoolWeight());
+  return !enquire.get_mset(0, 1, 1).empty();
+}
+
 class PhaseClock {
  public:
   explicit PhaseClock(std::vector<std::pair<std::string, double>>& phases) : phases_(phases) { phases_.clear(); }
@@ -105,21 +114,71 @@ void page_hits(SearchResponse& resp, std::vector<Candidate>& cands, const Xapian
   }
 }
 
-// "Did you mean": only when the query found little and a word has a better spelling.
-std::string did_you_mean(const Xapian::Database& db, const Vocabulary& v, const std::string& text) {
-  std::string corrected;
+// The word of the records nearest to a word no record has: within one edit (two from nine
+// letters, as Vocabulary::closest_word), the nearest first, then the most frequent. The words
+// with the same first letter are read from the term list; Xapian's spelling table holds only
+// vocabulary and MeSH words (title and abstract words made it the largest cost of indexing).
+std::string closest_index_word(const Xapian::Database& db, const std::string& word) {
+  const std::size_t limit = word.size() >= 9 ? 2 : 1;
+  std::string best;
+  std::size_t best_distance = limit + 1;
+  Xapian::doccount best_freq = 0;
+  const std::string first = word.substr(0, 1);
+  for (auto it = db.allterms_begin(first); it != db.allterms_end(first); ++it) {
+    const std::string term = *it;
+    if ((term.size() > word.size() ? term.size() - word.size() : word.size() - term.size()) > limit) continue;
+    const std::size_t d = edit_distance(word, term, limit);
+    if (d > limit || d == 0) continue;
+    if (d < best_distance || (d == best_distance && it.get_termfreq() > best_freq)) {
+      best = term;
+      best_distance = d;
+      best_freq = it.get_termfreq();
+    }
+  }
+  return best;
+}
+
+// "Did you mean": only words of the free text that no record has are changed (a recognised word
+// never is), each to a word the index or the vocabulary knows, and the suggestion is offered
+// only when it finds more than the question did.
+std::string did_you_mean(IndexReader::Impl& impl, const Vocabulary& v, const SearchRequest& req, const BuiltQuery& b) {
+  const Xapian::Database& db = impl.db;
+  const Xapian::Stem stem("english");
+  std::set<std::string> unknown;
+  std::string spaced = b.question.free_text;
+  std::replace(spaced.begin(), spaced.end(), '"', ' ');
+  for (const auto& w : split_words(normalise(spaced)))
+    if (w.size() > 3 && db.get_termfreq(w) == 0 && db.get_termfreq("Z" + stem(w)) == 0) unknown.insert(w);
+  if (unknown.empty()) return {};
+  std::string corrected, words;
   bool changed = false;
-  for (const auto& t : tokenize(text)) {
+  for (const auto& t : tokenize(req.q)) {
     std::string word = t.original;
-    const std::string lowerw = normalise(word);
-    const std::string sug = lowerw.size() > 3 && !v.lookup(lowerw) ? db.get_spelling_suggestion(lowerw) : "";
-    if (!sug.empty() && sug != lowerw) {
-      changed = true;
-      word = sug;
+    const std::string lower = normalise(word);
+    if (unknown.count(lower)) {
+      // A word of the records ("matress": mattress), else of the vocabulary; both are real terms.
+      std::string sug = closest_index_word(db, lower);
+      if (sug.empty()) sug = v.closest_word(fold_word(lower));
+      if (!sug.empty() && sug != lower) {
+        changed = true;
+        word = sug;
+      }
     }
     corrected += (corrected.empty() ? "" : " ") + word;
   }
-  return changed ? corrected : std::string();
+  if (!changed) return {};
+  // It finds more: the question's own words, as corrected, are found together in some record
+  // (as typed, no record has them all, since one of them is in none).
+  SearchRequest again = req;
+  again.q = corrected;
+  const BuiltQuery c = build_query(impl, v, again);
+  std::vector<Xapian::Query> all;
+  for (const auto& w : c.words) all.push_back(Xapian::Query(Xapian::Query::OP_OR, w.terms.begin(), w.terms.end()));
+  if (all.empty()) return {};
+  Xapian::Enquire enquire(db);
+  enquire.set_query(Xapian::Query(Xapian::Query::OP_AND, all.begin(), all.end()));
+  enquire.set_weighting_scheme(Xapian::BoolWeight());
+  return enquire.get_mset(0, 1, 1).empty() ? std::string() : corrected;
 }
 
 // Only records with a reportable result can change the summary (synthesise skips the rest).
@@ -146,7 +205,11 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
   with_reopen_retry(impl, "searching", [&](Xapian::Database& db) {
     PhaseClock phase(resp.phases);  // a retry after a reopen starts again
     resp.hits.clear();
-    const BuiltQuery b = build_query(impl, v, req);
+    BuiltQuery b = build_query(impl, v, req);
+    if (b.relaxable && !has_match(db, b, req.include_retracted)) {
+      b = build_query(impl, v, req, true);
+      resp.treatments_relaxed = true;
+    }
     phase("parse");
     resp.question = b.question;
     Xapian::Enquire enquire(db);
@@ -170,7 +233,7 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
     resp.facets_exact = counts.facets_exact;
     // Candidates are rescored from their ranking features; the stored record is decoded only for
     // the hits on the page and the records the graded summary can use.
-    std::vector<Candidate> cands = rescore(mset, facets.columns().get(), b.question, v, w);
+    std::vector<Candidate> cands = rescore(mset, facets.columns().get(), b, v, w);
     phase("rescore");
     if (req.sort == SortOrder::relevance) sort_by_score(cands);
     // A summary alone needs neither the page of hits, nor facets, nor spelling suggestions.
@@ -178,7 +241,7 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
       page_hits(resp, cands, mset, enquire, req);
       phase("hits");
       resp.facets = facets.facets(v, counts.scale);
-      if (resp.found < 3) resp.did_you_mean = did_you_mean(db, v, req.q);
+      resp.did_you_mean = did_you_mean(impl, v, req, b);  // costs a query only for unknown words
       phase("facets");
     }
     if (req.with_summary) resp.summary = summarise(cands, resp.question, v, req.summary_depth, phase);
@@ -194,7 +257,9 @@ std::vector<Study> search_all(IndexReader& reader, const Vocabulary& v, const Se
   with_reopen_retry(impl, "exporting", [&](Xapian::Database& db) {
     out.clear();
     Xapian::Enquire enquire(db);
-    enquire.set_query(full_query(build_query(impl, v, req), false));
+    BuiltQuery b = build_query(impl, v, req);
+    if (b.relaxable && !has_match(db, b, false)) b = build_query(impl, v, req, true);
+    enquire.set_query(full_query(b, false));
     enquire.set_time_limit(query_time_limit_seconds);
     apply_sort(enquire, req.sort);
     const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
