@@ -83,8 +83,8 @@ struct Candidate {
   const Study& record();
 };
 // Every match of the MSet rescored by evidence strength (docs/RANKING.md), with the reasons.
-std::vector<Candidate> rescore(const Xapian::MSet& mset, const DocColumns* columns, const BuiltQuery& built,
-                               const Vocabulary& vocabulary, const RankingWeights& weights);
+std::vector<Candidate> rescore(const Xapian::Database& db, const Xapian::MSet& mset, const DocColumns* columns,
+                               const BuiltQuery& built, const Vocabulary& vocabulary, const RankingWeights& weights);
 // Best score first; ties by record id, so every way of splitting the index ranks alike.
 void sort_by_score(std::vector<Candidate>& candidates);
 

@@ -116,14 +116,15 @@ void page_hits(SearchResponse& resp, std::vector<Candidate>& cands, const Xapian
 
 // The word of the records nearest to a word no record has: within one edit (two from nine
 // letters, as Vocabulary::closest_word), the nearest first, then the most frequent. The words
-// with the same first letter are read from the term list; Xapian's spelling table holds only
+// with the same first two letters are read from the term list; Xapian's spelling table holds only
 // vocabulary and MeSH words (title and abstract words made it the largest cost of indexing).
 std::string closest_index_word(const Xapian::Database& db, const std::string& word) {
   const std::size_t limit = word.size() >= 9 ? 2 : 1;
   std::string best;
   std::size_t best_distance = limit + 1;
   Xapian::doccount best_freq = 0;
-  const std::string first = word.substr(0, 1);
+  // Two letters: a typo in the first two is rarer than the cost of reading ten times the terms.
+  const std::string first = word.substr(0, 2);
   for (auto it = db.allterms_begin(first); it != db.allterms_end(first); ++it) {
     const std::string term = *it;
     if ((term.size() > word.size() ? term.size() - word.size() : word.size() - term.size()) > limit) continue;
@@ -233,7 +234,7 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
     resp.facets_exact = counts.facets_exact;
     // Candidates are rescored from their ranking features; the stored record is decoded only for
     // the hits on the page and the records the graded summary can use.
-    std::vector<Candidate> cands = rescore(mset, facets.columns().get(), b, v, w);
+    std::vector<Candidate> cands = rescore(db, mset, facets.columns().get(), b, v, w);
     phase("rescore");
     if (req.sort == SortOrder::relevance) sort_by_score(cands);
     // A summary alone needs neither the page of hits, nor facets, nor spelling suggestions.
