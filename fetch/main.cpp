@@ -91,6 +91,11 @@ int main(int argc, char** argv) try {
   pm->add_option("--tool", pubmed.tool, "tool name sent to NCBI")->capture_default_str();
   pm->add_option("--batch-size", pubmed.batch_size, "records per efetch request and per file (1..10000)")
       ->capture_default_str();
+  pm->add_option("--date-type", pubmed.date_type,
+                 "the date of the window: edat (entered), mdat (modified: also revised and retracted records), "
+                 "pdat (published)")
+      ->check(CLI::IsMember({"edat", "mdat", "pdat"}))
+      ->capture_default_str();
   pm->add_option("--base-url", pc.base_url, "E-utilities base URL (env EVIDENCE_EUTILS_URL)")->capture_default_str();
 
   Common cc;

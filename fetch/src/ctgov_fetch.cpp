@@ -61,6 +61,11 @@ FetchReport fetch_ctgov(const CtgovOptions& options, const FetchLog& log_in) {
   Window w = plan_window(read_state(rep.state_file), "ctgov", opt.query, opt.since, opt.until, rep.state_file);
   rep.since = w.since;
   rep.until = w.until;
+  if (w.up_to_date) {
+    rep.up_to_date = true;
+    rep.count = 0;
+    return rep;
+  }
   PoliteClient client(options.client, log);
 
   json& win = w.state["window"];

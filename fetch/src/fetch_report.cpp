@@ -13,11 +13,14 @@ std::string plural(std::size_t n, const std::string& one, const std::string& man
 std::string FetchReport::to_text() const {
   const bool pubmed = source == "pubmed";
   const std::string part = pubmed ? "batch" : "page", parts_word = pubmed ? "batches" : "pages";
-  std::string s = (pubmed ? "PubMed" : "ClinicalTrials.gov") + std::string(", ") +
+  std::string s = std::string(pubmed ? "PubMed" : "ClinicalTrials.gov") + ", " +
                   (pubmed ? "entered " : "last updated ") + since + " to " + until + ": " +
                   (count >= 0 ? plural(static_cast<std::size_t>(count), "record", "records")
                               : std::string("the service gave no count")) +
                   "\n";
+  if (up_to_date)
+    return std::string(pubmed ? "PubMed" : "ClinicalTrials.gov") + ": nothing to fetch: the last run into " +
+           state_file.parent_path().string() + " fetched up to yesterday\n";
   const std::string done_before =
       parts_done_before ? " (" + std::to_string(parts_done_before) + " done by an earlier run)" : std::string();
   if (dry_run) {

@@ -25,16 +25,31 @@ bool is_date(const std::string& s) {
   return d.ok();
 }
 
-std::string today_utc() {
-  const std::chrono::year_month_day d{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
+namespace {
+std::string format_date(const std::chrono::year_month_day& d) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
                 static_cast<unsigned>(d.day()));
   return buf;
 }
+std::chrono::sys_days parse_date(const std::string& s) {
+  return std::chrono::year_month_day{std::chrono::year(std::stoi(s.substr(0, 4))),
+                                     std::chrono::month(static_cast<unsigned>(std::stoi(s.substr(5, 2)))),
+                                     std::chrono::day(static_cast<unsigned>(std::stoi(s.substr(8, 2))))};
+}
+}  // namespace
+
+std::string yesterday_utc() {
+  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  return format_date(std::chrono::year_month_day{today - std::chrono::days(1)});
+}
+
+std::string next_day(const std::string& date) {
+  return format_date(std::chrono::year_month_day{parse_date(date) + std::chrono::days(1)});
+}
 
 void check_window(const std::string& since, std::string& until) {
-  if (until.empty()) until = today_utc();
+  if (until.empty()) until = yesterday_utc();
   if (!is_date(since)) throw Error(ErrorCode::invalid_argument, "--since '" + since + "' is not a date (YYYY-MM-DD)");
   if (!is_date(until)) throw Error(ErrorCode::invalid_argument, "--until '" + until + "' is not a date (YYYY-MM-DD)");
   // YYYY-MM-DD strings order as the dates do.
@@ -116,7 +131,10 @@ Window plan_window(const std::optional<nlohmann::json>& state, const std::string
       w.resumed = true;
       return w;
     }
-    w.since = since.empty() ? w.state.at("last_until").get<std::string>() : since;
+    // Windows follow each other without overlap: a record in two windows would be in two files
+    // of the folder, and evidence-index keeps only the first of two records with one id in a run.
+    const std::string last = w.state.at("last_until").get<std::string>();
+    w.since = since.empty() && !last.empty() ? next_day(last) : since;
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::invalid_argument,
                 "the state file " + file.string() + " is unreadable (" + e.what() + "); remove it to start over");
@@ -125,6 +143,11 @@ Window plan_window(const std::optional<nlohmann::json>& state, const std::string
     throw Error(ErrorCode::invalid_argument,
                 "--since is needed: no earlier run into " + file.parent_path().string() + " to continue from");
   w.until = until;
+  if (since.empty() && w.until.empty() && w.since > yesterday_utc()) {
+    w.up_to_date = true;  // run again the same day: the last run fetched up to yesterday
+    w.until = w.since;
+    return w;
+  }
   check_window(w.since, w.until);
   w.state["window"] = nlohmann::json::object();
   return w;

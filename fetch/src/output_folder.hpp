@@ -11,9 +11,11 @@ namespace evidence::fetch_detail {
 
 // True for a real calendar date written YYYY-MM-DD.
 bool is_date(const std::string& s);
-// Today in UTC, YYYY-MM-DD.
-std::string today_utc();
-// Checks since/until (filling until with today) and that since <= until.
+// Yesterday in UTC, YYYY-MM-DD: the last whole day, the default end of a window.
+std::string yesterday_utc();
+// The day after a YYYY-MM-DD date.
+std::string next_day(const std::string& date);
+// Checks since/until (filling until with yesterday) and that since <= until.
 void check_window(const std::string& since, std::string& until);
 
 // Creates the folder and removes the temporary files a killed run of this source ("pubmed",
@@ -37,14 +39,16 @@ std::filesystem::path state_file(const std::filesystem::path& dir, const std::st
 
 // The window a run fetches, from its options and the folder's state:
 //   - the state's unfinished window, when --since is absent or the same (and --until too): resumed;
-//   - else [--since or the end of the last finished window, --until or today].
+//   - else [--since or the day after the last finished window, --until or yesterday];
+//   - up_to_date when neither date is given and the last window already ended yesterday.
 // The state's "window" object is kept for a resumed window and replaced by an empty one otherwise.
 // Throws invalid_argument for a state of another query, bad dates, or no --since and no
 // finished window to continue from.
 struct Window {
   std::string since, until;
   bool resumed = false;
-  nlohmann::json state;  // the whole state to write back, "window" set as described
+  bool up_to_date = false;  // nothing to fetch: no request is made, nothing is written
+  nlohmann::json state;     // the whole state to write back, "window" set as described
 };
 Window plan_window(const std::optional<nlohmann::json>& state, const std::string& source, const std::string& query,
                    const std::string& since, const std::string& until, const std::filesystem::path& file);

@@ -115,6 +115,14 @@ FetchReport fetch_pubmed(const PubmedOptions& options, const FetchLog& log_in) {
   Window w = plan_window(read_state(rep.state_file), "pubmed", opt.query, opt.since, opt.until, rep.state_file);
   rep.since = w.since;
   rep.until = w.until;
+  if (options.date_type != "edat" && options.date_type != "mdat" && options.date_type != "pdat")
+    throw Error(ErrorCode::invalid_argument,
+                "the date type must be edat, mdat or pdat, not '" + options.date_type + "'");
+  if (w.up_to_date) {
+    rep.up_to_date = true;
+    rep.count = 0;
+    return rep;
+  }
 
   ClientOptions copt = options.client;
   copt.requests_per_second =
@@ -125,12 +133,12 @@ FetchReport fetch_pubmed(const PubmedOptions& options, const FetchLog& log_in) {
     rep.retries = client.retries();
   };
 
-  // The entry date (edat): when the record was added to PubMed, so a window never misses a
-  // record that was published earlier but indexed late.
+  // By default the entry date (edat): when the record was added to PubMed, so a window never
+  // misses a record that was published earlier but indexed late, and no record is in two windows.
   QueryParams search{{"db", "pubmed"},
                      {"term", opt.query},
                      {"usehistory", "y"},
-                     {"datetype", "edat"},
+                     {"datetype", options.date_type},
                      {"mindate", eutils_date(w.since)},
                      {"maxdate", eutils_date(w.until)},
                      {"retmax", "0"}};

@@ -424,14 +424,38 @@ TEST_CASE("fetch pubmed: persistent faults fail with the URL and leave only whol
   CHECK(fs::last_write_time(out / first) == before);
   CHECK(rep.to_text().find("resumed: 1 file written (2 records) (1 done by an earlier run)") != std::string::npos);
 
-  // The window is finished: the next run without --since starts where it ended.
+  // The window is finished: the next run without --since starts the day after it ended (no
+  // record in two windows), and the date type is the one asked for.
   auto next = o;
   next.window.since.clear();
   next.window.until = "2026-12-08";
   next.window.dry_run = true;
+  next.date_type = "mdat";
+  server.forget();
   const FetchReport plan = fetch_pubmed(next);
-  CHECK(plan.since == "2026-12-01");
+  CHECK(plan.since == "2026-12-02");
   CHECK_FALSE(plan.resumed);
+  REQUIRE(server.seen().size() == 1);
+  CHECK(server.seen()[0].param("mindate") == "2026/12/02");
+  CHECK(server.seen()[0].param("datetype") == "mdat");
+}
+
+TEST_CASE("fetch: a run on the day after the last window ended has nothing to fetch and asks nothing",
+          "[fetch][shared]") {
+  REQUIRE_SHARED_DATA();
+  ReplayServer server;
+  const fs::path out = temp_dir("fetch-up-to-date") / "out";
+  auto o = pubmed_options(server, out);
+  o.window.until.clear();  // yesterday
+  const FetchReport first = fetch_pubmed(o);
+  CHECK(first.files.size() == 2);
+  o.window.since.clear();
+  server.forget();
+  const FetchReport again = fetch_pubmed(o);
+  CHECK(again.up_to_date);
+  CHECK(again.files.empty());
+  CHECK(server.seen().empty());
+  CHECK(again.to_text().find("PubMed: nothing to fetch") == 0);
 }
 
 TEST_CASE("fetch pubmed: a dry run writes nothing and reports the count and the plan", "[fetch][shared]") {

@@ -37,8 +37,8 @@ constexpr double ctgov_rate = 50.0 / 60.0;
 
 struct FetchWindow {
   std::string query;
-  std::string since;  // YYYY-MM-DD, inclusive; "" = where the last finished window ended
-  std::string until;  // YYYY-MM-DD, inclusive; "" = today (UTC)
+  std::string since;  // YYYY-MM-DD, inclusive; "" = the day after the last finished window
+  std::string until;  // YYYY-MM-DD, inclusive; "" = yesterday (UTC), the last whole day
   std::filesystem::path out;
   bool dry_run = false;
 };
@@ -49,6 +49,9 @@ struct PubmedOptions {
   std::string email;                       // contact address NCBI asks every tool for
   std::string tool = "backpain-evidence";  // the tool name NCBI asks for
   std::size_t batch_size = 200;            // records per efetch request and per file (1..10000)
+  // The date the window applies to: "edat" (entered into PubMed: each record once), "mdat"
+  // (last modified: also records revised or retracted since) or "pdat" (published).
+  std::string date_type = "edat";
   ClientOptions client{default_eutils_url, eutils_rate_without_key, {}, "backpain-evidence evidence-fetch"};
   // The request rate: 0 = NCBI's documented one for a run with or without an API key.
   double rate = 0;
@@ -64,6 +67,7 @@ struct FetchReport {
   std::string source;        // "pubmed" or "ctgov"
   std::string since, until;  // the window fetched
   bool resumed = false;      // the window was begun by an earlier run
+  bool up_to_date = false;   // the last run already fetched up to yesterday: nothing was asked
   bool dry_run = false;
   long long count = -1;                      // records the service has in the window; -1 = it did not say
   std::size_t parts = 0;                     // batches (PubMed) or pages (ClinicalTrials.gov) in the plan
