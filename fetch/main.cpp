@@ -47,13 +47,17 @@ void add_common(CLI::App& sub, Common& c, const std::string& since_what) {
   sub.add_option("--until", c.window.until, "... and on or before this date (default: today, UTC)");
   sub.add_option("--out", c.window.out, "folder for the files and the state file (created when missing)")->required();
   sub.add_flag("--dry-run", c.window.dry_run, "print the count and the plan (batches, files); write nothing");
-  sub.add_option("--rate", c.rate, "requests per second (default: the service's documented limit)");
+  sub.add_option("--rate", c.rate, "requests per second (default: the service's documented limit)")
+      ->check(CLI::PositiveNumber);
   sub.add_option("--attempts", c.attempts, "attempts per request before giving up, the first included")
+      ->check(CLI::Range(1, 100))
       ->capture_default_str();
   sub.add_option("--backoff", c.backoff, "seconds before the first retry, doubled for each next one")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub.add_option("--max-wait", c.max_wait,
                  "longest wait between attempts in seconds (a longer Retry-After gives up at once)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub.add_flag("-q,--quiet", c.quiet, "no progress or retry lines on stderr");
 }

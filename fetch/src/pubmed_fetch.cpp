@@ -146,6 +146,10 @@ FetchReport fetch_pubmed(const PubmedOptions& options, const FetchLog& log_in) {
   SearchResult found;
   client.get("/esearch.fcgi", search, [&](const std::string& body) { return check_esearch(body, found); });
   for (const auto& n : found.notes) log("esearch: " + n);
+  if (found.count > 10000)
+    log("the window holds " + std::to_string(found.count) +
+        " records; NCBI may serve only the first 10,000 of a PubMed search: if later batches fail, split the window "
+        "(--until)");
   rep.count = found.count;
   const auto total = static_cast<std::size_t>(found.count);
   rep.parts = (total + options.batch_size - 1) / options.batch_size;

@@ -86,6 +86,7 @@ class ReplayServer {
       res.set_content(page.dump(1), "application/json");
     });
     port_ = svr_.bind_to_any_port("127.0.0.1");
+    if (port_ <= 0) throw std::runtime_error("the replay server could not bind a loopback port");
     thread_ = std::thread([this] { svr_.listen_after_bind(); });
     while (!svr_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
@@ -359,7 +360,7 @@ TEST_CASE("fetch pubmed: 429 with Retry-After, 500, a cut connection and a malfo
   for (const auto& f : rep.files) CHECK(read_pubmed_xml(read_input_file(f), f.string()).studies.size() == 2);
 }
 
-TEST_CASE("fetch pubmed: a Retry-After is waited for; one longer than the longest wait ends the run",
+TEST_CASE("fetch pubmed: a Retry-After is waited for, and one longer than the longest wait ends the run",
           "[fetch][shared]") {
   REQUIRE_SHARED_DATA();
   ReplayServer server;
@@ -377,7 +378,7 @@ TEST_CASE("fetch pubmed: a Retry-After is waited for; one longer than the longes
   CHECK(std::string(e.what()).find("retry after 3600.0s") != std::string::npos);
 }
 
-TEST_CASE("fetch pubmed: persistent faults fail with the URL and leave only whole files; a re-run resumes",
+TEST_CASE("fetch pubmed: persistent faults fail with the URL and leave only whole files, and a re-run resumes",
           "[fetch][shared]") {
   REQUIRE_SHARED_DATA();
   ReplayServer server;
@@ -568,7 +569,7 @@ TEST_CASE("fetch ctgov: pages followed by nextPageToken into files the ClinicalT
   CHECK(state.at("window").at("complete") == true);
 }
 
-TEST_CASE("fetch ctgov: transient faults are retried; a persistent one fails, and a re-run resumes from the token",
+TEST_CASE("fetch ctgov: transient faults are retried, a persistent one fails and a re-run resumes from the token",
           "[fetch][shared]") {
   REQUIRE_SHARED_DATA();
   ReplayServer server;
