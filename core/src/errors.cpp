@@ -12,6 +12,8 @@ const char* error_code_name(ErrorCode code) noexcept {
     case ErrorCode::index_corrupt: return "index_corrupt";
     case ErrorCode::query_too_long: return "query_too_long";
     case ErrorCode::query_too_complex: return "query_too_complex";
+    case ErrorCode::remote_unavailable: return "remote_unavailable";
+    case ErrorCode::remote_bad_answer: return "remote_bad_answer";
     case ErrorCode::internal: return "internal";
   }
   return "internal";

@@ -85,6 +85,8 @@ HttpError http_error(ErrorCode code) noexcept {
     case ErrorCode::index_corrupt:
       return {503, "index_unavailable", "the index cannot be read; the maintainers have to re-index", false};
     case ErrorCode::io_error:
+    case ErrorCode::remote_unavailable:  // the server calls no remote service; only the fetcher does
+    case ErrorCode::remote_bad_answer:
     case ErrorCode::internal: break;
   }
   return {500, "internal", "internal error", false};

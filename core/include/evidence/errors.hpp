@@ -8,15 +8,17 @@
 namespace evidence {
 
 enum class ErrorCode {
-  invalid_argument,   // caller passed something unusable (bad option, bad query syntax)
-  not_found,          // a named thing (study id, file) does not exist
-  io_error,           // a file could not be read or written
-  index_unavailable,  // the index does not exist or cannot be opened
-  index_locked,       // another writer holds the index lock
-  index_corrupt,      // the index is damaged
-  query_too_long,     // the query text is longer than max_query_length (search.hpp)
-  query_too_complex,  // the query exceeds a limit
-  internal            // a bug or an unexpected library failure
+  invalid_argument,    // caller passed something unusable (bad option, bad query syntax)
+  not_found,           // a named thing (study id, file) does not exist
+  io_error,            // a file could not be read or written
+  index_unavailable,   // the index does not exist or cannot be opened
+  index_locked,        // another writer holds the index lock
+  index_corrupt,       // the index is damaged
+  query_too_long,      // the query text is longer than max_query_length (search.hpp)
+  query_too_complex,   // the query exceeds a limit
+  remote_unavailable,  // a remote service (PubMed, ClinicalTrials.gov) could not be reached or kept failing
+  remote_bad_answer,   // a remote service answered with something unusable (malformed page, refused request)
+  internal             // a bug or an unexpected library failure
 };
 
 // Stable snake_case name used in JSON error bodies and logs.
