@@ -176,7 +176,7 @@ TEST_CASE("ETag tied to the index revision gives 304 on a repeated request", "[a
   CHECK(other->status == 200);
 }
 
-TEST_CASE("responses are compressed when the client accepts it; CORS and security headers", "[api]") {
+TEST_CASE("responses are compressed when the client accepts it, CORS and security headers", "[api]") {
   auto c = corpus_server().client();
   c.set_decompress(false);
   auto r = c.Get("/api/search?q=exercise&per_page=20", {{"Accept-Encoding", "gzip"}});

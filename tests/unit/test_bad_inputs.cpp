@@ -291,7 +291,7 @@ TEST_CASE("the bad-input catalogue: its manifest covers every file, formats and 
   }
 }
 
-TEST_CASE("each bad input is refused with file, record and field named; the good records beside it are indexed",
+TEST_CASE("each bad input is refused with file, record and field named, the good records beside it are indexed",
           "[bad_inputs]") {
   const fs::path& dir = catalogue();
   for (const auto& run : run_each_file(dir)) {

@@ -76,7 +76,7 @@ TEST_CASE("a changed record is replaced, an unchanged one is not rewritten", "[i
   CHECK(IndexReader(db).get("TESTB")->title == "A changed title about TENS for chronic low back pain");
 }
 
-TEST_CASE("a bad record is reported with file, record and field; good ones are committed; exit code 1", "[index]") {
+TEST_CASE("a bad record is reported with file, record and field, good ones are committed, exit code 1", "[index]") {
   const fs::path dir = temp_dir("bad"), db = dir / "index", in = dir / "in";
   fs::create_directories(in);
   write(in / "good.json", curated("GOOD1"));
@@ -174,7 +174,7 @@ TEST_CASE("a second writer fails with index_locked and changes nothing", "[index
   }
 }
 
-TEST_CASE("a rebuild is written beside the live index and swapped in; readers follow", "[index]") {
+TEST_CASE("a rebuild is written beside the live index and swapped in, readers follow", "[index]") {
   const fs::path dir = temp_dir("rebuild"), db = dir / "index", in = dir / "in";
   fs::create_directories(in);
   write(in / "a.json", curated("OLD1"));

@@ -49,7 +49,7 @@ TEST_CASE("comparators: 'vs' and 'compared with sham'", "[query]") {
   CHECK(has(b.comparator_kinds, "placebo_sham"));
 }
 
-TEST_CASE("outcomes: safety words mean adverse events; designs are recognised", "[query]") {
+TEST_CASE("outcomes: safety words mean adverse events, designs are recognised", "[query]") {
   const auto q = parse("is spinal manipulation safe");
   CHECK(has(q.outcomes, "adverse_events"));
   CHECK(q.harms_requested);

@@ -145,7 +145,7 @@ TEST_CASE("GRADE: a review's own GRADE high rating allows high", "[synthesis][gr
   CHECK(f.clinician_sentence.find("high certainty; 12 studies, 2000 participants") != std::string::npos);
 }
 
-TEST_CASE("GRADE: levels of evidence are not GRADE; 'strong evidence' allows moderate at most", "[synthesis][grade]") {
+TEST_CASE("GRADE: levels of evidence are not GRADE, 'strong evidence' allows moderate at most", "[synthesis][grade]") {
   Study review = trial("R1", "yoga", 20, 15, 25, 2000, 8, "placebo_sham", "systematic_review");
   review.outcomes[0].n_studies = 12;
   review.outcomes[0].n_participants = 2000;
@@ -201,7 +201,7 @@ TEST_CASE("GRADE: indirectness when the population only partly matches", "[synth
   CHECK(downgraded(f, "indirectness"));
 }
 
-TEST_CASE("GRADE: observational evidence starts low; one study cannot show consistency", "[synthesis][grade]") {
+TEST_CASE("GRADE: observational evidence starts low, one study cannot show consistency", "[synthesis][grade]") {
   const auto summary =
       synthesise({trial("C1", "yoga", 20, 15, 25, 500, 8, "placebo_sham", "cohort")}, question("yoga"), vocabulary());
   const Finding& f = only(summary);
@@ -243,7 +243,7 @@ TEST_CASE("a stated certainty that differs from ours is flagged, not hidden", "[
   CHECK_FALSE(f.certainty_disagreement);
 }
 
-TEST_CASE("vote counting when no effects are reported; conflict is said plainly", "[synthesis]") {
+TEST_CASE("vote counting when no effects are reported, conflict is said plainly", "[synthesis]") {
   Study a = trial("T1", "yoga", 0, 0, 0, 300), b = trial("T2", "yoga", 0, 0, 0, 300);
   a.outcomes[0].effect.reset();
   b.outcomes[0].effect.reset();
