@@ -596,3 +596,33 @@ TEST_CASE("without an error page in the web directory, page errors stay JSON", "
   CHECK(about->status == 404);
   CHECK(json::parse(about->body)["error"]["code"] == "not_found");
 }
+
+TEST_CASE("RIS and BibTeX carry the paper's abstract, never our summary as one", "[api][export]") {
+  Study with;
+  with.id = "T1";
+  with.title = "A trial";
+  with.abstract = {{"Background", "Line one\nline two."}, {"Results", "Pain fell."}};
+  with.summary.clinician = "Our summary.";
+  Study without;
+  without.id = "T2";
+  without.title = "Another trial";
+  without.summary.clinician = "Our other summary.";
+  const std::string ris = to_ris({with, without});
+  CHECK(ris.find("AB  - Background: Line one line two. Results: Pain fell.\r\n") != std::string::npos);
+  CHECK(ris.find("N1  - backpain-evidence summary: Our summary.\r\n") != std::string::npos);
+  CHECK(ris.find("N1  - backpain-evidence summary: Our other summary.\r\n") != std::string::npos);
+  CHECK(ris.find("AB  - Our") == std::string::npos);
+  // One AB line in all: the record without an abstract has none.
+  CHECK(ris.find("AB  - ") == ris.rfind("AB  - "));
+  const std::string bib = to_bibtex({with, without});
+  CHECK(bib.find("abstract = {Background: Line one\nline two. Results: Pain fell.}") != std::string::npos);
+  CHECK(bib.find("Our summary") == std::string::npos);
+
+  // Over HTTP: the curated corpus has no abstracts, so no AB line, and each summary is a labelled note.
+  auto c = corpus_server().client();
+  auto r = c.Get("/api/export?q=massage&format=ris");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body.find("\r\nAB  - ") == std::string::npos);
+  CHECK(r->body.find("\r\nN1  - backpain-evidence summary: ") != std::string::npos);
+}
