@@ -1,16 +1,24 @@
 // Fetching from the evidence server's JSON API.
-import { cap } from './format.js';
 
-class ApiError extends Error {}
+// A failed request: `code` is the server's stable error code (docs/API.md), or 'unreachable' when
+// no answer came; `status` the HTTP status (0 without an answer); the message is the server's.
+export class ApiError extends Error {
+  constructor(message, code, status) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
 
-// GET path as JSON; failures become an ApiError with a message for the reader (aborts pass through).
+// GET path as JSON; failures become an ApiError (aborts pass through). What the reader is told
+// is worded from the code by notices.js (errorText), not taken from the server's message.
 export async function api(path, signal) {
   let res;
   try {
     res = await fetch(path, { signal, headers: { Accept: 'application/json' } });
   } catch (e) {
     if (e.name === 'AbortError') throw e;
-    throw new ApiError('The evidence server could not be reached. Check your connection and try again.');
+    throw new ApiError('no answer', 'unreachable', 0);
   }
   let body = null;
   try {
@@ -19,8 +27,8 @@ export async function api(path, signal) {
     /* not JSON */
   }
   if (!res.ok) {
-    const message = body?.error?.message;
-    throw new ApiError(message ? cap(message) + '.' : `The server answered with status ${res.status}.`);
+    const err = body?.error;
+    throw new ApiError(err?.message || `status ${res.status}`, err?.code || 'http_' + res.status, res.status);
   }
   return body;
 }

@@ -11,7 +11,7 @@ import {
 } from './state.js';
 import { showError } from './notices.js';
 import { renderWelcome, exampleLinks } from './welcome.js';
-import { renderSummary } from './summary.js';
+import { renderSummary, noneMatched } from './summary.js';
 import { renderFacets, renderHits } from './results.js';
 import { renderStudy } from './study.js';
 import { setupAutocomplete } from './suggest.js';
@@ -67,8 +67,10 @@ function renderChrome(s) {
   if (document.activeElement !== q || !q.value) q.value = s.q;
   q.placeholder = patient ? 'e.g. does acupuncture help my back' : 'e.g. electrotherapy chronic LBP efficacy';
   clear($('examples'), exampleLinks(s.view, 3));
+  $('q-hint').hidden = false; // hidden in the HTML: without scripts there are no examples to list
   $('sort').value = s.sort;
   clear($('error'));
+  $('status').classList.remove('sr-only');
   document.title = (s.study ? 'Study · ' : s.q ? s.q + ' · ' : '') + 'Back pain evidence';
 }
 
@@ -85,8 +87,8 @@ async function search(s, key, token) {
     if (e.name === 'AbortError' || isStale(token)) return null;
     view.removeAttribute('aria-busy');
     view.hidden = true;
-    $('status').textContent = 'The search failed.';
-    showError(e.message, () => rerender(), hasFilters(s) && [' or ', link(clearAll(), { text: 'remove all filters' })]);
+    $('status').textContent = 'The search was not run.';
+    showError(e, { retry: () => rerender(), extra: hasFilters(s) && [' or ', link(clearAll(), { text: 'remove all filters' })] });
     return null;
   }
   if (isStale(token)) return null;
@@ -111,7 +113,9 @@ function announce(d, s) {
   const findings = d.summary?.findings || [];
   const lines = d.summary?.bottom_lines || [];
   let t;
-  if (!d.found) t = `No studies found${s.q ? ` for “${s.q}”` : ''}.`;
+  // Nothing found: the summary's heading says so on screen; the status line only tells screen readers.
+  $('status').classList.toggle('sr-only', !d.found);
+  if (!d.found) t = noneMatched(s) + '.';
   else if (!d.hits.length) t = `${studies(d.found)} found; this page is past the last result.`;
   else {
     const from = (d.page - 1) * d.per_page + 1;

@@ -13,3 +13,11 @@ export function fmt(x, d = 2) {
   const r = Math.round(x * 10 ** d) / 10 ** d;
   return (Object.is(r, -0) || r === 0 ? '0' : String(r)).replace('-', '\u2212');
 }
+
+// The day an ISO 8601 time falls on, in words ("2 December 2026", UTC); null when it is not one.
+export function dayOf(iso) {
+  const t = Date.parse(iso || '');
+  if (Number.isNaN(t)) return null;
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+    .format(new Date(t));
+}

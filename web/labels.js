@@ -56,12 +56,6 @@ const DESIGN = {
   narrative_review: 'Narrative review',
   other: 'Other',
 };
-const ORIGIN = {
-  curated: 'curated',
-  source_metadata: 'source metadata',
-  text: 'from the text',
-  estimated: 'estimated',
-};
 const KIND = {
   intervention: 'treatment',
   condition: 'condition',
@@ -75,7 +69,6 @@ export const directionLabel = (d) => DIRECTION[d] || d;
 export const designLabel = (d) => DESIGN[d] || d;
 export const levelWord = (l) => LEVEL_WORD[l] || spaced(l);
 export const gradeDomainLabel = (d) => GRADE_DOMAIN[d] || d;
-export const originLabel = (o) => ORIGIN[o] || o;
 export const kindLabel = (k) => KIND[k] || k;
 
 // Concepts of the vocabulary by id, loaded once at startup.

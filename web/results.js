@@ -4,6 +4,7 @@ import { $, h, T, sr, clear } from './dom.js';
 import { cap, fmt, num, plural } from './format.js';
 import { FACET_TITLE, designLabel, label } from './labels.js';
 import { FACETS, params, withState, hasFilters, clearAll, go, link } from './state.js';
+import { hitHowFound } from './howfound.js';
 
 export function renderFacets(d, s) {
   const box = clear($('facets'));
@@ -109,9 +110,11 @@ function renderActive(s, counts) {
 const chip = (next, key, text) => h('li', {}, link(next, { class: 'chip', 'data-key': key }, text,
   h('span', { 'aria-hidden': 'true', text: ' ✕' }), sr(' (remove filter)')));
 
+// Downloads for reference managers: clinician view only (patients get no clinician tools).
 function renderExport(d, s) {
   const ex = clear($('export'));
-  if (!d.found) return;
+  ex.hidden = !d.found || s.view === 'patient';
+  if (ex.hidden) return;
   const p = params(s, { page: false });
   ex.append('Download these ', plural(Math.min(d.found, 500), 'result'), ': ');
   [['ris', 'RIS'], ['bibtex', 'BibTeX'], ['csv', 'CSV']].forEach(([f, t], i) => {
@@ -145,15 +148,14 @@ function hit(x, view) {
     h('p', { class: 'badges' },
       x.retracted && T('span', 'badge bad', 'Retracted'),
       T('span', 'badge design', designLabel(x.design) + (x.meta_analysis ? ' with meta-analysis' : '')),
-      x.evidence_level ? T('span', 'badge', `Evidence level ${x.evidence_level}`) : null,
-      qualityBadge(x.quality || {})),
+      // Levels and scores are clinician tools; the patient view names the design in words only.
+      view !== 'patient' && x.evidence_level ? T('span', 'badge', `Evidence level ${x.evidence_level}`) : null,
+      view !== 'patient' && qualityBadge(x.quality || {})),
     tags('Treatments', x.interventions, view), tags('Conditions', x.conditions, view));
   const text = view === 'patient' && x.summary?.plain ? x.summary.plain : null;
   li.append(text ? h('p', { class: 'snippet', text }) : snippet(x.snippet));
-  if (x.why?.length) {
-    const why = h('ul', {}, x.why.map((w) => T('li', 0, w)));
-    li.append(h('details', { class: 'whyhit' }, T('summary', 0, 'Why this result'), why));
-  }
+  const how = view !== 'patient' && hitHowFound(x.why);
+  if (how) li.append(how);
   return li;
 }
 

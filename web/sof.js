@@ -9,6 +9,7 @@ import { withState, link } from './state.js';
 import { midOf, midVerdict } from './effects.js';
 import { forest } from './forest.js';
 import { harmsTag, populationLine, timeText, uncountedText } from './finding.js';
+import { howFound, ruleText } from './howfound.js';
 
 // The comparison of a finding, as a table's title: "Yoga vs usual care", or for an add-on design
 // "Yoga added to patient education vs patient education alone".
@@ -155,9 +156,7 @@ function whyGraded(f) {
     const system = st.system ? ` (${spaced(st.system)})` : '';
     det.append(h('p', { class: 'sub' }, `Stated by ${by}${system}: `, st.statement));
   }
-  if (f.rules.length) {
-    det.append(T('p', 'sub', 'Rules applied: ' + f.rules.map((r) => spaced(r.split(':')[0])).join('; ')));
-  }
+  if (f.rules.length) det.append(howFound(h('ul', {}, f.rules.map((r) => T('li', 0, ruleText(r))))));
   return det;
 }
 

@@ -1,12 +1,15 @@
-// The study view (?study=ID): one record in full, with where each annotation came from.
+// The study view (?study=ID): one record in full. In the clinician view, where each annotation
+// came from and the curation notes are behind "How this was found"; the patient view has neither
+// them nor the evidence level and quality scores.
 import { safeUrl } from './safe.js';
 import { $, h, T, sub, sr, clear } from './dom.js';
 import { cap, fmt, num, plural, spaced, studies } from './format.js';
-import { TIME, designLabel, directionLabel, levelWord, originLabel, label } from './labels.js';
+import { TIME, designLabel, directionLabel, levelWord, label } from './labels.js';
 import { fetchLatest, isStale } from './api.js';
 import { withState, link, rerender } from './state.js';
 import { showError } from './notices.js';
 import { qualityBadge } from './results.js';
+import { howFound } from './howfound.js';
 
 const LINKS_OUT = [
   ['pubmed', 'PubMed'],
@@ -26,7 +29,7 @@ export async function renderStudy(s, token) {
   } catch (e) {
     if (e.name === 'AbortError' || isStale(token)) return;
     clear(box, backLink(), h('h2', { id: 'study-title', tabindex: '-1', text: 'Study not available' }));
-    showError(e.message, () => rerender());
+    showError(e, { retry: () => rerender(), what: 'study' });
     $('status').textContent = 'The study could not be loaded.';
     return;
   }
@@ -53,8 +56,6 @@ function studyBody(st, view) {
   const patient = view === 'patient';
   const lab = st.concept_labels || {};
   const cl = (id) => (lab[id] ? (patient ? lab[id].plain : lab[id].preferred) : label(id, view));
-  const origins = st.annotation?.origins || {};
-  const from = (field) => origins[field] && origin(origins[field], 'Where this annotation came from');
   const b = st.brief || {};
   const sum = st.summary || {};
   const summaries = patient
@@ -65,30 +66,34 @@ function studyBody(st, view) {
     h('h2', { id: 'study-title', tabindex: '-1', text: st.title || st.id }),
     h('p', { class: 'hit-meta' }, st.authors?.length && T('span', 0, st.authors.join(', ') + etAl),
       T('span', 0, st.citation || [st.journal, st.year].filter(Boolean).join(' ')),
-      T('span', 'muted', 'Record ' + st.id)),
+      !patient && T('span', 'muted', 'Record ' + st.id)),
     st.retracted && T('p', 'notice error', 'This publication has been retracted. Do not rely on its results.'),
     h('p', { class: 'badges' },
       T('span', 'badge design', studyDesign(st)),
-      st.annotation?.evidence_level && T('span', 'badge', `Evidence level ${st.annotation.evidence_level}`),
-      qualityBadge(b.quality || {})),
+      !patient && st.annotation?.evidence_level && T('span', 'badge', `Evidence level ${st.annotation.evidence_level}`),
+      !patient && qualityBadge(b.quality || {})),
     linksOut(st),
     summaries.filter(([, t]) => t).map(([t, x]) => [T('h3', 0, t), T('p', 'lead', x)]),
     T('h3', 0, 'What was studied'),
-    studiedFacts(st, b, cl, from),
-    h('h3', {}, 'Results by outcome ', from('outcomes')),
+    studiedFacts(st, b, cl),
+    T('h3', 0, 'Results by outcome'),
     outcomesTable(st, cl),
-    T('h3', 0, 'Quality and certainty'),
-    qualityFacts(st, b.quality || {}),
-    T('h3', 0, 'Annotation'),
-    annotationFacts(st),
+    !patient && [T('h3', 0, 'Quality and certainty'), qualityFacts(st, b.quality || {})],
     st.abstract?.length && h('details', { class: 'abstract' }, T('summary', 0, 'Abstract'),
       st.abstract.map((p) => h('p', {}, p.label && T('strong', 0, p.label + ': '), p.text))),
-    T('h3', 0, 'Provenance'),
-    provenance(st));
+    !patient && howFound(T('h3', 0, 'Where the record came from'), provenance(st),
+      T('h3', 0, 'How each part was filled in'), annotationFacts(st)));
 }
 
 const studyDesign = (st) => st.design_label || designLabel(st.design);
-const origin = (o, title) => h('span', { class: 'origin o-' + o, title, text: originLabel(o) });
+// Where an annotation came from (annotation.origins), in words.
+const ORIGIN_WORDS = {
+  curated: 'entered by hand from the paper',
+  source_metadata: 'taken from the PubMed or ClinicalTrials.gov record',
+  text: 'read automatically from the title and abstract',
+  estimated: 'estimated automatically',
+};
+const origin = (o) => h('span', { class: 'origin o-' + o, text: ORIGIN_WORDS[o] || spaced(o) });
 const external = (href, props, ...kids) =>
   h('a', { href, ...props, rel: 'noopener noreferrer', target: '_blank' }, ...kids);
 
@@ -99,12 +104,12 @@ function linksOut(st) {
   return h('p', { class: 'links-out' }, 'Read it at: ', links.map((a, i) => [i ? ' · ' : '', a]));
 }
 
-// A term of a definition list, with where its value came from, and its value.
-function fact(term, from, ...value) {
-  return [h('dt', {}, term, from ? [' ', from] : null), h('dd', {}, ...value)];
+// A term of a definition list and its value.
+function fact(term, ...value) {
+  return [h('dt', {}, term), h('dd', {}, ...value)];
 }
 
-function studiedFacts(st, b, cl, from) {
+function studiedFacts(st, b, cl) {
   const pop = st.population || {};
   const popBits = [
     pop.n_randomised && `${num(pop.n_randomised)} randomised`,
@@ -114,15 +119,15 @@ function studiedFacts(st, b, cl, from) {
   const concepts = (a) => (a.concepts || []).map((id) => cl(id)).join(', ');
   const comparator = (a) => `${a.label || ''} [${spaced(a.kind || '')}${a.concepts?.length ? ': ' + concepts(a) : ''}]`;
   return h('dl', { class: 'facts' },
-    fact('Design', from('design'), studyDesign(st), st.meta_analysis ? ' (with meta-analysis)' : ''),
-    fact('Conditions', from('conditions'), (pop.conditions || []).map((id) => cl(id)).join(', ') || '—',
+    fact('Design', studyDesign(st), st.meta_analysis ? ' (with meta-analysis)' : ''),
+    fact('Conditions', (pop.conditions || []).map((id) => cl(id)).join(', ') || '—',
       pop.description && sub(pop.description)),
-    fact('Duration', from('duration'), pop.duration || 'not stated'),
-    fact('Sample size', from('sample_size'),
+    fact('Duration', pop.duration || 'not stated'),
+    fact('Sample size',
       popBits || (b.participants ? `${num(b.participants)} participants` : 'not stated')),
-    fact('Treatments', from('interventions'),
+    fact('Treatments',
       (st.interventions || []).map((a) => sub(`${a.label || ''} [${concepts(a)}]`))),
-    fact('Compared with', from('comparators'),
+    fact('Compared with',
       (st.comparators || []).length ? st.comparators.map((a) => sub(comparator(a))) : 'not stated'));
 }
 
@@ -172,12 +177,14 @@ function qualityFacts(st, q) {
   const basis = st.annotation?.quality_basis;
   const robDomain = (d) => sub(`${d.domain}: ${spaced(d.judgement)}${d.support ? ' — ' + d.support : ''}`);
   return h('dl', { class: 'facts' },
-    fact('Quality score', null, score, basis && sub('Basis: ' + basis)),
-    qq.pedro && fact('PEDro', null, `${qq.pedro.score}/10`, qq.pedro.source && sub('Source: ' + qq.pedro.source)),
-    rob && fact('Risk of bias', null, `${rob.tool}: ${spaced(rob.overall)}`, (rob.domains || []).map(robDomain)),
-    qq.grading_system && fact('Certainty system', null, spaced(qq.grading_system)),
-    qq.certainty_statement && fact('Certainty statement', null, qq.certainty_statement));
+    fact('Quality score', score, basis && sub('Basis: ' + basis)),
+    qq.pedro && fact('PEDro', `${qq.pedro.score}/10`, qq.pedro.source && sub('Source: ' + qq.pedro.source)),
+    rob && fact('Risk of bias', `${rob.tool}: ${spaced(rob.overall)}`, (rob.domains || []).map(robDomain)),
+    qq.grading_system && fact('Certainty system', spaced(qq.grading_system)),
+    qq.certainty_statement && fact('Certainty statement', qq.certainty_statement));
 }
+
+const SOURCE_WORDS = { curated: 'curated by hand', pubmed: 'PubMed', ctgov: 'ClinicalTrials.gov' };
 
 function annotationFacts(st) {
   const a = st.annotation || {};
@@ -185,14 +192,14 @@ function annotationFacts(st) {
   const ids = Object.entries(st.identifiers || {})
     .map(([k, v]) => sub(`${k.toUpperCase()}: ${[].concat(v).join(', ')}`));
   return h('dl', { class: 'facts' },
-    fact('Sources', null, (a.sources || []).join(', ') || '—'),
-    origins.length && fact('Field origins', null,
-      h('ul', { class: 'origins' }, origins.map(([k, v]) => h('li', {}, spaced(k) + ': ', origin(v))))),
-    a.mesh_terms?.length && fact('MeSH terms', null, a.mesh_terms.join('; ')),
-    a.keywords?.length && fact('Keywords', null, a.keywords.join('; ')),
-    st.publication_types?.length && fact('Publication types', null, st.publication_types.join('; ')),
-    st.language && fact('Language', null, st.language),
-    fact('Identifiers', null, ids));
+    fact('Sources', (a.sources || []).map((x) => SOURCE_WORDS[x] || x).join(', ') || '—'),
+    origins.length && fact('Parts of the record',
+      h('ul', { class: 'origins' }, origins.map(([k, v]) => h('li', {}, cap(spaced(k)) + ': ', origin(v))))),
+    a.mesh_terms?.length && fact('MeSH terms', a.mesh_terms.join('; ')),
+    a.keywords?.length && fact('Keywords', a.keywords.join('; ')),
+    st.publication_types?.length && fact('Publication types', st.publication_types.join('; ')),
+    st.language && fact('Language', st.language),
+    fact('Identifiers', ids));
 }
 
 function provenance(st) {
@@ -201,10 +208,11 @@ function provenance(st) {
   const unverified = (u) =>
     h('li', {}, T('strong', 0, u.field), u.candidate ? ` (candidate ${u.candidate})` : '', ': ', u.note);
   return h('dl', { class: 'facts prov' },
-    fact('Sources', null, h('ul', {}, (p.sources || []).map(source))),
-    p.unverified?.length && fact('Unverified', null, h('ul', { class: 'unverified' }, p.unverified.map(unverified))),
+    fact('Facts taken from', h('ul', {}, (p.sources || []).map(source))),
+    p.unverified?.length && fact('Not verified, so left out',
+      h('ul', { class: 'unverified' }, p.unverified.map(unverified))),
     p.secondary_source
-      && fact('Secondary source', null, 'Yes: taken from a secondary source, not the original publication.'),
-    p.notes && fact('Notes', null, p.notes),
-    p.reference_row && fact('Reference row', null, p.reference_row));
+      && fact('Secondary source', 'Yes: taken from a secondary source, not the original publication.'),
+    p.notes && fact('Curators’ note', p.notes),
+    p.reference_row && fact('Written from', `Row ${p.reference_row} of the sheet of verified facts`));
 }

@@ -7,17 +7,16 @@ import { api } from './api.js';
 import { state } from './state.js';
 
 // The box, the list, the suggested concepts, the highlighted one, the [start, end) of the words
-// they replace, and the number of the latest lookup.
-const ac = { input: null, list: null, items: [], active: -1, range: null, n: 0 };
+// they replace, the number of the latest lookup and the timer of the next one.
+const ac = { input: null, list: null, items: [], active: -1, range: null, n: 0, timer: 0 };
 
 // Wires the suggestions to the search box; returns a function that closes them.
 export function setupAutocomplete() {
   ac.input = $('q');
   ac.list = $('suggest');
-  let timer = 0;
   ac.input.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(suggest, 120);
+    clearTimeout(ac.timer);
+    ac.timer = setTimeout(suggest, 120);
   });
   ac.input.addEventListener('keydown', onKey);
   ac.input.addEventListener('blur', () => setTimeout(close, 150));
@@ -31,7 +30,11 @@ export function setupAutocomplete() {
   return close;
 }
 
+// Also cancels the lookup that is due or under way: its answer, arriving after a search was
+// submitted, would open the list again over the results.
 function close() {
+  clearTimeout(ac.timer);
+  ac.n++;
   ac.list.hidden = true;
   ac.input.setAttribute('aria-expanded', 'false');
   ac.input.removeAttribute('aria-activedescendant');

@@ -6,7 +6,7 @@ import { $, h, T, clear, append } from './dom.js';
 import { plural } from './format.js';
 import { kindLabel } from './labels.js';
 import { withState, hasFilters, clearAll, link, ui } from './state.js';
-import { safety, disclaimer } from './notices.js';
+import { safetyOnce, disclaimer } from './notices.js';
 import { exampleLinks } from './welcome.js';
 import { treatmentCard, dotsHelp } from './cards.js';
 import { sofTable } from './sof.js';
@@ -21,14 +21,17 @@ export function renderSummary(d, s) {
   const messages = sum.messages || [];
   box.hidden = false;
   const patient = s.view === 'patient';
-  const title = !d.found ? 'No results' : patient ? 'What the research says' : 'Graded summary of findings';
+  // Nothing found: the heading is the one message (the status line says it to screen readers
+  // only, and the summary's own messages about naming a treatment are not added to it).
+  const title = !d.found ? noneMatched(s) : patient ? 'What the research says' : 'Graded summary of findings';
   const head = h('div', { class: 'summary-head' },
     h('h2', { id: 'summary-title', text: title }),
     findings.length && h('button', {
       type: 'button', class: 'secondary noprint', onclick: () => window.print(), text: 'Print summary',
     }));
   clear(box, head, T('p', 'print-only', `Search: “${s.q}” · ${location.href}`),
-    understood(d.query, s), patient && safety(), messages.map((m) => T('p', 'notice', m)));
+    understood(d.query, s), patient && safetyOnce('q:' + s.q),
+    d.found && messages.map((m) => T('p', 'notice', m)));
   if (!d.found) {
     box.append(noResults(d, s));
     return;
@@ -86,14 +89,15 @@ function understood(query, s) {
   return lines.length ? lines : null;
 }
 
+export const noneMatched = (s) => `No studies matched${s.q ? ` “${s.q}”` : ''}${hasFilters(s) ? ' with these filters' : ''}`;
+
 function noResults(d, s) {
   const tips = h('ul', {},
     T('li', 0, 'Check the spelling, or use fewer or broader words (for example “exercise” instead of a named '
       + 'programme).'),
     hasFilters(s) && h('li', {}, link(clearAll(), { text: 'Remove all filters' })),
     h('li', {}, 'Try: ', exampleLinks(s.view)));
-  const what = T('strong', 0, `No studies matched${s.q ? ` “${s.q}”` : ''}.`);
-  return h('div', { class: 'notice empty' }, h('p', {}, what), tips);
+  return h('div', { class: 'notice empty' }, T('p', 0, 'What you can try:'), tips);
 }
 
 function groupBy(list, keyOf) {

@@ -1,9 +1,9 @@
 // The start page (no question yet) and the example questions offered around the page.
 import { $, h, T, clear } from './dom.js';
-import { num } from './format.js';
+import { dayOf, num } from './format.js';
 import { api } from './api.js';
 import { withState, emptyFilters, link } from './state.js';
-import { safety, disclaimer } from './notices.js';
+import { safetyOnce, disclaimer } from './notices.js';
 
 const EXAMPLES = {
   clinician: [
@@ -32,7 +32,7 @@ export function renderWelcome(s) {
   const patient = s.view === 'patient';
   clear(
     w,
-    patient && safety(),
+    patient && safetyOnce('start'),
     patient && disclaimer(),
     h('h2', {
       id: 'welcome-title',
@@ -53,6 +53,10 @@ export function renderWelcome(s) {
     h('p', { class: 'muted', id: 'stats' }),
   );
   api('/api/stats').then((st) => {
-    if ($('stats')) $('stats').textContent = `${num(st.records)} research records indexed.`;
+    const when = dayOf(st.built_at);
+    if ($('stats')) {
+      clear($('stats'), `${num(st.records)} research records indexed`, when ? `, last updated ${when}` : '', '. ',
+        h('a', { href: 'about', text: 'About and methods' }));
+    }
   }, () => {});
 }

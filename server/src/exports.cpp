@@ -9,8 +9,14 @@ using nlohmann::json;
 
 namespace {
 
+// A line break inside a value would end the line early and could start a tag of its own
+// (an abstract's paragraphs): breaks become spaces.
 std::string ris_line(const char* tag, const std::string& value) {
-  return value.empty() ? "" : std::string(tag) + "  - " + value + "\r\n";
+  if (value.empty()) return "";
+  std::string line = std::string(tag) + "  - " + value;
+  for (char& c : line)
+    if (c == '\r' || c == '\n') c = ' ';
+  return line + "\r\n";
 }
 
 const char* ris_type(const Study& s) { return s.design == "guideline" ? "GOVDOC" : "JOUR"; }
@@ -65,9 +71,12 @@ std::string to_ris(const std::vector<Study>& studies) {
     out += ris_line("DO", s.identifiers.doi);
     if (!s.identifiers.pmid.empty()) out += ris_line("AN", "PMID:" + s.identifiers.pmid);
     if (!s.identifiers.nct.empty()) out += ris_line("AN", s.identifiers.nct);
-    out += ris_line("AB", s.abstract.empty() ? s.summary.clinician : s.abstract_text());
+    // AB is the paper's abstract, as a reference manager shows it; our own summary is a note
+    // that says whose it is, so it is never taken for the authors' words.
+    out += ris_line("AB", s.abstract_text());
     out += ris_line("KW", design_text(s.design));
     out += ris_line("N1", "backpain-evidence id " + s.id);
+    if (!s.summary.clinician.empty()) out += ris_line("N1", "backpain-evidence summary: " + s.summary.clinician);
     if (!s.identifiers.pmid.empty())
       out += ris_line("UR", "https://pubmed.ncbi.nlm.nih.gov/" + s.identifiers.pmid + "/");
     out += "ER  - \r\n\r\n";
@@ -93,6 +102,7 @@ std::string to_bibtex(const std::vector<Study>& studies) {
     if (s.year > 0) out += "  year = {" + std::to_string(s.year) + "},\n";
     if (!s.identifiers.doi.empty()) out += "  doi = {" + bib_escape(s.identifiers.doi) + "},\n";
     if (!s.identifiers.pmid.empty()) out += "  pmid = {" + s.identifiers.pmid + "},\n";
+    if (!s.abstract.empty()) out += "  abstract = {" + bib_escape(s.abstract_text()) + "},\n";
     out += "  note = {" + bib_escape(design_text(s.design)) + "; backpain-evidence " + bib_escape(s.id) + "}\n}\n\n";
   }
   return out;

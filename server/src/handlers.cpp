@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "evidence/exports.hpp"
+#include "evidence/fields.hpp"
 #include "evidence/params.hpp"
 #include "evidence/routes.hpp"
 #include "evidence/search.hpp"
@@ -151,13 +152,13 @@ void get_export(ApiContext& ctx, const httplib::Request& req, httplib::Response&
 void get_stats(ApiContext& ctx, const httplib::Request&, httplib::Response& res) {
   IndexReader& reader = ctx.reader();
   json by_source = json::object(), by_design = json::object();
-  for (const auto& [value, n] : reader.term_counts("XSRC")) by_source[value] = n;
-  for (const auto& [value, n] : reader.term_counts("XD")) by_design[value] = n;
+  for (const auto& [value, n] : reader.term_counts(std::string(fields::source))) by_source[value] = n;
+  for (const auto& [value, n] : reader.term_counts(std::string(fields::design))) by_design[value] = n;
   send_json(res, {{"records", reader.doc_count()},
                   {"by_source", by_source},
                   {"by_design", by_design},
                   {"index_revision", reader.revision()},
-                  {"built_at", reader.metadata("evidence:built_at")},
+                  {"built_at", reader.metadata(std::string(fields::meta_built_at))},
                   {"vocabulary_version", ctx.vocabulary.version()},
                   {"concepts", ctx.vocabulary.concepts().size()}});
 }

@@ -31,14 +31,33 @@ constexpr bool only_get_routes() {
 }
 static_assert(only_get_routes(), "register_routes() registers GET routes only");
 
+constexpr std::array kPages = {
+    Page{"/about", "about.html"},
+};
+
 }  // namespace
 
 std::span<const Route> api_routes() noexcept { return kRoutes; }
+
+std::span<const Page> web_pages() noexcept { return kPages; }
+
+bool is_api_path(const std::string& path) noexcept {
+  const std::string_view p(path);
+  if (p == "/api" || p.starts_with("/api/")) return true;
+  for (const Route& route : kRoutes)
+    if (route.endpoint && p == route.endpoint) return true;
+  return false;
+}
 
 void register_routes(httplib::Server& server, ApiContext& context) {
   for (const Route& route : kRoutes) {
     server.Get(route.pattern, [&context, handler = route.handler](const httplib::Request& req, httplib::Response& res) {
       handler(context, req, res);
+    });
+  }
+  for (const Page& page : kPages) {
+    server.Get(page.path, [&context, file = page.file](const httplib::Request&, httplib::Response& res) {
+      send_page(context, res, file);
     });
   }
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "evidence/context.hpp"
@@ -30,6 +31,15 @@ ServerOptions with_default_paths(ServerOptions options) {
   return options;
 }
 
+// The whole file, or "" when it cannot be read.
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return {};
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
 json load_openapi(const fs::path& file) {
   std::ifstream in(file);
   if (!in) return json();
@@ -49,6 +59,7 @@ ApiContext::ApiContext(ServerOptions server_options)
     : options(with_default_paths(std::move(server_options))),
       vocabulary(Vocabulary::load(options.vocabulary)),
       openapi(load_openapi(options.openapi)),
+      error_page(options.web.empty() ? std::string() : read_text(options.web / "error.html")),
       cache(options.cache_mb * 1024 * 1024),
       serial_(next_context_serial++) {}
 
@@ -103,6 +114,61 @@ void send_error(httplib::Response& res, int status, const std::string& code, con
   send_json(res, {{"error", {{"code", code}, {"message", message}}}}, status);
 }
 
+void send_page(const ApiContext& ctx, httplib::Response& res, const char* file) {
+  std::string body = ctx.options.web.empty() ? std::string() : read_text(ctx.options.web / file);
+  if (body.empty()) throw Error(ErrorCode::not_found, "no such page");
+  res.status = 200;
+  res.set_content(std::move(body), "text/html; charset=utf-8");
+}
+
+namespace {
+
+// What a person is told on the error page, by status: what happened, in words about what they
+// did (a mistyped address) or about us (the index is unavailable), never a code or an internal.
+struct PageError {
+  const char* title;
+  const char* message;
+};
+
+PageError page_error(int status) noexcept {
+  switch (status) {
+    case 404:
+      return {"Page not found",
+              "There is no page at this address: the link may be mistyped or out of date. "
+              "Ask your question below, or go to the start page."};
+    case 400:
+      return {"This address could not be read",
+              "The address has a mistake in it, such as a broken character. "
+              "Ask your question below, or go to the start page."};
+    case 503:
+      return {"The evidence is not available right now",
+              "The knowledge base is being updated or cannot be read at the moment. Try again in a minute."};
+    default:
+      return {"Something went wrong on our side",
+              "This page could not be shown. Try again in a minute, or ask your question below."};
+  }
+}
+
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+bool send_error_page(const ApiContext& ctx, httplib::Response& res, int status) {
+  if (ctx.error_page.empty()) return false;
+  // The fields come from the fixed table above, never from the request: nothing to escape.
+  const PageError what = page_error(status);
+  std::string body = ctx.error_page;
+  replace_all(body, "{{status}}", std::to_string(status));
+  replace_all(body, "{{title}}", what.title);
+  replace_all(body, "{{message}}", what.message);
+  res.status = status;
+  res.set_content(std::move(body), "text/html; charset=utf-8");
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The server around the routes
 
@@ -115,8 +181,10 @@ void send_http_error(httplib::Response& res, ErrorCode code, const char* what) {
   if (answer.retry_after) res.set_header("Retry-After", "5");
 }
 
-// The one translation point from exceptions to HTTP: stable codes, no internals.
-void answer_exception(const httplib::Request&, httplib::Response& res, std::exception_ptr thrown) {
+// The one translation point from exceptions to HTTP: stable codes, no internals. At a page path
+// (not the API) a person gets the branded error page with the same status instead.
+void answer_exception(const ApiContext& ctx, const httplib::Request& req, httplib::Response& res,
+                      std::exception_ptr thrown) {
   try {
     std::rethrow_exception(thrown);
   } catch (const Error& e) {
@@ -126,11 +194,13 @@ void answer_exception(const httplib::Request&, httplib::Response& res, std::exce
   } catch (...) {
     send_error(res, 500, "internal", "internal error");
   }
+  if (!is_api_path(req.path)) send_error_page(ctx, res, res.status);
 }
 
 // Refusals before routing: methods other than GET, HEAD and OPTIONS (the API is read-only),
 // request bodies, malformed percent-encoding; OPTIONS is answered here (CORS preflight).
-httplib::Server::HandlerResponse screen_request(const httplib::Request& req, httplib::Response& res) {
+httplib::Server::HandlerResponse screen_request(const ApiContext& ctx, const httplib::Request& req,
+                                                httplib::Response& res) {
   request_start = std::chrono::steady_clock::now();
   if (req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS") {
     send_error(res, 405, "method_not_allowed", "the API is read-only; use GET");
@@ -160,7 +230,8 @@ httplib::Server::HandlerResponse screen_request(const httplib::Request& req, htt
   if (const auto q = req.target.find('?'); q != std::string::npos) {
     std::string decoded;
     if (!percent_decode(req.target.substr(q + 1), decoded)) {
-      send_error(res, 400, "bad_encoding", "malformed percent-encoding in the query string");
+      if (is_api_path(req.path) || !send_error_page(ctx, res, 400))
+        send_error(res, 400, "bad_encoding", "malformed percent-encoding in the query string");
       return httplib::Server::HandlerResponse::Handled;
     }
   }
@@ -168,9 +239,12 @@ httplib::Server::HandlerResponse screen_request(const httplib::Request& req, htt
 }
 
 // Errors cpp-httplib answers itself (no route, URI or headers too long, a malformed request)
-// get a JSON body too; an error a handler already answered keeps its body.
-void answer_library_error(const httplib::Request&, httplib::Response& res) {
+// get a JSON body too, or the branded error page at a page path; an error a handler already
+// answered keeps its body. cpp-httplib refuses an over-long URI or header before it parses the
+// request line, so those errors have no path and stay JSON.
+void answer_library_error(const ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   if (!res.body.empty()) return;
+  if (!req.path.empty() && !is_api_path(req.path) && send_error_page(ctx, res, res.status)) return;
   switch (res.status) {
     case 404: send_error(res, 404, "not_found", "not found"); break;
     case 413: send_error(res, 413, "payload_too_large", "request body too large"); break;
@@ -220,9 +294,13 @@ ApiServer::ApiServer(ServerOptions options) : impl_(std::make_unique<Impl>(std::
   ApiContext& ctx = impl_->context;
   httplib::Server& svr = impl_->svr;
   configure(svr, ctx.options);
-  svr.set_pre_routing_handler(screen_request);
-  svr.set_exception_handler(answer_exception);
-  svr.set_error_handler(answer_library_error);
+  svr.set_pre_routing_handler(
+      [&ctx](const httplib::Request& req, httplib::Response& res) { return screen_request(ctx, req, res); });
+  svr.set_exception_handler([&ctx](const httplib::Request& req, httplib::Response& res, std::exception_ptr e) {
+    answer_exception(ctx, req, res, std::move(e));
+  });
+  svr.set_error_handler(
+      [&ctx](const httplib::Request& req, httplib::Response& res) { answer_library_error(ctx, req, res); });
   svr.set_logger([&ctx](const httplib::Request& req, const httplib::Response& res) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - request_start).count();
     ctx.metrics.record(res.status, secs);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "evidence/api.hpp"
+#include "evidence/routes.hpp"
 #include "evidence/index_run.hpp"
 #include "evidence/response_cache.hpp"
 #include "test_support.hpp"
@@ -199,6 +200,13 @@ TEST_CASE("health, readiness, stats and Prometheus metrics", "[api]") {
            design == "case_series" || design == "protocol" || design == "narrative_review" || design == "other"));
   }
   CHECK(s["index_revision"].is_string());
+  // The About page shows the day of the last update: the index's build time, in UTC.
+  const std::string built = s["built_at"].get<std::string>();
+  INFO(built);
+  CHECK(built.size() == 20);
+  CHECK(built[4] == '-');
+  CHECK(built[10] == 'T');
+  CHECK(built.back() == 'Z');
   auto c = corpus_server().client();
   auto m = c.Get("/metrics");
   REQUIRE(m);
@@ -421,7 +429,7 @@ TEST_CASE("error bodies carry no file paths, stack traces or library messages", 
                                         "/api/search?design=nonsense",
                                         "/api/search?per_page=1000",
                                         "/api/search?q=" + std::string(1200, 'a'),
-                                        "/nope",
+                                        "/api/nope",
                                         "/api/export?format=doc"};
   for (const auto& path : bad) {
     auto r = c.Get(path);
@@ -526,4 +534,99 @@ TEST_CASE("the response cache keeps to its memory budget, dropping the least rec
   ResponseCache off(0);
   off.put("a", "b");
   CHECK_FALSE(off.get("a"));
+}
+
+TEST_CASE("GET /about serves the About and methods page as HTML", "[api][pages]") {
+  auto c = corpus_server().client();
+  auto r = c.Get("/about");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->get_header_value("Content-Type").rfind("text/html", 0) == 0);
+  CHECK(r->body.find("About and methods") != std::string::npos);
+  CHECK(r->body.find("/api/stats") != std::string::npos);
+  CHECK(r->get_header_value("Content-Security-Policy").find("script-src 'self'") != std::string::npos);
+  // HEAD is answered from the same route.
+  auto head = c.Head("/about");
+  REQUIRE(head);
+  CHECK(head->status == 200);
+}
+
+TEST_CASE("page paths get the branded error page with a search box; API paths keep JSON errors", "[api][pages]") {
+  auto c = corpus_server().client();
+  for (const char* path : {"/nope", "/about/more", "/studies/LBP024", "/index.htm"}) {
+    auto r = c.Get(path);
+    REQUIRE(r);
+    INFO(path << " -> " << r->status << " " << r->body.substr(0, 200));
+    CHECK(r->status == 404);
+    CHECK(r->get_header_value("Content-Type").rfind("text/html", 0) == 0);
+    CHECK(r->body.find("Page not found") != std::string::npos);
+    CHECK(r->body.find("<form") != std::string::npos);
+    CHECK(r->body.find("name=\"q\"") != std::string::npos);
+    CHECK(r->body.find("{{") == std::string::npos);  // every field filled in
+    CHECK(r->body.find("Error 404") != std::string::npos);
+  }
+  // A malformed escape at a page path: the error page with 400, in words.
+  auto bad = c.Get("/?q=%ZZ");
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  CHECK(bad->get_header_value("Content-Type").rfind("text/html", 0) == 0);
+  CHECK(bad->body.find("could not be read") != std::string::npos);
+  // The API and the machine endpoints keep their JSON errors with stable codes.
+  CHECK(get_json("/api/nope", 404)["error"]["code"] == "not_found");
+  CHECK(get_json("/api", 200)["endpoints"].size() > 0);
+  CHECK(get_json("/api/studies/NOPE", 404)["error"]["code"] == "not_found");
+  CHECK(get_json("/api/search?q=%ZZ", 400)["error"]["code"] == "bad_encoding");
+  CHECK(get_json("/api/search?q=" + std::string(1001, 'a'), 400)["error"]["code"] == "query_too_long");
+  CHECK(is_api_path("/healthz"));
+  CHECK(is_api_path("/metrics"));
+  CHECK(is_api_path("/api"));
+  CHECK(is_api_path("/api/x/y"));
+  CHECK_FALSE(is_api_path("/apix"));
+  CHECK_FALSE(is_api_path("/about"));
+  CHECK_FALSE(is_api_path("/"));
+}
+
+TEST_CASE("without an error page in the web directory, page errors stay JSON", "[api][pages]") {
+  const fs::path web = evidence::test::temp_dir("bare-web");
+  std::ofstream(web / "index.html") << "<!doctype html><title>x</title>";
+  TestServer bare(evidence::test::corpus_index(), web);
+  auto c = bare.client();
+  auto r = c.Get("/nope");
+  REQUIRE(r);
+  CHECK(r->status == 404);
+  CHECK(json::parse(r->body)["error"]["code"] == "not_found");
+  auto about = c.Get("/about");  // no about.html there either
+  REQUIRE(about);
+  CHECK(about->status == 404);
+  CHECK(json::parse(about->body)["error"]["code"] == "not_found");
+}
+
+TEST_CASE("RIS and BibTeX carry the paper's abstract, never our summary as one", "[api][export]") {
+  Study with;
+  with.id = "T1";
+  with.title = "A trial";
+  with.abstract = {{"Background", "Line one\nline two."}, {"Results", "Pain fell."}};
+  with.summary.clinician = "Our summary.";
+  Study without;
+  without.id = "T2";
+  without.title = "Another trial";
+  without.summary.clinician = "Our other summary.";
+  const std::string ris = to_ris({with, without});
+  CHECK(ris.find("AB  - Background: Line one line two. Results: Pain fell.\r\n") != std::string::npos);
+  CHECK(ris.find("N1  - backpain-evidence summary: Our summary.\r\n") != std::string::npos);
+  CHECK(ris.find("N1  - backpain-evidence summary: Our other summary.\r\n") != std::string::npos);
+  CHECK(ris.find("AB  - Our") == std::string::npos);
+  // One AB line in all: the record without an abstract has none.
+  CHECK(ris.find("AB  - ") == ris.rfind("AB  - "));
+  const std::string bib = to_bibtex({with, without});
+  CHECK(bib.find("abstract = {Background: Line one\nline two. Results: Pain fell.}") != std::string::npos);
+  CHECK(bib.find("Our summary") == std::string::npos);
+
+  // Over HTTP: the curated corpus has no abstracts, so no AB line, and each summary is a labelled note.
+  auto c = corpus_server().client();
+  auto r = c.Get("/api/export?q=massage&format=ris");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body.find("\r\nAB  - ") == std::string::npos);
+  CHECK(r->body.find("\r\nN1  - backpain-evidence summary: ") != std::string::npos);
 }

@@ -304,3 +304,13 @@ TEST_CASE("did you mean: only unknown words, to a word of the records, when it f
   // A word that no record has and that has no near word offers nothing.
   CHECK(run("back pain xqzvw", 5).did_you_mean.empty());
 }
+
+TEST_CASE("the question length limit counts characters, not bytes", "[search]") {
+  SearchRequest r;
+  std::string accented;
+  for (std::size_t i = 0; i < max_query_length; ++i) accented += "\xc3\xa9";  // 1,000 x "é", 2,000 bytes
+  r.q = accented;
+  CHECK_NOTHROW(check_search_request(r));
+  r.q = std::string(max_query_length + 1, 'a');
+  CHECK_THROWS_AS(check_search_request(r), Error);
+}

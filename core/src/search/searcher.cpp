@@ -32,7 +32,10 @@ const char* sort_order_name(SortOrder order) noexcept {
 }
 
 void check_search_request(const SearchRequest& req) {
-  if (req.q.size() > max_query_length)
+  // Characters, not bytes: "é" or a curly quote is one character to the user who typed it.
+  const auto characters =
+      std::count_if(req.q.begin(), req.q.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+  if (static_cast<std::size_t>(characters) > max_query_length)
     throw Error(ErrorCode::query_too_long,
                 "the query is longer than " + std::to_string(max_query_length) + " characters");
   if (req.per_page == 0 || req.per_page > max_per_page)

@@ -35,7 +35,10 @@ class ApiContext {
   const ServerOptions options;
   const Vocabulary vocabulary;
   const nlohmann::json openapi;  // docs/openapi.json; null when none is installed
-  ResponseCache cache;           // rendered /api/search and /api/summary bodies
+  // web/error.html, the branded error page with a search box, with {{status}}, {{title}} and
+  // {{message}} to fill in; empty when the web directory has none (errors are JSON then).
+  const std::string error_page;
+  ResponseCache cache;  // rendered /api/search and /api/summary bodies
   RequestMetrics metrics;
 
  private:
@@ -59,5 +62,12 @@ HttpError http_error(ErrorCode code) noexcept;
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);
 // {"error": {"code": code, "message": message}} with the given status.
 void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message);
+
+// A file of the web directory as an HTML page (200). Throws Error(not_found) when it is missing.
+void send_page(const ApiContext& context, httplib::Response& res, const char* file);
+
+// The branded error page for a person at a page path: what happened in words and a search box,
+// with the given status. Returns false (nothing sent) when there is no error page installed.
+bool send_error_page(const ApiContext& context, httplib::Response& res, int status);
 
 }  // namespace evidence

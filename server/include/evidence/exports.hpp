@@ -12,11 +12,14 @@
 namespace evidence {
 
 // RIS (EndNote, Zotero, Mendeley): one record per study, lines "TAG  - value" ending in CRLF;
-// empty fields are left out. Guidelines are typed GOVDOC, everything else JOUR.
+// empty fields are left out, line breaks in a value become spaces. Guidelines are typed GOVDOC,
+// everything else JOUR. AB is the paper's abstract (absent when the record has none); our summary
+// is a note ("backpain-evidence summary: ...").
 std::string to_ris(const std::vector<Study>& studies);
 
 // BibTeX: one @article per study, keyed by the study id without punctuation; TeX specials are
-// escaped; an author list marked incomplete ends in "and others".
+// escaped; an author list marked incomplete ends in "and others"; the abstract when the record has
+// one.
 std::string to_bibtex(const std::vector<Study>& studies);
 
 // CSV (RFC 4180, CRLF): a header row, then one row per study, every cell quoted. A cell that
