@@ -55,12 +55,7 @@ FetchReport fetch_ctgov(const CtgovOptions& options, const FetchLog& log_in) {
   if (options.page_size < 1 || options.page_size > 1000)
     throw Error(ErrorCode::invalid_argument, "the page size must be 1..1000 (the API's largest pageSize)");
   FetchReport rep;
-  rep.source = "ctgov";
-  rep.dry_run = opt.dry_run;
-  rep.state_file = state_file(opt.out, "ctgov");
-  Window w = plan_window(read_state(rep.state_file), "ctgov", opt.query, opt.since, opt.until, rep.state_file);
-  rep.since = w.since;
-  rep.until = w.until;
+  Window w = begin_run(opt, "ctgov", rep);
   if (w.up_to_date) {
     rep.up_to_date = true;
     rep.count = 0;

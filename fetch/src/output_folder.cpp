@@ -105,6 +105,17 @@ void write_atomically(const fs::path& dir, const std::string& name, const std::s
 
 fs::path state_file(const fs::path& dir, const std::string& source) { return dir / (".fetch-" + source + ".json"); }
 
+Window begin_run(const FetchWindow& options, const std::string& source, FetchReport& report) {
+  report.source = source;
+  report.dry_run = options.dry_run;
+  report.state_file = state_file(options.out, source);
+  Window w = plan_window(read_state(report.state_file), source, options.query, options.since, options.until,
+                         report.state_file);
+  report.since = w.since;
+  report.until = w.until;
+  return w;
+}
+
 std::string compact_date(const std::string& date) {
   std::string s = date;
   std::erase(s, '-');

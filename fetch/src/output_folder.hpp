@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "evidence/fetch.hpp"
+
 namespace evidence::fetch_detail {
 
 // True for a real calendar date written YYYY-MM-DD.
@@ -52,6 +54,10 @@ struct Window {
 };
 Window plan_window(const std::optional<nlohmann::json>& state, const std::string& source, const std::string& query,
                    const std::string& since, const std::string& until, const std::filesystem::path& file);
+
+// A run begun: the report's source, dry-run flag, state file and window filled in from the
+// folder's state for `source` (plan_window, which says what it throws).
+Window begin_run(const FetchWindow& options, const std::string& source, FetchReport& report);
 
 // YYYYMMDD from YYYY-MM-DD, for file names.
 std::string compact_date(const std::string& date);

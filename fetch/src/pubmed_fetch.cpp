@@ -109,12 +109,7 @@ FetchReport fetch_pubmed(const PubmedOptions& options, const FetchLog& log_in) {
   if (options.batch_size < 1 || options.batch_size > 10000)
     throw Error(ErrorCode::invalid_argument, "the batch size must be 1..10000 (NCBI's largest retmax)");
   FetchReport rep;
-  rep.source = "pubmed";
-  rep.dry_run = opt.dry_run;
-  rep.state_file = state_file(opt.out, "pubmed");
-  Window w = plan_window(read_state(rep.state_file), "pubmed", opt.query, opt.since, opt.until, rep.state_file);
-  rep.since = w.since;
-  rep.until = w.until;
+  Window w = begin_run(opt, "pubmed", rep);
   if (options.date_type != "edat" && options.date_type != "mdat" && options.date_type != "pdat")
     throw Error(ErrorCode::invalid_argument,
                 "the date type must be edat, mdat or pdat, not '" + options.date_type + "'");

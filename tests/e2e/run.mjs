@@ -849,7 +849,7 @@ test('clinician view: ranking reasons, field origins and grading rules only behi
   await page.keyboard.press('Enter');
   assert.notEqual(await how.getAttribute('open'), null);
   const words = await how.textContent();
-  assert.match(words, /Its place in the list: \d+\.\d\d for how well its words match the question, plus \d+\.\d\d for the strength of its evidence .*, \d+\.\d\d in all\./);
+  assert.match(words, /Its place in the list: \d+\.\d\d for how much of the question it has \(treatments, condition, words\), plus \d+\.\d\d for the strength of its evidence .*, \d+\.\d\d in all\./);
   assert.match(words, /evidence level \d of 5/);
   assert.doesNotMatch(words, /score \d|= text|= relevance|\(evidence level/);
   // A finding's grading rules, in words (no rule ids).
