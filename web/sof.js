@@ -125,7 +125,7 @@ function countsCell(f) {
 }
 
 // "12 better" / "3 worse": an oriented difference (positive favours the treatment) in words.
-const side = (v, d = 1) => (v >= 0 ? `${fmt(v, d)} better` : `${fmt(-v, d)} worse`);
+const side = (v, d = 1, unit = '') => (v >= 0 ? `${fmt(v, d)}${unit} better` : `${fmt(-v, d)}${unit} worse`);
 const range = (lo, hi, d = 1) => `${side(lo, d)} to ${side(hi, d)}`;
 
 // The absolute effect in natural units where the server gives them (effect.natural) or the
@@ -138,11 +138,14 @@ function absoluteCell(f) {
   const instrument = e.scale?.startsWith('raw') ? e.scale.split(':')[2] : '';
   if (e.natural) {
     const n = e.natural;
-    out.push(h('span', { class: 'eff' }, T('strong', 0, `${side(n.value)} points`), ` (${range(n.ci_low, n.ci_high)})`),
+    out.push(h('span', { class: 'eff' }, T('strong', 0, side(n.value, 1, ' points')), ` (${range(n.ci_low, n.ci_high)})`),
       sub(`on a 0 to ${n.scale_max} ${f.outcome.id === 'pain' ? 'pain ' : ''}scale`));
+  } else if (e.scale === '0-100') {
+    out.push(h('span', { class: 'eff' }, T('strong', 0, side(e.value, 1, ' points')), ` (${range(e.ci_low, e.ci_high)})`),
+      sub('on a 0 to 100 scale'));
   } else if (instrument) {
     const name = concept(instrument)?.preferred || spaced(instrument);
-    out.push(h('span', { class: 'eff' }, T('strong', 0, `${side(e.value, 2)} points`), ` (${range(e.ci_low, e.ci_high, 2)})`),
+    out.push(h('span', { class: 'eff' }, T('strong', 0, side(e.value, 2, ' points')), ` (${range(e.ci_low, e.ci_high, 2)})`),
       sub(`on the ${name}, in the source’s units`));
   } else if (e.measure === 'SMD') {
     out.push(T('span', 'not-computed', 'Not computable in natural units: the source gives a standardised mean difference (see relative effect).'));
