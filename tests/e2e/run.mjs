@@ -434,8 +434,10 @@ test('each finding shows its population (indirect evidence marked), harms, incom
   assert.ok(ind.length > 0);
   const rows = page.locator('#findings-box tr.main.indirect');
   assert.equal(await rows.count(), ind.length);
-  assert.equal(await rows.first().locator('.indirect-label').textContent(), `Indirect: studied in ${ind[0].population.label}`);
-  if (ind[0].population.note) assert.equal(await rows.first().locator('.pop-note').textContent(), ind[0].population.note);
+  // The page puts the comparison the question named first: find the row by its finding's id.
+  const ind0 = page.locator(`#finding-${sum.findings.indexOf(ind[0]) + 1}`);
+  assert.equal(await ind0.locator('.indirect-label').textContent(), `Indirect: studied in ${ind[0].population.label}`);
+  if (ind[0].population.note) assert.equal(await ind0.locator('.pop-note').textContent(), ind[0].population.note);
   await page.click('#view-patient');
   await page.waitForSelector('.card');
   const pInd = ind.find((f) => !f.thin);
