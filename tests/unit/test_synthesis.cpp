@@ -133,7 +133,8 @@ TEST_CASE("GRADE: large, consistent, precise unrated trials reach moderate, the 
   CHECK(f.clinician_sentence.find("moderate certainty; 2 studies, 600 participants") != std::string::npos);
 }
 
-TEST_CASE("the estimate in natural units: pain in points on 0-10 with its CI; none for a scale not known", "[synthesis]") {
+TEST_CASE("the estimate in natural units: pain in points on 0-10 with its CI; none for a scale not known",
+          "[synthesis]") {
   const auto pain = synthesise({trial("T1", "yoga", 20, 15, 25, 300), trial("T2", "yoga", 22, 16, 28, 300)},
                                question("yoga"), vocabulary());
   const auto j = only(pain).to_json();

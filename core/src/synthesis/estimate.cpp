@@ -327,7 +327,6 @@ void set_direction(Finding& f) {
   }
 }
 
-
 // The estimate in natural units with its 95% CI, on the footing of effect.plain: pain in points
 // on 0-10 (how patients score it), other outcomes in points on 0-100; null when the estimate is
 // not on a known 0-100 scale (a ratio, an SMD, or a mean difference on a scale the source does
