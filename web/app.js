@@ -4,10 +4,10 @@
 // <mark> runs (safe.js).
 import { $, clear } from './dom.js';
 import { num, plural, studies } from './format.js';
-import { fetchLatest, isStale, newRender } from './api.js';
+import { api, fetchLatest, isStale, newRender } from './api.js';
 import { loadVocabulary } from './labels.js';
 import {
-  state, ui, readState, params, urlFor, withState, hasFilters, clearAll, setRenderer, show, rerender, go, link,
+  state, readState, params, urlFor, withState, hasFilters, clearAll, setRenderer, show, rerender, go, link,
 } from './state.js';
 import { showError } from './notices.js';
 import { renderWelcome, exampleLinks } from './welcome.js';
@@ -15,6 +15,7 @@ import { renderSummary, noneMatched } from './summary.js';
 import { renderFacets, renderHits } from './results.js';
 import { renderStudy } from './study.js';
 import { setupAutocomplete } from './suggest.js';
+import { setupPhone } from './phone.js';
 
 let cache = { key: '', data: null }; // the last search's answer
 
@@ -83,6 +84,7 @@ async function search(s, key, token) {
   let data;
   try {
     data = await fetchLatest('/api/search?' + key);
+    if (s.filters.design.length) await designCounts(s, data);
   } catch (e) {
     if (e.name === 'AbortError' || isStale(token)) return null;
     view.removeAttribute('aria-busy');
@@ -95,6 +97,17 @@ async function search(s, key, token) {
   view.removeAttribute('aria-busy');
   cache = { key, data };
   return data;
+}
+
+// Designs are chosen together (any of them): their counts are those of the search without the
+// design filter, so choosing one design does not hide the others.
+async function designCounts(s, data) {
+  const p = params({ ...s, filters: { ...s.filters, design: [] }, page: 1 }, { api: true });
+  p.set('per_page', '1');
+  const all = await api('/api/search?' + p);
+  const counts = all.facet_counts?.find((f) => f.field === 'design');
+  if (!counts) return;
+  data.facet_counts = [...(data.facet_counts || []).filter((f) => f.field !== 'design'), counts];
 }
 
 function refocus(key) {
@@ -137,8 +150,7 @@ function wireControls() {
     e.preventDefault();
     closeSuggest();
     const q = $('q').value.trim();
-    ui.moreFindings = false;
-    go(withState({ q, page: 1, study: '' }));
+    go(withState({ q, page: 1, study: '', more: false }));
   });
   for (const b of document.querySelectorAll('[data-view]')) {
     b.addEventListener('click', () => go(withState({ view: b.dataset.view }), { focus: 'view:' + b.dataset.view }));
@@ -160,7 +172,7 @@ function wireNavigation() {
     const next = readState(new URL(a.href));
     const fromResults = !state.study && !!next.study;
     const focus = a.dataset.key?.startsWith('page:') ? 'results' : a.dataset.key;
-    if (!next.study && next.q !== state.q) ui.moreFindings = false;
+    if (!next.study && next.q !== state.q) next.more = false;
     history.pushState({ fromResults, back: a.dataset.key }, '', urlFor(next));
     show(next, next.study ? null : focus);
   });
@@ -199,7 +211,7 @@ function init() {
   wireControls();
   wireNavigation();
   wirePrint();
-  $('filters-box').open = !matchMedia('(max-width: 820px)').matches;
+  setupPhone();
   for (const b of document.querySelectorAll('[data-view]')) b.dataset.key = 'view:' + b.dataset.view;
   const s = readState();
   if (location.hash.startsWith('#/study/')) history.replaceState(null, '', urlFor(s));

@@ -4,7 +4,7 @@ import { h, T } from './dom.js';
 import { cap } from './format.js';
 import { concept } from './labels.js';
 import { withState, link } from './state.js';
-import { timeText } from './finding.js';
+import { reveal, timeText } from './finding.js';
 
 // lines: summary.bottom_lines; byKey: the findings by key; target(key): the element of a finding
 // on the page (null when it is not shown); labelOf(id): a record's short label.
@@ -40,13 +40,7 @@ function findingLink(f, target, patient) {
   const a = h('a', { href: '#' + el.id, class: 'to-finding', text: cap(when ? `${outcome}, ${when}` : outcome) });
   a.addEventListener('click', (e) => {
     e.preventDefault();
-    const t = document.getElementById(el.id);
-    if (!t) return;
-    const region = t.closest('[data-more]');
-    if (region?.hidden) document.querySelector(`[aria-controls="${region.id}"]`)?.click();
-    if (!t.hasAttribute('tabindex')) t.setAttribute('tabindex', '-1');
-    t.scrollIntoView({ block: 'center' });
-    t.focus({ preventScroll: true });
+    reveal(el.id);
   });
   return a;
 }

@@ -48,3 +48,16 @@ export const harmsTag = (f, patient) => f.harms && T('span', 'tag harms', patien
 export function findingIds(findings) {
   return new Map(findings.map((f, i) => [f.key, 'finding-' + (i + 1)]));
 }
+
+// Moves to a finding on the page (by element id): opens the collapsed comparison and the findings
+// behind "more" that hold it, then focuses it.
+export function reveal(id) {
+  const t = document.getElementById(id);
+  if (!t) return;
+  const region = t.closest('[data-more]');
+  if (region?.hidden) document.querySelector(`[aria-controls="${region.id}"]`)?.click();
+  for (let d = t.closest('details'); d; d = d.parentElement?.closest('details')) d.open = true;
+  if (!t.hasAttribute('tabindex')) t.setAttribute('tabindex', '-1');
+  t.scrollIntoView({ block: 'center' });
+  t.focus({ preventScroll: true });
+}

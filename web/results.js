@@ -3,7 +3,7 @@ import { snippetParts } from './safe.js';
 import { $, h, T, sr, clear } from './dom.js';
 import { cap, fmt, num, plural } from './format.js';
 import { FACET_TITLE, designLabel, label } from './labels.js';
-import { FACETS, params, withState, hasFilters, clearAll, go, link } from './state.js';
+import { FACETS, state, params, withState, hasFilters, clearAll, go, link, remember } from './state.js';
 import { hitHowFound } from './howfound.js';
 
 export function renderFacets(d, s) {
@@ -17,6 +17,8 @@ export function renderFacets(d, s) {
   // Quality and year map to range parameters.
   box.append(qualityGroup(s, counts.quality || []), yearsGroup(s, counts.year || []));
   renderActive(s, counts);
+  const n = $('active').querySelectorAll('a.chip:not(.clear)').length;
+  $('filters-open').textContent = n ? `Filters (${n})` : 'Filters';
   renderExport(d, s);
 }
 
@@ -28,11 +30,18 @@ function facetGroup(d, s, field, counted) {
   }
   if (!list.length) return null;
   const item = (c) => facetItem(d, s, field, c);
-  const title = FACET_TITLE[field];
+  const title = FACET_TITLE[field] + (field === 'design' ? ' (choose any)' : '');
   const group = h('div', { class: 'facet-group' }, T('h3', 0, title), h('ul', {}, list.slice(0, 6).map(item)));
   if (list.length > 6) {
-    const summary = h('summary', {}, `Show all ${list.length}`, sr(' ' + title.toLowerCase() + ' values'));
-    group.append(h('details', {}, summary, h('ul', {}, list.slice(6).map(item))));
+    // "Show all" is kept in the URL (open=field).
+    const det = h('details', { open: s.open.includes(field) },
+      h('summary', { 'data-key': 'open:' + field }, `Show all ${list.length}`, sr(' ' + FACET_TITLE[field].toLowerCase() + ' values')),
+      h('ul', {}, list.slice(6).map(item)));
+    det.addEventListener('toggle', () => {
+      const open = state.open.filter((f) => f !== field);
+      remember({ open: det.open ? [...open, field] : open });
+    });
+    group.append(det);
   }
   return group;
 }
@@ -70,20 +79,34 @@ function qualityGroup(s, counted) {
   return h('div', { class: 'facet-group' }, title, sel);
 }
 
+// Years: applied when a box changes (no button); the placeholders say what an empty box means,
+// and the range of the years found is said beside them, not written as if it were a value.
 function yearsGroup(s, counted) {
   const years = counted.map((c) => +c.value).filter(Boolean);
-  const input = (id, value, placeholder) =>
-    h('input', { id, type: 'number', min: 1900, max: 2100, inputmode: 'numeric', value, placeholder });
+  const apply = () => {
+    const ok = (v) => (/^\d{4}$/.test(v) ? v : '');
+    const next = { year_min: ok($('ymin').value), year_max: ok($('ymax').value) };
+    if (next.year_min === s.year_min && next.year_max === s.year_max) return;
+    go(withState({ ...next, page: 1 }), { focus: document.activeElement?.dataset?.key || 'ymin' });
+  };
+  const input = (id, value, placeholder) => {
+    const i = h('input', {
+      id, type: 'number', min: 1900, max: 2100, inputmode: 'numeric', value, placeholder, 'data-key': id,
+      'aria-describedby': years.length ? 'years-found' : null,
+    });
+    i.addEventListener('change', apply);
+    return i;
+  };
   const form = h('form', { class: 'years', 'aria-label': 'Publication years' },
-    h('label', { for: 'ymin', text: 'From' }), input('ymin', s.year_min, years.length ? Math.min(...years) : ''),
-    h('label', { for: 'ymax', text: 'to' }), input('ymax', s.year_max, years.length ? Math.max(...years) : ''),
-    h('button', { type: 'submit', class: 'secondary', 'data-key': 'years', text: 'Apply' }));
+    h('label', { for: 'ymin', text: 'From' }), input('ymin', s.year_min, 'any'),
+    h('label', { for: 'ymax', text: 'to' }), input('ymax', s.year_max, 'any'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const ok = (v) => (/^\d{4}$/.test(v) ? v : '');
-    go(withState({ year_min: ok($('ymin').value), year_max: ok($('ymax').value), page: 1 }), { focus: 'years' });
+    apply();
   });
-  return h('div', { class: 'facet-group' }, T('h3', 0, 'Published'), form);
+  const found = years.length
+    && h('p', { id: 'years-found', class: 'sub' }, `Studies found: ${Math.min(...years)} to ${Math.max(...years)}`);
+  return h('div', { class: 'facet-group' }, T('h3', 0, 'Published'), form, found);
 }
 
 // Active filters as removable chips.

@@ -6,8 +6,6 @@ export const FACETS = ['design', 'intervention', 'condition', 'outcome'];
 const PER_PAGE = 10;
 
 export let state = null;
-// Whether the findings behind "Show N more findings" are shown (reset by a new question).
-export const ui = { moreFindings: false };
 let renderer = null;
 
 export function readState(loc = location) {
@@ -21,6 +19,9 @@ export function readState(loc = location) {
     year_max: /^\d{4}$/.test(p.get('year_max') || '') ? p.get('year_max') : '',
     quality_min: /^([0-9]|10)$/.test(p.get('quality_min') || '') ? p.get('quality_min') : '',
     study: p.get('study') || '',
+    // The findings behind "Show N more findings" shown, and the facets whose values are all shown.
+    more: p.get('more') === '1',
+    open: [...new Set(p.getAll('open').flatMap((v) => v.split(',')))].filter((f) => FACETS.includes(f)),
     filters: {},
   };
   for (const f of FACETS) s.filters[f] = [...new Set(p.getAll(f).flatMap((v) => v.split(',')).filter(Boolean))];
@@ -43,6 +44,8 @@ export function params(s, { api = false, page = true } = {}) {
   } else {
     if (s.view === 'patient') p.set('view', 'patient');
     if (s.study) p.set('study', s.study);
+    if (s.more) p.set('more', '1');
+    if (s.open?.length) p.set('open', s.open.join(','));
   }
   return p;
 }
@@ -52,7 +55,7 @@ export function urlFor(s) {
   return location.pathname + (p ? '?' + p : '');
 }
 
-export const withState = (patch) => ({ ...state, filters: { ...state.filters }, ...patch });
+export const withState = (patch) => ({ ...state, filters: { ...state.filters }, open: [...(state.open || [])], ...patch });
 export const emptyFilters = () => Object.fromEntries(FACETS.map((f) => [f, []]));
 export const hasFilters = (s) =>
   FACETS.some((f) => s.filters[f].length) || s.year_min || s.year_max || s.quality_min;
@@ -68,6 +71,12 @@ export function setRenderer(render) {
 export function show(next, focus) {
   state = next;
   return renderer(next, focus);
+}
+
+// Records a change of the page that needs no new render (a shown region) in the URL, in place.
+export function remember(patch) {
+  Object.assign(state, patch);
+  history.replaceState(history.state, '', urlFor(state));
 }
 
 // Renders the current state again (after "Try again", "Show more", or before printing).

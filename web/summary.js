@@ -1,21 +1,25 @@
-// The summary above the results: how the question was understood, the bottom line of each
-// treatment asked about, then the graded findings as summary-of-findings tables (clinician view)
-// or one card per treatment (patient view): the headline findings first, the rest behind a "Show
-// N more findings" button; last, the studies found but not appraised.
+// The answer first: how the question was understood and the bottom line of each treatment asked
+// about (#summary); then (#findings-box, after the studies on a phone) the graded findings as
+// summary-of-findings tables (clinician view: the comparison the question named, or else the most
+// relevant one, open; the other comparisons collapsed) or one card per treatment (patient view);
+// the headline findings first, the rest behind a "Show N more findings" button (kept in the URL);
+// last, the studies found but not appraised.
 import { $, h, T, clear, append } from './dom.js';
-import { plural } from './format.js';
+import { cap, plural } from './format.js';
 import { kindLabel } from './labels.js';
-import { withState, hasFilters, clearAll, link, ui } from './state.js';
+import { withState, hasFilters, clearAll, link, remember } from './state.js';
 import { safetyOnce, disclaimer } from './notices.js';
 import { exampleLinks } from './welcome.js';
-import { treatmentCard, dotsHelp } from './cards.js';
-import { sofTable } from './sof.js';
+import { treatmentCard, plainFinding, dotsHelp } from './cards.js';
+import { sofTable, comparisonTitle } from './sof.js';
 import { findingIds } from './finding.js';
 import { bottomLines } from './bottomline.js';
 import { unappraisedList } from './unappraised.js';
 
 export function renderSummary(d, s) {
   const box = $('summary');
+  const details = clear($('findings-box'));
+  details.hidden = true;
   const sum = d.summary || {};
   const findings = sum.findings || [];
   const messages = sum.messages || [];
@@ -30,6 +34,7 @@ export function renderSummary(d, s) {
       type: 'button', class: 'secondary noprint', onclick: () => window.print(), text: 'Print summary',
     }));
   clear(box, head, T('p', 'print-only', `Search: “${s.q}” · ${location.href}`),
+    d.found && skipToStudies(),
     understood(d.query, s), patient && safetyOnce('q:' + s.q),
     d.found && messages.map((m) => T('p', 'notice', m)));
   if (!d.found) {
@@ -38,13 +43,31 @@ export function renderSummary(d, s) {
   }
   const ids = findingIds(findings);
   const idOf = (key) => ids.get(key);
-  const block = findings.length ? findingsBlock(findings, idOf, patient) : null;
+  const block = findings.length ? findingsBlock(findings, idOf, { patient, s, d }) : null;
   const target = (key) => (block && ids.has(key) && block.querySelector('#' + ids.get(key))) || null;
   const byKey = new Map(findings.map((f) => [f.key, f]));
   append(box, bottomLines(sum.bottom_lines || [], { patient, byKey, target, labelOf: recordLabels(d) }));
-  if (block) box.append(block);
-  else if (!messages.length) box.append(T('p', 'notice', noFindings(patient)));
-  append(box, unappraisedList(sum.unappraised, patient));
+  if (!block && !messages.length) box.append(T('p', 'notice', noFindings(patient)));
+  const unappraised = unappraisedList(sum.unappraised, patient);
+  if (block || unappraised) {
+    details.hidden = false;
+    append(details, h('h2', { id: 'findings-title', text: patient ? 'Each treatment' : 'Summary of findings' }),
+      block, unappraised);
+  }
+}
+
+// On a phone the studies follow the bottom line; this link goes straight to them anywhere.
+function skipToStudies() {
+  return h('a', {
+    href: '#results-title', class: 'skip-studies noprint',
+    onclick: (e) => {
+      e.preventDefault();
+      const t = $('results-title');
+      t.setAttribute('tabindex', '-1');
+      t.scrollIntoView({ block: 'start' });
+      t.focus({ preventScroll: true });
+    },
+  }, 'Skip to studies');
 }
 
 const noFindings = (patient) => (patient
@@ -121,32 +144,63 @@ function recordLabels(d) {
 
 // The headline findings, then the rest in a region behind the "more" button (patients: findings
 // with a usable result only).
-function findingsBlock(findings, idOf, patient) {
+function findingsBlock(findings, idOf, { patient, s, d }) {
   const usable = patient ? findings.filter((f) => !f.thin) : findings;
   let top = usable.filter((f) => f.headline);
   let rest = usable.filter((f) => !f.headline);
   if (!top.length) [top, rest] = [rest, []];
-  const render = (list, part) => (patient
-    ? groupBy(list, (f) => f.intervention.id).map((g) => treatmentCard(g, idOf, part))
-    : groupBy(list, comparisonKey).map((g) => sofTable(g, idOf, part)));
-  const wrap = (list, part) => (patient ? h('div', { class: 'cards' }, render(list, part)) : render(list, part));
-  const block = h('div', { class: 'findings' }, wrap(top, 'top'));
+  const named = namedComparison(d.query?.parsed, d.summary?.bottom_lines || [], findings);
+  const block = h('div', { class: 'findings' });
+  if (patient) {
+    block.append(h('div', { class: 'cards' }, groupBy(top, (f) => f.intervention.id)
+      .map((g) => treatmentCard(g, idOf, 'top', { all: findings, asked: d.query?.parsed?.interventions || [], s }))));
+  } else {
+    const groups = groupBy(top, comparisonKey);
+    const first = groups.filter((g) => named(g[0]));
+    const others = groups.filter((g) => !named(g[0]));
+    block.append(...(first.length ? first : others.splice(0, 1)).map((g) => sofTable(g, idOf, 'top', findings)));
+    if (others.length) {
+      block.append(h('div', { class: 'other-comparisons' },
+        T('h3', 0, `Other comparisons (${others.length})`),
+        others.map((g) => h('details', { class: 'comparison' },
+          h('summary', {}, comparisonTitle(g[0]), T('span', 'sub', ` · ${plural(g.length, 'finding')}`)),
+          sofTable(g, idOf, 'top', findings)))));
+    }
+  }
   if (rest.length) {
+    const render = (list) => (patient
+      ? h('div', { class: 'cards' }, groupBy(list, (f) => f.intervention.id).map((g) => h('article', { class: 'card more-card',
+        'aria-label': `${cap(g[0].intervention.plain)}: more results` }, h('ul', { class: 'plain-findings' },
+        g.map((f) => plainFinding(f, idOf(f.key)))))))
+      : groupBy(list, comparisonKey).map((g) => sofTable(g, idOf, 'more', findings)));
     const region = h('div', {
       id: 'more-findings', class: 'more-findings', role: 'region', 'aria-label': 'More findings', 'data-more': '',
-      hidden: !ui.moreFindings,
-    }, wrap(rest, 'more'));
+      hidden: !s.more,
+    }, render(rest));
     block.append(moreButton(rest.length, region), region);
   }
   if (patient) block.append(disclaimer(), dotsHelp());
   return block;
 }
 
+// Whether a finding is of the comparison the question named ("TENS vs sham": placebo or sham;
+// "surgery vs physiotherapy": physiotherapy). Without a named comparator: the comparison of the
+// first bottom line's leading finding.
+function namedComparison(parsed, lines, findings) {
+  const asked = new Set(parsed?.comparators || []);
+  if (asked.size) {
+    return (f) => (f.comparator.concepts || []).some((c) => asked.has(c))
+      || (f.comparator.kind === 'placebo_sham' && (asked.has('sham') || asked.has('placebo')));
+  }
+  const lead = findings.find((f) => f.key === lines[0]?.finding_keys?.[0]);
+  return (f) => !!lead && comparisonKey(f) === comparisonKey(lead);
+}
+
 // One table per comparison: the treatment against one comparator (or one add-on design).
 const comparisonKey = (f) =>
   [f.intervention.id, f.comparator.kind, f.comparator.label, f.comparator.add_on?.label || ''].join('|');
 
-// Shows or hides the findings behind "more"; remembered until the next question (ui.moreFindings).
+// Shows or hides the findings behind "more"; kept in the URL (more=1).
 function moreButton(n, region) {
   const text = () => `${region.hidden ? 'Show' : 'Hide'} ${plural(n, 'more finding')}`;
   const b = h('button', {
@@ -155,7 +209,7 @@ function moreButton(n, region) {
   });
   b.addEventListener('click', () => {
     region.hidden = !region.hidden;
-    ui.moreFindings = !region.hidden;
+    remember({ more: !region.hidden });
     b.setAttribute('aria-expanded', String(!region.hidden));
     b.textContent = text();
   });

@@ -110,19 +110,21 @@ test('clinician view: summary-of-findings table with certainty, downgrades and a
   await p2.waitForSelector('.sof-table');
   assert.ok(await p2.locator('.stated.differs .flag').count() > 0, 'a disagreeing stated certainty is flagged');
   await p2.close();
-  // Reasons for the downgrades on demand.
-  const why = page.locator('details.why').first();
-  await why.locator(':scope > summary').click();
-  assert.ok((await why.locator(':scope > ul > li').count()) > 0);
-  // Forest plot of a finding with effect estimates: no-effect line, CIs, points, diamond.
+  // Reasons for the downgrades as lettered footnotes under the table, linked from the grade.
+  const ref = page.locator('.sof a.fn-ref').first();
+  const fn = await ref.getAttribute('href');
+  assert.match(await page.textContent(fn), /^[a-z]\. \S/);
+  // Forest plot of a finding with primary-study effects: no-effect line, CIs, points, a labelled axis.
   const det = page.locator('details.studies', { hasText: 'forest plot' }).first();
-  await det.locator('summary').click();
-  const svg = det.locator('svg.forest');
-  await svg.waitFor();
-  assert.equal(await svg.locator('line.zero').count(), 1);
-  assert.ok((await svg.locator('rect.pt').count()) >= 1);
-  assert.equal(await svg.locator('polygon.diamond').count(), 1);
-  assert.match(await svg.locator('title').textContent(), /Forest plot/);
+  if (await det.count()) {
+    await det.locator('summary').click();
+    const svg = det.locator('svg.forest');
+    await svg.waitFor();
+    assert.equal(await svg.locator('line.zero').count(), 1);
+    assert.ok((await svg.locator('rect.pt').count()) >= 1);
+    assert.equal(await svg.locator('text.axis-title').count(), 1);
+    assert.match(await svg.locator('title').textContent(), /Forest plot/);
+  }
   await shot(page, 'clinician-desktop.png');
   await page.setViewportSize(PHONE);
   await page.waitForTimeout(100);
@@ -141,7 +143,7 @@ test('patient view: a card per treatment with a plain sentence, certainty in wor
   const card = page.locator('.card').first();
   const first = (await summaryOf(page, Q)).findings.find((f) => f.headline && !f.thin);
   assert.equal(await card.locator('.sentence').first().textContent(), first.sentences.patient);
-  assert.match(await card.locator('.sure').first().textContent(), /We are (confident|fairly confident|not very confident|very unsure) \(\d of 4\)/);
+  assert.match(await card.locator('.sure').first().textContent(), /How sure we are: We are (confident|fairly confident|not very confident|very unsure) \(\d of 4\)/);
   assert.match(await card.locator('.meta').first().textContent(), /Compared with: /);
   const safety = await page.textContent('.safety');
   for (const w of ['bladder', 'numbness', 'fever', 'fall', 'weakness']) assert.ok(safety.includes(w), `safety notice mentions ${w}`);
@@ -276,7 +278,7 @@ test('forest plot of a pooled finding: studies oriented on one scale, MID lines,
   await page.route('**/api/search?**', (rt) => rt.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(real) }));
   await page.goto(base + url('exercise'));
   await page.waitForSelector('.sof-table');
-  assert.match(await page.textContent('.sof-table td[data-label="Effect"]'), /MD 4\.1 \/100.*Pooled here: 3 studies, I² 55%/s);
+  assert.match(await page.textContent('.sof-table td[data-label="Absolute effect"]'), /4\.1 points better \(6\.2 worse to 14\.4 better\)on a 0 to 100 scale.*Pooled here: 3 studies, I² 55%/s);
   await page.click('details.studies summary');
   const svg = page.locator('svg.forest');
   await svg.waitFor();
@@ -386,14 +388,16 @@ test('headline findings first; the rest behind a "Show N more findings" button (
   assert.equal(top, sum.headline_count);
   const rest = sum.findings.length - top;
   assert.ok(rest > 0, 'the question has more findings than headlines');
-  const rows = () => page.locator('#summary tr.main:visible').count();
+  // Every headline row is on the page (the named or first comparison open, the others folded).
+  const rows = () => page.evaluate(() => [...document.querySelectorAll('#findings-box tr.main:not(.none)')]
+    .filter((r) => !r.closest('[data-more]')?.hidden).length);
   assert.equal(await rows(), top);
   const more = page.locator('button.more');
   assert.equal(await more.textContent(), `Show ${rest} more findings`);
   assert.equal(await more.getAttribute('aria-expanded'), 'false');
   const region = '#' + await more.getAttribute('aria-controls');
   assert.ok(await page.isHidden(region));
-  assert.ok(await comesBefore(page, '#summary tr.main', region), 'headlines come first');
+  assert.ok(await comesBefore(page, '#findings-box tr.main', region), 'headlines come first');
   // By keyboard: Enter shows the rest, Space hides it again.
   await more.focus();
   await page.keyboard.press('Enter');
@@ -409,7 +413,8 @@ test('headline findings first; the rest behind a "Show N more findings" button (
   await page.waitForSelector('.card');
   const usable = sum.findings.filter((f) => !f.thin);
   const pTop = usable.filter((f) => f.headline).length;
-  const items = () => page.locator('#summary .plain-findings li:visible').count();
+  const items = () => page.evaluate(() => [...document.querySelectorAll('#findings-box .plain-findings li')]
+    .filter((r) => !r.closest('[data-more]')?.hidden).length);
   assert.equal(await items(), pTop);
   const pm = page.locator('button.more');
   assert.equal(await pm.textContent(), `Show ${usable.length - pTop} more findings`);
@@ -427,10 +432,12 @@ test('each finding shows its population (indirect evidence marked), harms, incom
   let sum = await summaryOf(page, QI);
   const ind = sum.findings.filter((f) => f.indirect);
   assert.ok(ind.length > 0);
-  const rows = page.locator('#summary tr.main.indirect');
+  const rows = page.locator('#findings-box tr.main.indirect');
   assert.equal(await rows.count(), ind.length);
-  assert.equal(await rows.first().locator('.indirect-label').textContent(), `Indirect: studied in ${ind[0].population.label}`);
-  if (ind[0].population.note) assert.equal(await rows.first().locator('.pop-note').textContent(), ind[0].population.note);
+  // The page puts the comparison the question named first: find the row by its finding's id.
+  const ind0 = page.locator(`#finding-${sum.findings.indexOf(ind[0]) + 1}`);
+  assert.equal(await ind0.locator('.indirect-label').textContent(), `Indirect: studied in ${ind[0].population.label}`);
+  if (ind[0].population.note) assert.equal(await ind0.locator('.pop-note').textContent(), ind[0].population.note);
   await page.click('#view-patient');
   await page.waitForSelector('.card');
   const pInd = ind.find((f) => !f.thin);
@@ -446,8 +453,8 @@ test('each finding shows its population (indirect evidence marked), harms, incom
   // Harms are labelled as harms.
   const harms = sum.findings.filter((f) => f.harms);
   assert.ok(harms.length > 0);
-  assert.equal(await page.locator('#summary tr.main.harms .tag.harms').count(), harms.length);
-  assert.deepEqual([...new Set(await page.locator('#summary tr.main .tag.harms').allTextContents())], ['Harms']);
+  assert.equal(await page.locator('#findings-box tr.main.harms:not(.none) .tag.harms').count(), harms.length);
+  assert.deepEqual([...new Set(await page.locator('#findings-box tr.main .tag.harms').allTextContents())], ['Harms']);
   const firstHarm = 'finding-' + (sum.findings.indexOf(harms[0]) + 1);
   assert.match(await page.locator(`#${firstHarm} th`).textContent(), /Harms/);
   // A review that gives no number of trials for the comparison; the ceiling and its reason.
@@ -457,15 +464,14 @@ test('each finding shows its population (indirect evidence marked), harms, incom
   sum = await summaryOf(page, QT);
   const i = sum.findings.findIndex((f) => !f.counts_complete && f.uncounted_reviews === 1 && !f.n_studies);
   assert.ok(i >= 0);
-  assert.equal(await page.locator(`#finding-${i + 1} td[data-label="Studies"]`).textContent(),
+  assert.equal(await page.locator(`#finding-${i + 1} td[data-label="Participants (studies)"]`).textContent(),
     '1 review, trials for this comparison not reported');
   const j = sum.findings.findIndex((f) => f.certainty.ceiling);
   assert.ok(j >= 0);
-  const why = page.locator(`#finding-${j + 1} details.why`);
-  await why.locator(':scope > summary').click();
-  assert.match(await why.locator('.ceiling').textContent(),
-    new RegExp(`^Ceiling: at most ${sum.findings[j].certainty.ceiling.level.replace('_', ' ')}\\. `));
-  assert.ok((await why.locator('.ceiling').textContent()).endsWith(sum.findings[j].certainty.ceiling.reason));
+  const ceil = page.locator(`#finding-${j + 1}`).locator('xpath=ancestor::section[1]').locator('.footnotes li.ceiling');
+  assert.match(await ceil.first().textContent(),
+    new RegExp(`^[a-z]\\. Ceiling: at most ${sum.findings[j].certainty.ceiling.level.replace('_', ' ')}\\. `));
+  assert.ok((await ceil.allTextContents()).some((t) => t.endsWith(sum.findings[j].certainty.ceiling.reason)));
   await page.close();
 });
 
@@ -507,11 +513,10 @@ test('accessibility: axe finds no violation (clinician, patient, study, phone, a
   };
   // Open every "studies" panel (not all findings have per-study effects to plot) and one "why".
   const openAll = async (page) => {
+    for (const c of await page.locator('details.comparison > summary').all()) await c.click();
     const panels = page.locator('details.studies summary');
     const n = Math.min(await panels.count(), 12);
     for (let i = 0; i < n; i++) await panels.nth(i).click();
-    await page.locator('details.why summary').first().click();
-    await page.waitForSelector('svg.forest');
   };
   await check('clinician', url(Q), '.sof-table', DESKTOP, openAll);
   // Every finding shown: indirect and harms rows, the bottom line and its links.
@@ -853,9 +858,7 @@ test('clinician view: ranking reasons, field origins and grading rules only behi
   assert.match(words, /evidence level \d of 5/);
   assert.doesNotMatch(words, /score \d|= text|= relevance|\(evidence level/);
   // A finding's grading rules, in words (no rule ids).
-  const why = page.locator('details.why').first();
-  await why.locator(':scope > summary').click();
-  const rules = why.locator('details.how-found');
+  const rules = page.locator('tr.detail details.how-found').first();
   await rules.locator('summary').click();
   const ruleWords = await rules.locator('li').allTextContents();
   assert.ok(ruleWords.length > 0);
@@ -863,6 +866,243 @@ test('clinician view: ranking reasons, field origins and grading rules only behi
   await shot(page, 'how-found-desktop.png');
   await page.close();
 });
+
+// ---------- the answer first, Cochrane tables, forest plots, patient cards, phone first ----------
+
+const SIZES = [['desktop', DESKTOP], ['phone', PHONE]];
+const noScroll = (page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+// The share of the contrast between two CSS colours (WCAG relative luminance).
+const contrastOf = (page, sel) => page.evaluate((sel) => {
+  const lum = (c) => {
+    const m = c.match(/[\d.]+/g).slice(0, 3).map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * m[0] + 0.7152 * m[1] + 0.0722 * m[2];
+  };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const out = [];
+  for (const el of document.querySelectorAll(sel)) {
+    const cs = getComputedStyle(el);
+    let bg = 'rgb(255, 255, 255)';
+    for (let p = el.closest('svg').parentElement; p; p = p.parentElement) {
+      const b = getComputedStyle(p).backgroundColor;
+      if (b && !/rgba\(0, 0, 0, 0\)|transparent/.test(b)) { bg = b; break; }
+    }
+    const paint = cs.stroke !== 'none' && el.tagName !== 'polygon' && !(el.tagName === 'rect' && cs.fill !== 'none' && !el.classList.contains('open')) ? cs.stroke : cs.fill;
+    out.push({ cls: el.getAttribute('class'), ratio: ratio(paint, bg) });
+  }
+  return out;
+}, sel);
+
+for (const [size, vp] of SIZES) {
+  test(`clinician journeys at ${size}: the named comparison first, Cochrane columns, footnotes, harms row, no contradictory counts`, async () => {
+    // TENS vs sham: the sham table first, its bottom line above it.
+    const page = await open(url('TENS vs sham'), vp);
+    await page.waitForSelector('.sof-table');
+    const sum = await summaryOf(page, 'TENS vs sham');
+    assert.match(await page.textContent('.sof h3'), /vs placebo or sham/);
+    assert.ok(await comesBefore(page, '.bottom-lines', '.sof'));
+    const heads = await page.locator('.sof-table thead th').first().evaluate((th) =>
+      [...th.parentElement.children].map((c) => c.textContent));
+    assert.deepEqual(heads, ['Outcome (follow-up)', 'Absolute effect (95% CI)', 'Relative effect (95% CI)',
+      'Participants (studies)', 'Certainty of the evidence (GRADE)', 'The source’s own rating']);
+    const body = await page.evaluate(() => document.querySelector('#findings-box').innerText);
+    assert.doesNotMatch(body, /time point not stated|raw units|Studies \(\d+\)/);
+    // A harms row in the table, saying the knowledge base has none for this comparison.
+    if (!sum.findings.some((f) => f.harms)) assert.match(await page.textContent('.sof tr.harms.none'), /no harms result for this comparison/);
+    // The source's own rating beside ours; the records behind a row counted as records, not trials.
+    assert.match(await page.textContent('#finding-1 td[data-label="Source’s rating"]'), /Moderate \(levels of evidence\)/);
+    assert.equal(await page.textContent('#finding-1 + tr details.studies summary'), 'Sources: 1 review');
+    assert.match(await page.textContent('#finding-1 td[data-label="Participants (studies)"]'), /^410 \(2 studies\)/);
+    // Every grade below high has its lettered reasons under the table.
+    for (const f of sum.findings.filter((x) => x.headline && x.certainty.downgrades.length)) {
+      const i = sum.findings.indexOf(f) + 1;
+      assert.ok(await page.locator(`#finding-${i} a.fn-ref`).count() >= f.certainty.downgrades.length);
+    }
+    assert.ok(await noScroll(page), 'no horizontal scroll');
+    await shot(page, `journey-clinician-tens-vs-sham-${size}.png`);
+    // Surgery vs physiotherapy for stenosis: the physiotherapy comparison first, absolute effects in units.
+    await page.goto(base + url('surgery vs physiotherapy spinal stenosis'));
+    await page.waitForSelector('.sof-table');
+    assert.match(await page.textContent('.sof h3'), /vs physiotherapy$/);
+    const abs = await page.locator('#findings-box td[data-label="Absolute effect"]').allTextContents();
+    assert.ok(abs.some((t) => /points (better|worse) \(.* to .*\)on the SF-36 physical function/.test(t)), abs.join(' | '));
+    assert.ok(await noScroll(page));
+    await shot(page, `journey-clinician-stenosis-surgery-vs-pt-${size}.png`);
+    // Opioids: no comparison named; the first comparison open, the others folded; the relative
+    // effect column holds the SMDs; a disagreeing stated rating is flagged.
+    await page.goto(base + url('opioids'));
+    await page.waitForSelector('.sof-table');
+    const osum = await summaryOf(page, 'opioids');
+    assert.ok(await page.locator('details.comparison').count() >= 1);
+    assert.equal(await page.locator('details.comparison[open]').count(), 0);
+    assert.ok((await page.locator('#findings-box td[data-label="Relative effect"]').allTextContents()).some((t) => /^SMD 0\.\d+/.test(t)));
+    const nat = osum.findings.find((f) => f.effect?.natural);
+    if (nat) {
+      const i = osum.findings.indexOf(nat) + 1;
+      assert.match(await page.textContent(`#finding-${i} td[data-label="Absolute effect"]`), new RegExp(`points (better|worse).*on a 0 to ${nat.effect.natural.scale_max}`));
+    }
+    assert.ok(await page.locator('.stated.differs .flag').count() > 0);
+    assert.ok(await noScroll(page));
+    await shot(page, `journey-clinician-opioids-${size}.png`);
+    await page.close();
+  });
+
+  test(`patient journeys at ${size}: one card per treatment that answers, how sure, side effects, guidelines, what to do now, when to get help`, async () => {
+    const page = await open(url('acupuncture', '&view=patient'), vp);
+    await page.waitForSelector('.card .guidance h4');
+    const card = page.locator('.card').first();
+    for (const h of ['Will it help me?', 'Side effects', 'What guidelines say about it', 'What you can do now']) {
+      assert.ok((await card.locator('h4').allTextContents()).includes(h), h);
+    }
+    assert.match(await card.locator('.answer .sure').textContent(), /How sure we are: We are/);
+    // Guideline lines are quotes with a link to their record.
+    const cites = await card.locator('.guidance li a').evaluateAll((as) => as.map((a) => new URL(a.href).searchParams.get('study')));
+    assert.ok(cites.length >= 2 && cites.every((id) => /^LBP\d+$/.test(id)), cites.join(','));
+    assert.ok((await card.locator('.guidance q').allTextContents()).some((t) => /Acupuncture - do not offer|acupuncture/i.test(t)));
+    assert.match(await card.locator('details.get-help summary').textContent(), /see your GP, or call 111 \(999 in an emergency\)/i);
+    assert.ok(await noScroll(page));
+    await shot(page, `journey-patient-acupuncture-${size}.png`);
+    // Safe to exercise: each card's answer is one finding; no two answers on the page contradict
+    // each other at the same certainty for the same treatment.
+    for (const q of ['is it safe to exercise with back pain', 'surgery for sciatica']) {
+      await page.goto(base + url(q, '&view=patient'));
+      await page.waitForSelector('.card .guidance details.get-help');
+      const answers = await page.locator('.card .answer .sentence').allTextContents();
+      const names = await page.locator('.card h3').allTextContents();
+      assert.equal(new Set(names).size, names.length, 'one card per treatment');
+      assert.equal(answers.length, names.length, 'one answer per card');
+      assert.ok(await noScroll(page));
+      await shot(page, `journey-patient-${q.includes('exercise') ? 'safe-to-exercise' : 'surgery-for-sciatica'}-${size}.png`);
+    }
+    await page.close();
+  });
+}
+
+test('phone first: bottom line, studies, then details; skip to studies; filters as a sheet; at 1280 the details come first', async () => {
+  const page = await open(url('TENS vs sham'), PHONE);
+  await page.waitForSelector('.sof-table');
+  assert.ok(await comesBefore(page, '.bottom-lines', '#results'));
+  assert.ok(await comesBefore(page, '#results', '#findings-box'), 'the details follow the studies on a phone');
+  await page.click('a.skip-studies');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'results-title');
+  // Filters: a button that opens the facets as a modal sheet.
+  assert.ok(await page.isVisible('#filters-open'));
+  assert.ok(await page.isHidden('#facets'));
+  await page.click('#filters-open');
+  assert.ok(await page.isVisible('#filters-sheet #facets'));
+  const v = await axe(page);
+  assert.deepEqual(v, [], 'axe with the sheet open');
+  await shot(page, 'filters-sheet-phone.png');
+  await page.click('#filters-close');
+  assert.ok(await page.isHidden('#filters-sheet'));
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'filters-open');
+  await page.setViewportSize(DESKTOP);
+  await page.waitForTimeout(100);
+  assert.ok(await comesBefore(page, '#findings-box', '#results'), 'the details come before the studies on a wide screen');
+  assert.ok(await page.isVisible('#filters-inline #facets'));
+  assert.ok(await page.isHidden('#filters-open'));
+  await page.close();
+});
+
+for (const [size, vp] of SIZES) {
+  test(`facets at ${size}: designs chosen together, years applied on change, "show all" and "show more" in the URL`, async () => {
+    const page = await open(url('exercise'), vp);
+    await page.waitForSelector('.hit');
+    const phone = vp === PHONE;
+    const openSheet = async () => { if (phone && !(await page.isVisible('#filters-sheet'))) await page.click('#filters-open'); };
+    await openSheet();
+    await page.click('a.facet[data-key="facet:design:rct"]');
+    await page.waitForURL(/design=rct/);
+    await page.waitForSelector('a.facet.on[data-key="facet:design:rct"]');
+    await openSheet();
+    // The other designs stay, with their counts, and can be added.
+    assert.ok(await page.locator('a.facet[data-key="facet:design:systematic_review"]').count() === 1, 'systematic reviews still offered');
+    await page.click('a.facet[data-key="facet:design:systematic_review"]');
+    await page.waitForURL(/design=rct&design=systematic_review/);
+    await page.waitForSelector('a.facet.on[data-key="facet:design:systematic_review"]');
+    assert.equal(await page.locator('.active a.chip[data-key^="rm:design"]').count(), 2);
+    // Years: placeholders that are not values; a change applies them.
+    await openSheet();
+    assert.equal(await page.getAttribute('#ymin', 'placeholder'), 'any');
+    assert.equal(await page.inputValue('#ymin'), '');
+    await page.fill('#ymin', '2015');
+    await page.press('#ymin', 'Tab');
+    await page.waitForURL(/year_min=2015/);
+    // "Show all" of a facet, kept in the URL.
+    await openSheet();
+    const all = page.locator('.facet-group details summary[data-key^="open:"]').first();
+    if (await all.count()) {
+      const field = (await all.getAttribute('data-key')).slice(5);
+      await all.click();
+      await page.waitForFunction((f) => new URL(location.href).searchParams.get('open')?.includes(f), field);
+    }
+    if (phone) await page.click('#filters-close');
+    await page.close();
+    // "Show more findings" in the URL: a reload keeps it open.
+    const p2 = await open(url(QY), vp);
+    await p2.waitForSelector('button.more');
+    await p2.click('button.more');
+    await p2.waitForURL(/more=1/);
+    await p2.reload();
+    await p2.waitForSelector('button.more[aria-expanded="true"]');
+    assert.ok(await p2.isVisible('#more-findings'));
+    await p2.close();
+  });
+
+  test(`forest plots at ${size}: primary studies only, a labelled axis, no overlapping labels, non-text contrast of 3:1 or more`, async () => {
+    // A finding with a review's estimate and its trials listed beside it, served in a mocked answer.
+    const page = await open(null, vp);
+    const real = await (await page.request.get(base + '/api/search?q=exercise&per_page=10')).json();
+    const md = (value, lo, hi) => ({ measure: 'MD', value, ci_low: lo, ci_high: hi, scale_min: 0, scale_max: 10, better: 'lower', contrast: 'intervention_minus_comparator' });
+    const res = (id, label, design, effect, used) => ({ record_id: id, label, design, direction: 'favours_intervention', participants: 120, used_in_estimate: used, counted: !used || design !== 'rct', effect });
+    real.summary.findings = [{
+      key: 'yoga|usual_care|pain|short', intervention: { id: 'yoga', label: 'yoga', plain: 'yoga' },
+      comparator: { kind: 'usual_care', label: 'usual care', plain: 'usual care', concepts: [] },
+      outcome: { id: 'pain', label: 'pain intensity' }, time_point: 'short', time_label: 'at 12 weeks',
+      population: { label: 'chronic low back pain', plain: 'long-lasting low back pain' }, n_studies: 13, n_participants: 1800,
+      effect_source: 'review', effect_size: 'small', direction: 'favours_intervention',
+      certainty: { level: 'low', symbols: '⊕⊕◯◯', downgrades: [{ domain: 'risk_of_bias', levels: 1, reason: 'Most participants from trials at high risk of bias.', rule: 'rob_share' }, { domain: 'imprecision', levels: 1, reason: 'The CI includes no important effect.', rule: 'imprecision' }] },
+      sentences: { clinician: 'Yoga may result in a slight improvement in pain.', patient: 'Yoga may ease pain a little.' },
+      record_ids: ['R', 'A', 'B'], rules: [], thin: false, headline: true, harms: false, indirect: false, counts_complete: true, uncounted_reviews: 0,
+      results: [res('R', 'Review 2022', 'systematic_review', md(-1.0, -1.5, -0.5), true),
+        res('A', 'Smith-Longname-Trial 2010', 'rct', md(-1.2, -2.0, -0.4), false), res('B', 'Jones 2012', 'rct', md(-0.5, -1.5, 0.5), false)],
+      effect: { measure: 'MD', scale: '0-100', value: 10, ci_low: 5, ci_high: 15, mid: 15, text: 'MD 10', plain: '1 points on a 0 to 10 pain scale',
+        natural: { value: 1, ci_low: 0.5, ci_high: 1.5, scale_max: 10, unit: 'points on a 0 to 10 pain scale' } },
+    }];
+    real.summary.bottom_lines = [];
+    await page.route('**/api/search?**', (rt) => rt.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(real) }));
+    await page.goto(base + url('exercise'));
+    await page.waitForSelector('.sof-table');
+    assert.match(await page.textContent('td[data-label="Absolute effect"]'), /^1 points better \(0\.5 better to 1\.5 better\)on a 0 to 10 pain scale/);
+    assert.equal(await page.textContent('details.studies summary'), 'Sources: 1 review, 2 primary studies and forest plot');
+    await page.click('details.studies summary');
+    const svg = page.locator('svg.forest');
+    await svg.waitFor();
+    // Two rows: the trials; the review's pooled estimate is not drawn as a study.
+    assert.equal(await svg.locator('rect.pt').count(), 2);
+    assert.equal(await svg.locator('polygon.diamond').count(), 0);
+    assert.doesNotMatch(await svg.textContent(), /Review 2022/);
+    assert.match(await svg.locator('text.axis-title').textContent(), /Mean difference, points on 0 to 100/);
+    assert.match(await svg.textContent(), /← favours comparator.*favours treatment →/);
+    // No two labels overlap.
+    const overlaps = await svg.evaluate((s) => {
+      const boxes = [...s.querySelectorAll('text')].map((t) => t.getBoundingClientRect());
+      let n = 0;
+      for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i], boxes[j]];
+        if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) n++;
+      }
+      return n;
+    });
+    assert.equal(overlaps, 0, 'overlapping labels in the forest plot');
+    // Non-text contrast (WCAG 1.4.11) of every mark of the plot against its background.
+    const marks = await contrastOf(page, 'svg.forest line, svg.forest rect, svg.forest polygon');
+    const low = marks.filter((m) => m.ratio < 3);
+    assert.deepEqual(low, [], 'marks under 3:1');
+    assert.ok(await noScroll(page));
+    await shot(page, `forest-${size}.png`);
+    await page.close();
+  });
+}
 
 test('no console errors, page errors or CSP violations', () => {
   // Expected: the error states above (404 page, 400 for the long question, mocked 500, refused connection).

@@ -133,6 +133,28 @@ TEST_CASE("GRADE: large, consistent, precise unrated trials reach moderate, the 
   CHECK(f.clinician_sentence.find("moderate certainty; 2 studies, 600 participants") != std::string::npos);
 }
 
+TEST_CASE("the estimate in natural units: pain in points on 0-10 with its CI; none for a scale not known",
+          "[synthesis]") {
+  const auto pain = synthesise({trial("T1", "yoga", 20, 15, 25, 300), trial("T2", "yoga", 22, 16, 28, 300)},
+                               question("yoga"), vocabulary());
+  const auto j = only(pain).to_json();
+  REQUIRE(j["effect"].contains("natural"));
+  const auto& n = j["effect"]["natural"];
+  CHECK(n["scale_max"] == 10);
+  CHECK(n["unit"] == "points on a 0 to 10 pain scale");
+  CHECK(n["value"].get<double>() == Approx(only(pain).effect.value() / 10).margin(0.05));
+  CHECK(n["ci_low"].get<double>() == Approx(only(pain).effect_ci_low.value() / 10).margin(0.05));
+  CHECK(n["ci_high"].get<double>() == Approx(only(pain).effect_ci_high.value() / 10).margin(0.05));
+  // A mean difference on a scale the record does not give: no absolute effect is made up.
+  auto a = trial("T1", "yoga", 2, 1, 3, 300), b = trial("T2", "yoga", 2.2, 1.2, 3.2, 300);
+  for (auto* s : {&a, &b}) s->outcomes[0].effect->scale_min.reset(), s->outcomes[0].effect->scale_max.reset();
+  const auto raw = synthesise({a, b}, question("yoga"), vocabulary());
+  const auto jr = only(raw).to_json();
+  REQUIRE(jr.contains("effect"));
+  CHECK(jr["effect"]["scale"].get<std::string>().rfind("raw", 0) == 0);
+  CHECK_FALSE(jr["effect"].contains("natural"));
+}
+
 TEST_CASE("GRADE: a review's own GRADE high rating allows high", "[synthesis][grade]") {
   Study review = trial("R1", "yoga", 20, 15, 25, 2000, 8, "placebo_sham", "systematic_review");
   review.outcomes[0].n_studies = 12;

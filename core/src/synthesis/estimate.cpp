@@ -327,5 +327,21 @@ void set_direction(Finding& f) {
   }
 }
 
+// The estimate in natural units with its 95% CI, on the footing of effect.plain: pain in points
+// on 0-10 (how patients score it), other outcomes in points on 0-100; null when the estimate is
+// not on a known 0-100 scale (a ratio, an SMD, or a mean difference on a scale the source does
+// not give), since then no absolute effect can be computed without inventing a scale.
+nlohmann::json natural_units(const Finding& f) {
+  if (f.effect_scale != "0-100" || !f.effect || !f.effect_ci_low || !f.effect_ci_high) return nullptr;
+  const bool pain = f.outcome == "pain";
+  const double k = pain ? 0.1 : 1;  // 0-100 -> 0-10 for pain
+  const auto round1 = [](double x) { return std::round(x * 10) / 10; };
+  return {{"value", round1(*f.effect * k)},
+          {"ci_low", round1(*f.effect_ci_low * k)},
+          {"ci_high", round1(*f.effect_ci_high * k)},
+          {"scale_max", pain ? 10 : 100},
+          {"unit", pain ? "points on a 0 to 10 pain scale" : "points on a 0 to 100 scale"}};
+}
+
 }  // namespace synthesis
 }  // namespace evidence

@@ -98,6 +98,7 @@ json Finding::to_json() const {
                    {"oriented", "positive favours the intervention"}};
     if (mid) j["effect"]["mid"] = *mid;
     if (!effect_plain.empty()) j["effect"]["plain"] = effect_plain;
+    if (auto n = synthesis::natural_units(*this); !n.is_null()) j["effect"]["natural"] = std::move(n);
   }
   if (pooled)
     j["meta_analysis"] = {

@@ -34,6 +34,9 @@ struct Groups {
   std::vector<UnappraisedStudy> unappraised;
 };
 
+// The estimate in natural units, or null (estimate.cpp).
+nlohmann::json natural_units(const Finding& f);
+
 // Adverse events: shown beside the benefits of a treatment.
 bool is_harm_domain(const std::string& domain);
 // The outcome domains the question names, with their narrower domains.
