@@ -37,7 +37,11 @@ std::pair<std::optional<double>, std::optional<double>> parse_range(const std::s
     auto v = num(value);
     return {v, v};
   }
-  return {num(value.substr(0, dots)), num(value.substr(dots + 2))};
+  auto lo = num(value.substr(0, dots)), hi = num(value.substr(dots + 2));
+  // An empty range ("2030..2000") must not be read as no range at all, which finds everything.
+  if (lo && hi && *lo > *hi)
+    throw Error(ErrorCode::invalid_argument, field + ": '" + value + "' is an empty range (from is after to)");
+  return {lo, hi};
 }
 
 }  // namespace
@@ -390,29 +394,44 @@ std::string free_word(const std::string& original) {
 }
 
 // Whatever is left is free text (minus question words), phrases and boolean operators kept.
+// Operators only stand between two items: the words around them may have been read as concepts
+// ("\"low back pain\" AND massage NOT acute" leaves "AND NOT" and a phrase), and an operator
+// with nothing on one side is a syntax error to the query parser.
 std::string free_text_of(const std::vector<Token>& tokens, const std::vector<bool>& used,
                          const std::vector<std::string>& phrases) {
-  std::string rest;
+  std::vector<std::string> items;
+  auto is_op = [](const std::string& w) { return w == "AND" || w == "OR" || w == "NOT"; };
   for (std::size_t k = 0; k < tokens.size(); ++k) {
     if (used[k]) continue;
     const std::string& orig = tokens[k].original;
-    if (orig == "AND" || orig == "OR" || orig == "NOT") {
-      rest += (rest.empty() ? "" : " ") + orig;
+    if (is_op(orig)) {
+      items.push_back(orig);
       continue;
     }
     if (is_question_stopword(tokens[k].folded)) continue;
-    rest += (rest.empty() ? "" : " ") + free_word(tokens[k].original);
+    items.push_back(free_word(orig));
   }
-  for (const auto& p : phrases) rest += (rest.empty() ? "\"" : " \"") + p + "\"";
-  // Dangling operators mean nothing on their own. compare(), not rfind(): for a 3-byte rest,
-  // size() - 4 wraps to npos, which equals rfind's "not found", and the loop never ended (found
-  // by fuzz_query).
-  auto ends_with = [&](const char* op, std::size_t n) {
-    return rest.size() >= n && rest.compare(rest.size() - n, n, op) == 0;
-  };
-  while (ends_with(" OR", 3) || ends_with(" AND", 4) || ends_with(" NOT", 4)) rest = rest.substr(0, rest.rfind(' '));
-  for (const char* op : {"OR", "AND", "NOT"})
-    if (rest == op) rest.clear();
+  for (const auto& p : phrases) items.push_back("\"" + p + "\"");
+  std::vector<std::string> kept;
+  for (const auto& item : items) {
+    if (!is_op(item)) {
+      kept.push_back(item);
+      continue;
+    }
+    if (kept.empty()) continue;  // nothing before it
+    if (is_op(kept.back())) {
+      // Two operators in a row: "AND NOT" is one; otherwise the later one stands.
+      if (kept.back() == "AND" && item == "NOT")
+        kept.push_back(item);
+      else
+        kept.back() = item;
+      continue;
+    }
+    kept.push_back(item);
+  }
+  while (!kept.empty() && is_op(kept.back())) kept.pop_back();  // nothing after it
+  std::string rest;
+  for (const auto& item : kept) rest += (rest.empty() ? "" : " ") + item;
   return squash_space(rest);
 }
 

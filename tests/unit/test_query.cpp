@@ -71,7 +71,8 @@ TEST_CASE("expert field syntax", "[query]") {
 
 TEST_CASE("boolean operators stay in the free text", "[query]") {
   const auto q = parse("walking OR swimming NOT cycling");
-  CHECK(q.free_text == "OR swimming NOT cycling");  // "walking" is a concept; the rest is free text
+  // "walking" is a concept; the rest is free text, and "OR" had nothing before it once walking was read.
+  CHECK(q.free_text == "swimming NOT cycling");
   CHECK(q.interventions == std::vector<std::string>{"walking"});
 }
 
@@ -183,4 +184,14 @@ TEST_CASE("an abbreviation typed with a capital inside is kept as typed in the f
   // Folding "tDCS" to "tdc" (plural folding) lost the word; the search matches it unstemmed.
   CHECK(parse("tDCS chronic low back pain").free_text == "tDCS");
   CHECK(parse("Korean integrative care").free_text == "korean integrative care");
+}
+
+TEST_CASE("operators left without words on both sides are dropped, and empty ranges refused", "[query]") {
+  // The phrase and the concepts leave only operators: nothing the query parser could refuse.
+  CHECK(parse("\"low back pain\" AND massage NOT acute").free_text == "\"low back pain\"");
+  CHECK(parse("swimming AND NOT cycling").free_text == "swimming AND NOT cycling");
+  CHECK(parse("OR swimming OR").free_text == "swimming");
+  CHECK_THROWS_AS(parse("massage year:2030..2000"), Error);
+  CHECK_THROWS_AS(parse("massage quality:9..3"), Error);
+  CHECK_NOTHROW(parse("massage year:2000..2030"));
 }

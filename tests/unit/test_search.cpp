@@ -314,3 +314,13 @@ TEST_CASE("the question length limit counts characters, not bytes", "[search]") 
   r.q = std::string(max_query_length + 1, 'a');
   CHECK_THROWS_AS(check_search_request(r), Error);
 }
+
+TEST_CASE("boolean text that loses its words to concepts still searches; an empty year range is refused", "[search]") {
+  const auto r = run("\"low back pain\" AND massage NOT acute", 10);
+  CHECK(r.found > 0);
+  SearchRequest req;
+  req.q = "massage";
+  req.year_min = 2030;
+  req.year_max = 2020;
+  CHECK_THROWS_AS(check_search_request(req), Error);
+}

@@ -53,10 +53,20 @@ Xapian::Query free_text_query(const Xapian::Database& db, const std::string& tex
                     [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
       typed[i] = static_cast<char>(typed[i] - 'a' + 'A');
   }
+  // Ordinary words never make a syntax error: text the parser refuses with its operators is read
+  // again as plain words and phrases, then as plain words (the parser's own message is not shown).
+  const unsigned plain = Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_AUTO_SYNONYMS |
+                         Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS;
+  for (const unsigned f : {flags, plain}) {
+    try {
+      return qp.parse_query(typed, f);
+    } catch (const Xapian::QueryParserError&) {}
+  }
+  std::replace(typed.begin(), typed.end(), '"', ' ');
   try {
-    return qp.parse_query(typed, flags);
-  } catch (const Xapian::QueryParserError& e) {
-    throw Error(ErrorCode::invalid_argument, "could not parse the query text: " + e.get_msg());
+    return qp.parse_query(typed, 0);
+  } catch (const Xapian::QueryParserError&) {
+    throw Error(ErrorCode::invalid_argument, "the question's words could not be read as a search");
   }
 }
 

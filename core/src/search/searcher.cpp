@@ -38,6 +38,8 @@ void check_search_request(const SearchRequest& req) {
   if (static_cast<std::size_t>(characters) > max_query_length)
     throw Error(ErrorCode::query_too_long,
                 "the query is longer than " + std::to_string(max_query_length) + " characters");
+  if (req.year_min && req.year_max && *req.year_min > *req.year_max)
+    throw Error(ErrorCode::invalid_argument, "year_min is after year_max: the range is empty");
   if (req.per_page == 0 || req.per_page > max_per_page)
     throw Error(ErrorCode::invalid_argument, "per_page must be between 1 and " + std::to_string(max_per_page));
   // Divided, not multiplied: page * per_page could wrap around for a huge page.
