@@ -9,6 +9,7 @@
 #include <optional>
 #include <unistd.h>
 
+#include "evidence/data_dir.hpp"
 #include "evidence/errors.hpp"
 #include "evidence/index_run.hpp"
 
@@ -34,14 +35,16 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& cl) {
       "evidence-index: index back-pain study records (curated JSON, PubMed XML, ClinicalTrials.gov API v2 JSON)\n"
       "into a Xapian index. Formats are detected from the content; directories are walked.\n\n"
       "Example:\n  evidence-index --db var/index --report var/report.json corpus/ ../shared/data/pubmed_xml\n\n"
-      "Exit codes: 0 every record indexed; 1 some records skipped (the rest committed); 2 nothing done."};
+      "Exit codes: 0 every record indexed; 1 some records skipped (the rest committed); 2 nothing done.\n\n"
+      "Data folder (schema, vocabulary, curated corpus): " +
+      evidence::data_dir().string()};
   app.add_option("--db", opt.db, "index directory (created when missing)")->required();
   app.add_option("--report", cl.report_file, "write a JSON report of the run to this file");
   app.add_flag("--strict", opt.strict, "fail the whole run (commit nothing) if any record is bad");
   app.add_flag("--rebuild", opt.rebuild, "build a fresh index beside the live one and swap it in at the end");
-  app.add_option("--schema", opt.schema_file, "study schema (default: schema/study.schema.json of the source tree)");
+  app.add_option("--schema", opt.schema_file, "study schema (default: schema/study.schema.json of the data folder)");
   app.add_option("--vocabulary", opt.vocabulary_file,
-                 "vocabulary (default: schema/vocabulary.json of the source tree)");
+                 "vocabulary (default: schema/vocabulary.json of the data folder)");
   app.add_flag("-q,--quiet", cl.quiet, "print only the summary");
   app.add_option("--threads", opt.threads,
                  "threads for reading, annotation and document building (default: one per core)");

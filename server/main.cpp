@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <thread>
 
+#include "evidence/data_dir.hpp"
 #include "evidence/errors.hpp"
 #include "evidence/server.hpp"
 
@@ -19,16 +20,18 @@ std::string env_or(const char* name, const std::string& def) {
 
 int main(int argc, char** argv) try {
   evidence::ServerOptions opt;
-  const std::string src = EVIDENCE_SOURCE_DIR;
-  std::string db = env_or("EVIDENCE_DB", src + "/var/index");
-  std::string web = env_or("EVIDENCE_WEB", src + "/web");
+  const std::filesystem::path& data = evidence::data_dir();
+  std::string db = env_or("EVIDENCE_DB", evidence::default_index_dir().string());
+  std::string web = env_or("EVIDENCE_WEB", (data / "web").string());
   opt.host = env_or("EVIDENCE_HOST", "127.0.0.1");
   opt.port = std::atoi(env_or("EVIDENCE_PORT", "8080").c_str());
   bool quiet = false;
   CLI::App app{
       "evidence-server: the backpain-evidence JSON API and web page.\n\n"
       "Example:\n  evidence-server --db var/index --port 8080\n\n"
-      "Environment: EVIDENCE_DB, EVIDENCE_WEB, EVIDENCE_HOST, EVIDENCE_PORT (flags win)."};
+      "Environment: EVIDENCE_DB, EVIDENCE_WEB, EVIDENCE_HOST, EVIDENCE_PORT (flags win).\n\n"
+      "Data folder (page, vocabulary, OpenAPI description): " +
+      data.string()};
   app.add_option("--db", db, "index directory written by evidence-index")->capture_default_str();
   app.add_option("--web", web, "directory of the web page")->capture_default_str();
   app.add_option("--host", opt.host, "address to listen on (127.0.0.1 unless told otherwise)")->capture_default_str();
@@ -38,7 +41,8 @@ int main(int argc, char** argv) try {
   app.add_option("--cache-mb", opt.cache_mb,
                  "memory for rendered search and summary responses, per index revision (0: no cache)")
       ->capture_default_str();
-  app.add_option("--vocabulary", opt.vocabulary, "vocabulary file (default: the source tree's)");
+  app.add_option("--vocabulary", opt.vocabulary,
+                 "vocabulary file (default: schema/vocabulary.json of the data folder)");
   app.add_flag("-q,--quiet", quiet, "no per-request log lines");
   try {
     app.parse(argc, argv);

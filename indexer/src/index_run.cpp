@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "evidence/data_dir.hpp"
 #include "evidence/errors.hpp"
 #include "evidence/fields.hpp"
 #include "evidence/appraisal.hpp"
@@ -216,8 +217,7 @@ constexpr std::size_t parallel_threshold = 2000;
 constexpr const char* snapshot_version = "2";
 
 Vocabulary load_vocabulary(const RunOptions& opt) {
-  const fs::path file =
-      opt.vocabulary_file.empty() ? fs::path(EVIDENCE_SOURCE_DIR) / "schema/vocabulary.json" : opt.vocabulary_file;
+  const fs::path file = opt.vocabulary_file.empty() ? data_dir() / "schema/vocabulary.json" : opt.vocabulary_file;
   Vocabulary vocabulary = Vocabulary::load(file);
   if (auto problems = vocabulary.check(); !problems.empty())
     throw Error(ErrorCode::invalid_argument, "the vocabulary is inconsistent: " + problems.front());
@@ -225,8 +225,7 @@ Vocabulary load_vocabulary(const RunOptions& opt) {
 }
 
 RecordValidator load_validator(const RunOptions& opt, const Vocabulary& vocabulary) {
-  const fs::path file =
-      opt.schema_file.empty() ? fs::path(EVIDENCE_SOURCE_DIR) / "schema/study.schema.json" : opt.schema_file;
+  const fs::path file = opt.schema_file.empty() ? data_dir() / "schema/study.schema.json" : opt.schema_file;
   return RecordValidator::from_file(file, vocabulary);
 }
 

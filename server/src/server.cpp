@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "evidence/context.hpp"
+#include "evidence/data_dir.hpp"
 #include "evidence/params.hpp"
 #include "evidence/routes.hpp"
 
@@ -25,9 +26,9 @@ std::atomic<std::uint64_t> next_context_serial{1};
 thread_local std::chrono::steady_clock::time_point request_start;
 
 ServerOptions with_default_paths(ServerOptions options) {
-  const fs::path source = EVIDENCE_SOURCE_DIR;
-  if (options.vocabulary.empty()) options.vocabulary = source / "schema/vocabulary.json";
-  if (options.openapi.empty()) options.openapi = source / "docs/openapi.json";
+  const fs::path& data = data_dir();
+  if (options.vocabulary.empty()) options.vocabulary = data / "schema/vocabulary.json";
+  if (options.openapi.empty()) options.openapi = data / "docs/openapi.json";
   return options;
 }
 

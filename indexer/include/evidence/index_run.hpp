@@ -17,8 +17,8 @@ namespace evidence {
 struct RunOptions {
   std::filesystem::path db;
   std::vector<std::filesystem::path> inputs;
-  std::filesystem::path schema_file;      // default: <source>/schema/study.schema.json
-  std::filesystem::path vocabulary_file;  // default: <source>/schema/vocabulary.json
+  std::filesystem::path schema_file;      // default: schema/study.schema.json of data_dir()
+  std::filesystem::path vocabulary_file;  // default: schema/vocabulary.json of data_dir()
   bool strict = false;                    // any skipped record fails the run (nothing committed)
   bool rebuild = false;                   // write a fresh generation and swap it in
   bool prune = false;                     // delete records of previously indexed files that vanished

@@ -13,8 +13,8 @@ namespace evidence {
 struct ServerOptions {
   std::filesystem::path db;
   std::filesystem::path web;         // static files served at /
-  std::filesystem::path vocabulary;  // default: <source>/schema/vocabulary.json
-  std::filesystem::path openapi;     // default: <source>/docs/openapi.json
+  std::filesystem::path vocabulary;  // default: schema/vocabulary.json of data_dir()
+  std::filesystem::path openapi;     // default: docs/openapi.json of data_dir()
   std::string host = "127.0.0.1";
   int port = 8080;       // 0: pick a free port
   unsigned threads = 0;  // 0: 8 x hardware threads, at least 64 (one per keep-alive client)
