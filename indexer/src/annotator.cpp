@@ -113,7 +113,7 @@ const std::initializer_list<const char*> people = {"patients", "participants", "
 }  // namespace
 
 // Sample size from phrases such as "200 patients were randomised", "randomised 851 adults" or "n = 120".
-std::optional<std::int64_t> detail::sample_size(const std::string& text) {
+std::optional<std::int64_t> detail::sample_size(const std::string& text, bool with_n_equals) {
   const std::vector<Word> w = scan_words(text);
   auto accept = [](std::optional<std::int64_t> n) -> std::optional<std::int64_t> {
     if (n && *n >= 4 && *n <= 1000000) return n;
@@ -148,6 +148,7 @@ std::optional<std::int64_t> detail::sample_size(const std::string& text) {
         break;
       }
   }
+  if (!with_n_equals) return std::nullopt;
   // "n = 120"
   for (std::size_t i = 0; i + 2 < w.size(); ++i)
     if (w[i].lower == "n" && w[i + 1].lower == "=" && w[i + 2].number && w[i + 2].lower.size() >= 2 &&

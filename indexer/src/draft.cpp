@@ -512,7 +512,7 @@ AbstractNumbers extract_numbers(const std::vector<AbstractSection>& abstract) {
         out.follow_ups.push_back(std::move(f));
       }
       if (!out.participants)
-        if (const auto n = detail::sample_size(std::string(s)))
+        if (const auto n = detail::sample_size(std::string(s), false))
           out.participants = ExtractedCount{*n, std::string(s), sec.label};
     }
   }
@@ -550,9 +550,13 @@ std::string origin_words(const Study& s, const char* field) {
   return "annotated";
 }
 
-// The outcome domain (and instrument) the words before a value name: the last one mentioned.
-void domain_of(const Vocabulary& v, const std::string& context, const std::string& quote, OutcomeResult& o) {
-  for (const std::string* text : {&context, &quote}) {
+// The outcome domain (and instrument) the words before a value name: the last one mentioned in
+// its own context, else in the sentence before it (a list item "and at rest" is still about the
+// pain named before it, not the function named after it).
+void domain_of(const Vocabulary& v, const ExtractedEffect& e, OutcomeResult& o) {
+  const std::size_t at = e.quote.find(e.as_written);
+  const std::string before = at == std::string::npos ? e.quote : e.quote.substr(0, at);
+  for (const std::string* text : {&e.context, &before}) {
     std::string domain, instrument;
     for (const auto& m : v.match(*text)) {
       const Concept* c = v.find(m.concept_id);
@@ -677,7 +681,7 @@ Study make_draft(const Study& indexed, const Vocabulary& v, const std::string& n
       continue;
     }
     OutcomeResult o;
-    domain_of(v, e.context, e.quote, o);
+    domain_of(v, e, o);
     o.intervention = intervention;
     o.comparator = comparator;
     o.comparator_kind = comparator.empty() ? "mixed" : v.comparator_kind(comparator);

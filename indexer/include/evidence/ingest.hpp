@@ -80,9 +80,10 @@ std::string printable(std::string_view s, std::size_t max_bytes = 200);
 // s cut to at most max_bytes without splitting a UTF-8 sequence.
 std::string truncate_utf8(std::string_view s, std::size_t max_bytes);
 
-// Participants from phrases such as "200 patients were randomised", "randomised 851 adults" or
-// "n = 120" (implemented in annotator.cpp; the draft writer quotes the sentence it is found in).
-std::optional<std::int64_t> sample_size(const std::string& text);
+// Participants from phrases such as "200 patients were randomised", "randomised 851 adults" or,
+// with with_n_equals, "n = 120" (implemented in annotator.cpp; the draft writer quotes the sentence
+// it is found in, and leaves "n = ..." out: in abstracts it is most often one arm's size).
+std::optional<std::int64_t> sample_size(const std::string& text, bool with_n_equals = true);
 
 }  // namespace detail
 
