@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "evidence/data_dir.hpp"
+#include "evidence/draft.hpp"
 #include "evidence/errors.hpp"
 #include "evidence/index_run.hpp"
 
@@ -19,6 +20,8 @@ struct CommandLine {
   evidence::RunOptions options;
   std::string report_file;
   bool quiet = false;
+  std::string draft_id;  // --draft: write a curator's draft of this record instead of indexing
+  std::string draft_out;
 };
 
 // "i/n" (checked by the parser) into the run's shard.
@@ -34,8 +37,10 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& cl) {
   CLI::App app{
       "evidence-index: index back-pain study records (curated JSON, PubMed XML, ClinicalTrials.gov API v2 JSON)\n"
       "into a Xapian index. Formats are detected from the content; directories are walked.\n\n"
-      "Example:\n  evidence-index --db var/index --report var/report.json corpus/ ../shared/data/pubmed_xml\n\n"
-      "Exit codes: 0 every record indexed; 1 some records skipped (the rest committed); 2 nothing done.\n\n"
+      "Example:\n  evidence-index --db var/index --report var/report.json corpus/ ../shared/data/pubmed_xml\n"
+      "  evidence-index --db var/index --draft 20163739 --out drafts/20163739.json   (a curator's draft)\n\n"
+      "Exit codes: 0 every record indexed; 1 some records skipped (the rest committed); 2 nothing done.\n"
+      "With --draft: 0 draft written; 1 written but not valid against the schema (issues on stderr); 2 no draft.\n\n"
       "Data folder (schema, vocabulary, curated corpus): " +
       evidence::data_dir().string()};
   app.add_option("--db", opt.db, "index directory (created when missing)")->required();
@@ -57,9 +62,15 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& cl) {
           return std::string("expected i/n, e.g. 0/2");
         return std::string();
       });
-  app.add_option("paths", opt.inputs, "files or directories to index")->required();
+  auto* paths = app.add_option("paths", opt.inputs, "files or directories to index (not with --draft)");
+  auto* draft = app.add_option("--draft", cl.draft_id,
+                               "write a curated JSON draft of the indexed record with this PMID, NCT id, DOI, PMCID "
+                               "or record id, every field marked unverified (docs/CURATING.md); indexes nothing")
+                    ->excludes(paths);
+  app.add_option("--out", cl.draft_out, "with --draft: the file to write (default: standard output)")->needs(draft);
   try {
     app.parse(argc, argv);
+    if (cl.draft_id.empty() && opt.inputs.empty()) throw CLI::RequiredError("paths");
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
@@ -119,11 +130,34 @@ void write_report(const std::string& file, const evidence::RunReport& rep) {
   if (!out) throw evidence::Error(evidence::ErrorCode::io_error, "cannot write report " + file);
 }
 
+// --draft: the draft to --out (or stdout), what it holds on stderr.
+int write_draft(const CommandLine& cl) {
+  const evidence::DraftRun run =
+      evidence::draft_from_index(cl.options.db, cl.draft_id, cl.options.schema_file, cl.options.vocabulary_file);
+  const std::string text = run.record.dump(2) + "\n";
+  if (cl.draft_out.empty()) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  } else {
+    std::ofstream out(cl.draft_out);
+    out << text;
+    if (!out) throw evidence::Error(evidence::ErrorCode::io_error, "cannot write draft " + cl.draft_out);
+  }
+  for (const auto& i : run.issues)
+    std::fprintf(stderr, "draft not valid: %s: %s\n", i.pointer.c_str(), i.message.c_str());
+  std::fprintf(stderr,
+               "draft of %s%s%s: %zu effects with 95%% CIs, participants %s, %zu follow-up times; %zu fields "
+               "unverified\n",
+               run.record_id.c_str(), cl.draft_out.empty() ? "" : " written to ", cl.draft_out.c_str(), run.effects,
+               run.participants ? "found" : "not found", run.follow_ups, run.draft.provenance.unverified.size());
+  return run.issues.empty() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
   CommandLine cl;
   if (const auto rc = parse_command_line(argc, argv, cl)) return *rc;
+  if (!cl.draft_id.empty()) return write_draft(cl);
   if (isatty(STDERR_FILENO) && !cl.quiet) cl.options.progress = progress_line(std::chrono::steady_clock::now());
   const evidence::RunReport rep = evidence::run_index(cl.options);
   print_summary(rep, cl.options);

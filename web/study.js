@@ -68,6 +68,8 @@ function studyBody(st, view) {
       T('span', 0, st.citation || [st.journal, st.year].filter(Boolean).join(' ')),
       !patient && T('span', 'muted', 'Record ' + st.id)),
     st.retracted && T('p', 'notice error', 'This publication has been retracted. Do not rely on its results.'),
+    st.draft && T('p', 'notice', 'Draft for curators: read automatically and not yet confirmed. '
+      + 'Its results are not used in graded summaries.'),
     h('p', { class: 'badges' },
       T('span', 'badge design', studyDesign(st)),
       !patient && st.annotation?.evidence_level && T('span', 'badge', `Evidence level ${st.annotation.evidence_level}`),
@@ -206,7 +208,8 @@ function provenance(st) {
   const p = st.provenance || {};
   const source = (u) => h('li', {}, safeUrl(u) ? external(safeUrl(u), { text: u }) : u);
   const unverified = (u) =>
-    h('li', {}, T('strong', 0, u.field), u.candidate ? ` (candidate ${u.candidate})` : '', ': ', u.note);
+    h('li', {}, T('strong', 0, u.field), u.candidate ? ` (candidate ${u.candidate})` : '', ': ', u.note,
+      u.quote ? h('blockquote', { text: u.quote }) : '');
   return h('dl', { class: 'facts prov' },
     fact('Facts taken from', h('ul', {}, (p.sources || []).map(source))),
     p.unverified?.length && fact('Not verified, so left out',

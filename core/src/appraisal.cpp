@@ -46,6 +46,12 @@ bool can_report(const Study& s) {
   return std::any_of(s.outcomes.begin(), s.outcomes.end(), reports_result);
 }
 
+bool results_unconfirmed(const Study& s) {
+  if (s.draft) return true;
+  const auto origin = s.annotation.origins.find("direction");
+  return origin != s.annotation.origins.end() && origin->second == Origin::text;
+}
+
 std::string finding_key(std::string_view intervention, std::string_view comparator_kind, std::string_view outcome,
                         std::string_view time_point) {
   std::string key;

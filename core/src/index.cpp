@@ -730,6 +730,18 @@ std::optional<Study> IndexReader::get(const std::string& id) const {
   });
 }
 
+std::optional<Study> IndexReader::find_by_identifier(const std::string& kind, const std::string& value) const {
+  const std::string_view prefix = fields::identifier_prefix(kind);
+  if (prefix.empty()) throw Error(ErrorCode::invalid_argument, "unknown identifier kind " + kind);
+  const std::string term = std::string(prefix) + (kind == "pmid" ? value : lower(value));
+  return with_reopen_retry(*impl_, "looking up " + kind + " " + value,
+                           [&](Xapian::Database& db) -> std::optional<Study> {
+                             Xapian::PostingIterator p = db.postlist_begin(term);
+                             if (p == db.postlist_end(term)) return std::nullopt;
+                             return decode_stored_study(db.get_document(*p).get_data());
+                           });
+}
+
 std::vector<Study> IndexReader::all_studies() const {
   return with_reopen_retry(*impl_, "reading all records", [&](Xapian::Database& db) {
     std::vector<Study> out;

@@ -302,6 +302,7 @@ json study_to_json(const Study& s, bool include_annotation) {
     for (const auto& u : s.provenance.unverified) {
       json uj{{"field", u.field}, {"note", u.note}};
       put(uj, "candidate", u.candidate);
+      put(uj, "quote", u.quote);
       prov["unverified"].push_back(std::move(uj));
     }
   }
@@ -309,6 +310,7 @@ json study_to_json(const Study& s, bool include_annotation) {
   put(prov, "notes", s.provenance.notes);
   j["provenance"] = std::move(prov);
   if (s.retracted) j["retracted"] = true;
+  if (s.draft) j["draft"] = true;
   if (include_annotation) j["annotation"] = annotation_to_json(s.annotation);
   return j;
 }
@@ -382,10 +384,12 @@ Study study_from_json(const json& j) {
   s.provenance.sources = get_strs(prov, "sources");
   if (auto it = prov.find("unverified"); it != prov.end())
     for (const auto& u : *it)
-      s.provenance.unverified.push_back({get_str(u, "field"), get_str(u, "candidate"), get_str(u, "note")});
+      s.provenance.unverified.push_back(
+          {get_str(u, "field"), get_str(u, "candidate"), get_str(u, "note"), get_str(u, "quote")});
   s.provenance.secondary_source = prov.value("secondary_source", false);
   s.provenance.notes = get_str(prov, "notes");
   s.retracted = j.value("retracted", false);
+  s.draft = j.value("draft", false);
   if (auto it = j.find("annotation"); it != j.end()) s.annotation = annotation_from_json(*it);
   return s;
 }

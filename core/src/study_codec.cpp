@@ -9,8 +9,11 @@ namespace evidence {
 
 namespace {
 
-// First byte of the binary form.
+// First byte of the binary form. Format 3 adds the draft flag and the quotes of unverified
+// fields; format 2 records (indexes written before drafts) still decode, without them, so an
+// index of format 2 records needs no rebuild.
 constexpr char format_v2 = '\x02';
+constexpr char format_v3 = '\x03';
 
 // The encoder and the decoder share one list of fields (study_fields below): each visits every
 // field in the same order, Out writing it and In reading into it, so the two directions cannot
@@ -20,6 +23,8 @@ constexpr char format_v2 = '\x02';
 class Out {
  public:
   std::string bytes;
+  // Fields added in format 3 are always written.
+  static constexpr bool has_v3_fields() { return true; }
   void u(std::uint64_t v) {
     while (v >= 0x80) {
       bytes += static_cast<char>((v & 0x7F) | 0x80);
@@ -80,8 +85,10 @@ class Out {
 
 class In {
  public:
-  explicit In(std::string_view data) : p_(data.data()), end_(data.data() + data.size()) {}
+  In(std::string_view data, bool v3) : p_(data.data()), end_(data.data() + data.size()), v3_(v3) {}
   bool at_end() const { return p_ == end_; }
+  // Fields added in format 3 are read only from format 3 data.
+  bool has_v3_fields() const { return v3_; }
   std::uint64_t u() {
     std::uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -176,6 +183,7 @@ class In {
   }
   const char* p_;
   const char* end_;
+  bool v3_;
 };
 
 // S is Study for reading and const Study for writing; the same for the nested structs.
@@ -291,6 +299,7 @@ void study_fields(IO& io, S& s) {
     io.field(f.field);
     io.field(f.candidate);
     io.field(f.note);
+    if (io.has_v3_fields()) io.field(f.quote);
   });
   io.field(s.provenance.secondary_source);
   io.field(s.provenance.notes);
@@ -305,20 +314,21 @@ void study_fields(IO& io, S& s) {
   io.field(s.annotation.sources);
   io.field(s.annotation.files);
   io.field(s.annotation.status);
+  if (io.has_v3_fields()) io.field(s.draft);
 }
 
 }  // namespace
 
 std::string encode_study(const Study& s) {
   Out o;
-  o.bytes += format_v2;
+  o.bytes += format_v3;
   study_fields(o, s);
   return std::move(o.bytes);
 }
 
 Study decode_stored_study(std::string_view data) {
-  if (data.empty() || data.front() != format_v2) In::fail();
-  In in(data.substr(1));
+  if (data.empty() || (data.front() != format_v2 && data.front() != format_v3)) In::fail();
+  In in(data.substr(1), data.front() == format_v3);
   Study s;
   study_fields(in, s);
   if (!in.at_end()) In::fail();

@@ -110,8 +110,10 @@ std::optional<std::int64_t> to_count(const std::string& digits_with_commas) {
 const std::initializer_list<const char*> people = {"patients", "participants", "subjects", "adults",
                                                    "people",   "individuals",  "women",    "men"};
 
+}  // namespace
+
 // Sample size from phrases such as "200 patients were randomised", "randomised 851 adults" or "n = 120".
-std::optional<std::int64_t> sample_size(const std::string& text) {
+std::optional<std::int64_t> detail::sample_size(const std::string& text, bool with_n_equals) {
   const std::vector<Word> w = scan_words(text);
   auto accept = [](std::optional<std::int64_t> n) -> std::optional<std::int64_t> {
     if (n && *n >= 4 && *n <= 1000000) return n;
@@ -146,6 +148,7 @@ std::optional<std::int64_t> sample_size(const std::string& text) {
         break;
       }
   }
+  if (!with_n_equals) return std::nullopt;
   // "n = 120"
   for (std::size_t i = 0; i + 2 < w.size(); ++i)
     if (w[i].lower == "n" && w[i + 1].lower == "=" && w[i + 2].number && w[i + 2].lower.size() >= 2 &&
@@ -154,6 +157,8 @@ std::optional<std::int64_t> sample_size(const std::string& text) {
       if (auto n = accept(to_count(w[i + 2].lower))) return n;
   return std::nullopt;
 }
+
+namespace {
 
 // Number of trials a review included: "12 randomised controlled trials", "8 studies".
 std::optional<std::int64_t> trial_count(const std::string& text) {
@@ -569,7 +574,7 @@ void annotate_size(Study& s, const std::string& abstract) {
       s.population.n_trials = n;
       s.annotation.origins["sample_size"] = Origin::text;
     }
-  } else if (auto n = sample_size(abstract)) {
+  } else if (auto n = detail::sample_size(abstract)) {
     if (s.design == "rct")
       s.population.n_randomised = n;
     else
@@ -587,6 +592,14 @@ bool is_curated(const Study& s) {
 void mark_curated(Study& s) {
   for (const char* f : {"design", "interventions", "comparators", "conditions", "outcomes", "duration", "sample_size"})
     s.annotation.origins[f] = Origin::curated;
+}
+
+// A draft keeps its fields as written for its curator, but none of them is a curator's yet: they
+// were read automatically (docs/CURATING.md).
+void mark_draft(Study& s) {
+  for (const char* f :
+       {"design", "interventions", "comparators", "conditions", "outcomes", "duration", "sample_size", "direction"})
+    s.annotation.origins[f] = Origin::text;
 }
 
 // Annotation from the source's metadata and the wording of the title and abstract.
@@ -693,7 +706,9 @@ void annotate_quality(Study& s) {
 }  // namespace
 
 void Annotator::annotate(Study& s) const {
-  if (is_curated(s))
+  if (s.draft)
+    mark_draft(s);
+  else if (is_curated(s))
     mark_curated(s);
   else
     annotate_from_source(s, vocabulary_);

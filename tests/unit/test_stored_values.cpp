@@ -75,6 +75,25 @@ TEST_CASE("the binary study codec keeps every field of every record", "[storage]
   CHECK(binary_bytes < json_bytes);
 }
 
+TEST_CASE("the codec keeps a draft's flag and quotes, and still reads records stored before drafts", "[storage]") {
+  Study s = annotated_records().front();
+  s.draft = true;
+  s.provenance.unverified = {{"outcomes.0.effect", "MD -1 (95% CI -2 to 0)", "read from the abstract", "A sentence."}};
+  const Study back = decode_stored_study(encode_study(s));
+  CHECK(back.draft);
+  REQUIRE(back.provenance.unverified.size() == 1);
+  CHECK(back.provenance.unverified[0].quote == "A sentence.");
+  // Format 2 (before drafts): the same fields without the quotes and the trailing draft flag.
+  Study plain = annotated_records().front();
+  plain.provenance.unverified.clear();
+  const std::string v3 = encode_study(plain);
+  REQUIRE(v3.front() == '\x03');
+  const std::string v2 = "\x02" + v3.substr(1, v3.size() - 2);
+  const Study old = decode_stored_study(v2);
+  CHECK_FALSE(old.draft);
+  CHECK(study_to_json(old, true) == study_to_json(plain, true));
+}
+
 TEST_CASE("an index of an older format is refused with what to do, for reading and for updating", "[storage]") {
   const fs::path dir = evidence::test::temp_dir("format1");
   {

@@ -8,6 +8,7 @@
 //   at_high_risk_of_bias(score)  the quality below which a record counts as at high risk of bias
 //   reports_result(outcome)      an outcome with a direction or an effect
 //   can_report(study)            a record a graded summary can use
+//   results_unconfirmed(study)   a draft, or results read from text: listed, never graded
 //   finding_key(...)             "intervention|comparator kind|outcome|time point"
 //   time_point_of_weeks(weeks)   the time bucket of a follow-up
 //   analysis_of, population_of   a result's own analysis and population, else its record's
@@ -47,6 +48,10 @@ bool reports_result(const OutcomeResult& outcome);
 // record is neither retracted nor a protocol. The others never change a summary, so callers may
 // leave them out.
 bool can_report(const Study& study);
+// Whether a record's results are unconfirmed: a curator's draft (`draft`, written by
+// evidence-index --draft) or results read automatically from an abstract or a registry. A graded
+// summary lists such a record beside its findings and never grades its results.
+bool results_unconfirmed(const Study& study);
 
 // ---- Findings ------------------------------------------------------------------------------
 

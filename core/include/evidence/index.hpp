@@ -124,6 +124,9 @@ class IndexReader {
   std::string revision() const;
   std::uint64_t doc_count() const;
   std::optional<Study> get(const std::string& id) const;
+  // The study that carries this identifier (kind: pmid, doi, nct, pmcid), if any; throws
+  // Error(invalid_argument) for an unknown kind.
+  std::optional<Study> find_by_identifier(const std::string& kind, const std::string& value) const;
   std::vector<Study> all_studies() const;
   std::string metadata(const std::string& key) const;
   // Counts of documents carrying each value of a boolean prefix (e.g. design, source).

@@ -103,8 +103,11 @@ struct Population {
   std::optional<std::int64_t> n_randomised, n_trials, n_participants;
 };
 
+// A field a curator has not confirmed: its dotted path ("population.n_randomised",
+// "outcomes.2.effect"), the candidate value as text, a note on where it came from, and for what
+// was read from text the exact sentence (quote).
 struct UnverifiedField {
-  std::string field, candidate, note;
+  std::string field, candidate, note, quote;
 };
 
 struct Provenance {
@@ -158,6 +161,8 @@ struct Study {
   Summary summary;
   Provenance provenance;
   bool retracted = false;
+  // Written by evidence-index --draft and not yet confirmed by a curator: listed, never graded.
+  bool draft = false;
   Annotation annotation;  // not part of the curated schema; written by the indexer
 
   // The abstract's sections joined with their labels.

@@ -350,9 +350,8 @@ Groups group_results(const std::vector<Study>& studies, const Question& q, const
   Groups out;
   for (const auto& s : studies) {
     if (s.retracted || s.design == "protocol") continue;
-    const auto origin = s.annotation.origins.find("direction");
-    if (origin != s.annotation.origins.end() && origin->second == Origin::text) {
-      // Results read automatically from an abstract or a registry are listed, never graded.
+    if (results_unconfirmed(s)) {
+      // Drafts and results read automatically from an abstract or a registry are listed, never graded.
       if (std::any_of(s.outcomes.begin(), s.outcomes.end(), reports_result))
         out.unappraised.push_back({s.id, label_of(s), s.title});
       continue;

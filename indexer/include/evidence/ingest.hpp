@@ -3,8 +3,10 @@
 // Readers never throw for bad data: each problem becomes a RecordProblem naming the file, the
 // record and the field, and the reader goes on with the next record. read_input_file() throws
 // evidence::Error(io_error) when a file cannot be read at all.
+#include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +79,11 @@ bool find_replaced_text(const nlohmann::json& j, std::string& pointer);
 std::string printable(std::string_view s, std::size_t max_bytes = 200);
 // s cut to at most max_bytes without splitting a UTF-8 sequence.
 std::string truncate_utf8(std::string_view s, std::size_t max_bytes);
+
+// Participants from phrases such as "200 patients were randomised", "randomised 851 adults" or,
+// with with_n_equals, "n = 120" (implemented in annotator.cpp; the draft writer quotes the sentence
+// it is found in, and leaves "n = ..." out: in abstracts it is most often one arm's size).
+std::optional<std::int64_t> sample_size(const std::string& text, bool with_n_equals = true);
 
 }  // namespace detail
 
