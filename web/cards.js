@@ -66,7 +66,7 @@ async function fillGuidance(box, concepts) {
     says.length ? h('div', {}, T('h4', 0, 'What guidelines say about it'), h('ul', {}, says.map(quote))) : null,
     now.length ? h('div', {}, T('h4', 0, 'What you can do now'), h('ul', {}, now.map(quote))) : null,
     h('details', { class: 'get-help' },
-      T('summary', 0, 'When to see your GP, or call 111 (999 in an emergency)'),
+      T('summary', 0, 'When to see a doctor straight away'),
       T('p', 0, RED_FLAGS),
       help && h('p', {}, 'Doctors look further, with scans, only in such cases: ', T('q', 0, help.text), cite(help))));
 }
