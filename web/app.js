@@ -15,6 +15,7 @@ import { renderSummary, noneMatched } from './summary.js';
 import { renderFacets, renderHits } from './results.js';
 import { renderStudy } from './study.js';
 import { setupAutocomplete } from './suggest.js';
+import { renderFollow } from './follow.js';
 
 let cache = { key: '', data: null }; // the last search's answer
 
@@ -45,6 +46,7 @@ async function render(s, focus) {
   if (!data) return;
   const active = document.activeElement?.dataset?.key;
   renderSummary(data, s);
+  renderFollow(s);
   renderFacets(data, s);
   renderHits(data, s);
   announce(data, s);
