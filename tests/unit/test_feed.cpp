@@ -245,7 +245,7 @@ TEST_CASE("each index run logs what it added, updated, deleted and retracted; th
   CHECK(log[2].added.empty());
 }
 
-TEST_CASE("--keep-previous keeps the previous generation and rollback_generation returns to it",
+TEST_CASE("a keep-previous run keeps the previous generation and rollback_generation returns to it",
           "[change_log][index]") {
   const fs::path dir = temp_dir("rollback"), db = dir / "index";
   write(dir / "one/T1.json", curated("T1", "99200001").dump());
