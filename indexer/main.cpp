@@ -12,6 +12,7 @@
 #include "evidence/data_dir.hpp"
 #include "evidence/draft.hpp"
 #include "evidence/errors.hpp"
+#include "evidence/index.hpp"
 #include "evidence/index_run.hpp"
 
 namespace {
@@ -22,6 +23,8 @@ struct CommandLine {
   bool quiet = false;
   std::string draft_id;  // --draft: write a curator's draft of this record instead of indexing
   std::string draft_out;
+  bool rollback = false;
+  std::size_t show_changes = 0;  // print the newest N entries of the change log, index nothing
 };
 
 // "i/n" (checked by the parser) into the run's shard.
@@ -39,6 +42,8 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& cl) {
       "into a Xapian index. Formats are detected from the content; directories are walked.\n\n"
       "Example:\n  evidence-index --db var/index --report var/report.json corpus/ ../shared/data/pubmed_xml\n"
       "  evidence-index --db var/index --draft 20163739 --out drafts/20163739.json   (a curator's draft)\n\n"
+      "Maintenance (no PATHs): --changes N prints what the last N runs changed; --rollback points\n"
+      "the index back to its previous generation (kept by --rebuild and --keep-previous runs).\n\n"
       "Exit codes: 0 every record indexed; 1 some records skipped (the rest committed); 2 nothing done.\n"
       "With --draft: 0 draft written; 1 written but not valid against the schema (issues on stderr); 2 no draft.\n\n"
       "Data folder (schema, vocabulary, curated corpus): " +
@@ -47,6 +52,13 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& cl) {
   app.add_option("--report", cl.report_file, "write a JSON report of the run to this file");
   app.add_flag("--strict", opt.strict, "fail the whole run (commit nothing) if any record is bad");
   app.add_flag("--rebuild", opt.rebuild, "build a fresh index beside the live one and swap it in at the end");
+  app.add_flag("--keep-previous", opt.keep_previous,
+               "write into a copy of the live generation and swap it in, keeping the live one for --rollback");
+  app.add_flag("--rollback", cl.rollback,
+               "point the index back to its previous generation and exit (undoes the last --rebuild or "
+               "--keep-previous run)");
+  app.add_option("--changes", cl.show_changes, "print what the last N runs changed (the index's change log) and exit")
+      ->check(CLI::Range(1, 50));
   app.add_option("--schema", opt.schema_file, "study schema (default: schema/study.schema.json of the data folder)");
   app.add_option("--vocabulary", opt.vocabulary_file,
                  "vocabulary (default: schema/vocabulary.json of the data folder)");
@@ -70,12 +82,26 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& cl) {
   app.add_option("--out", cl.draft_out, "with --draft: the file to write (default: standard output)")->needs(draft);
   try {
     app.parse(argc, argv);
-    if (cl.draft_id.empty() && opt.inputs.empty()) throw CLI::RequiredError("paths");
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
   if (!shard.empty()) set_shard(shard, opt);
+  const bool maintenance = cl.rollback || cl.show_changes > 0;
+  if (maintenance && !cl.draft_id.empty()) {
+    std::fprintf(stderr, "evidence-index: --draft, --rollback and --changes are separate commands\n");
+    return 2;
+  }
+  if (!cl.draft_id.empty()) return std::nullopt;  // CLI11 already refused --draft with PATHs
+  if (maintenance == !opt.inputs.empty()) {
+    std::fprintf(stderr, "evidence-index: %s\nRun with --help for more information.\n",
+                 maintenance ? "--rollback and --changes take no PATHs" : "paths is required");
+    return 2;
+  }
+  if (cl.rollback && cl.show_changes > 0) {
+    std::fprintf(stderr, "evidence-index: --rollback and --changes are separate commands\n");
+    return 2;
+  }
   return std::nullopt;
 }
 
@@ -124,6 +150,42 @@ void print_summary(const evidence::RunReport& rep, const evidence::RunOptions& o
   print_changed_conclusions(rep);
 }
 
+// A few ids of a list, then how many more.
+std::string some_ids(const std::vector<std::string>& ids, std::size_t total) {
+  std::string out;
+  for (std::size_t i = 0; i < ids.size() && i < 8; ++i) out += (i ? ", " : "") + ids[i];
+  if (total > std::min<std::size_t>(ids.size(), 8))
+    out += " and " + std::to_string(total - std::min<std::size_t>(ids.size(), 8)) + " more";
+  return out;
+}
+
+// The newest `count` entries of the change log, oldest first, as scripts/update shows them.
+void print_change_log(const std::filesystem::path& db, std::size_t count) {
+  const std::vector<evidence::IndexChanges> log = evidence::IndexReader(db).change_log();
+  if (log.empty()) {
+    std::printf("no changes recorded in %s\n", db.c_str());
+    return;
+  }
+  for (std::size_t i = log.size() > count ? log.size() - count : 0; i < log.size(); ++i) {
+    const auto& c = log[i];
+    std::printf("run %llu at %s%s: %zu added, %zu updated, %zu deleted, %zu retracted, %zu conclusions changed\n",
+                static_cast<unsigned long long>(c.number), c.at.c_str(), c.fresh ? " (fresh index)" : "", c.added_count,
+                c.updated_count, c.deleted_count, c.retracted_count, c.conclusions.size());
+    const std::pair<const char*, std::pair<const std::vector<std::string>*, std::size_t>> lists[] = {
+        {"added", {&c.added, c.added_count}},
+        {"updated", {&c.updated, c.updated_count}},
+        {"deleted", {&c.deleted, c.deleted_count}},
+        {"retracted", {&c.retracted, c.retracted_count}}};
+    for (const auto& [name, list] : lists)
+      if (!list.first->empty()) std::printf("  %s: %s\n", name, some_ids(*list.first, list.second).c_str());
+    for (const auto& k : c.conclusions) {
+      std::printf("  conclusion %s: %s -> %s\n", k.key.c_str(), k.before.empty() ? "(new)" : k.before.c_str(),
+                  k.after.empty() ? "(gone)" : k.after.c_str());
+      if (!k.after_sentence.empty()) std::printf("    now: %s\n", k.after_sentence.c_str());
+    }
+  }
+}
+
 void write_report(const std::string& file, const evidence::RunReport& rep) {
   std::ofstream out(file);
   out << rep.to_json().dump(2) << "\n";
@@ -158,6 +220,16 @@ int main(int argc, char** argv) try {
   CommandLine cl;
   if (const auto rc = parse_command_line(argc, argv, cl)) return *rc;
   if (!cl.draft_id.empty()) return write_draft(cl);
+  if (cl.show_changes > 0) {
+    print_change_log(cl.options.db, cl.show_changes);
+    return 0;
+  }
+  if (cl.rollback) {
+    const evidence::Rollback r = evidence::rollback_generation(cl.options.db);
+    std::printf("rolled back %s from %s to %s (%s stays on disk until the next --rebuild or --keep-previous run)\n",
+                cl.options.db.c_str(), r.from.c_str(), r.to.c_str(), r.from.c_str());
+    return 0;
+  }
   if (isatty(STDERR_FILENO) && !cl.quiet) cl.options.progress = progress_line(std::chrono::steady_clock::now());
   const evidence::RunReport rep = evidence::run_index(cl.options);
   print_summary(rep, cl.options);

@@ -16,6 +16,7 @@ import { renderFacets, renderHits } from './results.js';
 import { renderStudy } from './study.js';
 import { setupAutocomplete } from './suggest.js';
 import { setupPhone } from './phone.js';
+import { renderFollow } from './follow.js';
 
 let cache = { key: '', data: null }; // the last search's answer
 
@@ -46,6 +47,7 @@ async function render(s, focus) {
   if (!data) return;
   const active = document.activeElement?.dataset?.key;
   renderSummary(data, s);
+  renderFollow(s);
   renderFacets(data, s);
   renderHits(data, s);
   announce(data, s);

@@ -100,12 +100,42 @@ void write_stub(const fs::path& dir, const std::string& generation) {
 }
 
 int generation_number(const std::string& gen) {
-  if (gen.rfind("gen-", 0) != 0) return 0;
+  if (gen.rfind("gen-", 0) != 0 || gen.size() == 4) return 0;
+  for (std::size_t i = 4; i < gen.size(); ++i)
+    if (gen[i] < '0' || gen[i] > '9') return 0;  // gen-3.part-0, gen-3.merged: not generations
   try {
     return std::stoi(gen.substr(4));
   } catch (...) {
     return 0;
   }
+}
+
+// The generations on disk (gen-N directories), by number.
+std::vector<int> generations_on_disk(const fs::path& dir) {
+  std::vector<int> out;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+    if (const int n = generation_number(it->path().filename().string()); n > 0 && it->is_directory()) out.push_back(n);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+int highest_generation(const fs::path& dir) {
+  const auto all = generations_on_disk(dir);
+  return all.empty() ? 0 : all.back();
+}
+
+// After a swap: the new generation and the one it replaced stay (the latter for a rollback);
+// older generations and leftovers of interrupted runs (gen-N.part-K, gen-N.merged) go. The
+// caller holds the write lock, so nothing else is writing any of them.
+void remove_other_generations(const fs::path& dir, const std::string& live, const std::string& previous) {
+  std::vector<fs::path> doomed;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind("gen-", 0) == 0 && name != live && name != previous) doomed.push_back(it->path());
+  }
+  for (const auto& p : doomed) fs::remove_all(p, ec);
 }
 
 std::string lower(std::string s) {
@@ -319,6 +349,9 @@ PreparedDocument DocumentBuilder::build(const Study& s) try {
 }
 
 IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, bool rebuild)
+    : IndexWriter(dir, vocabulary, rebuild ? WriteMode::rebuild : WriteMode::in_place) {}
+
+IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, WriteMode mode)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.dir = dir;
@@ -337,13 +370,22 @@ IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, bool
       Xapian::WritableDatabase((dir / current).string(), Xapian::DB_CREATE_OR_OPEN).commit();
       write_stub(dir, current);
     }
-    if (rebuild) {
+    if (mode != WriteMode::in_place) {
       // Hold the live generation's lock so no incremental run writes to it during the rebuild.
       m.old_lock = Xapian::WritableDatabase((dir / current).string(), Xapian::DB_OPEN);
-      m.new_generation = "gen-" + std::to_string(generation_number(current) + 1);
-      fs::remove_all(dir / m.new_generation, ec);  // leftover of an interrupted rebuild
+      // A number never used in this directory: after a rollback the generation left behind still
+      // holds the next one, and a reused name would let a server take cached answers of that
+      // generation for this one (caches are keyed by revision, "gen-N:R").
+      m.new_generation = "gen-" + std::to_string(std::max(highest_generation(dir), generation_number(current)) + 1);
       m.live = dir / m.new_generation;
-      m.db = Xapian::WritableDatabase(m.live.string(), Xapian::DB_CREATE_OR_OVERWRITE);
+      if (mode == WriteMode::keep_previous) {
+        // A copy of the live generation, metadata, spelling and synonyms included (as
+        // xapian-compact makes it); the run's changes go into the copy.
+        Xapian::Database((dir / current).string()).compact(m.live.string());
+        m.db = Xapian::WritableDatabase(m.live.string(), Xapian::DB_OPEN);
+      } else {
+        m.db = Xapian::WritableDatabase(m.live.string(), Xapian::DB_CREATE_OR_OVERWRITE);
+      }
     } else {
       m.live = dir / current;
       m.db = Xapian::WritableDatabase(m.live.string(), Xapian::DB_CREATE_OR_OPEN);
@@ -604,9 +646,9 @@ void IndexWriter::commit() {
       m.db.close();
       write_stub(m.dir, m.new_generation);
       m.old_lock.close();
-      // Readers that still have the old generation open keep their open files; new ones follow the stub.
-      std::error_code ec;
-      if (!old.empty() && old != m.new_generation) fs::remove_all(m.dir / old, ec);
+      // Readers that still have the old generation open keep their open files; new ones follow
+      // the stub. The old generation stays as the previous one, for a rollback.
+      remove_other_generations(m.dir, m.new_generation, old);
       m.new_generation.clear();
     } else {
       m.db.begin_transaction(true);
@@ -753,6 +795,37 @@ std::vector<Study> IndexReader::all_studies() const {
 
 std::string IndexReader::metadata(const std::string& key) const {
   return with_reopen_retry(*impl_, "reading metadata", [&](Xapian::Database& db) { return db.get_metadata(key); });
+}
+
+std::vector<IndexChanges> IndexReader::change_log() const {
+  return parse_change_log(metadata(std::string(fields::meta_changes)));
+}
+
+Rollback rollback_generation(const fs::path& dir) {
+  if (!fs::exists(dir / stub_name))
+    throw Error(ErrorCode::index_unavailable, "no index at " + dir.string() + " (run evidence-index first)");
+  const std::string current = read_stub_target(dir);
+  const int number = generation_number(current);
+  if (number == 0 || stub_names_remote(dir))
+    throw Error(ErrorCode::index_unavailable,
+                dir.string() + " names no local generation (a stub of shards cannot be rolled back)");
+  try {
+    // The writer's lock on the live generation: no indexer run can be writing while the stub moves.
+    Xapian::WritableDatabase lock((dir / current).string(), Xapian::DB_OPEN);
+    int previous = 0;
+    for (const int n : generations_on_disk(dir))
+      if (n < number && fs::exists(dir / ("gen-" + std::to_string(n)) / "iamglass")) previous = n;
+    if (previous == 0)
+      throw Error(ErrorCode::not_found, "no previous generation of " + dir.string() +
+                                            " to roll back to (one is kept by --rebuild and --keep-previous runs)");
+    const std::string to = "gen-" + std::to_string(previous);
+    // Refuse a generation readers could not open, before they are pointed at it.
+    check_index_format(Xapian::Database((dir / to).string()), dir);
+    write_stub(dir, to);
+    return {current, to};
+  } catch (const Xapian::Error& e) {
+    rethrow_xapian(e, "rolling back index " + dir.string());
+  }
 }
 
 std::vector<std::pair<std::string, std::uint64_t>> IndexReader::term_counts(const std::string& prefix) const {

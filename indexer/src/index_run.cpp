@@ -31,9 +31,13 @@ json RunReport::to_json() const {
   for (const auto& [src, c] : coverage)
     cov[src] = {{"records", c.records},    {"with_intervention", c.intervention}, {"with_condition", c.condition},
                 {"with_design", c.design}, {"with_outcome", c.outcome},           {"with_direction", c.direction}};
-  json changes = json::array();
+  json conclusions_j = json::array();
   for (const auto& c : changed_conclusions)
-    changes.push_back({{"finding", c.key}, {"before", c.before}, {"after", c.after}});
+    conclusions_j.push_back({{"finding", c.key},
+                             {"before", c.before},
+                             {"after", c.after},
+                             {"before_sentence", c.before_sentence},
+                             {"after_sentence", c.after_sentence}});
   return {{"files", files},
           {"records_read", records_read},
           {"added", added},
@@ -47,7 +51,8 @@ json RunReport::to_json() const {
           {"by_format", by_format},
           {"retracted", retracted},
           {"problems", problems_j},
-          {"changed_conclusions", changes},
+          {"changed_conclusions", conclusions_j},
+          {"change_log_entry", changes.number > 0 ? evidence::to_json(changes) : json(nullptr)},
           {"revision_before", revision_before},
           {"revision_after", revision_after},
           {"exit_code", exit_code()},
@@ -214,7 +219,8 @@ void count_coverage(RunReport& rep, const Study& s) {
 constexpr std::size_t parallel_threshold = 2000;
 
 // Version of the findings snapshot and its XK terms; an index without it gets a full recount.
-constexpr const char* snapshot_version = "2";
+// Version 3: each finding's conclusion and its clinician sentence (version 2: the conclusion alone).
+constexpr const char* snapshot_version = "3";
 
 Vocabulary load_vocabulary(const RunOptions& opt) {
   const fs::path file = opt.vocabulary_file.empty() ? data_dir() / "schema/vocabulary.json" : opt.vocabulary_file;
@@ -297,6 +303,7 @@ Batch read_inputs(const std::vector<fs::path>& inputs, unsigned threads, const R
 
 struct PreviousIndex {
   std::string findings, snapshot_version;  // "" on a first run
+  std::vector<IndexChanges> change_log;    // carried into a rebuilt generation
 };
 
 // The previous conclusions, for the change report; absent on a first run.
@@ -307,6 +314,7 @@ PreviousIndex read_previous_index(const fs::path& db, RunReport& rep) {
     rep.revision_before = before.revision();
     previous.findings = before.metadata(std::string(fields::meta_findings));
     previous.snapshot_version = before.metadata(std::string(fields::meta_snapshot_version));
+    previous.change_log = before.change_log();
   } catch (const Error&) {}
   return previous;
 }
@@ -359,6 +367,8 @@ class BatchWriter {
   // that the writer merges at commit: Xapian's inversion, not our annotation, is most of the
   // cost, and one writer thread kept the other core idle.
   void write(bool starts_empty) {
+    // A fresh index cannot tell a reader which records are new to it: every record is.
+    list_ids_ = !starts_empty;
     if (starts_empty && threads_ > 1 && batch_.studies.size() >= parallel_threshold)
       write_in_parts();
     else
@@ -389,6 +399,7 @@ class BatchWriter {
   std::set<std::string> seen_ids_;
   std::vector<const Study*> written_;
   std::deque<Study> merged_copies_;  // indexed twins with a record of this run merged in
+  bool list_ids_ = false;            // record the ids of changed records in rep_.changes
 };
 
 // True for the first record with its id in this run; a later one is reported and skipped.
@@ -467,10 +478,15 @@ void BatchWriter::write_one(std::size_t idx, std::optional<PreparedDocument>& do
   if (merge_into_indexed_twin(s, rebuilt)) return;
   if (!first_with_id(s)) return;
   if (s.retracted) rep_.retracted.push_back(s.id);
-  switch (rebuilt ? writer_.put(s) : writer_.put(std::move(*document))) {
+  const Change change = rebuilt ? writer_.put(s) : writer_.put(std::move(*document));
+  switch (change) {
     case Change::added: ++rep_.added; break;
     case Change::updated: ++rep_.updated; break;
     case Change::unchanged: ++rep_.unchanged; break;
+  }
+  if (list_ids_ && change != Change::unchanged) {
+    (change == Change::added ? rep_.changes.added : rep_.changes.updated).push_back(s.id);
+    if (s.retracted) rep_.changes.retracted.push_back(s.id);
   }
   written_.push_back(&s);
 }
@@ -492,10 +508,16 @@ bool BatchWriter::merge_into_indexed_twin(Study& s, bool& rebuilt) {
   if (source_rank(*existing) <= source_rank(s)) {
     merge_study(*existing, s);
     annotator_.annotate(*existing);
-    if (writer_.put(*existing) != Change::unchanged)
+    if (writer_.put(*existing) != Change::unchanged) {
       ++rep_.merged;
-    else
+      // For a follower the indexed record changed (e.g. PubMed now says it was retracted).
+      if (list_ids_) {
+        rep_.changes.updated.push_back(existing->id);
+        if (existing->retracted) rep_.changes.retracted.push_back(existing->id);
+      }
+    } else {
       ++rep_.unchanged;
+    }
     seen_ids_.insert(existing->id);
     merged_copies_.push_back(std::move(*existing));
     written_.push_back(&merged_copies_.back());
@@ -505,6 +527,7 @@ bool BatchWriter::merge_into_indexed_twin(Study& s, bool& rebuilt) {
   // it takes over, and the old copy is removed.
   merge_study(s, *existing);
   writer_.remove(*twin);
+  if (list_ids_) rep_.changes.deleted.push_back(*twin);  // its id is gone; s carries the study now
   rebuilt = true;
   ++rep_.merged;
   return false;
@@ -543,24 +566,50 @@ json parse_snapshot(const std::string& text) {
 
 // A finding depends only on the records that report on its key, so an incremental run recounts
 // just the keys its records touched and keeps the rest of the previous snapshot.
+// A finding's key is the four parts the index's terms name (intervention|comparator kind|
+// outcome|time point) and then the population studied; the population is not a term.
+bool is_touched(const std::string& finding, const std::set<std::string>& touched) {
+  std::size_t cut = std::string::npos, from = 0;
+  for (int bar = 0; bar < 4; ++bar) {
+    cut = finding.find('|', from);
+    if (cut == std::string::npos) break;
+    from = cut + 1;
+  }
+  return touched.count(cut == std::string::npos ? finding : finding.substr(0, cut)) > 0;
+}
+
 json recount_touched(const IndexWriter& writer, const json& before, const Vocabulary& vocabulary) {
   const std::set<std::string>& only = writer.touched_finding_keys();
   const json recounted =
       only.empty() ? json::object() : findings_snapshot(writer.studies_with_findings(&only), vocabulary);
-  json now = before;
-  for (const auto& k : only) now.erase(k);
+  json now = json::object();
+  for (const auto& [k, v] : before.items())
+    if (!is_touched(k, only)) now[k] = v;
   for (const auto& [k, v] : recounted.items())
-    if (only.count(k)) now[k] = v;
+    if (is_touched(k, only)) now[k] = v;
   return now;
 }
 
+// A snapshot entry is {"conclusion", "clinician"}; version 2 kept the conclusion alone, as a
+// string. A change is judged by the conclusion: a sentence that only counts one more trial is not
+// a changed conclusion.
+std::string snapshot_member(const json& entry, const char* member) {
+  if (entry.is_string()) return std::string(member) == "conclusion" ? entry.get<std::string>() : "";
+  if (!entry.is_object()) return "";
+  const auto it = entry.find(member);
+  return it != entry.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 void report_changed_conclusions(const json& before, const json& now, RunReport& rep) {
-  for (const auto& [k, v] : now.items())
-    if (!before.contains(k) || before[k] != v)
-      rep.changed_conclusions.push_back(
-          {k, before.contains(k) ? before[k].get<std::string>() : "", v.get<std::string>()});
+  for (const auto& [k, v] : now.items()) {
+    const json& was = before.contains(k) ? before[k] : json(nullptr);
+    if (snapshot_member(was, "conclusion") != snapshot_member(v, "conclusion"))
+      rep.changed_conclusions.push_back({k, snapshot_member(was, "conclusion"), snapshot_member(v, "conclusion"),
+                                         snapshot_member(was, "clinician"), snapshot_member(v, "clinician")});
+  }
   for (const auto& [k, v] : before.items())
-    if (!now.contains(k)) rep.changed_conclusions.push_back({k, v.get<std::string>(), ""});
+    if (!now.contains(k))
+      rep.changed_conclusions.push_back({k, snapshot_member(v, "conclusion"), "", snapshot_member(v, "clinician"), ""});
 }
 
 // Compares the graded conclusions with those of the previous index; the new snapshot is
@@ -586,6 +635,34 @@ void update_findings(IndexWriter& writer, const Vocabulary& vocabulary, const Pr
   report_changed_conclusions(before, now, rep);
   writer.set_metadata(std::string(fields::meta_findings), now.dump());
   writer.set_metadata(std::string(fields::meta_snapshot_version), snapshot_version);
+}
+
+// The run's entry in the index's change log, committed with the records it describes. The log of
+// the previous index is written whole, so a rebuilt generation carries it on.
+void record_changes(IndexWriter& writer, const PreviousIndex& previous, bool fresh,
+                    const std::set<std::string>& deleted_ids, RunReport& rep) {
+  IndexChanges& c = rep.changes;
+  c.fresh = fresh;
+  if (fresh) {
+    c.added.clear();
+    c.updated.clear();
+    c.deleted.clear();
+    c.retracted.clear();
+  } else {
+    c.deleted.insert(c.deleted.end(), deleted_ids.begin(), deleted_ids.end());
+  }
+  c.added_count = fresh ? rep.added : c.added.size();
+  c.updated_count = fresh ? rep.updated : c.updated.size();
+  c.deleted_count = fresh ? rep.deleted : c.deleted.size();
+  c.retracted_count = fresh ? rep.retracted.size() : c.retracted.size();
+  c.conclusions = rep.changed_conclusions;
+  std::vector<IndexChanges> log = previous.change_log;
+  // A run that changed nothing (the daily update on a quiet day) would only push history out.
+  if (c.added_count + c.updated_count + c.deleted_count + c.retracted_count > 0 || !c.conclusions.empty()) {
+    log = append_changes(std::move(log), c);
+    c = log.back();
+  }
+  writer.set_metadata(std::string(fields::meta_changes), dump_change_log(log));
 }
 
 }  // namespace
@@ -626,7 +703,10 @@ RunReport run_index(const RunOptions& opt) {
   rep.timings["merge"] = since(phase);
 
   phase = std::chrono::steady_clock::now();
-  IndexWriter writer(opt.db, vocabulary, opt.rebuild);
+  IndexWriter writer(opt.db, vocabulary,
+                     opt.rebuild         ? WriteMode::rebuild
+                     : opt.keep_previous ? WriteMode::keep_previous
+                                         : WriteMode::in_place);
   const bool starts_empty = opt.rebuild || writer.doc_count() == 0;
   BatchWriter batch_writer(batch, writer, vocabulary, annotator, opt, threads, rep);
   batch_writer.write(starts_empty);
@@ -636,6 +716,7 @@ RunReport run_index(const RunOptions& opt) {
 
   phase = std::chrono::steady_clock::now();
   update_findings(writer, vocabulary, previous, starts_empty, batch_writer.written(), deleted_ids, rep);
+  record_changes(writer, previous, starts_empty, deleted_ids, rep);
   rep.timings["findings"] = since(phase);
 
   phase = std::chrono::steady_clock::now();

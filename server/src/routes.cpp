@@ -3,6 +3,8 @@
 #include <array>
 #include <string_view>
 
+#include "evidence/feed.hpp"
+
 namespace evidence {
 
 namespace {
@@ -10,6 +12,7 @@ namespace {
 constexpr std::array kRoutes = {
     Route{"GET", "/api/search", get_search, "/api/search"},
     Route{"GET", "/api/summary", get_summary, "/api/summary"},
+    Route{"GET", "/api/feed", get_feed, "/api/feed"},
     Route{"GET", R"(/api/studies/([^/]+))", get_study, "/api/studies/{id}"},
     Route{"GET", "/api/vocabulary", get_vocabulary, "/api/vocabulary"},
     Route{"GET", "/api/export", get_export, "/api/export"},

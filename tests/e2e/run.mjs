@@ -250,6 +250,38 @@ test('export links carry the query and filters and download', async () => {
   await page.close();
 });
 
+test('"Follow this question" links to the Atom feed of the current question (clinician view)', async () => {
+  const page = await open(url(Q, '&design=rct&sort=year'));
+  const link = page.locator('#summary a.follow');
+  await link.waitFor();
+  assert.match(await link.innerText(), /^Follow this question/);
+  const href = await link.getAttribute('href');
+  const u = new URL(href, base);
+  assert.equal(u.pathname, '/api/feed');
+  assert.equal(u.searchParams.get('q'), Q);
+  assert.equal(u.searchParams.get('design'), 'rct');
+  assert.equal(u.searchParams.get('sort'), null); // the order of the results is not what is followed
+  assert.equal(await link.getAttribute('type'), 'application/atom+xml');
+  assert.equal(await page.getAttribute('link#feed-link[rel="alternate"]', 'href'), href); // feed discovery
+  const res = await page.request.get(u.href);
+  assert.equal(res.status(), 200);
+  assert.match(res.headers()['content-type'], /^application\/atom\+xml/);
+  assert.match(await res.text(), /<feed xmlns="http:\/\/www\.w3\.org\/2005\/Atom">/);
+  // A new question: the link follows it.
+  await page.fill('#q', 'acupuncture');
+  await page.press('#q', 'Enter');
+  await page.waitForFunction(() => {
+    const a = document.querySelector('#summary a.follow');
+    return a && new URL(a.href).searchParams.get('q') === 'acupuncture';
+  });
+  // Not offered in the patient view.
+  await page.click('#view-patient');
+  await page.waitForSelector('.hit');
+  assert.equal(await page.locator('a.follow').count(), 0);
+  assert.equal(await page.locator('link#feed-link').count(), 0);
+  await page.close();
+});
+
 test('forest plot of a pooled finding: studies oriented on one scale, MID lines, pooled diamond', async () => {
   const page = await open(null);
   const real = await (await page.request.get(base + '/api/search?q=exercise&per_page=10')).json();

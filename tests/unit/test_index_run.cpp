@@ -190,7 +190,12 @@ TEST_CASE("a rebuild is written beside the live index and swapped in, readers fo
   CHECK_FALSE(reader.get("NEW1") == std::nullopt);
   CHECK_FALSE(reader.get("OLD1"));
   CHECK(reader.revision().rfind("gen-2:", 0) == 0);
+  CHECK(fs::exists(db / "gen-1"));  // the previous generation, kept for evidence-index --rollback
+  // The next rebuild keeps only the one it replaces.
+  REQUIRE(index_paths(db, {in}, false, true).committed);
   CHECK_FALSE(fs::exists(db / "gen-1"));
+  CHECK(fs::exists(db / "gen-2"));
+  CHECK(fs::exists(db / "gen-3"));
 }
 
 TEST_CASE("missing inputs and unreadable indexes stop the run with a clear error", "[index]") {
@@ -298,12 +303,13 @@ TEST_CASE("kill -9 during a parallel rebuild leaves the previous generation live
   crash_rounds_against(db, {"-q", "--rebuild", "--db", db.string(), batch.string()}, {1, 4000}, 20261128, killed,
                        completed);
   CHECK(killed + completed == crash_rounds());
-  // Leftovers of killed rebuilds (parts, half-written generations) are cleaned by the next one.
+  // Leftovers of killed rebuilds (parts, half-written generations) are cleaned by the next one,
+  // which keeps the generation it replaced (for a rollback) and no other.
   REQUIRE(index_paths(db, {batch}, false, true).committed);
   std::size_t entries = 0;
   for (const auto& e : fs::directory_iterator(db))
     entries += e.path().filename().string().rfind("gen-", 0) == 0 ? 1 : 0;
-  CHECK(entries == 1);
+  CHECK(entries == 2);
   WARN("rebuild: " << killed << " kills survived, " << completed << " runs completed");
 }
 

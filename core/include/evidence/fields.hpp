@@ -67,6 +67,8 @@ inline constexpr std::string_view meta_built_at = "evidence:built_at";
 inline constexpr std::string_view meta_vocabulary = "evidence:vocabulary_version";
 inline constexpr std::string_view meta_findings = "evidence:findings";  // JSON snapshot for change reports
 inline constexpr std::string_view meta_snapshot_version = "evidence:findings_version";
+// What the last runs changed, a JSON array (change_log.hpp); read by the feed.
+inline constexpr std::string_view meta_changes = "evidence:changes";
 // The index format, written when a generation is written from empty. Format 3: every document
 // carries slot_facets and slot_rank_features and a binary stored record (study_codec, whose
 // results carry their own population, follow-up, add-on and analysis). An index of an earlier

@@ -2,8 +2,10 @@
 // The index: the only place (with search.cpp) that sees Xapian. Callers get evidence types only.
 //
 // Layout on disk: DIR/XAPIANDB is a Xapian stub file naming the live generation DIR/gen-N
-// (a glass database). Readers open DIR (Xapian follows the stub); a full rebuild writes
-// gen-(N+1) beside the live one and swaps the stub with an atomic rename.
+// (a glass database). Readers open DIR (Xapian follows the stub); a full rebuild (or a run that
+// keeps the previous generation) writes a new gen-M beside the live one and swaps the stub with
+// an atomic rename. The generation swapped out stays on disk as the previous one, for
+// rollback_generation(); older ones are deleted.
 //
 // Every method throws evidence::Error: index_locked (another writer holds the lock),
 // index_unavailable (missing or unopenable), index_corrupt, io_error, internal.
@@ -15,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "evidence/change_log.hpp"
 #include "evidence/study.hpp"
 #include "evidence/vocabulary.hpp"
 
@@ -54,11 +57,20 @@ class DocumentBuilder {
   std::unique_ptr<Impl> impl_;
 };
 
+// Where an IndexWriter writes.
+enum class WriteMode {
+  in_place,       // the live generation, inside one transaction
+  rebuild,        // a fresh, empty generation that replaces the live one at commit()
+  keep_previous,  // a copy of the live generation that replaces it at commit(), so the live one
+                  // stays on disk as the previous generation (rollback_generation() goes back to it)
+};
+
 class IndexWriter {
  public:
   // Opens (creating if needed) the index at dir. With rebuild=true, writes a fresh generation
   // that replaces the live one only when commit() succeeds.
   IndexWriter(const std::filesystem::path& dir, const Vocabulary& vocabulary, bool rebuild = false);
+  IndexWriter(const std::filesystem::path& dir, const Vocabulary& vocabulary, WriteMode mode);
   ~IndexWriter();
   IndexWriter(const IndexWriter&) = delete;
   IndexWriter& operator=(const IndexWriter&) = delete;
@@ -129,6 +141,9 @@ class IndexReader {
   std::optional<Study> find_by_identifier(const std::string& kind, const std::string& value) const;
   std::vector<Study> all_studies() const;
   std::string metadata(const std::string& key) const;
+  // What the last indexer runs changed, oldest first (change_log.hpp); empty for an index
+  // written before the log existed.
+  std::vector<IndexChanges> change_log() const;
   // Counts of documents carrying each value of a boolean prefix (e.g. design, source).
   std::vector<std::pair<std::string, std::uint64_t>> term_counts(const std::string& prefix) const;
   // Spelling suggestion for a word, "" when none.
@@ -140,6 +155,16 @@ class IndexReader {
   friend struct IndexAccess;  // core's search reaches the Xapian side (core/src/index_internal.hpp)
   std::unique_ptr<Impl> impl_;
 };
+
+// Points the index at dir back to its previous generation (the one the last rebuild or
+// keep_previous run swapped out), for when an update went wrong. The generation left stays on
+// disk until the next swap deletes it. Takes the live generation's write lock for the swap.
+// Throws Error: not_found (no previous generation on disk), index_locked (an indexer is running),
+// index_unavailable (no index at dir, or a stub naming shards), index_corrupt, io_error.
+struct Rollback {
+  std::string from, to;  // generation names, "gen-N"
+};
+Rollback rollback_generation(const std::filesystem::path& dir);
 
 // 64-bit FNV-1a of the record's content (without the list of input files).
 std::uint64_t content_hash(const Study& s);

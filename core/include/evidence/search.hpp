@@ -31,6 +31,9 @@ struct SearchRequest {
   std::optional<int> year_min, year_max;
   std::optional<double> quality_min;
   bool include_retracted = false;
+  // Only these records (ids), when not empty: which of a few known records match the question
+  // (the feed asks this of the records a run added or updated).
+  std::vector<std::string> only_ids;
   bool with_summary = true;
   // Hits, facets and the did-you-mean suggestion; false when only the graded summary and the
   // number of matches are wanted (/api/summary).
@@ -129,7 +132,7 @@ SearchResponse search(IndexReader& reader, const Vocabulary& vocabulary, const S
                       const RankingWeights& weights = {});
 
 // Studies matching the request, in its sort order (relevance: text relevance alone), at most
-// limit of them, for export.
+// limit of them, for export and the feed (retracted ones only with request.include_retracted).
 std::vector<Study> search_all(IndexReader& reader, const Vocabulary& vocabulary, const SearchRequest& request,
                               std::size_t limit);
 

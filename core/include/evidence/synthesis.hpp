@@ -140,7 +140,9 @@ EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& qu
 // Certainty wording: "high" -> "High", plus GRADE symbols "⊕⊕⊕⊕".
 std::string certainty_symbols(const std::string& level);
 
-// All findings over all studies, key -> "direction; certainty", for change reports.
+// All findings over all studies, for change reports: key -> {"conclusion": "direction; certainty;
+// effect size" (what a change is judged by), "clinician": the clinician sentence (what a change
+// is shown with)}.
 nlohmann::json findings_snapshot(const std::vector<Study>& studies, const Vocabulary& vocabulary);
 
 // Effect size class of a standardised benefit (|benefit| / MID, or SMD, or log ratio).

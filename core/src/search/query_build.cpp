@@ -210,6 +210,7 @@ Xapian::Query filter_query(const Question& q, const SearchRequest& req) {
   filter = filter_and(filter, or_terms(std::string(fields::condition), req.conditions));
   filter = filter_and(filter, or_terms(std::string(fields::outcome), req.outcomes));
   filter = filter_and(filter, or_terms(std::string(fields::design), req.designs));
+  filter = filter_and(filter, or_terms(std::string(fields::id_term), req.only_ids));
   // Designs named in the question ("reviews", "trials") restrict too.
   if (!q.designs.empty()) filter = filter_and(filter, or_terms(std::string(fields::design), q.designs));
   const std::optional<int> ymin = req.year_min ? req.year_min : q.year_min;

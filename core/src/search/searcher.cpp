@@ -264,8 +264,8 @@ std::vector<Study> search_all(IndexReader& reader, const Vocabulary& v, const Se
     out.clear();
     Xapian::Enquire enquire(db);
     BuiltQuery b = build_query(impl, v, req);
-    if (b.relaxable && !has_match(db, b, false)) b = build_query(impl, v, req, true);
-    enquire.set_query(full_query(b, false));
+    if (b.relaxable && !has_match(db, b, req.include_retracted)) b = build_query(impl, v, req, true);
+    enquire.set_query(full_query(b, req.include_retracted));
     enquire.set_time_limit(query_time_limit_seconds);
     apply_sort(enquire, req.sort);
     const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));

@@ -232,7 +232,8 @@ EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& q,
 json findings_snapshot(const std::vector<Study>& studies, const Vocabulary& v) {
   json j = json::object();
   for (const auto& f : build_findings(studies, Question{}, v))
-    j[f.key] = f.direction + "; " + f.certainty + "; " + f.effect_size;
+    j[f.key] = {{"conclusion", f.direction + "; " + f.certainty + "; " + f.effect_size},
+                {"clinician", f.clinician_sentence}};
   return j;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "evidence/change_log.hpp"
 #include "evidence/ingest.hpp"
 
 namespace evidence {
@@ -21,25 +22,27 @@ struct RunOptions {
   std::filesystem::path vocabulary_file;  // default: schema/vocabulary.json of data_dir()
   bool strict = false;                    // any skipped record fails the run (nothing committed)
   bool rebuild = false;                   // write a fresh generation and swap it in
-  bool prune = false;                     // delete records of previously indexed files that vanished
-  unsigned threads = 0;                   // reading, annotation and document building; 0: one per core
+  // Write into a copy of the live generation and swap it in, keeping the live one on disk as the
+  // previous generation (evidence-index --rollback returns to it). Ignored with rebuild, which
+  // keeps the previous generation too.
+  bool keep_previous = false;
+  bool prune = false;    // delete records of previously indexed files that vanished
+  unsigned threads = 0;  // reading, annotation and document building; 0: one per core
   // Build one shard of a partitioned index: only records whose id hashes to shard_index.
   std::size_t shard_index = 0, shard_count = 1;
   // Called after each record with (done, total); used for the progress line on a terminal.
   std::function<void(std::size_t, std::size_t)> progress;
 };
 
-struct ConclusionChange {
-  std::string key;     // intervention|comparator kind|outcome|time point
-  std::string before;  // "direction, certainty" or "" when new
-  std::string after;   // "" when gone
-};
-
 struct RunReport {
   std::size_t files = 0, records_read = 0, added = 0, updated = 0, unchanged = 0, deleted = 0, skipped = 0, merged = 0;
   std::vector<RecordProblem> problems;
-  std::vector<std::string> retracted;  // ids flagged retracted in this run
-  std::vector<ConclusionChange> changed_conclusions;
+  std::vector<std::string> retracted;                 // ids flagged retracted in this run
+  std::vector<ConclusionChange> changed_conclusions;  // key, before and after, with their sentences
+  // What this run added to the index's change log (change_log.hpp): record ids for a run into an
+  // existing index, counts and changed conclusions for every run. A run that changed nothing
+  // adds no entry (changes.number is then 0).
+  IndexChanges changes;
   std::map<std::string, std::size_t> by_format;
   // Annotation coverage per source: records, and how many got an intervention, a condition, a
   // design other than "other", an outcome domain, and a result direction.
