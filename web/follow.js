@@ -18,6 +18,8 @@ export function feedUrl(s) {
 // Puts the link beside the summary's heading (after renderSummary), or takes it away.
 export function renderFollow(s) {
   const head = document.querySelector('#summary .summary-head');
+  // The summary box is not always drawn again (the phone layout moves it), so an earlier link goes.
+  document.querySelectorAll('a.follow').forEach((a) => a.remove());
   const old = document.getElementById('feed-link');
   if (old) old.remove();
   if (!head || s.view === 'patient' || (!s.q && !Object.values(s.filters).some((v) => v.length))) return;

@@ -276,7 +276,9 @@ test('"Follow this question" links to the Atom feed of the current question (cli
   });
   // Not offered in the patient view.
   await page.click('#view-patient');
-  await page.waitForSelector('.hit');
+  // The hits of the clinician view are still there until the patient view is drawn: wait for it.
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('view') === 'patient'
+    && /What the research says/.test(document.querySelector('#summary')?.textContent || ''));
   assert.equal(await page.locator('a.follow').count(), 0);
   assert.equal(await page.locator('link#feed-link').count(), 0);
   await page.close();
