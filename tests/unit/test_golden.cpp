@@ -14,8 +14,10 @@
 #include <fstream>
 #include <string>
 
+#include "evidence/polite_client.hpp"  // percent_encode
 #include "test_support.hpp"
 
+using evidence::percent_encode;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
@@ -42,21 +44,6 @@ json normalised(const json& j) {
     return std::strtod(buf, nullptr);
   }
   return j;
-}
-
-std::string percent_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 std::string query_string(const json& question) {
