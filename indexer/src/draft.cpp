@@ -200,6 +200,18 @@ bool unit_word(const Tok& k) {
   return false;
 }
 
+// "-3.1 points on the RMDQ (95% CI ...)": when the tokens before k end with a unit followed by
+// "on [the|a]" and a one- or two-word scale name, the index just past that unit; otherwise k.
+std::size_t past_unit_before_scale(const std::vector<Tok>& t, std::size_t k) {
+  for (std::size_t words = 1; words <= 2 && words <= k; ++words) {
+    if (t[k - words].kind != Tok::word) break;
+    std::size_t p = k - words;
+    if (p > 0 && (is_word(t, p - 1, "the") || is_word(t, p - 1, "a"))) --p;
+    if (p > 1 && is_word(t, p - 1, "on") && unit_word(t[p - 2])) return p - 1;
+  }
+  return k;
+}
+
 // ---- What a value is ------------------------------------------------------------------------
 
 struct Keyword {
@@ -423,6 +435,8 @@ std::vector<ExtractedEffect> effects_in_sentence(std::string_view sentence) {
       // The value: the nearest number before the anchor, past brackets, separators and a unit.
       std::size_t k = i;
       int skipped = 0;
+      while (k > 0 && skipped < 4 && is_punct(t, k - 1, "([,;:=")) --k, ++skipped;
+      k = past_unit_before_scale(t, k);
       while (k > 0 && skipped < 4 && (is_punct(t, k - 1, "([,;:=") || unit_word(t[k - 1]))) --k, ++skipped;
       if (k == 0 || !is_number(t, k - 1) || used[k - 1]) continue;
       std::size_t end = b->end;
