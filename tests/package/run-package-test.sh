@@ -54,8 +54,18 @@ dpkg-deb --ctrl-tarfile "$deb" | tar -t >"$tmp/control.list"
 for f in control md5sums conffiles postinst prerm postrm; do
   grep -qx "./$f" "$tmp/control.list" && ok "control file $f" || fail "no control file $f"
 done
-dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/default/backpain-evidence &&
-  ok "conffile /etc/default/backpain-evidence" || fail "/etc/default/backpain-evidence is not a conffile"
+for conffile in /etc/default/backpain-evidence /etc/backpain-evidence/update.env; do
+  dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx "$conffile" &&
+    ok "conffile $conffile" || fail "$conffile is not a conffile"
+done
+# The server is enabled on install; the daily update (it fetches from public services) is not.
+dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst >"$tmp/postinst"
+grep -q '^    for unit in evidence-server.service; do' "$tmp/postinst" &&
+  ok "postinst enables evidence-server.service only" || fail "postinst enables: $(grep -m1 'for unit in' "$tmp/postinst")"
+grep -q '^    for unit in evidence-update.service evidence-update.timer; do' "$tmp/postinst" &&
+  ok "postinst installs the update units without enabling them" || fail "the update units are not in postinst's other units"
+dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postrm | grep -q 'for unit in evidence-server.service evidence-update.service evidence-update.timer; do' &&
+  ok "postrm purges every unit" || fail "postrm does not name every unit"
 
 echo "== contents"
 dpkg-deb --contents "$deb" >"$tmp/contents"
@@ -68,6 +78,8 @@ expected=(
   ./usr/share/man/man1/evidence-index.1.gz ./usr/share/man/man1/evidence-server.1.gz
   ./usr/share/man/man1/evidence-fetch.1.gz
   ./lib/systemd/system/evidence-server.service ./etc/default/backpain-evidence
+  ./lib/systemd/system/evidence-update.service ./lib/systemd/system/evidence-update.timer
+  ./usr/libexec/backpain-evidence/update ./etc/backpain-evidence/update.env
   ./usr/lib/sysusers.d/backpain-evidence.conf
   ./usr/share/doc/backpain-evidence/copyright ./usr/share/doc/backpain-evidence/changelog.gz
 )
@@ -103,7 +115,7 @@ echo "== systemd units"
 # in the unpacked root: systemd-analyze checks that ExecStart names an executable.
 mkdir -p "$tmp/units"
 for unit in "$root"/lib/systemd/system/*; do
-  sed "s|^\(Exec[A-Za-z]*=[-@:+!]*\)/usr/bin/|\1$root/usr/bin/|" "$unit" >"$tmp/units/$(basename "$unit")"
+  sed "s|^\(Exec[A-Za-z]*=[-@:+!]*\)/usr/|\1$root/usr/|" "$unit" >"$tmp/units/$(basename "$unit")"
 done
 for unit in "$tmp"/units/*; do
   # It exits 0 on unknown keys and bad values: any message at all is a failure.
@@ -165,6 +177,21 @@ else
   fail "GET / is not the packaged web/index.html"
 fi
 curl -fsS "$base/app.js" | cmp -s - "$data/web/app.js" && ok "GET /app.js" || fail "GET /app.js"
+
+echo "== the packaged daily update"
+update="$root/usr/libexec/backpain-evidence/update"
+"$update" --help | grep -q 'installed: /var/lib/backpain-evidence/index' && ok "update --help" || fail "update --help"
+# Installed, it looks for the programs in one folder (the package's /usr/bin): pointed at the
+# unpacked root's, with an empty query for each source, it checks its settings, fetches nothing
+# and says so (no network needed).
+printf 'EVIDENCE_PUBMED_QUERY=\nEVIDENCE_CTGOV_QUERY=\n' >"$tmp/update.env"
+if EVIDENCE_BIN="$root/usr/bin" EVIDENCE_DB="$tmp/index" EVIDENCE_INBOX="$tmp/inbox" \
+  "$update" --config "$tmp/update.env" >"$tmp/update.log" 2>&1 && grep -q 'nothing new to index' "$tmp/update.log"; then
+  ok "update from the package runs: $(tail -1 "$tmp/update.log")"
+else
+  fail "update from the package:"
+  cat "$tmp/update.log"
+fi
 
 if [ "$failures" -gt 0 ]; then
   echo "package test: $failures failure(s)"
