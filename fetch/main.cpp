@@ -36,6 +36,7 @@ struct Common {
   int attempts = 5;
   double backoff = 1, max_wait = 60;
   bool quiet = false;
+  std::string ca_file;
 };
 
 void add_common(CLI::App& sub, Common& c, const std::string& since_what) {
@@ -60,10 +61,13 @@ void add_common(CLI::App& sub, Common& c, const std::string& since_what) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub.add_flag("-q,--quiet", c.quiet, "no progress or retry lines on stderr");
+  sub.add_option("--ca-file", c.ca_file,
+                 "PEM file of certificate authorities to trust for https instead of the system's (a proxy's CA)");
 }
 
 void apply_common(const Common& c, evidence::ClientOptions& client) {
   if (!c.base_url.empty()) client.base_url = c.base_url;
+  client.ca_file = c.ca_file;
   client.retry.max_attempts = c.attempts;
   client.retry.initial_backoff = std::chrono::milliseconds(static_cast<long long>(c.backoff * 1000));
   client.retry.max_backoff = std::chrono::milliseconds(static_cast<long long>(c.max_wait * 1000));

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <regex>
 #include <thread>
 
@@ -120,6 +121,11 @@ PoliteClient::PoliteClient(ClientOptions options, FetchLog log)
   // The Debian library is built with OpenSSL, so one Client type serves both schemes; https
   // verifies the server's certificate against the system's CA store (httplib's default).
   impl_->client = std::make_unique<httplib::Client>(impl_->origin);
+  if (!options_.ca_file.empty()) {
+    if (!std::filesystem::is_regular_file(options_.ca_file))
+      throw Error(ErrorCode::invalid_argument, "CA file '" + options_.ca_file + "' is not a readable file");
+    impl_->client->set_ca_cert_path(options_.ca_file);
+  }
   impl_->client->set_connection_timeout(options_.retry.connect_timeout);
   impl_->client->set_read_timeout(options_.retry.read_timeout);
   impl_->client->set_follow_location(true);

@@ -675,3 +675,56 @@ TEST_CASE("evidence-fetch: exit codes and messages", "[fetch][shared]") {
   CHECK(run("pubmed --since 2026-11-01 --out x") == 2);  // no --query
   CHECK(run("--help") == 0);
 }
+
+TEST_CASE("fetch: https over loopback verifies the server's certificate against the CA file", "[fetch]") {
+  // A self-signed certificate for 127.0.0.1, made for this test by the openssl command line.
+  if (std::system("command -v openssl >/dev/null 2>&1") != 0) {
+    WARN("SKIPPED: the openssl command is not installed (Debian: apt-get install openssl)");
+    return;
+  }
+  const fs::path dir = temp_dir("fetch-tls");
+  const fs::path cert = dir / "cert.pem", key = dir / "key.pem";
+  const std::string make_cert =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout '" +
+      key.string() + "' -out '" + cert.string() + "' >/dev/null 2>&1";
+  REQUIRE(std::system(make_cert.c_str()) == 0);
+
+  httplib::SSLServer svr(cert.c_str(), key.c_str());
+  REQUIRE(svr.is_valid());
+  svr.Get("/eutils/einfo.fcgi", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_content("<eInfoResult db=\"" + req.get_param_value("db") + "\"/>", "text/xml");
+  });
+  const int port = svr.bind_to_any_port("127.0.0.1");
+  REQUIRE(port > 0);
+  std::thread thread([&] { svr.listen_after_bind(); });
+  while (!svr.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  ClientOptions options;
+  options.base_url = "https://127.0.0.1:" + std::to_string(port) + "/eutils";
+  options.requests_per_second = 200;
+  options.retry = quick_retries();
+  options.retry.max_attempts = 1;
+  const auto no_check = [](const std::string&) { return std::string(); };
+
+  SECTION("trusted through --ca-file: the answer arrives over TLS") {
+    options.ca_file = cert.string();
+    PoliteClient client(options, {});
+    CHECK(client.get("/einfo.fcgi", {{"db", "pubmed"}}, no_check) == "<eInfoResult db=\"pubmed\"/>");
+  }
+  SECTION("not trusted (the system's store): refused, with the reason and the URL") {
+    PoliteClient client(options, {});
+    const Error e = error_of([&] { client.get("/einfo.fcgi", {{"db", "pubmed"}}, no_check); });
+    CHECK(e.code() == ErrorCode::remote_unavailable);
+    CHECK_THAT(e.what(), Catch::Contains("certificate did not verify"));
+    CHECK_THAT(e.what(), Catch::Contains(options.base_url + "/einfo.fcgi?db=pubmed"));
+  }
+  SECTION("a CA file that does not exist is refused before any request") {
+    options.ca_file = (dir / "missing.pem").string();
+    const Error e = error_of([&] { PoliteClient client(options, {}); });
+    CHECK(e.code() == ErrorCode::invalid_argument);
+    CHECK_THAT(e.what(), Catch::Contains("missing.pem"));
+  }
+  svr.stop();
+  thread.join();
+}

@@ -52,7 +52,7 @@ struct PubmedOptions {
   // The date the window applies to: "edat" (entered into PubMed: each record once), "mdat"
   // (last modified: also records revised or retracted since) or "pdat" (published).
   std::string date_type = "edat";
-  ClientOptions client{default_eutils_url, eutils_rate_without_key, {}, "backpain-evidence evidence-fetch"};
+  ClientOptions client{default_eutils_url, eutils_rate_without_key, {}, "backpain-evidence evidence-fetch", {}};
   // The request rate: 0 = NCBI's documented one for a run with or without an API key.
   double rate = 0;
 };
@@ -60,7 +60,7 @@ struct PubmedOptions {
 struct CtgovOptions {
   FetchWindow window;
   std::size_t page_size = 100;  // studies per page and per file (1..1000)
-  ClientOptions client{default_ctgov_url, ctgov_rate, {}, "backpain-evidence evidence-fetch"};
+  ClientOptions client{default_ctgov_url, ctgov_rate, {}, "backpain-evidence evidence-fetch", {}};
 };
 
 struct FetchReport {

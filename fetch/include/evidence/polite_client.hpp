@@ -52,6 +52,9 @@ struct ClientOptions {
   double requests_per_second = 3;  // the service's documented limit
   RetryPolicy retry;
   std::string user_agent = "backpain-evidence evidence-fetch";
+  // https: a PEM file of the certificate authorities to trust instead of the system's store (a
+  // proxy with its own CA, or a test server's self-signed certificate). Empty: the system's.
+  std::string ca_file;
 };
 
 // One query parameter; values are percent-encoded by the client.
