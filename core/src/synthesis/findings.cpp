@@ -262,6 +262,47 @@ struct Placement {
   bool direct_intervention = true;
 };
 
+// The comparator a result was measured against: its own concepts, else those of the record's only
+// comparator arm of the same kind (a review of one comparison names it once, on the record, as
+// the Cochrane review of surgery versus non-surgical care for stenosis does). Empty when the
+// record has several arms of that kind: which one the result is about is not known.
+std::vector<std::string> comparator_of(const Study& s, const OutcomeResult& o) {
+  if (!o.comparator.empty()) return o.comparator;
+  const Arm* only = nullptr;
+  for (const auto& a : s.comparators) {
+    if (a.kind != o.comparator_kind) continue;
+    if (only) return {};
+    only = &a;
+  }
+  return only ? only->concepts : std::vector<std::string>{};
+}
+
+// The comparator as studied: the treatments the question named when the results compared with
+// those (or narrower ones) only; else the treatments the results compared with, so that
+// "non-surgical care" with injections and braces is not called "physiotherapy".
+void label_comparator(Finding& f, const Question& q, const Vocabulary& v) {
+  const auto named = treatment_comparators(q, v);
+  if (named.empty() || f.comparator_kind != "active" || f.comparator_concepts.empty()) return;
+  const bool only_named = std::all_of(f.comparator_concepts.begin(), f.comparator_concepts.end(), [&](const auto& c) {
+    return std::any_of(named.begin(), named.end(), [&](const auto& n) { return v.is_a(c, n); });
+  });
+  if (only_named) return;
+  // A patient reads the named treatment and that there were others (a list of plain names fails
+  // the reading-age check); a clinician reads up to two by name. The concepts stay in the JSON.
+  f.comparator_plain = join_labels(v, named, true) + " and other treatments";
+  if (f.comparator_concepts.size() <= 2)
+    f.comparator_label = join_labels(v, f.comparator_concepts, false);
+  else
+    f.comparator_label = join_labels(v, named, false) + " and other active treatments";
+}
+
+// Whether every concept of an arm is a treatment the question asked about, or narrower.
+bool only_asked(const std::vector<std::string>& arm, const Question& q, const Vocabulary& v) {
+  return std::all_of(arm.begin(), arm.end(), [&](const auto& c) {
+    return std::any_of(q.interventions.begin(), q.interventions.end(), [&](const auto& i) { return v.is_a(c, i); });
+  });
+}
+
 // Where a result goes, or nothing when it does not answer the question.
 std::optional<Placement> place(const OutcomeResult& o, const Question& q, const Vocabulary& v, Reading reading) {
   Placement p;
@@ -348,6 +389,7 @@ Groups group_results(const std::vector<Study>& studies, const Question& q, const
   const std::set<std::string> outcomes = asked_outcomes(q, v);
   const PopulationView asked = question_view(q, v);
   Groups out;
+  std::set<std::string> mixed_arm;  // findings whose asked treatment was given with others
   for (const auto& s : studies) {
     if (s.retracted || s.design == "protocol") continue;
     if (results_unconfirmed(s)) {
@@ -362,9 +404,16 @@ Groups group_results(const std::vector<Study>& studies, const Question& q, const
       const PopulationView pop = view_of(rp.conditions, rp.duration, v);
       const Fit fit = population_fit(pop, asked, v);
       if (fit == Fit::none) continue;
-      const Reading reading = read_comparison(o, q, v);
+      OutcomeResult with_comparator;
+      const OutcomeResult* compared = &o;
+      if (o.comparator.empty()) {
+        with_comparator = o;
+        with_comparator.comparator = comparator_of(s, o);
+        compared = &with_comparator;
+      }
+      const Reading reading = read_comparison(*compared, q, v);
       if (reading == Reading::none) continue;
-      const auto placed = place(o, q, v, reading);
+      const auto placed = place(*compared, q, v, reading);
       if (!placed) continue;
       const bool indirect = fit == Fit::indirect;
       // One finding per population studied (a review's pregnancy subgroup is not its non-specific
@@ -383,6 +432,9 @@ Groups group_results(const std::vector<Study>& studies, const Question& q, const
         label_finding(f, key, *placed, o, q, v);
         f.indirect = indirect;
       }
+      // Turned round, the asked treatment was the study's comparator: when that arm held other
+      // treatments too ("non-surgical care"), the finding must not call it by the asked name alone.
+      if (reading == Reading::reversed && !only_asked(compared->comparator, q, v)) mixed_arm.insert(key);
       for (const auto& c : placed->comparator_concepts)
         if (std::find(f.comparator_concepts.begin(), f.comparator_concepts.end(), c) == f.comparator_concepts.end())
           f.comparator_concepts.push_back(c);
@@ -393,6 +445,11 @@ Groups group_results(const std::vector<Study>& studies, const Question& q, const
   for (auto& [key, f] : out.findings) {
     spread_indirectness(f);
     label_population(f, v);
+    label_comparator(f, q, v);
+    if (mixed_arm.count(key)) {
+      f.intervention_label += " and other active treatments";
+      f.intervention_plain += " and other treatments";
+    }
   }
   return out;
 }
