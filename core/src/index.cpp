@@ -43,6 +43,14 @@ using nlohmann::json;
   throw Error(ErrorCode::internal, msg);
 }
 
+[[noreturn]] void rethrow_xapian_reading(const Xapian::Error& e, const std::string& what) {
+  const std::string type = e.get_type();
+  if (type == "QueryParserError" || type == "DatabaseCorruptError") rethrow_xapian(e, what);
+  const char* reason = e.get_error_string();
+  throw Error(ErrorCode::index_unavailable,
+              what + ": " + type + ": " + e.get_msg() + (reason && *reason ? std::string(" (") + reason + ")" : ""));
+}
+
 namespace {
 
 constexpr const char* stub_name = "XAPIANDB";
@@ -692,10 +700,14 @@ void IndexReader::Impl::open() {
     term_exists.clear();
     generation = read_stub_target(dir);
     db = Xapian::Database(dir.string());
+    // Xapian opens a stub naming no database (an empty or truncated XAPIANDB) as an empty index
+    // that answers every question with nothing: that is no index.
+    if (db.size() == 0)
+      throw Error(ErrorCode::index_unavailable, "the stub " + (dir / stub_name).string() + " names no database");
     check_index_format(db, dir);
     remote = stub_names_remote(dir);
   } catch (const Xapian::Error& e) {
-    rethrow_xapian(e, "opening index " + dir.string());
+    rethrow_xapian_reading(e, "opening index " + dir.string());
   }
 }
 
@@ -754,7 +766,7 @@ std::string IndexReader::revision() const {
   try {
     return impl_->revision();
   } catch (const Xapian::Error& e) {
-    rethrow_xapian(e, "reading index revision");
+    rethrow_xapian_reading(e, "reading index revision");
   }
 }
 

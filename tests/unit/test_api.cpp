@@ -630,3 +630,96 @@ TEST_CASE("RIS and BibTeX carry the paper's abstract, never our summary as one",
   CHECK(r->body.find("\r\nAB  - ") == std::string::npos);
   CHECK(r->body.find("\r\nN1  - backpain-evidence summary: ") != std::string::npos);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hardening (issue 20): statuses a load balancer can trust, and request framing
+
+namespace {
+// A copy of the corpus index that the test may damage.
+fs::path copy_of_corpus_index(const std::string& name) {
+  const fs::path dir = evidence::test::temp_dir(name) / "index";
+  fs::copy(evidence::test::corpus_index(), dir, fs::copy_options::recursive);
+  return dir;
+}
+// A loopback port nothing listens on.
+int closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t n = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+// Every endpoint that reads the index, and /readyz, answer 503 with a stable code or a reason in
+// words, and nothing of the library or the file system.
+void check_unavailable(const fs::path& db, const std::string& what) {
+  TestServer srv(db);
+  auto c = srv.client();
+  for (const char* path : {"/readyz", "/api/search?q=tens", "/api/summary?q=tens", "/api/studies/LBP058",
+                           "/api/export?q=massage&format=ris", "/api/stats", "/api/feed?q=tens"}) {
+    auto r = c.Get(path);
+    REQUIRE(r);
+    INFO(what << ": " << path << " -> " << r->status << " " << r->body.substr(0, 300));
+    CHECK(r->status == 503);
+    const json body = json::parse(r->body);
+    if (std::string(path) == "/readyz") {
+      CHECK(r->get_header_value("Retry-After") == "5");
+      CHECK(body["status"] == "not_ready");
+      CHECK(body["reason"].get<std::string>().size() > 10);
+    } else {
+      CHECK(body["error"]["code"] == "index_unavailable");
+    }
+    for (const char* leak : {"Xapian", "Error", "glass", "/tmp", "remote", ".cpp", "127.0.0.1"})
+      CHECK(r->body.find(leak) == std::string::npos);
+  }
+  auto live = c.Get("/healthz");  // the process itself is alive
+  REQUIRE(live);
+  CHECK(live->status == 200);
+}
+}  // namespace
+
+TEST_CASE("a damaged index gives 503 and readyz not ready on every endpoint, without library text",
+          "[api][security][hardening]") {
+  const fs::path db = copy_of_corpus_index("damaged");
+  const std::string live = [&] {
+    std::ifstream stub(db / "XAPIANDB");
+    std::string backend, gen;
+    stub >> backend >> gen;
+    return gen;
+  }();
+  // The posting lists and the stored records overwritten with garbage, as a bad disk would.
+  for (const char* table : {"postlist.glass", "docdata.glass", "termlist.glass"}) {
+    const fs::path file = db / live / table;
+    const auto size = fs::file_size(file);
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    const std::string junk(static_cast<std::size_t>(size), '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  check_unavailable(db, "damaged tables");
+}
+
+TEST_CASE("a remote shard that is down gives 503 and readyz not ready, without library text",
+          "[api][security][hardening]") {
+  const fs::path db = evidence::test::temp_dir("shard-down") / "index";
+  fs::create_directories(db);
+  std::ofstream(db / "XAPIANDB") << "auto " << evidence::test::corpus_index().string()
+                                 << "\nremote 127.0.0.1:" << closed_port() << "\n";
+  check_unavailable(db, "remote shard down");
+}
+
+TEST_CASE("an empty stub file is an index that cannot answer: 503 and readyz not ready", "[api][security][hardening]") {
+  const fs::path db = evidence::test::temp_dir("empty-stub") / "index";
+  fs::create_directories(db);
+  std::ofstream(db / "XAPIANDB").flush();
+  check_unavailable(db, "empty stub");
+}
+
+TEST_CASE("readyz reports ready with the record count over a good index", "[api][hardening]") {
+  const json j = get_json("/readyz");
+  CHECK(j["status"] == "ready");
+  CHECK(j["records"].get<int>() >= 95);
+}
+
