@@ -723,3 +723,132 @@ TEST_CASE("readyz reports ready with the record count over a good index", "[api]
   CHECK(j["records"].get<int>() >= 95);
 }
 
+namespace {
+// Sends the bytes on a fresh connection and reads until the server closes it (or 5 s pass).
+std::string exchange_raw(int port, const std::string& bytes) {
+  const int fd = raw_connect(port);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  std::string out = read_all(fd);
+  ::close(fd);
+  return out;
+}
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+// A second request hidden in the first one's body: the server must never answer it.
+const std::string smuggled = "GET /api/stats HTTP/1.1\r\nHost: x\r\n\r\n";
+}  // namespace
+
+TEST_CASE("a request whose body is not read is answered once and its connection closed", "[api][security][hardening]") {
+  const int port = corpus_server().port;
+  struct Attack {
+    const char* name;
+    std::string bytes;
+    int status;
+  };
+  const std::string len = std::to_string(smuggled.size());
+  const std::vector<Attack> attacks = {
+      {"GET with a small body (400)",
+       "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: " + len + "\r\n\r\n" + smuggled, 400},
+      {"GET with a large body (413)",
+       "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n" + smuggled +
+           std::string(70000 - smuggled.size(), ' '),
+       413},
+      {"POST with a body (405)",
+       "POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: " + len + "\r\n\r\n" + smuggled, 405},
+      {"two Content-Length fields (400)",
+       "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: " + len + "\r\n\r\n" + smuggled, 400},
+      {"conflicting Content-Length fields (400)",
+       "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: " + len + "\r\nContent-Length: 5\r\n\r\n" + smuggled, 400},
+      {"a chunked GET (400)",
+       "GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+           [] {
+             std::ostringstream hex;
+             hex << std::hex << smuggled.size();
+             return hex.str();
+           }() +
+           "\r\n" + smuggled + "\r\n0\r\n\r\n",
+       400},
+      {"a malformed request line (400)", "GET /healthz HTTP/1.1 extra\r\nHost: x\r\n\r\n" + smuggled, 400},
+  };
+  for (const auto& a : attacks) {
+    const std::string resp = exchange_raw(port, a.bytes);
+    INFO(a.name << ":\n" << resp.substr(0, 600));
+    CHECK(resp.rfind("HTTP/1.1 " + std::to_string(a.status), 0) == 0);
+    CHECK(count_of(resp, "HTTP/1.1 ") == 1);  // the smuggled request got no answer
+    CHECK(resp.find("by_source") == std::string::npos);
+    CHECK(resp.find("Connection: close\r\n") != std::string::npos);
+    CHECK(resp.find("Keep-Alive:") == std::string::npos);
+  }
+  // Good requests on one connection are still kept alive and pipelined.
+  const std::string two = exchange_raw(port,
+                                       "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                                       "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  INFO(two);
+  CHECK(count_of(two, "HTTP/1.1 200") == 2);
+}
+
+TEST_CASE("a request head is bounded: 100,000 header fields or megabytes of headers get 431 and a close",
+          "[api][security][hardening]") {
+  const int port = corpus_server().port;
+  for (const auto& [name, line, count] :
+       {std::tuple{"100,000 small header fields", std::string("X-A: b\r\n"), 100000},
+        std::tuple{"50 MB in 8,000-byte header lines", "X-Big: " + std::string(7990, 'a') + "\r\n", 6250}}) {
+    const int fd = raw_connect(port);
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const auto t0 = std::chrono::steady_clock::now();
+    std::atomic<std::size_t> sent{0};
+    std::thread sender([&, line = line, count = count] {
+      std::string head = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+      if (::send(fd, head.data(), head.size(), MSG_NOSIGNAL) <= 0) return;
+      std::string batch;
+      for (int i = 0; i < 100; ++i) batch += line;
+      for (int i = 0; i < count; i += 100) {
+        const ssize_t n = ::send(fd, batch.data(), batch.size(), MSG_NOSIGNAL);
+        if (n <= 0) return;  // the server has closed the connection
+        sent += static_cast<std::size_t>(n);
+      }
+      ::send(fd, "\r\n", 2, MSG_NOSIGNAL);
+    });
+    const std::string resp = read_all(fd);
+    ::shutdown(fd, SHUT_RDWR);
+    sender.join();
+    ::close(fd);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    INFO(name << ": " << sent << " bytes sent in " << secs << " s:\n" << resp.substr(0, 400));
+    CHECK(resp.rfind("HTTP/1.1 431", 0) == 0);
+    CHECK(resp.find("headers_too_large") != std::string::npos);
+    CHECK(resp.find("Connection: close\r\n") != std::string::npos);
+    CHECK(secs < 5.0);
+  }
+  auto ok = corpus_server().client().Get("/healthz");  // the server is still answering
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+}
+
+TEST_CASE("the latency of requests refused before routing is measured from their own start",
+          "[api][security][hardening]") {
+  TestServer srv(evidence::test::corpus_index());
+  auto c = srv.client();
+  auto warm = c.Get("/healthz");
+  REQUIRE(warm);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a stale clock would count this wait
+  for (int i = 0; i < 3; ++i) {
+    const std::string resp = exchange_raw(srv.port, "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(resp.rfind("HTTP/1.1 414", 0) == 0);
+  }
+  auto m = c.Get("/metrics");
+  REQUIRE(m);
+  const std::string key = "evidence_http_request_duration_seconds_sum ";
+  const auto at = m->body.find(key);
+  REQUIRE(at != std::string::npos);
+  const double sum = std::stod(m->body.substr(at + key.size()));
+  INFO(m->body);
+  CHECK(sum < 1.0);  // four quick requests
+}
+
