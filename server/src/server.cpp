@@ -252,6 +252,13 @@ httplib::Server::HandlerResponse screen_request(const ApiContext& ctx, const htt
     res.set_header("Access-Control-Allow-Headers", "If-None-Match, Content-Type");
     return httplib::Server::HandlerResponse::Handled;
   }
+  // A control character in the decoded path (%00 above all) is no file name: cpp-httplib would
+  // open "index.html" for "/index.html%00.js" and label it by the ".js" after the NUL.
+  if (std::any_of(req.path.begin(), req.path.end(), [](char c) { return c >= 0 && (c < 0x20 || c == 0x7f); })) {
+    if (is_api_path(req.path) || !send_error_page(ctx, res, 400))
+      send_error(res, 400, "bad_encoding", "control character in the path");
+    return httplib::Server::HandlerResponse::Handled;
+  }
   // cpp-httplib's own decoder is lenient; a malformed escape never reaches a handler.
   if (const auto q = req.target.find('?'); q != std::string::npos) {
     std::string decoded;

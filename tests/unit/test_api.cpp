@@ -831,6 +831,21 @@ TEST_CASE("a request head is bounded: 100,000 header fields or megabytes of head
   CHECK(ok->status == 200);
 }
 
+TEST_CASE("a NUL in the path is refused, not served as another file type", "[api][security][hardening]") {
+  auto c = corpus_server().client();
+  for (const char* path : {"/index.html%00.js", "/index.html%00.css", "/api/stats%00.js", "/%0aindex.html"}) {
+    auto r = c.Get(path);
+    REQUIRE(r);
+    INFO(path << " -> " << r->status << " " << r->get_header_value("Content-Type"));
+    CHECK(r->status == 400);
+    CHECK(r->get_header_value("Content-Type").find("javascript") == std::string::npos);
+    CHECK(r->get_header_value("Content-Type").find("text/css") == std::string::npos);
+  }
+  auto page = c.Get("/index.html");
+  REQUIRE(page);
+  CHECK(page->status == 200);
+}
+
 TEST_CASE("the latency of requests refused before routing is measured from their own start",
           "[api][security][hardening]") {
   TestServer srv(evidence::test::corpus_index());
