@@ -393,8 +393,8 @@ class ConnectionStream final : public httplib::Stream {
 
 // cpp-httplib's server with our own connection loop (its process_and_close_socket is a virtual
 // hook): the same keep-alive rules, plus the request-head limits of ConnectionStream, a latency
-// clock started when a request's first byte is there, and a close after any answer that set
-// exchange.close.
+// clock started when a request's first byte is there, multi-range requests read as whole-file
+// requests, and a close after any answer that set exchange.close.
 class GuardedServer final : public httplib::Server {
  private:
   bool process_and_close_socket(socket_t sock) override {
@@ -406,12 +406,22 @@ class GuardedServer final : public httplib::Server {
       exchange = Exchange{Clock::now()};
       stream.begin_request(exchange.start);
       bool client_closes = false;
-      ok = process_request(stream, left == 1, client_closes, nullptr);
+      ok = process_request(stream, left == 1, client_closes, read_ranges_as_whole);
       lingering = exchange.close;
       if (!ok || client_closes || exchange.close) break;
     }
     close_socket(sock, lingering);
     return ok;
+  }
+
+  // A request for several ranges is answered with the whole file and 200 (RFC 9110 section 14.2
+  // lets a server ignore Range): cpp-httplib's multipart/byteranges answers are not worth their
+  // risks (overlapping ranges that multiply the work, bodies nobody needs from this server).
+  // cpp-httplib 0.11.4 calls this hook before it parses the Range field, so the field is dropped;
+  // parsed ranges are cleared too, should a later version call it after.
+  static void read_ranges_as_whole(httplib::Request& req) {
+    if (req.get_header_value("Range").find(',') != std::string::npos) req.headers.erase("Range");
+    if (req.ranges.size() > 1) req.ranges.clear();
   }
 
   // Waits up to the keep-alive timeout for the next request's first byte (false: none came, or

@@ -846,6 +846,22 @@ TEST_CASE("a NUL in the path is refused, not served as another file type", "[api
   CHECK(page->status == 200);
 }
 
+TEST_CASE("a request for several ranges gets the whole file with 200; one range keeps 206", "[api][hardening]") {
+  auto c = corpus_server().client();
+  auto whole = c.Get("/index.html");
+  REQUIRE(whole);
+  REQUIRE(whole->status == 200);
+  auto multi = c.Get("/index.html", {{"Range", "bytes=0-9,20-29,0-9"}});
+  REQUIRE(multi);
+  CHECK(multi->status == 200);
+  CHECK(multi->get_header_value("Content-Type").find("multipart") == std::string::npos);
+  CHECK(multi->body == whole->body);
+  auto one = c.Get("/index.html", {{"Range", "bytes=0-9"}});
+  REQUIRE(one);
+  CHECK(one->status == 206);
+  CHECK(one->body == whole->body.substr(0, 10));
+}
+
 TEST_CASE("the latency of requests refused before routing is measured from their own start",
           "[api][security][hardening]") {
   TestServer srv(evidence::test::corpus_index());
