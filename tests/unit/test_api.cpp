@@ -883,3 +883,18 @@ TEST_CASE("the latency of requests refused before routing is measured from their
   CHECK(sum < 1.0);  // four quick requests
 }
 
+TEST_CASE("records and exports show the input file by name, never the indexer's absolute path",
+          "[api][security][hardening]") {
+  const std::string root = evidence::test::source_dir().string();
+  const json j = get_json("/api/studies/LBP058");
+  REQUIRE(j["annotation"]["files"].is_array());
+  CHECK(j["annotation"]["files"] == json::array({"LBP058.json"}));
+  auto c = corpus_server().client();
+  for (const char* format : {"json", "csv", "ris", "bibtex", "fhir"}) {
+    auto r = c.Get((std::string("/api/export?q=massage&format=") + format).c_str());
+    REQUIRE(r);
+    INFO(format);
+    CHECK(r->status == 200);
+    CHECK(r->body.find(root) == std::string::npos);
+  }
+}

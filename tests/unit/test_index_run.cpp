@@ -400,3 +400,74 @@ TEST_CASE("a full disk fails the run cleanly and leaves the previous index intac
   CHECK(index_paths(db, {batch}).committed);
   CHECK(IndexReader(db).doc_count() == 3001);
 }
+
+TEST_CASE("records carry their file relative to the input directory, never the machine's path", "[index][hardening]") {
+  const fs::path dir = temp_dir("shown-files"), db = dir / "index", in = dir / "in";
+  fs::create_directories(in / "sub");
+  write(in / "sub" / "a.json", curated("SHOWN1"));
+  write(dir / "b.json", curated("SHOWN2"));
+  const auto r = index_paths(db, {in, dir / "b.json"});
+  REQUIRE(r.added == 2);
+  IndexReader reader(db);
+  CHECK(reader.get("SHOWN1")->annotation.files == std::vector<std::string>{"sub/a.json"});
+  CHECK(reader.get("SHOWN2")->annotation.files == std::vector<std::string>{"b.json"});
+}
+
+namespace {
+// What collect_inputs() reports for the paths, run as the unprivileged user "nobody" when the
+// test runs as root (root reads any directory, whatever its mode).
+std::vector<std::string> unreadable_dirs_as_nobody(const std::vector<fs::path>& paths, std::size_t& files) {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(3);
+    std::vector<RecordProblem> unreadable;
+    std::string out = std::to_string(collect_inputs(paths, unreadable).size()) + "\n";
+    for (const auto& p : unreadable) out += p.file + "\t" + p.message + "\n";
+    const ssize_t written = ::write(fds[1], out.data(), out.size());
+    ::_exit(written == static_cast<ssize_t>(out.size()) ? 0 : 4);
+  }
+  ::close(fds[1]);
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  std::istringstream lines(text);
+  std::string line;
+  std::getline(lines, line);
+  files = std::stoul(line);
+  std::vector<std::string> out;
+  while (std::getline(lines, line)) out.push_back(line);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a sub-directory that cannot be read is reported, not silently left out", "[index][hardening]") {
+  const fs::path dir = temp_dir("unreadable-dir"), in = dir / "in";
+  fs::create_directories(in / "a");
+  fs::create_directories(in / "locked");
+  fs::create_directories(in / "z");
+  write(in / "a" / "1.json", curated("READ1"));
+  write(in / "locked" / "2.json", curated("LOCKED2"));
+  write(in / "z" / "3.json", curated("READ3"));
+  // Others may enter the test's directories (the walk runs as "nobody" under root), but not "locked".
+  for (const fs::path& p : {dir, in, in / "a", in / "z"})
+    fs::permissions(p, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                           fs::perms::others_exec);
+  for (const fs::path& p : {in / "a" / "1.json", in / "z" / "3.json"})
+    fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
+  fs::permissions(in / "locked", fs::perms::none);
+  std::size_t files = 0;
+  const auto problems = unreadable_dirs_as_nobody({in}, files);
+  fs::permissions(in / "locked", fs::perms::owner_all);
+  CHECK(files == 2);  // the readable directories on both sides of the locked one
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].rfind((in / "locked").string() + "\tcannot read directory: Permission denied", 0) == 0);
+}
