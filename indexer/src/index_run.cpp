@@ -754,6 +754,13 @@ RunReport run_index(const RunOptions& opt) {
   record_changes(writer, previous, starts_empty, deleted_ids, rep);
   rep.timings["findings"] = since(phase);
 
+  // A record refused while writing (a second record with an id of this run) fails a strict run
+  // too: nothing is committed.
+  if (opt.strict && rep.skipped > 0) {
+    writer.cancel();
+    rep.seconds = since(t0);
+    return rep;
+  }
   phase = std::chrono::steady_clock::now();
   writer.commit();
   rep.committed = true;

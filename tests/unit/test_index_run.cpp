@@ -401,6 +401,32 @@ TEST_CASE("a full disk fails the run cleanly and leaves the previous index intac
   CHECK(IndexReader(db).doc_count() == 3001);
 }
 
+TEST_CASE("strict mode commits nothing when two records share an id", "[index][hardening]") {
+  const fs::path dir = temp_dir("strict-dup"), db = dir / "index", in = dir / "in";
+  fs::create_directories(in);
+  write(in / "a.json", curated("GOOD1"));
+  CHECK(index_paths(db, {in}).added == 1);
+  const std::string before = IndexReader(db).revision();
+  write(in / "b.json", curated("DUP1"));
+  json second = curated("DUP1");
+  second["title"] = "Another record that claims the same id";
+  write(in / "c.json", second);
+  const auto r = index_paths(db, {in}, true);
+  CHECK_FALSE(r.committed);
+  CHECK(r.exit_code() == 2);
+  bool named = false;
+  for (const auto& p : r.problems)
+    named = named || (p.record == "DUP1" && p.field == "/id" && p.file == (in / "c.json").string());
+  CHECK(named);
+  CHECK_FALSE(IndexReader(db).get("DUP1"));  // nothing of the run was committed
+  CHECK(IndexReader(db).revision() == before);
+  // Without --strict the first record with the id is indexed and the run exits 1.
+  const auto lenient = index_paths(db, {in});
+  CHECK(lenient.committed);
+  CHECK(lenient.exit_code() == 1);
+  CHECK(IndexReader(db).get("DUP1"));
+}
+
 TEST_CASE("records carry their file relative to the input directory, never the machine's path", "[index][hardening]") {
   const fs::path dir = temp_dir("shown-files"), db = dir / "index", in = dir / "in";
   fs::create_directories(in / "sub");
