@@ -13,6 +13,7 @@
 #include "evidence/errors.hpp"
 #include "evidence/index.hpp"
 #include "evidence/index_run.hpp"
+#include "evidence/study.hpp"
 #include "test_support.hpp"
 
 using namespace evidence;
@@ -496,4 +497,34 @@ TEST_CASE("a sub-directory that cannot be read is reported, not silently left ou
   CHECK(files == 2);  // the readable directories on both sides of the locked one
   REQUIRE(problems.size() == 1);
   CHECK(problems[0].rfind((in / "locked").string() + "\tcannot read directory: Permission denied", 0) == 0);
+}
+
+TEST_CASE("a first run makes its index visible only when it commits, never empty before", "[index][hardening]") {
+  const fs::path db = temp_dir("first-run") / "index";
+  {
+    IndexWriter writer(db, vocabulary());
+    writer.put(study_from_json(curated("FIRST1")));
+    // Before the commit a reader finds no index at all, not an empty one that answers nothing.
+    try {
+      IndexReader early(db);
+      FAIL("a reader opened the index before the first run committed");
+    } catch (const Error& e) {
+      CHECK(e.code() == ErrorCode::index_unavailable);
+    }
+    writer.commit();
+    CHECK(IndexReader(db).doc_count() == 1);
+    // The writer goes on as an ordinary writer of the live generation.
+    writer.put(study_from_json(curated("FIRST2")));
+    writer.commit();
+  }
+  CHECK(IndexReader(db).doc_count() == 2);
+  // A first run cancelled while writing (strict mode, two records with one id) leaves no index.
+  const fs::path dir = temp_dir("first-run-strict"), db2 = dir / "index", in = dir / "in";
+  fs::create_directories(in);
+  write(in / "a.json", curated("GOOD1"));
+  json twin = curated("GOOD1");
+  twin["title"] = "Another record that claims the same id";
+  write(in / "b.json", twin);
+  CHECK_FALSE(index_paths(db2, {in}, true).committed);
+  CHECK_THROWS_AS(IndexReader(db2), Error);
 }
