@@ -10,7 +10,11 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -84,12 +88,19 @@ ApiContext::ApiContext(ServerOptions server_options)
       cache(options.cache_mb * 1024 * 1024),
       serial_(next_context_serial++) {}
 
+namespace {
+// This worker thread's reader, and the server (serial) it belongs to.
+struct ReaderSlot {
+  std::uint64_t serial = 0;
+  std::unique_ptr<IndexReader> reader;
+};
+thread_local ReaderSlot reader_slot;
+}  // namespace
+
+void ApiContext::release_reader() noexcept { reader_slot.reader.reset(); }
+
 IndexReader& ApiContext::reader() {
-  struct Slot {
-    std::uint64_t serial = 0;
-    std::unique_ptr<IndexReader> reader;
-  };
-  thread_local Slot slot;
+  ReaderSlot& slot = reader_slot;
   if (slot.serial != serial_ || !slot.reader) {
     slot.reader.reset();
     slot.reader = std::make_unique<IndexReader>(options.db);
@@ -459,12 +470,69 @@ class GuardedServer final : public httplib::Server {
   }
 };
 
-void configure(httplib::Server& svr, const ServerOptions& opt) {
+// cpp-httplib's thread pool with one addition: a worker that has had nothing to do for a second
+// lets go of its index reader. A reader holds its generation's files open, and after a rebuild
+// has deleted that generation an idle worker would keep the deleted files (disk space and file
+// descriptors) for as long as it stays idle. The next request opens the index afresh.
+class WorkerPool final : public httplib::TaskQueue {
+ public:
+  WorkerPool(unsigned threads, std::function<void()> on_idle) : on_idle_(std::move(on_idle)) {
+    for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+  }
+  void enqueue(std::function<void()> fn) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      jobs_.push_back(std::move(fn));
+    }
+    cond_.notify_one();
+  }
+  void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      shutdown_ = true;
+    }
+    cond_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  void work() {
+    bool released = true;
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (!cond_.wait_for(lock, std::chrono::seconds(1), [this] { return shutdown_ || !jobs_.empty(); })) {
+          lock.unlock();
+          if (!released) on_idle_();
+          released = true;
+          continue;
+        }
+        if (shutdown_ && jobs_.empty()) break;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+      released = false;
+    }
+    on_idle_();
+  }
+
+  std::function<void()> on_idle_;
+  std::vector<std::thread> threads_;
+  std::deque<std::function<void()>> jobs_;
+  std::mutex mutex_;
+  std::condition_variable cond_;
+  bool shutdown_ = false;
+};
+
+void configure(httplib::Server& svr, ApiContext& ctx) {
+  const ServerOptions& opt = ctx.options;
   // cpp-httplib holds a worker for the life of a keep-alive connection, so the pool must be as
   // large as the number of clients that keep connections open (64 in the load benchmark);
   // with 8 workers, 56 of 64 connections queued and p99 rose above a second.
   const unsigned threads = opt.threads ? opt.threads : std::max(64u, 8 * std::thread::hardware_concurrency());
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  svr.new_task_queue = [threads, &ctx] { return new WorkerPool(threads, [&ctx] { ctx.release_reader(); }); };
   // Keep-alive connections serve many requests; TCP_NODELAY avoids the ~40 ms Nagle stall.
   svr.set_keep_alive_max_count(1000);
   svr.set_tcp_nodelay(true);
@@ -497,7 +565,7 @@ struct ApiServer::Impl {
 ApiServer::ApiServer(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   ApiContext& ctx = impl_->context;
   httplib::Server& svr = impl_->svr;
-  configure(svr, ctx.options);
+  configure(svr, ctx);
   svr.set_pre_routing_handler(
       [&ctx](const httplib::Request& req, httplib::Response& res) { return screen_request(ctx, req, res); });
   svr.set_exception_handler([&ctx](const httplib::Request& req, httplib::Response& res, std::exception_ptr e) {

@@ -898,3 +898,48 @@ TEST_CASE("records and exports show the input file by name, never the indexer's 
     CHECK(r->body.find(root) == std::string::npos);
   }
 }
+
+namespace {
+// This process's file descriptors open on files under `dir` that have been deleted.
+std::size_t deleted_files_open_under(const fs::path& dir) {
+  std::size_t n = 0;
+  for (const auto& fd : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const std::string target = fs::read_symlink(fd.path(), ec).string();
+    if (!ec && target.rfind(dir.string(), 0) == 0 && target.find("(deleted)") != std::string::npos) ++n;
+  }
+  return n;
+}
+}  // namespace
+
+TEST_CASE("idle workers let go of generations that rebuilds have deleted", "[api][hardening]") {
+  const fs::path dir = evidence::test::temp_dir("deleted-gens"), db = dir / "index";
+  RunOptions o;
+  o.db = db;
+  o.inputs = {evidence::test::test_data() / "curated"};
+  REQUIRE(run_index(o).committed);
+  TestServer srv(db);
+  // Several connections at once, so that several workers open a reader of generation 1.
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 6; ++i)
+    clients.emplace_back([&] {
+      auto c = srv.client();
+      for (int k = 0; k < 5; ++k) c.Get("/api/search?q=tens");
+    });
+  for (auto& t : clients) t.join();
+  // Two rebuilds: generation 1 is deleted (the live one and the previous one stay).
+  o.rebuild = true;
+  REQUIRE(run_index(o).committed);
+  REQUIRE(run_index(o).committed);
+  REQUIRE_FALSE(fs::exists(db / "gen-1"));
+  auto r = srv.client().Get("/api/search?q=tens");  // one worker moves on to the new generation
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  // Idle workers let go within a second of idleness after the keep-alive wait (5 s).
+  std::size_t held = deleted_files_open_under(db);
+  for (int i = 0; i < 100 && held > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    held = deleted_files_open_under(db);
+  }
+  CHECK(held == 0);
+}
