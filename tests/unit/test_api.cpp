@@ -846,7 +846,7 @@ TEST_CASE("a NUL in the path is refused, not served as another file type", "[api
   CHECK(page->status == 200);
 }
 
-TEST_CASE("a request for several ranges gets the whole file with 200; one range keeps 206", "[api][hardening]") {
+TEST_CASE("a request for several ranges gets the whole file with 200, one range keeps 206", "[api][hardening]") {
   auto c = corpus_server().client();
   auto whole = c.Get("/index.html");
   REQUIRE(whole);
