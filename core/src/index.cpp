@@ -43,6 +43,14 @@ using nlohmann::json;
   throw Error(ErrorCode::internal, msg);
 }
 
+[[noreturn]] void rethrow_xapian_reading(const Xapian::Error& e, const std::string& what) {
+  const std::string type = e.get_type();
+  if (type == "QueryParserError" || type == "DatabaseCorruptError") rethrow_xapian(e, what);
+  const char* reason = e.get_error_string();
+  throw Error(ErrorCode::index_unavailable,
+              what + ": " + type + ": " + e.get_msg() + (reason && *reason ? std::string(" (") + reason + ")" : ""));
+}
+
 namespace {
 
 constexpr const char* stub_name = "XAPIANDB";
@@ -187,7 +195,8 @@ struct DocumentBuilder::Impl {
 struct IndexWriter::Impl {
   fs::path dir;
   fs::path live;               // generation written to
-  std::string new_generation;  // set when rebuilding
+  std::string new_generation;  // set when rebuilding, and by a first run until it commits
+  bool first_run = false;      // no stub yet: commit() writes it and the writer goes on in place
   Xapian::WritableDatabase db;
   Xapian::WritableDatabase old_lock;  // during a rebuild: holds the live generation's lock
   const Vocabulary* vocabulary = nullptr;
@@ -365,12 +374,15 @@ IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, Writ
       if (fs::exists(dir / "iamglass"))
         throw Error(ErrorCode::index_unavailable,
                     dir.string() + " is a bare Xapian database, not an evidence index directory");
-      // First run: create generation 1 and point the stub at it only once it exists.
-      current = "gen-1";
-      Xapian::WritableDatabase((dir / current).string(), Xapian::DB_CREATE_OR_OPEN).commit();
-      write_stub(dir, current);
-    }
-    if (mode != WriteMode::in_place) {
+      // First run: generation 1 is written like a rebuild's, and the stub that makes it visible
+      // is written only by commit(), so no reader ever sees an empty index before the run's
+      // records (a leftover of an interrupted first run is overwritten; a concurrent first run
+      // holds gen-1's lock and this one fails with index_locked).
+      m.first_run = true;
+      m.new_generation = "gen-1";
+      m.live = dir / m.new_generation;
+      m.db = Xapian::WritableDatabase(m.live.string(), Xapian::DB_CREATE_OR_OVERWRITE);
+    } else if (mode != WriteMode::in_place) {
       // Hold the live generation's lock so no incremental run writes to it during the rebuild.
       m.old_lock = Xapian::WritableDatabase((dir / current).string(), Xapian::DB_OPEN);
       // A number never used in this directory: after a rollback the generation left behind still
@@ -479,7 +491,7 @@ void IndexWriter::put_to_part(unsigned part, PreparedDocument&& prepared) {
 
 // Merges the live generation (metadata, synonyms, records written one by one) and the parts into
 // a new database beside it, then puts that in its place. Runs before the stub names the
-// generation (a rebuild) or while it is still empty (a first run), so no reader sees a half.
+// generation (a rebuild or a first run), so no reader sees a half.
 void IndexWriter::Impl::merge_parts() {
   for (auto& part : parts) {
     part.commit();
@@ -643,13 +655,18 @@ void IndexWriter::commit() {
     if (!m.parts.empty()) m.merge_parts();
     if (!m.new_generation.empty()) {
       const std::string old = read_stub_target(m.dir);
-      m.db.close();
+      if (!m.first_run) m.db.close();
       write_stub(m.dir, m.new_generation);
       m.old_lock.close();
       // Readers that still have the old generation open keep their open files; new ones follow
       // the stub. The old generation stays as the previous one, for a rollback.
       remove_other_generations(m.dir, m.new_generation, old);
       m.new_generation.clear();
+      if (m.first_run) {  // from now on an ordinary writer of the live generation
+        m.first_run = false;
+        m.db.begin_transaction(true);
+        m.in_transaction = true;
+      }
     } else {
       m.db.begin_transaction(true);
       m.in_transaction = true;
@@ -692,10 +709,14 @@ void IndexReader::Impl::open() {
     term_exists.clear();
     generation = read_stub_target(dir);
     db = Xapian::Database(dir.string());
+    // Xapian opens a stub naming no database (an empty or truncated XAPIANDB) as an empty index
+    // that answers every question with nothing: that is no index.
+    if (db.size() == 0)
+      throw Error(ErrorCode::index_unavailable, "the stub " + (dir / stub_name).string() + " names no database");
     check_index_format(db, dir);
     remote = stub_names_remote(dir);
   } catch (const Xapian::Error& e) {
-    rethrow_xapian(e, "opening index " + dir.string());
+    rethrow_xapian_reading(e, "opening index " + dir.string());
   }
 }
 
@@ -754,7 +775,7 @@ std::string IndexReader::revision() const {
   try {
     return impl_->revision();
   } catch (const Xapian::Error& e) {
-    rethrow_xapian(e, "reading index revision");
+    rethrow_xapian_reading(e, "reading index revision");
   }
 }
 

@@ -45,6 +45,10 @@ struct IndexAccess {
 
 // Maps a Xapian exception to evidence::Error; `what` says what was being done.
 [[noreturn]] void rethrow_xapian(const Xapian::Error& e, const std::string& what);
+// The same for a reader, where any failure of the database (a remote shard down or timing out,
+// a damaged or vanished file, an unusable stub) means the index cannot answer: index_corrupt
+// or index_unavailable, never io_error or internal. Query parser errors stay invalid_argument.
+[[noreturn]] void rethrow_xapian_reading(const Xapian::Error& e, const std::string& what);
 
 // Runs f(db); when the revision it read was discarded by a writer, reopens and retries once.
 template <typename F>
@@ -58,7 +62,7 @@ auto with_reopen_retry(IndexReader::Impl& impl, const std::string& what, F&& f) 
       return f(impl.db);
     }
   } catch (const Xapian::Error& e) {
-    rethrow_xapian(e, what);
+    rethrow_xapian_reading(e, what);
   }
 }
 

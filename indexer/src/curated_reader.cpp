@@ -46,6 +46,12 @@ bool reading_problem(const detail::JsonDocument& doc, const std::vector<std::str
                 "JSON nested more than " + std::to_string(max_depth) + " levels deep; the record is skipped");
       return true;
     }
+  for (const auto& dup : doc.duplicate_keys)
+    if (dup.size() > at.size() && std::equal(at.begin(), at.end(), dup.begin())) {
+      c.problem(record, detail::json_pointer(dup, at.size()),
+                "key given twice in one object; which value is meant cannot be known, so the record is skipped");
+      return true;
+    }
   if (doc.invalid_utf8_at != std::string::npos) {
     std::string pointer;
     if (detail::find_replaced_text(r, pointer)) {

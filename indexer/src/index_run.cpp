@@ -75,34 +75,59 @@ bool is_record_file_name(const fs::path& p) {
 }
 }  // namespace
 
-std::vector<fs::path> collect_input_files(const std::vector<fs::path>& paths) {
-  std::vector<fs::path> files;
+std::vector<InputFile> collect_inputs(const std::vector<fs::path>& paths, std::vector<RecordProblem>& unreadable) {
+  std::vector<InputFile> files;
+  const auto cannot_read = [&](const fs::path& dir, const std::error_code& ec) {
+    unreadable.push_back(
+        {dir.string(), "", "", "cannot read directory: " + ec.message() + "; its records are not indexed"});
+  };
   for (const auto& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      std::vector<fs::path> found;
-      for (auto it = fs::recursive_directory_iterator(p, fs::directory_options::skip_permission_denied, ec);
-           it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (ec) break;
+      std::vector<InputFile> found;
+      auto it = fs::recursive_directory_iterator(p, ec);
+      if (ec) cannot_read(p, ec);
+      for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         const std::string name = it->path().filename().string();
+        std::error_code type_ec;
+        const bool is_dir = it->is_directory(type_ec);
         if (!name.empty() && name[0] == '.') {
-          if (it->is_directory()) it.disable_recursion_pending();
+          if (is_dir) it.disable_recursion_pending();
+          continue;
+        }
+        if (is_dir) {
+          // Tried before the walk descends: a directory it cannot open would end the walk.
+          std::error_code open_ec;
+          fs::directory_iterator probe(it->path(), open_ec);
+          if (open_ec) {
+            cannot_read(it->path(), open_ec);
+            it.disable_recursion_pending();
+          }
           continue;
         }
         // Inside directories only record-like files are read (README, LICENSE and scripts
         // sit beside exports); a file named explicitly is always read.
-        if (it->is_regular_file() && is_record_file_name(it->path())) found.push_back(it->path());
+        if (it->is_regular_file(type_ec) && is_record_file_name(it->path()))
+          found.push_back({it->path(), it->path().lexically_relative(p).generic_string()});
       }
-      std::sort(found.begin(), found.end());
+      if (ec) cannot_read(p, ec);
+      std::sort(found.begin(), found.end(), [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
       files.insert(files.end(), found.begin(), found.end());
     } else if (fs::is_regular_file(p, ec)) {
-      files.push_back(p);
+      files.push_back({p, p.filename().string()});
     } else {
       throw Error(ErrorCode::invalid_argument,
                   "input path does not exist or is not a file or directory: " + p.string());
     }
   }
   return files;
+}
+
+std::vector<fs::path> collect_input_files(const std::vector<fs::path>& paths) {
+  std::vector<RecordProblem> unreadable;
+  std::vector<fs::path> out;
+  for (auto& f : collect_inputs(paths, unreadable)) out.push_back(std::move(f.path));
+  return out;
 }
 
 namespace {
@@ -238,9 +263,10 @@ RecordValidator load_validator(const RunOptions& opt, const Vocabulary& vocabula
 // Everything read in one run, and what became of each record before it is written.
 struct Batch {
   std::vector<Study> studies;
-  std::vector<std::string> deletions;  // PMIDs of PubMed DeleteCitation entries
-  std::vector<bool> absorbed;          // merged into another record of the batch
-  std::vector<bool> elsewhere;         // left to another shard of a partitioned build
+  std::vector<std::string> deletions;        // PMIDs of PubMed DeleteCitation entries
+  std::vector<bool> absorbed;                // merged into another record of the batch
+  std::vector<bool> elsewhere;               // left to another shard of a partitioned build
+  std::map<std::string, std::string> paths;  // a record's file name as shown -> the path as given
 };
 
 struct FileResult {
@@ -248,18 +274,20 @@ struct FileResult {
   ReadResult read;
 };
 
-std::vector<FileResult> read_files(const std::vector<fs::path>& files, unsigned threads,
+std::vector<FileResult> read_files(const std::vector<InputFile>& files, unsigned threads,
                                    const RecordValidator& validator) {
   std::vector<FileResult> results(files.size());
   parallel_for(files.size(), threads, [&](std::size_t i, unsigned) {
     std::string content;
     try {
-      content = read_input_file(files[i]);
+      content = read_input_file(files[i].path);
     } catch (const Error& e) {
-      results[i].unreadable = RecordProblem{files[i].string(), "", "", e.what()};
+      results[i].unreadable = RecordProblem{files[i].path.string(), "", "", e.what()};
       return;
     }
-    results[i].read = read_records(content, files[i].string(), validator);
+    // Problems name the file as given, for the maintainer; records carry only its shown name.
+    results[i].read = read_records(content, files[i].path.string(), validator);
+    for (Study& s : results[i].read.studies) s.annotation.files = {files[i].shown_as};
   });
   return results;
 }
@@ -292,9 +320,15 @@ Batch gather(std::vector<FileResult>&& results, RunReport& rep) {
 // parsed in parallel. The files' own results are freed before the records are sorted.
 Batch read_inputs(const std::vector<fs::path>& inputs, unsigned threads, const RecordValidator& validator,
                   RunReport& rep) {
-  const auto files = collect_input_files(inputs);
+  std::vector<RecordProblem> unreadable;
+  const auto files = collect_inputs(inputs, unreadable);
   rep.files = files.size();
+  for (auto& p : unreadable) {
+    rep.problems.push_back(std::move(p));
+    ++rep.skipped;
+  }
   Batch batch = gather(read_files(files, threads, validator), rep);
+  for (const auto& f : files) batch.paths.emplace(f.shown_as, f.path.string());
   // Curated records first, so PubMed and CT.gov copies of the same study merge into them.
   std::stable_sort(batch.studies.begin(), batch.studies.end(),
                    [](const Study& a, const Study& b) { return source_rank(a) < source_rank(b); });
@@ -405,8 +439,9 @@ class BatchWriter {
 // True for the first record with its id in this run; a later one is reported and skipped.
 bool BatchWriter::first_with_id(const Study& s) {
   if (seen_ids_.insert(s.id).second) return true;
-  rep_.problems.push_back({s.annotation.files.empty() ? "" : s.annotation.files.front(), s.id, "/id",
-                           "duplicate id in this run; the first record with this id was kept"});
+  std::string file = s.annotation.files.empty() ? "" : s.annotation.files.front();
+  if (const auto given = batch_.paths.find(file); given != batch_.paths.end()) file = given->second;
+  rep_.problems.push_back({file, s.id, "/id", "duplicate id in this run; the first record with this id was kept"});
   ++rep_.skipped;
   return false;
 }
@@ -719,6 +754,13 @@ RunReport run_index(const RunOptions& opt) {
   record_changes(writer, previous, starts_empty, deleted_ids, rep);
   rep.timings["findings"] = since(phase);
 
+  // A record refused while writing (a second record with an id of this run) fails a strict run
+  // too: nothing is committed.
+  if (opt.strict && rep.skipped > 0) {
+    writer.cancel();
+    rep.seconds = since(t0);
+    return rep;
+  }
   phase = std::chrono::steady_clock::now();
   writer.commit();
   rep.committed = true;

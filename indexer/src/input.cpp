@@ -207,6 +207,9 @@ class GuardedSax {
   bool key(json::string_t& k) {
     if (skip_ > 0) return true;
     levels_.back().label = k;
+    // nlohmann's parser keeps the last of two equal keys without a word; which value the author
+    // meant cannot be known, so the location is kept for a problem report.
+    if (levels_.back().node->contains(k)) doc_.duplicate_keys.push_back(path());
     slot_ = &(*levels_.back().node)[k];
     return true;
   }

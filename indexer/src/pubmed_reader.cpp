@@ -1,7 +1,10 @@
 #include <pugixml.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
+#include <optional>
+#include <sstream>
 
 #include "evidence/ingest.hpp"
 #include "evidence/text.hpp"
@@ -53,6 +56,45 @@ void for_each_entity_reference(std::string_view s, F&& f) {
   }
 }
 
+// pugixml decodes a numeric character reference to any code point, "&#0;" included, and a NUL
+// then ends the text it is in (a title cut short without a word). Such references (to characters
+// XML 1.0 does not allow) are rewritten, before parsing, to an entity reference pugixml keeps as
+// it is, "&evidence-illegal-char-xHEX;", which Reader::value_problem() reports with its record
+// and field. Returns the rewritten text, or nothing when there was no such reference.
+constexpr std::string_view illegal_char_mark = "evidence-illegal-char-x";
+
+bool xml_allows(unsigned long cp) {
+  return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
+         (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
+std::optional<std::string> mark_illegal_character_references(std::string_view s) {
+  std::optional<std::string> out;
+  std::size_t copied = 0;
+  for (std::size_t i = s.find("&#"); i != std::string_view::npos; i = s.find("&#", i + 2)) {
+    std::size_t j = i + 2;
+    const bool hex = j < s.size() && (s[j] == 'x' || s[j] == 'X');
+    if (hex) ++j;
+    const std::size_t digits = j;
+    unsigned long cp = 0;
+    while (j < s.size() && j - digits < 8 && std::isxdigit(static_cast<unsigned char>(s[j])) &&
+           (hex || std::isdigit(static_cast<unsigned char>(s[j])))) {
+      const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[j])));
+      cp = cp * (hex ? 16 : 10) + static_cast<unsigned long>(c <= '9' ? c - '0' : c - 'a' + 10);
+      ++j;
+    }
+    if (j == digits || j >= s.size() || s[j] != ';' || xml_allows(cp)) continue;
+    if (!out) out.emplace();
+    out->append(s.substr(copied, i - copied));
+    std::ostringstream mark;
+    mark << '&' << illegal_char_mark << std::hex << std::uppercase << cp << ';';
+    out->append(mark.str());
+    copied = j + 1;
+  }
+  if (out) out->append(s.substr(copied));
+  return out;
+}
+
 // The encoding named by the XML declaration, or "" when there is none.
 std::string declared_encoding(std::string_view content) {
   if (content.substr(0, 3) == "\xEF\xBB\xBF") content.remove_prefix(3);
@@ -93,6 +135,12 @@ struct Reader {
   std::string value_problem(std::string_view value) const {
     if (const auto bad = first_invalid_utf8(value); bad != std::string_view::npos)
       return "invalid UTF-8 at byte " + std::to_string(bad) + " of the field";
+    if (const auto at = value.find(illegal_char_mark); at != std::string_view::npos && at > 0 && value[at - 1] == '&') {
+      const std::string_view rest = value.substr(at + illegal_char_mark.size());
+      const std::string hex(rest.substr(0, rest.find(';')));
+      return "character reference to U+" + std::string(hex.size() < 4 ? 4 - hex.size() : 0, '0') + hex +
+             ", a character XML does not allow (a NUL would cut the text short); the record is skipped";
+    }
     if (entities.empty()) return "";
     std::string found;
     for_each_entity_reference(value, [&](std::string_view name) {
@@ -388,6 +436,8 @@ ReadResult read_pubmed_xml(std::string_view content, const std::string& file) {
     reader.problem("", "", why);
     return out;
   }
+  const std::optional<std::string> marked = mark_illegal_character_references(content);
+  if (marked) content = *marked;
   reader.entities = entity_references(content);
   pugi::xml_document doc;
   // parse_default does not load external entities or expand DTD-declared ones, so entity

@@ -1,5 +1,6 @@
 #include "evidence/handlers.hpp"
 
+#include <cstdio>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -165,9 +166,54 @@ void get_stats(ApiContext& ctx, const httplib::Request&, httplib::Response& res)
 
 void get_healthz(ApiContext&, const httplib::Request&, httplib::Response& res) { send_json(res, {{"status", "ok"}}); }
 
+namespace {
+
+// Why the index cannot answer, in words for the person behind a load balancer.
+const char* unready_reason(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::index_corrupt: return "the index is damaged and cannot be read; it has to be re-indexed";
+    case ErrorCode::index_locked: return "the index is locked; try again shortly";
+    case ErrorCode::index_unavailable:
+      return "the index cannot be opened or read (missing, being replaced, or a shard is down)";
+    default: return "the index could not answer a test search";
+  }
+}
+
+}  // namespace
+
 void get_readyz(ApiContext& ctx, const httplib::Request&, httplib::Response& res) {
-  IndexReader& reader = ctx.reader();
-  send_json(res, {{"status", "ready"}, {"records", reader.doc_count()}, {"index_revision", reader.revision()}});
+  // Ready means the index answers a search, not only that it opens: a remote shard that is down
+  // or a damaged file often opens and fails at the first read, and an empty index answers nothing.
+  const char* reason = nullptr;
+  std::uint64_t records = 0;
+  std::string revision;
+  try {
+    IndexReader& reader = ctx.reader();
+    revision = reader.revision();
+    records = reader.doc_count();
+    if (records == 0) {
+      reason = "the index holds no records";
+    } else {
+      SearchRequest probe;
+      probe.per_page = 1;
+      probe.with_summary = false;
+      probe.facet_sample = 1;
+      probe.include_retracted = true;
+      if (search(reader, ctx.vocabulary, probe).hits.empty()) reason = "the index found no record for a test search";
+    }
+  } catch (const Error& e) {
+    reason = unready_reason(e.code());
+    std::fprintf(stderr, "readyz: not ready: %s\n", e.what());
+  } catch (const std::exception& e) {
+    reason = unready_reason(ErrorCode::internal);
+    std::fprintf(stderr, "readyz: not ready: %s\n", e.what());
+  }
+  if (reason) {
+    send_json(res, {{"status", "not_ready"}, {"reason", reason}}, 503);
+    res.set_header("Retry-After", "5");
+    return;
+  }
+  send_json(res, {{"status", "ready"}, {"records", records}, {"index_revision", revision}});
 }
 
 void get_metrics(ApiContext& ctx, const httplib::Request&, httplib::Response& res) {

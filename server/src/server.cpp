@@ -1,9 +1,20 @@
 #include "evidence/server.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -22,8 +33,21 @@ namespace {
 
 std::atomic<std::uint64_t> next_context_serial{1};
 
-// When the current request of this worker thread arrived, for the logger's latency.
-thread_local std::chrono::steady_clock::time_point request_start;
+using Clock = std::chrono::steady_clock;
+
+// The exchange (one request and its answer) this worker thread is serving. A worker serves one
+// connection at a time and cpp-httplib calls every handler of an exchange on that thread.
+struct Exchange {
+  Clock::time_point start;  // when the request's first byte was there to read, for the latency
+  bool close = false;       // close the connection after the answer (request framing not trusted)
+  bool head_over = false;   // the request head broke a limit of ConnectionStream
+};
+thread_local Exchange exchange;
+
+// Bounds on a request head (request line and header fields) that the compiled cpp-httplib
+// 0.11.4 does not have: it limits each line to 8 KiB but reads any number of lines.
+constexpr std::size_t max_head_bytes = 64 * 1024;
+constexpr std::size_t max_head_lines = 101;  // the request line and 100 header fields
 
 ServerOptions with_default_paths(ServerOptions options) {
   const fs::path& data = data_dir();
@@ -64,12 +88,19 @@ ApiContext::ApiContext(ServerOptions server_options)
       cache(options.cache_mb * 1024 * 1024),
       serial_(next_context_serial++) {}
 
+namespace {
+// This worker thread's reader, and the server (serial) it belongs to.
+struct ReaderSlot {
+  std::uint64_t serial = 0;
+  std::unique_ptr<IndexReader> reader;
+};
+thread_local ReaderSlot reader_slot;
+}  // namespace
+
+void ApiContext::release_reader() noexcept { reader_slot.reader.reset(); }
+
 IndexReader& ApiContext::reader() {
-  struct Slot {
-    std::uint64_t serial = 0;
-    std::unique_ptr<IndexReader> reader;
-  };
-  thread_local Slot slot;
+  ReaderSlot& slot = reader_slot;
   if (slot.serial != serial_ || !slot.reader) {
     slot.reader.reset();
     slot.reader = std::make_unique<IndexReader>(options.db);
@@ -202,14 +233,20 @@ void answer_exception(const ApiContext& ctx, const httplib::Request& req, httpli
 // request bodies, malformed percent-encoding; OPTIONS is answered here (CORS preflight).
 httplib::Server::HandlerResponse screen_request(const ApiContext& ctx, const httplib::Request& req,
                                                 httplib::Response& res) {
-  request_start = std::chrono::steady_clock::now();
   if (req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS") {
     send_error(res, 405, "method_not_allowed", "the API is read-only; use GET");
     res.set_header("Allow", "GET, HEAD, OPTIONS");
     return httplib::Server::HandlerResponse::Handled;
   }
-  // cpp-httplib does not read a GET's body: refuse a large one, and close the connection so
-  // unread body bytes can never be parsed as a next request.
+  // cpp-httplib does not read a GET's body: refuse one (413 when large), and the post-routing
+  // handler closes the connection so unread body bytes can never be parsed as a next request.
+  // Two Content-Length fields or a Transfer-Encoding (a chunked GET) are framing no proxy in
+  // front of us may read the same way: 400, and closed.
+  if (req.get_header_value_count("Content-Length") > 1 || req.has_header("Transfer-Encoding")) {
+    exchange.close = true;
+    send_error(res, 400, "bad_request", "GET requests carry no body");
+    return httplib::Server::HandlerResponse::Handled;
+  }
   if (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0") {
     const std::string len = req.get_header_value("Content-Length");
     const bool large =
@@ -218,13 +255,19 @@ httplib::Server::HandlerResponse screen_request(const ApiContext& ctx, const htt
       send_error(res, 413, "payload_too_large", "request body too large (the API takes no bodies)");
     else
       send_error(res, 400, "bad_request", "GET requests carry no body");
-    res.set_header("Connection", "close");
     return httplib::Server::HandlerResponse::Handled;
   }
   if (req.method == "OPTIONS") {
     res.status = 204;
     res.set_header("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
     res.set_header("Access-Control-Allow-Headers", "If-None-Match, Content-Type");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  // A control character in the decoded path (%00 above all) is no file name: cpp-httplib would
+  // open "index.html" for "/index.html%00.js" and label it by the ".js" after the NUL.
+  if (std::any_of(req.path.begin(), req.path.end(), [](char c) { return c >= 0 && (c < 0x20 || c == 0x7f); })) {
+    if (is_api_path(req.path) || !send_error_page(ctx, res, 400))
+      send_error(res, 400, "bad_encoding", "control character in the path");
     return httplib::Server::HandlerResponse::Handled;
   }
   // cpp-httplib's own decoder is lenient; a malformed escape never reaches a handler.
@@ -245,6 +288,10 @@ httplib::Server::HandlerResponse screen_request(const ApiContext& ctx, const htt
 // request line, so those errors have no path and stay JSON.
 void answer_library_error(const ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   if (!res.body.empty()) return;
+  // A request cpp-httplib could not read leaves the connection at an unknown place in the byte
+  // stream: whatever follows is not a request. (A 404 without a route is a well-read request.)
+  if (res.status != 404) exchange.close = true;
+  if (exchange.head_over) res.status = 431;
   if (!req.path.empty() && !is_api_path(req.path) && send_error_page(ctx, res, res.status)) return;
   switch (res.status) {
     case 404: send_error(res, 404, "not_found", "not found"); break;
@@ -256,12 +303,236 @@ void answer_library_error(const ApiContext& ctx, const httplib::Request& req, ht
   }
 }
 
-void configure(httplib::Server& svr, const ServerOptions& opt) {
+// A request that declares a body (which the API never reads) or whose framing could not be
+// trusted is answered with "Connection: close", and GuardedServer closes the connection after it.
+void close_if_needed(const httplib::Request& req, httplib::Response& res) {
+  if (req.has_header("Transfer-Encoding") || req.get_header_value_count("Content-Length") > 1 ||
+      (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0"))
+    exchange.close = true;
+  if (!exchange.close) return;
+  res.headers.erase("Connection");
+  res.headers.erase("Keep-Alive");
+  res.set_header("Connection", "close");
+}
+
+// The connection's bytes for cpp-httplib. Reads are buffered across the requests of a
+// keep-alive connection (pipelined bytes stay for the next request), and a request head may not
+// exceed max_head_bytes or max_head_lines nor take longer than the read timeout in all: a read
+// past a limit fails, and cpp-httplib then answers 400 (431 from answer_library_error).
+class ConnectionStream final : public httplib::Stream {
+ public:
+  ConnectionStream(int sock, std::chrono::microseconds read_timeout, std::chrono::microseconds write_timeout)
+      : sock_(sock), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
+
+  // Starts the byte budget and the deadline of the next request head.
+  void begin_request(Clock::time_point now) {
+    budget_ = max_head_bytes;
+    lines_ = 0;
+    deadline_ = now + read_timeout_;
+  }
+  bool has_buffered() const { return pos_ < len_; }
+
+  bool is_readable() const override { return has_buffered() || wait(POLLIN, remaining()); }
+  bool is_writable() const override { return wait(POLLOUT, write_timeout_); }
+
+  ssize_t read(char* ptr, std::size_t size) override {
+    if (budget_ == 0 || lines_ >= max_head_lines) {
+      exchange.head_over = true;
+      return -1;
+    }
+    if (!has_buffered()) {
+      if (!wait(POLLIN, remaining())) return -1;
+      const ssize_t n = ::recv(sock_, buf_.data(), buf_.size(), 0);
+      if (n <= 0) return n;
+      pos_ = 0;
+      len_ = static_cast<std::size_t>(n);
+    }
+    const std::size_t n = std::min({size, len_ - pos_, budget_});
+    std::copy_n(buf_.data() + pos_, n, ptr);
+    pos_ += n;
+    budget_ -= n;
+    lines_ += static_cast<std::size_t>(std::count(ptr, ptr + n, '\n'));
+    return static_cast<ssize_t>(n);
+  }
+
+  ssize_t write(const char* ptr, std::size_t size) override {
+    if (!is_writable()) return -1;
+    return ::send(sock_, ptr, size, MSG_NOSIGNAL);
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { address(::getpeername, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { address(::getsockname, ip, port); }
+  socket_t socket() const override { return sock_; }
+
+ private:
+  std::chrono::microseconds remaining() const {
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline_ - Clock::now());
+    return std::clamp(left, std::chrono::microseconds(0), read_timeout_);
+  }
+  bool wait(short events, std::chrono::microseconds timeout) const {
+    pollfd p{sock_, events, 0};
+    const int ms = static_cast<int>((timeout.count() + 999) / 1000);
+    int r;
+    do r = ::poll(&p, 1, ms);
+    while (r < 0 && errno == EINTR);
+    return r > 0 && (p.revents & (events | POLLHUP)) != 0;
+  }
+  void address(int (*get)(int, sockaddr*, socklen_t*), std::string& ip, int& port) const {
+    sockaddr_storage a{};
+    socklen_t n = sizeof a;
+    if (get(sock_, reinterpret_cast<sockaddr*>(&a), &n) != 0) return;
+    std::array<char, INET6_ADDRSTRLEN> text{};
+    if (a.ss_family == AF_INET) {
+      const auto& v4 = reinterpret_cast<const sockaddr_in&>(a);
+      ::inet_ntop(AF_INET, &v4.sin_addr, text.data(), text.size());
+      port = ntohs(v4.sin_port);
+    } else if (a.ss_family == AF_INET6) {
+      const auto& v6 = reinterpret_cast<const sockaddr_in6&>(a);
+      ::inet_ntop(AF_INET6, &v6.sin6_addr, text.data(), text.size());
+      port = ntohs(v6.sin6_port);
+    }
+    ip = text.data();
+  }
+
+  int sock_;
+  std::chrono::microseconds read_timeout_, write_timeout_;
+  std::array<char, 4096> buf_{};
+  std::size_t pos_ = 0, len_ = 0;
+  std::size_t budget_ = max_head_bytes, lines_ = 0;
+  Clock::time_point deadline_;
+};
+
+// cpp-httplib's server with our own connection loop (its process_and_close_socket is a virtual
+// hook): the same keep-alive rules, plus the request-head limits of ConnectionStream, a latency
+// clock started when a request's first byte is there, multi-range requests read as whole-file
+// requests, and a close after any answer that set exchange.close.
+class GuardedServer final : public httplib::Server {
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    using std::chrono::microseconds, std::chrono::seconds;
+    ConnectionStream stream(sock, seconds(read_timeout_sec_) + microseconds(read_timeout_usec_),
+                            seconds(write_timeout_sec_) + microseconds(write_timeout_usec_));
+    bool ok = false, lingering = false;
+    for (std::size_t left = keep_alive_max_count_; left > 0 && wait_for_request(stream); --left) {
+      exchange = Exchange{Clock::now()};
+      stream.begin_request(exchange.start);
+      bool client_closes = false;
+      ok = process_request(stream, left == 1, client_closes, read_ranges_as_whole);
+      lingering = exchange.close;
+      if (!ok || client_closes || exchange.close) break;
+    }
+    close_socket(sock, lingering);
+    return ok;
+  }
+
+  // A request for several ranges is answered with the whole file and 200 (RFC 9110 section 14.2
+  // lets a server ignore Range): cpp-httplib's multipart/byteranges answers are not worth their
+  // risks (overlapping ranges that multiply the work, bodies nobody needs from this server).
+  // cpp-httplib 0.11.4 calls this hook before it parses the Range field, so the field is dropped;
+  // parsed ranges are cleared too, should a later version call it after.
+  static void read_ranges_as_whole(httplib::Request& req) {
+    if (req.get_header_value("Range").find(',') != std::string::npos) req.headers.erase("Range");
+    if (req.ranges.size() > 1) req.ranges.clear();
+  }
+
+  // Waits up to the keep-alive timeout for the next request's first byte (false: none came, or
+  // the server is stopping).
+  bool wait_for_request(const ConnectionStream& stream) const {
+    if (stream.has_buffered()) return true;
+    const auto until = Clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
+    while (svr_sock_ != INVALID_SOCKET && Clock::now() < until) {
+      pollfd p{stream.socket(), POLLIN, 0};
+      const int r = ::poll(&p, 1, 10);
+      if (r > 0) return true;
+      if (r < 0 && errno != EINTR) return false;
+    }
+    return false;
+  }
+
+  // After an answer that left a body unread, the client may still be sending it: closing a
+  // socket with unread bytes sends a reset that can destroy the answer before the client reads
+  // it. So stop writing, read and drop what comes for a moment (at most 1 s and 1 MiB), then close.
+  static void close_socket(socket_t sock, bool lingering) {
+    ::shutdown(sock, lingering ? SHUT_WR : SHUT_RDWR);
+    if (lingering) {
+      const auto until = Clock::now() + std::chrono::seconds(1);
+      std::array<char, 16384> sink;
+      std::size_t dropped = 0;
+      while (dropped < 1024 * 1024 && Clock::now() < until) {
+        pollfd p{sock, POLLIN, 0};
+        if (::poll(&p, 1, 100) <= 0) continue;
+        const ssize_t n = ::recv(sock, sink.data(), sink.size(), 0);
+        if (n <= 0) break;
+        dropped += static_cast<std::size_t>(n);
+      }
+    }
+    ::close(sock);
+  }
+};
+
+// cpp-httplib's thread pool with one addition: a worker that has had nothing to do for a second
+// lets go of its index reader. A reader holds its generation's files open, and after a rebuild
+// has deleted that generation an idle worker would keep the deleted files (disk space and file
+// descriptors) for as long as it stays idle. The next request opens the index afresh.
+class WorkerPool final : public httplib::TaskQueue {
+ public:
+  WorkerPool(unsigned threads, std::function<void()> on_idle) : on_idle_(std::move(on_idle)) {
+    for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+  }
+  void enqueue(std::function<void()> fn) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      jobs_.push_back(std::move(fn));
+    }
+    cond_.notify_one();
+  }
+  void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      shutdown_ = true;
+    }
+    cond_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  void work() {
+    bool released = true;
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (!cond_.wait_for(lock, std::chrono::seconds(1), [this] { return shutdown_ || !jobs_.empty(); })) {
+          lock.unlock();
+          if (!released) on_idle_();
+          released = true;
+          continue;
+        }
+        if (shutdown_ && jobs_.empty()) break;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+      released = false;
+    }
+    on_idle_();
+  }
+
+  std::function<void()> on_idle_;
+  std::vector<std::thread> threads_;
+  std::deque<std::function<void()>> jobs_;
+  std::mutex mutex_;
+  std::condition_variable cond_;
+  bool shutdown_ = false;
+};
+
+void configure(httplib::Server& svr, ApiContext& ctx) {
+  const ServerOptions& opt = ctx.options;
   // cpp-httplib holds a worker for the life of a keep-alive connection, so the pool must be as
   // large as the number of clients that keep connections open (64 in the load benchmark);
   // with 8 workers, 56 of 64 connections queued and p99 rose above a second.
   const unsigned threads = opt.threads ? opt.threads : std::max(64u, 8 * std::thread::hardware_concurrency());
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  svr.new_task_queue = [threads, &ctx] { return new WorkerPool(threads, [&ctx] { ctx.release_reader(); }); };
   // Keep-alive connections serve many requests; TCP_NODELAY avoids the ~40 ms Nagle stall.
   svr.set_keep_alive_max_count(1000);
   svr.set_tcp_nodelay(true);
@@ -287,14 +558,14 @@ void configure(httplib::Server& svr, const ServerOptions& opt) {
 struct ApiServer::Impl {
   explicit Impl(ServerOptions options) : context(std::move(options)) {}
   ApiContext context;
-  httplib::Server svr;
+  GuardedServer svr;
   int port = 0;
 };
 
 ApiServer::ApiServer(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   ApiContext& ctx = impl_->context;
   httplib::Server& svr = impl_->svr;
-  configure(svr, ctx.options);
+  configure(svr, ctx);
   svr.set_pre_routing_handler(
       [&ctx](const httplib::Request& req, httplib::Response& res) { return screen_request(ctx, req, res); });
   svr.set_exception_handler([&ctx](const httplib::Request& req, httplib::Response& res, std::exception_ptr e) {
@@ -302,8 +573,9 @@ ApiServer::ApiServer(ServerOptions options) : impl_(std::make_unique<Impl>(std::
   });
   svr.set_error_handler(
       [&ctx](const httplib::Request& req, httplib::Response& res) { answer_library_error(ctx, req, res); });
+  svr.set_post_routing_handler(close_if_needed);
   svr.set_logger([&ctx](const httplib::Request& req, const httplib::Response& res) {
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - request_start).count();
+    const double secs = std::chrono::duration<double>(Clock::now() - exchange.start).count();
     ctx.metrics.record(res.status, secs);
     if (ctx.options.log_requests)
       std::fprintf(stderr, "%s %s %d %.1fms\n", req.method.c_str(), req.path.c_str(), res.status, secs * 1000);

@@ -630,3 +630,316 @@ TEST_CASE("RIS and BibTeX carry the paper's abstract, never our summary as one",
   CHECK(r->body.find("\r\nAB  - ") == std::string::npos);
   CHECK(r->body.find("\r\nN1  - backpain-evidence summary: ") != std::string::npos);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hardening (issue 20): statuses a load balancer can trust, and request framing
+
+namespace {
+// A copy of the corpus index that the test may damage.
+fs::path copy_of_corpus_index(const std::string& name) {
+  const fs::path dir = evidence::test::temp_dir(name) / "index";
+  fs::copy(evidence::test::corpus_index(), dir, fs::copy_options::recursive);
+  return dir;
+}
+// A loopback port nothing listens on.
+int closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t n = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+// Every endpoint that reads the index, and /readyz, answer 503 with a stable code or a reason in
+// words, and nothing of the library or the file system.
+void check_unavailable(const fs::path& db, const std::string& what) {
+  TestServer srv(db);
+  auto c = srv.client();
+  for (const char* path : {"/readyz", "/api/search?q=tens", "/api/summary?q=tens", "/api/studies/LBP058",
+                           "/api/export?q=massage&format=ris", "/api/stats", "/api/feed?q=tens"}) {
+    auto r = c.Get(path);
+    REQUIRE(r);
+    INFO(what << ": " << path << " -> " << r->status << " " << r->body.substr(0, 300));
+    CHECK(r->status == 503);
+    const json body = json::parse(r->body);
+    if (std::string(path) == "/readyz") {
+      CHECK(r->get_header_value("Retry-After") == "5");
+      CHECK(body["status"] == "not_ready");
+      CHECK(body["reason"].get<std::string>().size() > 10);
+    } else {
+      CHECK(body["error"]["code"] == "index_unavailable");
+    }
+    for (const char* leak : {"Xapian", "Error", "glass", "/tmp", "remote", ".cpp", "127.0.0.1"})
+      CHECK(r->body.find(leak) == std::string::npos);
+  }
+  auto live = c.Get("/healthz");  // the process itself is alive
+  REQUIRE(live);
+  CHECK(live->status == 200);
+}
+}  // namespace
+
+TEST_CASE("a damaged index gives 503 and readyz not ready on every endpoint, without library text",
+          "[api][security][hardening]") {
+  const fs::path db = copy_of_corpus_index("damaged");
+  const std::string live = [&] {
+    std::ifstream stub(db / "XAPIANDB");
+    std::string backend, gen;
+    stub >> backend >> gen;
+    return gen;
+  }();
+  // The posting lists and the stored records overwritten with garbage, as a bad disk would.
+  for (const char* table : {"postlist.glass", "docdata.glass", "termlist.glass"}) {
+    const fs::path file = db / live / table;
+    const auto size = fs::file_size(file);
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    const std::string junk(static_cast<std::size_t>(size), '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  check_unavailable(db, "damaged tables");
+}
+
+TEST_CASE("a remote shard that is down gives 503 and readyz not ready, without library text",
+          "[api][security][hardening]") {
+  const fs::path db = evidence::test::temp_dir("shard-down") / "index";
+  fs::create_directories(db);
+  std::ofstream(db / "XAPIANDB") << "auto " << evidence::test::corpus_index().string()
+                                 << "\nremote 127.0.0.1:" << closed_port() << "\n";
+  check_unavailable(db, "remote shard down");
+}
+
+TEST_CASE("an empty stub file is an index that cannot answer: 503 and readyz not ready", "[api][security][hardening]") {
+  const fs::path db = evidence::test::temp_dir("empty-stub") / "index";
+  fs::create_directories(db);
+  std::ofstream(db / "XAPIANDB").flush();
+  check_unavailable(db, "empty stub");
+}
+
+TEST_CASE("readyz reports ready with the record count over a good index", "[api][hardening]") {
+  const json j = get_json("/readyz");
+  CHECK(j["status"] == "ready");
+  CHECK(j["records"].get<int>() >= 95);
+}
+
+namespace {
+// Sends the bytes on a fresh connection and reads until the server closes it (or 5 s pass).
+std::string exchange_raw(int port, const std::string& bytes) {
+  const int fd = raw_connect(port);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  std::string out = read_all(fd);
+  ::close(fd);
+  return out;
+}
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+// A second request hidden in the first one's body: the server must never answer it.
+const std::string smuggled = "GET /api/stats HTTP/1.1\r\nHost: x\r\n\r\n";
+}  // namespace
+
+TEST_CASE("a request whose body is not read is answered once and its connection closed", "[api][security][hardening]") {
+  const int port = corpus_server().port;
+  struct Attack {
+    const char* name;
+    std::string bytes;
+    int status;
+  };
+  const std::string len = std::to_string(smuggled.size());
+  const std::vector<Attack> attacks = {
+      {"GET with a small body (400)",
+       "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: " + len + "\r\n\r\n" + smuggled, 400},
+      {"GET with a large body (413)",
+       "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n" + smuggled +
+           std::string(70000 - smuggled.size(), ' '),
+       413},
+      {"POST with a body (405)",
+       "POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: " + len + "\r\n\r\n" + smuggled, 405},
+      {"two Content-Length fields (400)",
+       "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: " + len + "\r\n\r\n" + smuggled, 400},
+      {"conflicting Content-Length fields (400)",
+       "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: " + len + "\r\nContent-Length: 5\r\n\r\n" + smuggled, 400},
+      {"a chunked GET (400)",
+       "GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+           [] {
+             std::ostringstream hex;
+             hex << std::hex << smuggled.size();
+             return hex.str();
+           }() +
+           "\r\n" + smuggled + "\r\n0\r\n\r\n",
+       400},
+      {"a malformed request line (400)", "GET /healthz HTTP/1.1 extra\r\nHost: x\r\n\r\n" + smuggled, 400},
+  };
+  for (const auto& a : attacks) {
+    const std::string resp = exchange_raw(port, a.bytes);
+    INFO(a.name << ":\n" << resp.substr(0, 600));
+    CHECK(resp.rfind("HTTP/1.1 " + std::to_string(a.status), 0) == 0);
+    CHECK(count_of(resp, "HTTP/1.1 ") == 1);  // the smuggled request got no answer
+    CHECK(resp.find("by_source") == std::string::npos);
+    CHECK(resp.find("Connection: close\r\n") != std::string::npos);
+    CHECK(resp.find("Keep-Alive:") == std::string::npos);
+  }
+  // Good requests on one connection are still kept alive and pipelined.
+  const std::string two = exchange_raw(port,
+                                       "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                                       "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  INFO(two);
+  CHECK(count_of(two, "HTTP/1.1 200") == 2);
+}
+
+TEST_CASE("a request head is bounded: 100,000 header fields or megabytes of headers get 431 and a close",
+          "[api][security][hardening]") {
+  const int port = corpus_server().port;
+  for (const auto& [name, line, count] :
+       {std::tuple{"100,000 small header fields", std::string("X-A: b\r\n"), 100000},
+        std::tuple{"50 MB in 8,000-byte header lines", "X-Big: " + std::string(7990, 'a') + "\r\n", 6250}}) {
+    const int fd = raw_connect(port);
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const auto t0 = std::chrono::steady_clock::now();
+    std::atomic<std::size_t> sent{0};
+    std::thread sender([&, line = line, count = count] {
+      std::string head = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+      if (::send(fd, head.data(), head.size(), MSG_NOSIGNAL) <= 0) return;
+      std::string batch;
+      for (int i = 0; i < 100; ++i) batch += line;
+      for (int i = 0; i < count; i += 100) {
+        const ssize_t n = ::send(fd, batch.data(), batch.size(), MSG_NOSIGNAL);
+        if (n <= 0) return;  // the server has closed the connection
+        sent += static_cast<std::size_t>(n);
+      }
+      ::send(fd, "\r\n", 2, MSG_NOSIGNAL);
+    });
+    const std::string resp = read_all(fd);
+    ::shutdown(fd, SHUT_RDWR);
+    sender.join();
+    ::close(fd);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    INFO(name << ": " << sent << " bytes sent in " << secs << " s:\n" << resp.substr(0, 400));
+    CHECK(resp.rfind("HTTP/1.1 431", 0) == 0);
+    CHECK(resp.find("headers_too_large") != std::string::npos);
+    CHECK(resp.find("Connection: close\r\n") != std::string::npos);
+    CHECK(secs < 5.0);
+  }
+  auto ok = corpus_server().client().Get("/healthz");  // the server is still answering
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+}
+
+TEST_CASE("a NUL in the path is refused, not served as another file type", "[api][security][hardening]") {
+  auto c = corpus_server().client();
+  for (const char* path : {"/index.html%00.js", "/index.html%00.css", "/api/stats%00.js", "/%0aindex.html"}) {
+    auto r = c.Get(path);
+    REQUIRE(r);
+    INFO(path << " -> " << r->status << " " << r->get_header_value("Content-Type"));
+    CHECK(r->status == 400);
+    CHECK(r->get_header_value("Content-Type").find("javascript") == std::string::npos);
+    CHECK(r->get_header_value("Content-Type").find("text/css") == std::string::npos);
+  }
+  auto page = c.Get("/index.html");
+  REQUIRE(page);
+  CHECK(page->status == 200);
+}
+
+TEST_CASE("a request for several ranges gets the whole file with 200, one range keeps 206", "[api][hardening]") {
+  auto c = corpus_server().client();
+  auto whole = c.Get("/index.html");
+  REQUIRE(whole);
+  REQUIRE(whole->status == 200);
+  auto multi = c.Get("/index.html", {{"Range", "bytes=0-9,20-29,0-9"}});
+  REQUIRE(multi);
+  CHECK(multi->status == 200);
+  CHECK(multi->get_header_value("Content-Type").find("multipart") == std::string::npos);
+  CHECK(multi->body == whole->body);
+  auto one = c.Get("/index.html", {{"Range", "bytes=0-9"}});
+  REQUIRE(one);
+  CHECK(one->status == 206);
+  CHECK(one->body == whole->body.substr(0, 10));
+}
+
+TEST_CASE("the latency of requests refused before routing is measured from their own start",
+          "[api][security][hardening]") {
+  TestServer srv(evidence::test::corpus_index());
+  auto c = srv.client();
+  auto warm = c.Get("/healthz");
+  REQUIRE(warm);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a stale clock would count this wait
+  for (int i = 0; i < 3; ++i) {
+    const std::string resp = exchange_raw(srv.port, "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(resp.rfind("HTTP/1.1 414", 0) == 0);
+  }
+  auto m = c.Get("/metrics");
+  REQUIRE(m);
+  const std::string key = "evidence_http_request_duration_seconds_sum ";
+  const auto at = m->body.find(key);
+  REQUIRE(at != std::string::npos);
+  const double sum = std::stod(m->body.substr(at + key.size()));
+  INFO(m->body);
+  CHECK(sum < 1.0);  // four quick requests
+}
+
+TEST_CASE("records and exports show the input file by name, never the indexer's absolute path",
+          "[api][security][hardening]") {
+  const std::string root = evidence::test::source_dir().string();
+  const json j = get_json("/api/studies/LBP058");
+  REQUIRE(j["annotation"]["files"].is_array());
+  CHECK(j["annotation"]["files"] == json::array({"LBP058.json"}));
+  auto c = corpus_server().client();
+  for (const char* format : {"json", "csv", "ris", "bibtex", "fhir"}) {
+    auto r = c.Get((std::string("/api/export?q=massage&format=") + format).c_str());
+    REQUIRE(r);
+    INFO(format);
+    CHECK(r->status == 200);
+    CHECK(r->body.find(root) == std::string::npos);
+  }
+}
+
+namespace {
+// This process's file descriptors open on files under `dir` that have been deleted.
+std::size_t deleted_files_open_under(const fs::path& dir) {
+  std::size_t n = 0;
+  for (const auto& fd : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const std::string target = fs::read_symlink(fd.path(), ec).string();
+    if (!ec && target.rfind(dir.string(), 0) == 0 && target.find("(deleted)") != std::string::npos) ++n;
+  }
+  return n;
+}
+}  // namespace
+
+TEST_CASE("idle workers let go of generations that rebuilds have deleted", "[api][hardening]") {
+  const fs::path dir = evidence::test::temp_dir("deleted-gens"), db = dir / "index";
+  RunOptions o;
+  o.db = db;
+  o.inputs = {evidence::test::test_data() / "curated"};
+  REQUIRE(run_index(o).committed);
+  TestServer srv(db);
+  // Several connections at once, so that several workers open a reader of generation 1.
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 6; ++i)
+    clients.emplace_back([&] {
+      auto c = srv.client();
+      for (int k = 0; k < 5; ++k) c.Get("/api/search?q=tens");
+    });
+  for (auto& t : clients) t.join();
+  // Two rebuilds: generation 1 is deleted (the live one and the previous one stay).
+  o.rebuild = true;
+  REQUIRE(run_index(o).committed);
+  REQUIRE(run_index(o).committed);
+  REQUIRE_FALSE(fs::exists(db / "gen-1"));
+  auto r = srv.client().Get("/api/search?q=tens");  // one worker moves on to the new generation
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  // Idle workers let go within a second of idleness after the keep-alive wait (5 s).
+  std::size_t held = deleted_files_open_under(db);
+  for (int i = 0; i < 100 && held > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    held = deleted_files_open_under(db);
+  }
+  CHECK(held == 0);
+}

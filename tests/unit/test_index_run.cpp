@@ -13,6 +13,7 @@
 #include "evidence/errors.hpp"
 #include "evidence/index.hpp"
 #include "evidence/index_run.hpp"
+#include "evidence/study.hpp"
 #include "test_support.hpp"
 
 using namespace evidence;
@@ -399,4 +400,131 @@ TEST_CASE("a full disk fails the run cleanly and leaves the previous index intac
   // With room again, the same run succeeds.
   CHECK(index_paths(db, {batch}).committed);
   CHECK(IndexReader(db).doc_count() == 3001);
+}
+
+TEST_CASE("strict mode commits nothing when two records share an id", "[index][hardening]") {
+  const fs::path dir = temp_dir("strict-dup"), db = dir / "index", in = dir / "in";
+  fs::create_directories(in);
+  write(in / "a.json", curated("GOOD1"));
+  CHECK(index_paths(db, {in}).added == 1);
+  const std::string before = IndexReader(db).revision();
+  write(in / "b.json", curated("DUP1"));
+  json second = curated("DUP1");
+  second["title"] = "Another record that claims the same id";
+  write(in / "c.json", second);
+  const auto r = index_paths(db, {in}, true);
+  CHECK_FALSE(r.committed);
+  CHECK(r.exit_code() == 2);
+  bool named = false;
+  for (const auto& p : r.problems)
+    named = named || (p.record == "DUP1" && p.field == "/id" && p.file == (in / "c.json").string());
+  CHECK(named);
+  CHECK_FALSE(IndexReader(db).get("DUP1"));  // nothing of the run was committed
+  CHECK(IndexReader(db).revision() == before);
+  // Without --strict the first record with the id is indexed and the run exits 1.
+  const auto lenient = index_paths(db, {in});
+  CHECK(lenient.committed);
+  CHECK(lenient.exit_code() == 1);
+  CHECK(IndexReader(db).get("DUP1"));
+}
+
+TEST_CASE("records carry their file relative to the input directory, never the machine's path", "[index][hardening]") {
+  const fs::path dir = temp_dir("shown-files"), db = dir / "index", in = dir / "in";
+  fs::create_directories(in / "sub");
+  write(in / "sub" / "a.json", curated("SHOWN1"));
+  write(dir / "b.json", curated("SHOWN2"));
+  const auto r = index_paths(db, {in, dir / "b.json"});
+  REQUIRE(r.added == 2);
+  IndexReader reader(db);
+  CHECK(reader.get("SHOWN1")->annotation.files == std::vector<std::string>{"sub/a.json"});
+  CHECK(reader.get("SHOWN2")->annotation.files == std::vector<std::string>{"b.json"});
+}
+
+namespace {
+// What collect_inputs() reports for the paths, run as the unprivileged user "nobody" when the
+// test runs as root (root reads any directory, whatever its mode).
+std::vector<std::string> unreadable_dirs_as_nobody(const std::vector<fs::path>& paths, std::size_t& files) {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(3);
+    std::vector<RecordProblem> unreadable;
+    std::string out = std::to_string(collect_inputs(paths, unreadable).size()) + "\n";
+    for (const auto& p : unreadable) out += p.file + "\t" + p.message + "\n";
+    const ssize_t written = ::write(fds[1], out.data(), out.size());
+    ::_exit(written == static_cast<ssize_t>(out.size()) ? 0 : 4);
+  }
+  ::close(fds[1]);
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  std::istringstream lines(text);
+  std::string line;
+  std::getline(lines, line);
+  files = std::stoul(line);
+  std::vector<std::string> out;
+  while (std::getline(lines, line)) out.push_back(line);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a sub-directory that cannot be read is reported, not silently left out", "[index][hardening]") {
+  const fs::path dir = temp_dir("unreadable-dir"), in = dir / "in";
+  fs::create_directories(in / "a");
+  fs::create_directories(in / "locked");
+  fs::create_directories(in / "z");
+  write(in / "a" / "1.json", curated("READ1"));
+  write(in / "locked" / "2.json", curated("LOCKED2"));
+  write(in / "z" / "3.json", curated("READ3"));
+  // Others may enter the test's directories (the walk runs as "nobody" under root), but not "locked".
+  for (const fs::path& p : {dir, in, in / "a", in / "z"})
+    fs::permissions(p, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                           fs::perms::others_exec);
+  for (const fs::path& p : {in / "a" / "1.json", in / "z" / "3.json"})
+    fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
+  fs::permissions(in / "locked", fs::perms::none);
+  std::size_t files = 0;
+  const auto problems = unreadable_dirs_as_nobody({in}, files);
+  fs::permissions(in / "locked", fs::perms::owner_all);
+  CHECK(files == 2);  // the readable directories on both sides of the locked one
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].rfind((in / "locked").string() + "\tcannot read directory: Permission denied", 0) == 0);
+}
+
+TEST_CASE("a first run makes its index visible only when it commits, never empty before", "[index][hardening]") {
+  const fs::path db = temp_dir("first-run") / "index";
+  {
+    IndexWriter writer(db, vocabulary());
+    writer.put(study_from_json(curated("FIRST1")));
+    // Before the commit a reader finds no index at all, not an empty one that answers nothing.
+    try {
+      IndexReader early(db);
+      FAIL("a reader opened the index before the first run committed");
+    } catch (const Error& e) {
+      CHECK(e.code() == ErrorCode::index_unavailable);
+    }
+    writer.commit();
+    CHECK(IndexReader(db).doc_count() == 1);
+    // The writer goes on as an ordinary writer of the live generation.
+    writer.put(study_from_json(curated("FIRST2")));
+    writer.commit();
+  }
+  CHECK(IndexReader(db).doc_count() == 2);
+  // A first run cancelled while writing (strict mode, two records with one id) leaves no index.
+  const fs::path dir = temp_dir("first-run-strict"), db2 = dir / "index", in = dir / "in";
+  fs::create_directories(in);
+  write(in / "a.json", curated("GOOD1"));
+  json twin = curated("GOOD1");
+  twin["title"] = "Another record that claims the same id";
+  write(in / "b.json", twin);
+  CHECK_FALSE(index_paths(db2, {in}, true).committed);
+  CHECK_THROWS_AS(IndexReader(db2), Error);
 }

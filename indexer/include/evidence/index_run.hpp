@@ -68,7 +68,20 @@ RunReport run_index(const RunOptions& options);
 std::size_t shard_of(const std::string& id, std::size_t shard_count);
 
 // Files under the given paths (directories walked recursively, sorted, hidden files skipped).
+// Throws Error(invalid_argument) for a path that does not exist.
 std::vector<std::filesystem::path> collect_input_files(const std::vector<std::filesystem::path>& paths);
+
+// One file to read, and the name its records carry (annotation.files): the path relative to the
+// input directory it was found under, or the file name of a file named on its own, never the
+// machine's absolute path (records are shown by the API and in exports).
+struct InputFile {
+  std::filesystem::path path;
+  std::string shown_as;
+};
+// As collect_input_files(); a directory that cannot be read (permissions, I/O error) is a
+// problem in `unreadable` (file: the directory, message: why) instead of vanishing silently.
+std::vector<InputFile> collect_inputs(const std::vector<std::filesystem::path>& paths,
+                                      std::vector<RecordProblem>& unreadable);
 
 // Merges `from` into `into` (same study from another source): `into` keeps its own curated
 // facts; bibliographic gaps, abstract, MeSH and identifiers are filled from `from`.

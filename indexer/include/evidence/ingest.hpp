@@ -61,10 +61,11 @@ namespace detail {
 // the parse: root then holds everything read before it, and error_path says where it stopped.
 struct JsonDocument {
   nlohmann::json root;
-  std::string error;                                // "" when the document parsed completely
-  std::vector<std::string> error_path;              // reference tokens of the value being read
-  std::vector<std::vector<std::string>> too_deep;   // locations of dropped, too deeply nested values
-  std::size_t invalid_utf8_at = std::string::npos;  // offset of the first byte that is not UTF-8
+  std::string error;                                     // "" when the document parsed completely
+  std::vector<std::string> error_path;                   // reference tokens of the value being read
+  std::vector<std::vector<std::string>> too_deep;        // locations of dropped, too deeply nested values
+  std::vector<std::vector<std::string>> duplicate_keys;  // locations of keys given twice in one object
+  std::size_t invalid_utf8_at = std::string::npos;       // offset of the first byte that is not UTF-8
   bool utf8_locatable = true;  // false when the text already held U+FFFD (a replaced byte cannot be told apart)
 };
 JsonDocument parse_json(std::string_view text, std::size_t max_depth = 64);

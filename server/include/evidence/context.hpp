@@ -31,6 +31,9 @@ class ApiContext {
   // when the index was removed or replaced). Xapian databases are not thread-safe, hence one per
   // thread. Throws Error(index_unavailable) while there is no index.
   IndexReader& reader();
+  // Closes this worker thread's reader (an idle worker calls it), so the files of a generation a
+  // rebuild has deleted are not held open; the next reader() opens the index afresh.
+  void release_reader() noexcept;
 
   const ServerOptions options;
   const Vocabulary vocabulary;
