@@ -16,6 +16,45 @@ const char* origin_name(Origin o) noexcept {
   return "text";
 }
 
+const char* direction_name(Direction d) noexcept {
+  switch (d) {
+    case Direction::favours_intervention: return "favours_intervention";
+    case Direction::favours_comparator: return "favours_comparator";
+    case Direction::no_difference: return "no_difference";
+    case Direction::conflicting: return "conflicting";
+    case Direction::unclear: return "unclear";
+  }
+  return "unclear";
+}
+
+std::optional<Direction> parse_direction(std::string_view w) noexcept {
+  for (const Direction d : {Direction::favours_intervention, Direction::favours_comparator, Direction::no_difference,
+                            Direction::conflicting, Direction::unclear})
+    if (w == direction_name(d)) return d;
+  return std::nullopt;
+}
+
+const char* certainty_level_name(CertaintyLevel l) noexcept {
+  switch (l) {
+    case CertaintyLevel::very_low: return "very_low";
+    case CertaintyLevel::low: return "low";
+    case CertaintyLevel::moderate: return "moderate";
+    case CertaintyLevel::high: return "high";
+  }
+  return "very_low";
+}
+
+const char* certainty_level_words(CertaintyLevel l) noexcept {
+  return l == CertaintyLevel::very_low ? "very low" : certainty_level_name(l);
+}
+
+std::optional<CertaintyLevel> parse_certainty_level(std::string_view w) noexcept {
+  for (const CertaintyLevel l :
+       {CertaintyLevel::very_low, CertaintyLevel::low, CertaintyLevel::moderate, CertaintyLevel::high})
+    if (w == certainty_level_name(l)) return l;
+  return std::nullopt;
+}
+
 namespace {
 
 Origin origin_from_name(const std::string& s) {
@@ -84,7 +123,7 @@ json outcome_to_json(const OutcomeResult& o) {
          {"time_point", o.time_point},
          {"intervention", o.intervention},
          {"comparator_kind", o.comparator_kind},
-         {"direction", o.direction}};
+         {"direction", direction_name(o.direction)}};
   put(j, "instrument", o.instrument);
   put(j, "instrument_label", o.instrument_label);
   put(j, "time_label", o.time_label);
@@ -134,7 +173,8 @@ OutcomeResult outcome_from_json(const json& j) {
   o.intervention = get_strs(j, "intervention");
   o.comparator = get_strs(j, "comparator");
   o.comparator_kind = get_str(j, "comparator_kind");
-  o.direction = get_str(j, "direction");
+  // Validation rejects any other word first (schema's enum); an unvalidated record reads it as unclear.
+  o.direction = parse_direction(get_str(j, "direction")).value_or(Direction::unclear);
   if (auto it = j.find("effect"); it != j.end()) {
     Effect e;
     e.measure = get_str(*it, "measure");

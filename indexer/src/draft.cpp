@@ -651,7 +651,7 @@ Study make_draft(const Study& indexed, const Vocabulary& v, const std::string& n
     const std::string field = "outcomes." + std::to_string(d.outcomes.size());
     d.outcomes.push_back(o);
     if (!o.result_text.empty())
-      unverified(field + ".direction", o.direction,
+      unverified(field + ".direction", direction_name(o.direction),
                  "direction of the main result as the abstract words it (read automatically); intervention, "
                  "comparator and outcome domain were not read from this sentence",
                  o.result_text);
@@ -699,7 +699,7 @@ Study make_draft(const Study& indexed, const Vocabulary& v, const std::string& n
     o.intervention = intervention;
     o.comparator = comparator;
     o.comparator_kind = comparator.empty() ? "mixed" : v.comparator_kind(comparator);
-    o.direction = "unclear";
+    o.direction = Direction::unclear;
     const auto times = follow_ups_in_sentence(e.quote);
     if (times.size() == 1) {
       o.follow_up_weeks = times.front().weeks;

@@ -9,22 +9,31 @@ namespace evidence {
 
 using nlohmann::json;
 
-std::string certainty_symbols(const std::string& level) {
-  if (level == "high") return "⊕⊕⊕⊕";
-  if (level == "moderate") return "⊕⊕⊕◯";
-  if (level == "low") return "⊕⊕◯◯";
+std::string certainty_symbols(CertaintyLevel level) {
+  switch (level) {
+    case CertaintyLevel::high: return "⊕⊕⊕⊕";
+    case CertaintyLevel::moderate: return "⊕⊕⊕◯";
+    case CertaintyLevel::low: return "⊕⊕◯◯";
+    case CertaintyLevel::very_low: break;
+  }
   return "⊕◯◯◯";
 }
 
 json Finding::to_json() const {
   json results_j = json::array();
   for (const auto& r : results) {
-    json x{{"record_id", r.record_id}, {"trial", r.trial},
-           {"label", r.label},         {"design", r.design},
-           {"analysis", r.analysis},   {"population", {{"id", r.population}, {"label", r.population_label}}},
-           {"direction", r.direction}, {"participants", r.participants},
-           {"counted", r.counted},     {"reversed", r.reversed},
-           {"indirect", r.indirect},   {"used_in_estimate", r.used_in_estimate}};
+    json x{{"record_id", r.record_id},
+           {"trial", r.trial},
+           {"label", r.label},
+           {"design", r.design},
+           {"analysis", r.analysis},
+           {"population", {{"id", r.population}, {"label", r.population_label}}},
+           {"direction", direction_name(r.direction)},
+           {"participants", r.participants},
+           {"counted", r.counted},
+           {"reversed", r.reversed},
+           {"indirect", r.indirect},
+           {"used_in_estimate", r.used_in_estimate}};
     if (!r.result_text.empty()) x["result_text"] = r.result_text;
     if (r.follow_up_weeks) x["follow_up_weeks"] = *r.follow_up_weeks;
     if (!r.time_label.empty()) x["time_label"] = r.time_label;
@@ -57,9 +66,10 @@ json Finding::to_json() const {
                   {"plain", comparator_plain},
                   {"concepts", comparator_concepts}};
   if (!add_on.empty()) comparator["add_on"] = {{"concepts", add_on}, {"label", add_on_label}, {"plain", add_on_plain}};
-  json cert{{"level", certainty}, {"symbols", certainty_symbols(certainty)}, {"downgrades", downs}};
+  json cert{
+      {"level", certainty_level_name(certainty)}, {"symbols", certainty_symbols(certainty)}, {"downgrades", downs}};
   if (ceiling)
-    cert["ceiling"] = {{"level", ceiling->level},
+    cert["ceiling"] = {{"level", certainty_level_name(ceiling->level)},
                        {"record_id", ceiling->record_id},
                        {"rule", ceiling->rule},
                        {"reason", ceiling->reason}};
@@ -77,7 +87,7 @@ json Finding::to_json() const {
          {"uncounted_reviews", uncounted_reviews},
          {"effect_source", effect_source},
          {"effect_size", effect_size},
-         {"direction", direction},
+         {"direction", direction_name(direction)},
          {"certainty", cert},
          {"sentences", {{"clinician", clinician_sentence}, {"patient", patient_sentence}}},
          {"record_ids", record_ids},
@@ -132,8 +142,6 @@ json EvidenceSummary::to_json() const {
 
 namespace {
 
-using synthesis::level_rank;
-
 // How many findings the answer shows first; the rest are behind "more".
 constexpr std::size_t kHeadlines = 12;
 
@@ -167,7 +175,7 @@ void order_findings(std::vector<Finding>& findings, const Question& q, const Voc
   std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
     if (a.thin != b.thin) return !a.thin;
     if (a.relevance != b.relevance) return a.relevance > b.relevance;
-    if (level_rank(a.certainty) != level_rank(b.certainty)) return level_rank(a.certainty) > level_rank(b.certainty);
+    if (a.certainty != b.certainty) return a.certainty > b.certainty;
     if (time_rank(a.time_point) != time_rank(b.time_point)) return time_rank(a.time_point) < time_rank(b.time_point);
     return a.n_participants > b.n_participants;
   });
@@ -232,7 +240,8 @@ EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& q,
 json findings_snapshot(const std::vector<Study>& studies, const Vocabulary& v) {
   json j = json::object();
   for (const auto& f : build_findings(studies, Question{}, v))
-    j[f.key] = {{"conclusion", f.direction + "; " + f.certainty + "; " + f.effect_size},
+    j[f.key] = {{"conclusion", std::string(direction_name(f.direction)) + "; " + certainty_level_name(f.certainty) +
+                                   "; " + f.effect_size},
                 {"clinician", f.clinician_sentence}};
   return j;
 }
