@@ -39,7 +39,7 @@ bool at_high_risk_of_bias(double quality_score) {
   return quality_score >= 0 && quality_score < high_risk_quality_below;
 }
 
-bool reports_result(const OutcomeResult& o) { return o.direction != "unclear" || o.effect.has_value(); }
+bool reports_result(const OutcomeResult& o) { return o.direction != Direction::unclear || o.effect.has_value(); }
 
 bool can_report(const Study& s) {
   if (s.retracted || s.design == "protocol") return false;
@@ -116,7 +116,7 @@ bool is_ratio(const std::string& measure) { return measure == "RR" || measure ==
 }  // namespace
 
 std::optional<OrientedEffect> orient(const Effect& e, const std::string& domain, const std::string& instrument,
-                                     const Vocabulary& v, const std::string& direction) {
+                                     const Vocabulary& v, Direction direction) {
   if (!e.ci_low || !e.ci_high) return std::nullopt;
   OrientedEffect o;
   double y = e.value, lo = *e.ci_low, hi = *e.ci_high;
@@ -160,8 +160,8 @@ std::optional<OrientedEffect> orient(const Effect& e, const std::string& domain,
   if (lo > hi) std::swap(lo, hi);
   // Without a stated contrast the sign convention is unknown; the record's curated direction
   // says which way the result goes, so it decides the orientation.
-  if (e.contrast.empty() &&
-      ((direction == "favours_intervention" && y < 0) || (direction == "favours_comparator" && y > 0)))
+  if (e.contrast.empty() && ((direction == Direction::favours_intervention && y < 0) ||
+                             (direction == Direction::favours_comparator && y > 0)))
     turn(y, lo, hi);
   o.y = y, o.lo = lo, o.hi = hi;
   return o;

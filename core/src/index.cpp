@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unistd.h>
@@ -210,12 +211,174 @@ struct IndexWriter::Impl {
 
 namespace {
 
+// ---- The field tables -----------------------------------------------------------------------
+// What a document holds, one row per field: build() walks the tables, so adding a field is
+// adding a row (and its prefix or slot in fields.hpp). Terms and values are sets in Xapian, so
+// the order of the rows does not matter; only the free text (positions) has an order.
+
+using Words = std::vector<std::string>;
+
+std::string first_word_of(const std::string& name) {
+  const auto words = split_words(normalise(name));
+  return words.empty() ? std::string() : words.front();
+}
+
+// Boolean terms: the values (without the prefix) a record has for a prefix; empty values are
+// not indexed.
+struct TermField {
+  std::string_view prefix;
+  Words (*values)(const Study&);
+};
+
+const TermField term_fields[] = {
+    {fields::author,
+     [](const Study& s) {
+       Words w;
+       for (const auto& a : s.authors) w.push_back(first_word_of(a));
+       return w;
+     }},
+    {fields::id_term, [](const Study& s) { return Words{s.id}; }},
+    {fields::pmid, [](const Study& s) { return Words{s.identifiers.pmid}; }},
+    {fields::doi, [](const Study& s) { return Words{lower(s.identifiers.doi)}; }},
+    {fields::nct, [](const Study& s) { return Words{lower(s.identifiers.nct)}; }},
+    {fields::pmcid, [](const Study& s) { return Words{lower(s.identifiers.pmcid)}; }},
+    {fields::comparator,
+     [](const Study& s) {
+       Words w;
+       for (const auto& a : s.comparators)
+         if (!a.kind.empty()) w.push_back("kind:" + a.kind);
+       return w;
+     }},
+    // A review that pools is also found as a meta-analysis.
+    {fields::design,
+     [](const Study& s) {
+       Words w{s.design};
+       if (s.design == "systematic_review" && s.meta_analysis) w.push_back("meta_analysis");
+       return w;
+     }},
+    {fields::year, [](const Study& s) { return Words{s.year > 0 ? std::to_string(s.year) : std::string()}; }},
+    {fields::duration, [](const Study& s) { return Words{s.population.duration}; }},
+    {fields::source, [](const Study& s) { return s.annotation.sources; }},
+    {fields::level, [](const Study& s) { return Words{std::to_string(evidence_level(s))}; }},
+    {fields::quality_band, [](const Study& s) { return Words{quality_band_of(s.annotation.quality_score)}; }},
+    {fields::flag,
+     [](const Study& s) {
+       Words w;
+       if (s.retracted) w.push_back("retracted");
+       for (const auto& o : s.outcomes)
+         if (o.effect) w.push_back("has_effect");
+       return w;
+     }},
+};
+
+// Single-valued slots; std::nullopt leaves the slot empty.
+struct ValueField {
+  unsigned slot;
+  std::optional<std::string> (*value)(const Study&);
+};
+
+const ValueField value_fields[] = {
+    {fields::slot_year,
+     [](const Study& s) -> std::optional<std::string> { return Xapian::sortable_serialise(s.year); }},
+    {fields::slot_design, [](const Study& s) -> std::optional<std::string> { return s.design; }},
+    {fields::slot_level,
+     [](const Study& s) -> std::optional<std::string> { return Xapian::sortable_serialise(evidence_level(s)); }},
+    {fields::slot_level_label,
+     [](const Study& s) -> std::optional<std::string> { return std::to_string(evidence_level(s)); }},
+    {fields::slot_year_label, [](const Study& s) -> std::optional<std::string> { return std::to_string(s.year); }},
+    {fields::slot_quality,
+     [](const Study& s) -> std::optional<std::string> {
+       if (s.annotation.quality_score < 0) return std::nullopt;
+       return Xapian::sortable_serialise(s.annotation.quality_score);
+     }},
+    {fields::slot_sample_size,
+     [](const Study& s) -> std::optional<std::string> {
+       return Xapian::sortable_serialise(static_cast<double>(s.participants()));
+     }},
+    {fields::slot_quality_band,
+     [](const Study& s) -> std::optional<std::string> { return quality_band_of(s.annotation.quality_score); }},
+    {fields::slot_rank_features,
+     [](const Study& s) -> std::optional<std::string> { return serialise_rank_features(rank_features_of(s)); }},
+};
+
+// The positional text: title, abstract, MeSH headings and keywords; for curated records, which
+// have no abstract, their summaries and result sentences.
+void index_text(Xapian::TermGenerator& gen, const Study& s) {
+  gen.index_text(s.title, fields::title_weight);
+  gen.index_text(s.title, 1, std::string(fields::title));
+  gen.increase_termpos();
+  gen.index_text(s.abstract_text());
+  gen.increase_termpos();
+  for (const auto& m : s.annotation.mesh_terms) {
+    gen.index_text(m, fields::mesh_weight);
+    gen.index_text(m, 1, std::string(fields::mesh));
+    gen.increase_termpos();
+  }
+  for (const auto& k : s.annotation.keywords) {
+    gen.index_text(k, fields::mesh_weight);
+    gen.increase_termpos();
+  }
+  if (!s.abstract.empty()) return;
+  gen.index_text(s.summary.clinician);
+  gen.increase_termpos();
+  for (const auto& o : s.outcomes) {
+    gen.index_text(o.result_text);
+    gen.increase_termpos();
+  }
+  for (const auto& a : s.interventions) {
+    gen.index_text(a.label);
+    gen.increase_termpos();
+  }
+}
+
 void add_concepts(Xapian::Document& doc, std::string_view prefix, const std::vector<std::string>& ids,
                   const Vocabulary& v, std::set<std::string>& direct) {
   for (const auto& id : ids) {
     direct.insert(id);
     for (const auto& a : v.ancestors(id)) doc.add_boolean_term(std::string(prefix) + a);
   }
+}
+
+// The concept terms (each concept and its ancestors) and the facet slots of the directly
+// annotated concepts: positional slots for remote shards and the packed slot, holding exactly
+// the same values so local and remote counting agree.
+void add_concept_fields(Xapian::Document& doc, const Study& s, const Vocabulary& v) {
+  std::set<std::string> interventions, conditions, outcomes, comparators;
+  for (const auto& a : s.interventions) add_concepts(doc, fields::intervention, a.concepts, v, interventions);
+  for (const auto& a : s.comparators) add_concepts(doc, fields::comparator, a.concepts, v, comparators);
+  for (const auto& o : s.outcomes) {
+    add_concepts(doc, fields::outcome, {o.domain}, v, outcomes);
+    add_concepts(doc, fields::intervention, o.intervention, v, interventions);
+    add_concepts(doc, fields::comparator, o.comparator, v, comparators);
+  }
+  add_concepts(doc, fields::condition, s.population.conditions, v, conditions);
+  auto positional = [&](unsigned first_slot, const std::set<std::string>& values) {
+    std::vector<std::string> kept;
+    for (const auto& value : values)
+      if (kept.size() < fields::facet_positions) {
+        doc.add_value(first_slot + static_cast<unsigned>(kept.size()), value);
+        kept.push_back(value);
+      }
+    return kept;
+  };
+  const auto facet_i = positional(fields::slot_interventions, interventions);
+  const auto facet_c = positional(fields::slot_conditions, conditions);
+  const auto facet_o = positional(fields::slot_outcomes, outcomes);
+  doc.add_value(fields::slot_facets, serialise_facets(s.design, quality_band_of(s.annotation.quality_score),
+                                                      evidence_level(s), s.year, facet_i, facet_c, facet_o));
+}
+
+// "Did you mean" suggests words of the vocabulary (written once per run, see write_synonyms),
+// MeSH headings and keywords. Title and abstract words made the spelling table the largest
+// cost of indexing (40% of a 10k-record run: every new word rewrites its n-gram lists).
+std::vector<std::string> spelling_words(const Study& s) {
+  std::string words;
+  for (const auto& m : s.annotation.mesh_terms) words += " " + m;
+  for (const auto& k : s.annotation.keywords) words += " " + k;
+  std::vector<std::string> out;
+  for (auto& w : split_words(normalise(words)))
+    if (w.size() > 2 && w.size() < 40 && !std::isdigit(static_cast<unsigned char>(w[0]))) out.push_back(std::move(w));
+  return out;
 }
 
 }  // namespace
@@ -233,125 +396,32 @@ DocumentBuilder::DocumentBuilder(const Vocabulary& vocabulary) : impl_(std::make
 DocumentBuilder::~DocumentBuilder() = default;
 
 PreparedDocument DocumentBuilder::build(const Study& s) try {
-  const Vocabulary& v = *impl_->vocabulary;
   PreparedDocument out;
   out.impl_ = std::make_unique<PreparedDocument::Impl>();
   PreparedDocument::Impl& p = *out.impl_;
   p.id = s.id;
   Xapian::Document& doc = p.doc;
-  Xapian::TermGenerator& gen = impl_->tg;
-  gen.set_document(doc);
-  gen.index_text(s.title, fields::title_weight);
-  gen.index_text(s.title, 1, std::string(fields::title));
-  gen.increase_termpos();
-  gen.index_text(s.abstract_text());
-  gen.increase_termpos();
-  for (const auto& m : s.annotation.mesh_terms) {
-    gen.index_text(m, fields::mesh_weight);
-    gen.index_text(m, 1, std::string(fields::mesh));
-    gen.increase_termpos();
-  }
-  for (const auto& k : s.annotation.keywords) {
-    gen.index_text(k, fields::mesh_weight);
-    gen.increase_termpos();
-  }
-  // Curated records have no abstract: their summaries and result sentences are their text.
-  if (s.abstract.empty()) {
-    gen.index_text(s.summary.clinician);
-    gen.increase_termpos();
-    for (const auto& o : s.outcomes) {
-      gen.index_text(o.result_text);
-      gen.increase_termpos();
-    }
-    for (const auto& a : s.interventions) {
-      gen.index_text(a.label);
-      gen.increase_termpos();
-    }
-  }
-  for (const auto& a : s.authors) {
-    const auto words = split_words(normalise(a));
-    if (!words.empty()) doc.add_boolean_term(std::string(fields::author) + words.front());
-  }
-  doc.add_boolean_term(std::string(fields::id_term) + s.id);
-  if (!s.identifiers.pmid.empty()) doc.add_boolean_term(std::string(fields::pmid) + s.identifiers.pmid);
-  if (!s.identifiers.doi.empty()) doc.add_boolean_term(std::string(fields::doi) + lower(s.identifiers.doi));
-  if (!s.identifiers.nct.empty()) doc.add_boolean_term(std::string(fields::nct) + lower(s.identifiers.nct));
-  if (!s.identifiers.pmcid.empty()) doc.add_boolean_term(std::string(fields::pmcid) + lower(s.identifiers.pmcid));
-
-  std::set<std::string> interventions, conditions, outcomes, comparators;
-  for (const auto& a : s.interventions) add_concepts(doc, fields::intervention, a.concepts, v, interventions);
-  for (const auto& a : s.comparators) {
-    add_concepts(doc, fields::comparator, a.concepts, v, comparators);
-    if (!a.kind.empty()) doc.add_boolean_term(std::string(fields::comparator) + "kind:" + a.kind);
-  }
-  for (const auto& o : s.outcomes) {
-    add_concepts(doc, fields::outcome, {o.domain}, v, outcomes);
-    add_concepts(doc, fields::intervention, o.intervention, v, interventions);
-    add_concepts(doc, fields::comparator, o.comparator, v, comparators);
-    if (o.effect) doc.add_boolean_term(std::string(fields::flag) + "has_effect");
-  }
-  add_concepts(doc, fields::condition, s.population.conditions, v, conditions);
-  doc.add_boolean_term(std::string(fields::design) + s.design);
-  if (s.design == "systematic_review" && s.meta_analysis)
-    doc.add_boolean_term(std::string(fields::design) + "meta_analysis");
-  if (s.year > 0) doc.add_boolean_term(std::string(fields::year) + std::to_string(s.year));
-  doc.add_boolean_term(std::string(fields::duration) + s.population.duration);
-  for (const auto& src : s.annotation.sources) doc.add_boolean_term(std::string(fields::source) + src);
-  const int level = evidence_level(s);
-  doc.add_boolean_term(std::string(fields::level) + std::to_string(level));
-  const std::string band = quality_band_of(s.annotation.quality_score);
-  doc.add_boolean_term(std::string(fields::quality_band) + band);
-  if (s.retracted) doc.add_boolean_term(std::string(fields::flag) + "retracted");
-
-  doc.add_value(fields::slot_year, Xapian::sortable_serialise(s.year));
-  doc.add_value(fields::slot_design, s.design);
-  doc.add_value(fields::slot_level, Xapian::sortable_serialise(level));
-  doc.add_value(fields::slot_level_label, std::to_string(level));
-  doc.add_value(fields::slot_year_label, std::to_string(s.year));
-  if (s.annotation.quality_score >= 0)
-    doc.add_value(fields::slot_quality, Xapian::sortable_serialise(s.annotation.quality_score));
-  doc.add_value(fields::slot_sample_size, Xapian::sortable_serialise(static_cast<double>(s.participants())));
-  // The packed facet slot holds exactly the values of the positional ones, so local and remote
-  // counting agree.
-  auto positional = [&](unsigned first_slot, const std::set<std::string>& values) {
-    std::vector<std::string> kept;
-    for (const auto& value : values)
-      if (kept.size() < fields::facet_positions) {
-        doc.add_value(first_slot + static_cast<unsigned>(kept.size()), value);
-        kept.push_back(value);
-      }
-    return kept;
-  };
-  const auto facet_i = positional(fields::slot_interventions, interventions);
-  const auto facet_c = positional(fields::slot_conditions, conditions);
-  const auto facet_o = positional(fields::slot_outcomes, outcomes);
-  doc.add_value(fields::slot_quality_band, band);
-  doc.add_value(fields::slot_facets, serialise_facets(s.design, band, level, s.year, facet_i, facet_c, facet_o));
-  doc.add_value(fields::slot_rank_features, serialise_rank_features(rank_features_of(s)));
+  impl_->tg.set_document(doc);
+  index_text(impl_->tg, s);
+  for (const TermField& field : term_fields)
+    for (const auto& value : field.values(s))
+      if (!value.empty()) doc.add_boolean_term(std::string(field.prefix) + value);
+  for (const ValueField& field : value_fields)
+    if (auto value = field.value(s)) doc.add_value(field.slot, std::move(*value));
+  add_concept_fields(doc, s, *impl_->vocabulary);
+  // Each result that reports something, under its finding key (the writer reports the keys it
+  // touched). Xapian terms are limited to 245 bytes; a longer key cannot be a vocabulary concept.
   for (const auto& o : s.outcomes) {
     if (!reports_result(o) || o.intervention.empty()) continue;
-    const std::string key = finding_key_of(o);
-    // Xapian terms are limited to 245 bytes; a longer key cannot be a vocabulary concept anyway.
-    if (key.size() < 200) {
+    if (std::string key = finding_key_of(o); key.size() < 200) {
       doc.add_boolean_term(std::string(fields::finding_key) + key);
-      p.finding_keys.insert(key);
+      p.finding_keys.insert(std::move(key));
     }
   }
-  // One JSON rendering serves both the stored record and the content hash.
   doc.set_data(encode_study(s));
-  json j = study_to_json(s, true);
-  j["annotation"].erase("files");
-  p.hash = std::to_string(fnv1a(j.dump()));
+  p.hash = std::to_string(content_hash(s));
   doc.add_value(fields::slot_content_hash, p.hash);
-  // "Did you mean" suggests words of the vocabulary (written once per run, see write_synonyms),
-  // MeSH headings and keywords. Title and abstract words made the spelling table the largest
-  // cost of indexing (40% of a 10k-record run: every new word rewrites its n-gram lists).
-  std::string words;
-  for (const auto& m : s.annotation.mesh_terms) words += " " + m;
-  for (const auto& k : s.annotation.keywords) words += " " + k;
-  for (auto& w : split_words(normalise(words)))
-    if (w.size() > 2 && w.size() < 40 && !std::isdigit(static_cast<unsigned char>(w[0])))
-      p.spelling.push_back(std::move(w));
+  p.spelling = spelling_words(s);
   return out;
 } catch (const Xapian::Error& e) {
   rethrow_xapian(e, "building the document of record " + s.id);

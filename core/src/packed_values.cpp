@@ -60,7 +60,7 @@ RankFeatures rank_features_of(const Study& s) {
   const bool curated =
       std::find(s.annotation.sources.begin(), s.annotation.sources.end(), "curated") != s.annotation.sources.end();
   for (const auto& o : s.outcomes) {
-    f.graded = f.graded || (curated && !s.draft && o.direction != "unclear");
+    f.graded = f.graded || (curated && !s.draft && o.direction != Direction::unclear);
     add_unique(f.secondary_interventions, o.intervention);
     add_unique(f.comparators, o.comparator);
   }

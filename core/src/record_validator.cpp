@@ -87,6 +87,78 @@ void check_list(const Vocabulary& v, const json& parent, const char* key, const 
 
 }  // namespace
 
+namespace {
+
+// An effect's numbers: a CI in order around its estimate, ratios positive, a scale that is one,
+// every number finite.
+void check_effect(const json& e, const std::string& p, std::vector<ValidationIssue>& out) {
+  const auto num = [&](const char* k) -> const json* {
+    auto it = e.find(k);
+    return it != e.end() && it->is_number() ? &*it : nullptr;
+  };
+  const json* val = num("value");
+  const json* lo = num("ci_low");
+  const json* hi = num("ci_high");
+  if (lo && hi && lo->get<double>() > hi->get<double>())
+    out.push_back({p + "/effect/ci_low", "confidence interval is inverted (ci_low > ci_high)"});
+  else if (val && lo && hi && (val->get<double>() < lo->get<double>() || val->get<double>() > hi->get<double>()))
+    out.push_back({p + "/effect/value", "estimate lies outside its own confidence interval"});
+  const std::string measure =
+      e.contains("measure") && e["measure"].is_string() ? e["measure"].get<std::string>() : std::string();
+  const bool ratio = measure == "RR" || measure == "OR" || measure == "HR";
+  if (val && ratio && val->get<double>() <= 0)
+    out.push_back({p + "/effect/value", "a ratio measure (" + measure + ") must be positive"});
+  else if (lo && ratio && lo->get<double>() <= 0)
+    out.push_back(
+        {p + "/effect/ci_low", "the confidence interval of a ratio measure (" + measure + ") must be positive"});
+  const json* smin = num("scale_min");
+  const json* smax = num("scale_max");
+  if (smin && smax && smin->get<double>() >= smax->get<double>())
+    out.push_back({p + "/effect/scale_max", "scale_max must be greater than scale_min"});
+  // JSON text cannot hold NaN or infinity, but a record built in code can.
+  for (const char* k : {"value", "ci_low", "ci_high", "scale_min", "scale_max"})
+    if (const json* x = num(k); x && !std::isfinite(x->get<double>()))
+      out.push_back({p + "/effect/" + k, std::string(k) + " must be a finite number"});
+}
+
+// One outcome (at pointer p): its concepts, its time point against its follow-up, its effect.
+void check_outcome(const Vocabulary& v, const json& o, const std::string& p, std::vector<ValidationIssue>& out) {
+  if (auto d = o.find("domain"); d != o.end()) check_concept(v, *d, p + "/domain", {"outcome"}, out);
+  if (auto d = o.find("instrument"); d != o.end()) check_concept(v, *d, p + "/instrument", {"instrument"}, out);
+  check_list(v, o, "intervention", p, {"intervention"}, out);
+  check_list(v, o, "comparator", p, {"intervention", "comparator"}, out);
+  check_list(v, o, "add_on", p, {"intervention"}, out);
+  if (auto pop = o.find("population"); pop != o.end() && pop->is_object())
+    check_list(v, *pop, "conditions", p + "/population", {"condition"}, out);
+  // One rule files a follow-up under its time point, so "3 months" and "12 weeks" land together.
+  if (auto w = o.find("follow_up_weeks"); w != o.end() && w->is_number())
+    if (auto t = o.find("time_point"); t != o.end() && t->is_string()) {
+      const std::string bucket = time_point_of_weeks(w->get<double>());
+      if (t->get<std::string>() != bucket)
+        out.push_back({p + "/time_point", "a follow-up of " + w->dump() + " weeks is time point '" + bucket +
+                                              "', not '" + t->get<std::string>() + "'"});
+    }
+  if (auto e = o.find("effect"); e != o.end() && e->is_object()) check_effect(*e, p, out);
+}
+
+// PEDro item 1 (eligibility) is not scored; items 2-11 are, and their count is the score.
+void check_pedro(const json& r, std::vector<ValidationIssue>& out) {
+  auto q = r.find("quality");
+  if (q == r.end() || !q->is_object()) return;
+  auto p = q->find("pedro");
+  if (p == q->end() || !p->is_object()) return;
+  auto items = p->find("items");
+  if (items == p->end() || !items->is_array() || !p->contains("score") || !(*p)["score"].is_number_integer()) return;
+  int yes = 0;
+  for (std::size_t i = 1; i < items->size(); ++i) yes += (*items)[i].is_boolean() && (*items)[i].get<bool>() ? 1 : 0;
+  if (yes != (*p)["score"].get<int>())
+    out.push_back({"/quality/pedro/score", "PEDro score " + std::to_string((*p)["score"].get<int>()) +
+                                               " does not equal the number of items 2-11 met (" + std::to_string(yes) +
+                                               ")"});
+}
+
+}  // namespace
+
 std::vector<ValidationIssue> RecordValidator::check_concepts_and_sanity(const json& r) const {
   std::vector<ValidationIssue> out;
   if (!r.is_object()) return out;
@@ -101,76 +173,16 @@ std::vector<ValidationIssue> RecordValidator::check_concepts_and_sanity(const js
         check_list(v, (*it)[i], "concepts", std::string("/") + arms + "/" + std::to_string(i),
                    {"intervention", "comparator"}, out);
   }
-  if (auto outs = r.find("outcomes"); outs != r.end() && outs->is_array()) {
-    for (std::size_t i = 0; i < outs->size(); ++i) {
-      const json& o = (*outs)[i];
-      if (!o.is_object()) continue;
-      const std::string p = "/outcomes/" + std::to_string(i);
-      if (auto d = o.find("domain"); d != o.end()) check_concept(v, *d, p + "/domain", {"outcome"}, out);
-      if (auto d = o.find("instrument"); d != o.end()) check_concept(v, *d, p + "/instrument", {"instrument"}, out);
-      check_list(v, o, "intervention", p, {"intervention"}, out);
-      check_list(v, o, "comparator", p, {"intervention", "comparator"}, out);
-      check_list(v, o, "add_on", p, {"intervention"}, out);
-      if (auto pop = o.find("population"); pop != o.end() && pop->is_object())
-        check_list(v, *pop, "conditions", p + "/population", {"condition"}, out);
-      // One rule files a follow-up under its time point, so "3 months" and "12 weeks" land together.
-      if (auto w = o.find("follow_up_weeks"); w != o.end() && w->is_number())
-        if (auto t = o.find("time_point"); t != o.end() && t->is_string()) {
-          const std::string bucket = time_point_of_weeks(w->get<double>());
-          if (t->get<std::string>() != bucket)
-            out.push_back({p + "/time_point", "a follow-up of " + w->dump() + " weeks is time point '" + bucket +
-                                                  "', not '" + t->get<std::string>() + "'"});
-        }
-      if (auto e = o.find("effect"); e != o.end() && e->is_object()) {
-        const auto num = [&](const char* k) -> const json* {
-          auto it = e->find(k);
-          return it != e->end() && it->is_number() ? &*it : nullptr;
-        };
-        const json* val = num("value");
-        const json* lo = num("ci_low");
-        const json* hi = num("ci_high");
-        if (lo && hi && lo->get<double>() > hi->get<double>())
-          out.push_back({p + "/effect/ci_low", "confidence interval is inverted (ci_low > ci_high)"});
-        else if (val && lo && hi && (val->get<double>() < lo->get<double>() || val->get<double>() > hi->get<double>()))
-          out.push_back({p + "/effect/value", "estimate lies outside its own confidence interval"});
-        const std::string measure =
-            e->contains("measure") && (*e)["measure"].is_string() ? (*e)["measure"].get<std::string>() : std::string();
-        const bool ratio = measure == "RR" || measure == "OR" || measure == "HR";
-        if (val && ratio && val->get<double>() <= 0)
-          out.push_back({p + "/effect/value", "a ratio measure (" + measure + ") must be positive"});
-        else if (lo && ratio && lo->get<double>() <= 0)
-          out.push_back(
-              {p + "/effect/ci_low", "the confidence interval of a ratio measure (" + measure + ") must be positive"});
-        const json* smin = num("scale_min");
-        const json* smax = num("scale_max");
-        if (smin && smax && smin->get<double>() >= smax->get<double>())
-          out.push_back({p + "/effect/scale_max", "scale_max must be greater than scale_min"});
-        // JSON text cannot hold NaN or infinity, but a record built in code can.
-        for (const char* k : {"value", "ci_low", "ci_high", "scale_min", "scale_max"})
-          if (const json* x = num(k); x && !std::isfinite(x->get<double>()))
-            out.push_back({p + "/effect/" + k, std::string(k) + " must be a finite number"});
-      }
-    }
-  }
+  if (auto outs = r.find("outcomes"); outs != r.end() && outs->is_array())
+    for (std::size_t i = 0; i < outs->size(); ++i)
+      if ((*outs)[i].is_object()) check_outcome(v, (*outs)[i], "/outcomes/" + std::to_string(i), out);
   const std::string id = r.contains("id") && r["id"].is_string() ? r["id"].get<std::string>() : std::string();
   for (const char* links : {"same_trial_as", "supersedes", "included_record_ids"})
     if (auto it = r.find(links); it != r.end() && it->is_array())
       for (std::size_t i = 0; i < it->size(); ++i)
         if ((*it)[i] == id)
           out.push_back({std::string("/") + links + "/" + std::to_string(i), "a record cannot name itself here"});
-  if (auto q = r.find("quality"); q != r.end() && q->is_object())
-    if (auto p = q->find("pedro"); p != q->end() && p->is_object())
-      if (auto items = p->find("items");
-          items != p->end() && items->is_array() && p->contains("score") && (*p)["score"].is_number_integer()) {
-        // PEDro item 1 (eligibility) is not scored; items 2-11 are.
-        int yes = 0;
-        for (std::size_t i = 1; i < items->size(); ++i)
-          yes += (*items)[i].is_boolean() && (*items)[i].get<bool>() ? 1 : 0;
-        if (yes != (*p)["score"].get<int>())
-          out.push_back({"/quality/pedro/score", "PEDro score " + std::to_string((*p)["score"].get<int>()) +
-                                                     " does not equal the number of items 2-11 met (" +
-                                                     std::to_string(yes) + ")"});
-      }
+  check_pedro(r, out);
   return out;
 }
 

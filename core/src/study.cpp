@@ -16,6 +16,45 @@ const char* origin_name(Origin o) noexcept {
   return "text";
 }
 
+const char* direction_name(Direction d) noexcept {
+  switch (d) {
+    case Direction::favours_intervention: return "favours_intervention";
+    case Direction::favours_comparator: return "favours_comparator";
+    case Direction::no_difference: return "no_difference";
+    case Direction::conflicting: return "conflicting";
+    case Direction::unclear: return "unclear";
+  }
+  return "unclear";
+}
+
+std::optional<Direction> parse_direction(std::string_view w) noexcept {
+  for (const Direction d : {Direction::favours_intervention, Direction::favours_comparator, Direction::no_difference,
+                            Direction::conflicting, Direction::unclear})
+    if (w == direction_name(d)) return d;
+  return std::nullopt;
+}
+
+const char* certainty_level_name(CertaintyLevel l) noexcept {
+  switch (l) {
+    case CertaintyLevel::very_low: return "very_low";
+    case CertaintyLevel::low: return "low";
+    case CertaintyLevel::moderate: return "moderate";
+    case CertaintyLevel::high: return "high";
+  }
+  return "very_low";
+}
+
+const char* certainty_level_words(CertaintyLevel l) noexcept {
+  return l == CertaintyLevel::very_low ? "very low" : certainty_level_name(l);
+}
+
+std::optional<CertaintyLevel> parse_certainty_level(std::string_view w) noexcept {
+  for (const CertaintyLevel l :
+       {CertaintyLevel::very_low, CertaintyLevel::low, CertaintyLevel::moderate, CertaintyLevel::high})
+    if (w == certainty_level_name(l)) return l;
+  return std::nullopt;
+}
+
 namespace {
 
 Origin origin_from_name(const std::string& s) {
@@ -79,12 +118,123 @@ Certainty certainty_from_json(const json& j) {
   return {get_str(j, "system"), get_str(j, "level"), get_str(j, "statement"), get_strs(j, "downgrades")};
 }
 
+json identifiers_to_json(const Identifiers& i) {
+  json ids = json::object();
+  put(ids, "pmid", i.pmid);
+  put(ids, "doi", i.doi);
+  put(ids, "nct", i.nct);
+  put(ids, "pmcid", i.pmcid);
+  put(ids, "other", i.other);
+  return ids;
+}
+
+json abstract_to_json(const std::vector<AbstractSection>& sections) {
+  json a = json::array();
+  for (const auto& sec : sections) {
+    json x{{"text", sec.text}};
+    put(x, "label", sec.label);
+    a.push_back(std::move(x));
+  }
+  return a;
+}
+
+json population_to_json(const Population& p) {
+  json pop{{"conditions", p.conditions}, {"duration", p.duration}};
+  put(pop, "description", p.description);
+  put(pop, "n_randomised", p.n_randomised);
+  put(pop, "n_trials", p.n_trials);
+  put(pop, "n_participants", p.n_participants);
+  return pop;
+}
+
+json risk_of_bias_to_json(const RiskOfBias& r) {
+  json rj{{"tool", r.tool}, {"overall", r.overall}};
+  if (!r.domains.empty()) {
+    rj["domains"] = json::array();
+    for (const auto& d : r.domains) {
+      json dj{{"domain", d.domain}, {"judgement", d.judgement}};
+      put(dj, "support", d.support);
+      rj["domains"].push_back(std::move(dj));
+    }
+  }
+  put(rj, "source", r.source);
+  return rj;
+}
+
+// An empty object when nothing is known (the caller leaves "quality" out then).
+json quality_to_json(const Quality& quality) {
+  json q = json::object();
+  if (quality.pedro) {
+    json p{{"score", quality.pedro->score}};
+    if (!quality.pedro->items.empty()) p["items"] = quality.pedro->items;
+    put(p, "source", quality.pedro->source);
+    q["pedro"] = std::move(p);
+  }
+  if (quality.risk_of_bias) q["risk_of_bias"] = risk_of_bias_to_json(*quality.risk_of_bias);
+  put(q, "certainty_statement", quality.certainty_statement);
+  put(q, "grading_system", quality.grading_system);
+  return q;
+}
+
+json provenance_to_json(const Provenance& p) {
+  json prov{{"sources", p.sources}};
+  put(prov, "reference_row", p.reference_row);
+  if (!p.unverified.empty()) {
+    prov["unverified"] = json::array();
+    for (const auto& u : p.unverified) {
+      json uj{{"field", u.field}, {"note", u.note}};
+      put(uj, "candidate", u.candidate);
+      put(uj, "quote", u.quote);
+      prov["unverified"].push_back(std::move(uj));
+    }
+  }
+  if (p.secondary_source) prov["secondary_source"] = true;
+  put(prov, "notes", p.notes);
+  return prov;
+}
+
+Quality quality_from_json(const json& j) {
+  Quality q;
+  if (auto p = j.find("pedro"); p != j.end()) {
+    Pedro pd;
+    pd.score = p->at("score").get<int>();
+    if (auto items = p->find("items"); items != p->end()) pd.items = items->get<std::vector<bool>>();
+    pd.source = get_str(*p, "source");
+    q.pedro = pd;
+  }
+  if (auto r = j.find("risk_of_bias"); r != j.end()) {
+    RiskOfBias rb;
+    rb.tool = get_str(*r, "tool");
+    rb.overall = get_str(*r, "overall");
+    rb.source = get_str(*r, "source");
+    if (auto d = r->find("domains"); d != r->end())
+      for (const auto& x : *d)
+        rb.domains.push_back({get_str(x, "domain"), get_str(x, "judgement"), get_str(x, "support")});
+    q.risk_of_bias = rb;
+  }
+  q.certainty_statement = get_str(j, "certainty_statement");
+  q.grading_system = get_str(j, "grading_system");
+  return q;
+}
+
+Provenance provenance_from_json(const json& prov) {
+  Provenance p;
+  p.reference_row = get_str(prov, "reference_row");
+  p.sources = get_strs(prov, "sources");
+  if (auto it = prov.find("unverified"); it != prov.end())
+    for (const auto& u : *it)
+      p.unverified.push_back({get_str(u, "field"), get_str(u, "candidate"), get_str(u, "note"), get_str(u, "quote")});
+  p.secondary_source = prov.value("secondary_source", false);
+  p.notes = get_str(prov, "notes");
+  return p;
+}
+
 json outcome_to_json(const OutcomeResult& o) {
   json j{{"domain", o.domain},
          {"time_point", o.time_point},
          {"intervention", o.intervention},
          {"comparator_kind", o.comparator_kind},
-         {"direction", o.direction}};
+         {"direction", direction_name(o.direction)}};
   put(j, "instrument", o.instrument);
   put(j, "instrument_label", o.instrument_label);
   put(j, "time_label", o.time_label);
@@ -134,7 +284,8 @@ OutcomeResult outcome_from_json(const json& j) {
   o.intervention = get_strs(j, "intervention");
   o.comparator = get_strs(j, "comparator");
   o.comparator_kind = get_str(j, "comparator_kind");
-  o.direction = get_str(j, "direction");
+  // Validation rejects any other word first (schema's enum); an unvalidated record reads it as unclear.
+  o.direction = parse_direction(get_str(j, "direction")).value_or(Direction::unclear);
   if (auto it = j.find("effect"); it != j.end()) {
     Effect e;
     e.measure = get_str(*it, "measure");
@@ -217,15 +368,7 @@ Annotation annotation_from_json(const json& j) {
 json study_to_json(const Study& s, bool include_annotation) {
   json j = json::object();
   j["id"] = s.id;
-  if (!s.identifiers.empty()) {
-    json ids = json::object();
-    put(ids, "pmid", s.identifiers.pmid);
-    put(ids, "doi", s.identifiers.doi);
-    put(ids, "nct", s.identifiers.nct);
-    put(ids, "pmcid", s.identifiers.pmcid);
-    put(ids, "other", s.identifiers.other);
-    j["identifiers"] = std::move(ids);
-  }
+  if (!s.identifiers.empty()) j["identifiers"] = identifiers_to_json(s.identifiers);
   j["title"] = s.title;
   put(j, "authors", s.authors);
   if (!s.authors_complete) j["authors_complete"] = false;
@@ -234,24 +377,11 @@ json study_to_json(const Study& s, bool include_annotation) {
   j["year"] = s.year;
   put(j, "language", s.language);
   put(j, "publication_types", s.publication_types);
-  if (!s.abstract.empty()) {
-    json a = json::array();
-    for (const auto& sec : s.abstract) {
-      json x{{"text", sec.text}};
-      put(x, "label", sec.label);
-      a.push_back(std::move(x));
-    }
-    j["abstract"] = std::move(a);
-  }
+  if (!s.abstract.empty()) j["abstract"] = abstract_to_json(s.abstract);
   j["design"] = s.design;
   if (s.meta_analysis || s.meta_analysis_stated) j["meta_analysis"] = s.meta_analysis;
   put(j, "design_label", s.design_label);
-  json pop{{"conditions", s.population.conditions}, {"duration", s.population.duration}};
-  put(pop, "description", s.population.description);
-  put(pop, "n_randomised", s.population.n_randomised);
-  put(pop, "n_trials", s.population.n_trials);
-  put(pop, "n_participants", s.population.n_participants);
-  j["population"] = std::move(pop);
+  j["population"] = population_to_json(s.population);
   j["interventions"] = json::array();
   for (const auto& a : s.interventions) j["interventions"].push_back(arm_to_json(a, false));
   if (!s.comparators.empty()) {
@@ -262,30 +392,7 @@ json study_to_json(const Study& s, bool include_annotation) {
     j["outcomes"] = json::array();
     for (const auto& o : s.outcomes) j["outcomes"].push_back(outcome_to_json(o));
   }
-  json q = json::object();
-  if (s.quality.pedro) {
-    json p{{"score", s.quality.pedro->score}};
-    if (!s.quality.pedro->items.empty()) p["items"] = s.quality.pedro->items;
-    put(p, "source", s.quality.pedro->source);
-    q["pedro"] = std::move(p);
-  }
-  if (s.quality.risk_of_bias) {
-    const auto& r = *s.quality.risk_of_bias;
-    json rj{{"tool", r.tool}, {"overall", r.overall}};
-    if (!r.domains.empty()) {
-      rj["domains"] = json::array();
-      for (const auto& d : r.domains) {
-        json dj{{"domain", d.domain}, {"judgement", d.judgement}};
-        put(dj, "support", d.support);
-        rj["domains"].push_back(std::move(dj));
-      }
-    }
-    put(rj, "source", r.source);
-    q["risk_of_bias"] = std::move(rj);
-  }
-  put(q, "certainty_statement", s.quality.certainty_statement);
-  put(q, "grading_system", s.quality.grading_system);
-  if (!q.empty()) j["quality"] = std::move(q);
+  if (json q = quality_to_json(s.quality); !q.empty()) j["quality"] = std::move(q);
   put(j, "included_record_ids", s.included_record_ids);
   put(j, "same_trial_as", s.same_trial_as);
   put(j, "supersedes", s.supersedes);
@@ -295,20 +402,7 @@ json study_to_json(const Study& s, bool include_annotation) {
     put(sm, "plain", s.summary.plain);
     j["summary"] = std::move(sm);
   }
-  json prov{{"sources", s.provenance.sources}};
-  put(prov, "reference_row", s.provenance.reference_row);
-  if (!s.provenance.unverified.empty()) {
-    prov["unverified"] = json::array();
-    for (const auto& u : s.provenance.unverified) {
-      json uj{{"field", u.field}, {"note", u.note}};
-      put(uj, "candidate", u.candidate);
-      put(uj, "quote", u.quote);
-      prov["unverified"].push_back(std::move(uj));
-    }
-  }
-  if (s.provenance.secondary_source) prov["secondary_source"] = true;
-  put(prov, "notes", s.provenance.notes);
-  j["provenance"] = std::move(prov);
+  j["provenance"] = provenance_to_json(s.provenance);
   if (s.retracted) j["retracted"] = true;
   if (s.draft) j["draft"] = true;
   if (include_annotation) j["annotation"] = annotation_to_json(s.annotation);
@@ -351,27 +445,7 @@ Study study_from_json(const json& j) {
     for (const auto& a : *it) s.comparators.push_back(arm_from_json(a));
   if (auto it = j.find("outcomes"); it != j.end())
     for (const auto& o : *it) s.outcomes.push_back(outcome_from_json(o));
-  if (auto it = j.find("quality"); it != j.end()) {
-    if (auto p = it->find("pedro"); p != it->end()) {
-      Pedro pd;
-      pd.score = p->at("score").get<int>();
-      if (auto items = p->find("items"); items != p->end()) pd.items = items->get<std::vector<bool>>();
-      pd.source = get_str(*p, "source");
-      s.quality.pedro = pd;
-    }
-    if (auto r = it->find("risk_of_bias"); r != it->end()) {
-      RiskOfBias rb;
-      rb.tool = get_str(*r, "tool");
-      rb.overall = get_str(*r, "overall");
-      rb.source = get_str(*r, "source");
-      if (auto d = r->find("domains"); d != r->end())
-        for (const auto& x : *d)
-          rb.domains.push_back({get_str(x, "domain"), get_str(x, "judgement"), get_str(x, "support")});
-      s.quality.risk_of_bias = rb;
-    }
-    s.quality.certainty_statement = get_str(*it, "certainty_statement");
-    s.quality.grading_system = get_str(*it, "grading_system");
-  }
+  if (auto it = j.find("quality"); it != j.end()) s.quality = quality_from_json(*it);
   s.included_record_ids = get_strs(j, "included_record_ids");
   s.same_trial_as = get_strs(j, "same_trial_as");
   s.supersedes = get_strs(j, "supersedes");
@@ -379,15 +453,7 @@ Study study_from_json(const json& j) {
     s.summary.clinician = get_str(*it, "clinician");
     s.summary.plain = get_str(*it, "plain");
   }
-  const json& prov = j.at("provenance");
-  s.provenance.reference_row = get_str(prov, "reference_row");
-  s.provenance.sources = get_strs(prov, "sources");
-  if (auto it = prov.find("unverified"); it != prov.end())
-    for (const auto& u : *it)
-      s.provenance.unverified.push_back(
-          {get_str(u, "field"), get_str(u, "candidate"), get_str(u, "note"), get_str(u, "quote")});
-  s.provenance.secondary_source = prov.value("secondary_source", false);
-  s.provenance.notes = get_str(prov, "notes");
+  s.provenance = provenance_from_json(j.at("provenance"));
   s.retracted = j.value("retracted", false);
   s.draft = j.value("draft", false);
   if (auto it = j.find("annotation"); it != j.end()) s.annotation = annotation_from_json(*it);

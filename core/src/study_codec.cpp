@@ -49,6 +49,8 @@ class Out {
     u((static_cast<std::uint64_t>(w) << 1) ^ static_cast<std::uint64_t>(w >> 63));
   }
   void field(Origin o) { u(static_cast<std::uint64_t>(o)); }
+  // Stored as its word, as when it was a string: the format is unchanged.
+  void field(Direction d) { field(std::string(direction_name(d))); }
   template <typename T, typename F>
   void list(const std::vector<T>& v, F&& each) {
     u(v.size());
@@ -125,6 +127,13 @@ class In {
     const std::uint64_t v = u();
     if (v > static_cast<std::uint64_t>(Origin::estimated)) fail();
     o = static_cast<Origin>(v);
+  }
+  void field(Direction& d) {
+    std::string word;
+    field(word);
+    const auto parsed = parse_direction(word);
+    if (!parsed) fail();
+    d = *parsed;
   }
   template <typename T, typename F>
   void list(std::vector<T>& v, F&& each) {

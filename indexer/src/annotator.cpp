@@ -240,7 +240,7 @@ std::optional<std::string> sentence_with(const std::string& text, const std::str
 }
 
 // The direction of the main result as the abstract's conclusion states it.
-std::string direction_from_text(const Study& s, std::string& sentence) {
+std::optional<Direction> direction_from_text(const Study& s, std::string& sentence) {
   std::string text, conclusions;
   for (const auto& sec : s.abstract) {
     const std::string l = normalise(sec.label);
@@ -250,25 +250,25 @@ std::string direction_from_text(const Study& s, std::string& sentence) {
     // Conclusions are read before results: they carry the authors' overall judgement.
     if (l.find("conclusion") != std::string::npos) conclusions += sec.text + " ";
   }
-  if (text.empty()) return "";
+  if (text.empty()) return std::nullopt;
   for (const std::string* part : {&conclusions, &text}) {
     if (part->empty()) continue;
     std::string lower = *part;
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (auto m = sentence_with(*part, lower, phrases_worse())) {
       sentence = *m;
-      return "favours_comparator";
+      return Direction::favours_comparator;
     }
     if (auto m = sentence_with(*part, lower, phrases_none())) {
       sentence = *m;
-      return "no_difference";
+      return Direction::no_difference;
     }
     if (auto m = sentence_with(*part, lower, phrases_better())) {
       sentence = *m;
-      return "favours_intervention";
+      return Direction::favours_intervention;
     }
   }
-  return "";
+  return std::nullopt;
 }
 
 bool contains_any(const std::string& text, const std::vector<std::string_view>& phrases) {
@@ -535,15 +535,15 @@ std::vector<std::string> outcome_domains(const Vocabulary& v, const TextMatches&
 void annotate_direction(Study& s, const Vocabulary& v, const std::vector<std::string>& domains) {
   if (s.design != "rct" && s.design != "non_randomised_trial") return;
   std::string sentence;
-  const std::string dir = direction_from_text(s, sentence);
-  if (dir.empty() || s.interventions.empty()) return;
+  const std::optional<Direction> dir = direction_from_text(s, sentence);
+  if (!dir || s.interventions.empty()) return;
   OutcomeResult o;
   const bool pain = std::find(domains.begin(), domains.end(), "pain") != domains.end();
   o.domain = pain ? "pain" : (domains.empty() ? "benefit" : domains.front());
   o.intervention = concepts_of(s.interventions);
   o.comparator = concepts_of(s.comparators);
   o.comparator_kind = s.comparators.empty() ? "mixed" : v.comparator_kind(o.comparator);
-  o.direction = dir;
+  o.direction = *dir;
   o.primary = true;
   o.result_text = sentence.size() > 1000 ? sentence.substr(0, 1000) : sentence;
   s.outcomes.push_back(std::move(o));
@@ -560,7 +560,7 @@ void annotate_measured_domains(Study& s, const std::vector<std::string>& domains
     o.domain = d;
     o.intervention = concepts_of(s.interventions);
     o.comparator_kind = "mixed";
-    o.direction = "unclear";
+    o.direction = Direction::unclear;
     s.outcomes.push_back(std::move(o));
   }
   if (!domains.empty()) s.annotation.origins["outcomes"] = Origin::text;

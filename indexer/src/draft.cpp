@@ -598,9 +598,20 @@ std::string source_of(const Study& s) {
   return "index record " + s.id;
 }
 
-}  // namespace
+// What a draft says it has not confirmed: one entry per field, with its candidate and quote.
+class Unverified {
+ public:
+  explicit Unverified(Study& draft) : d_(draft) {}
+  void operator()(std::string field, std::string candidate, std::string why, std::string quote = "") {
+    d_.provenance.unverified.push_back({std::move(field), std::move(candidate), std::move(why), std::move(quote)});
+  }
 
-Study make_draft(const Study& indexed, const Vocabulary& v, const std::string& note) {
+ private:
+  Study& d_;
+};
+
+// The indexed record's bibliographic and design fields, each marked as copied, not confirmed.
+Study draft_copy(const Study& indexed) {
   Study d;
   d.draft = true;
   d.id = std::string("draft-" + indexed.id).substr(0, 64);
@@ -629,9 +640,7 @@ Study make_draft(const Study& indexed, const Vocabulary& v, const std::string& n
   d.retracted = indexed.retracted;
   d.annotation.sources = {"curated"};
 
-  auto unverified = [&](std::string field, std::string candidate, std::string why, std::string quote = "") {
-    d.provenance.unverified.push_back({std::move(field), std::move(candidate), std::move(why), std::move(quote)});
-  };
+  Unverified unverified(d);
   const std::string meta =
       "copied from the indexed record (" + joined(indexed.annotation.sources) + "); confirm against the article";
   unverified("title", "", meta);
@@ -645,21 +654,29 @@ Study make_draft(const Study& indexed, const Vocabulary& v, const std::string& n
   unverified("population.duration", d.population.duration, "duration " + origin_words(indexed, "duration"));
   unverified("interventions", "", "interventions " + origin_words(indexed, "interventions"));
   if (!d.comparators.empty()) unverified("comparators", "", "comparators " + origin_words(indexed, "comparators"));
+  return d;
+}
 
-  // The annotator's outcomes: the main result's direction (with its sentence) and the domains measured.
+// The annotator's outcomes: the main result's direction (with its sentence) and the domains measured.
+void draft_annotated_outcomes(Study& d, const Study& indexed) {
+  Unverified unverified(d);
   for (const auto& o : indexed.outcomes) {
     const std::string field = "outcomes." + std::to_string(d.outcomes.size());
     d.outcomes.push_back(o);
     if (!o.result_text.empty())
-      unverified(field + ".direction", o.direction,
+      unverified(field + ".direction", direction_name(o.direction),
                  "direction of the main result as the abstract words it (read automatically); intervention, "
                  "comparator and outcome domain were not read from this sentence",
                  o.result_text);
     else
       unverified(field, o.domain, "an outcome domain the abstract mentions; no result was read for it");
   }
+}
 
-  const AbstractNumbers numbers = extract_numbers(indexed.abstract);
+// The number of participants (the abstract's, else the indexed record's) and the time points
+// the abstract names.
+void draft_size_and_times(Study& d, const Study& indexed, const AbstractNumbers& numbers) {
+  Unverified unverified(d);
   if (numbers.participants) {
     if (d.design == "rct" || d.design == "non_randomised_trial")
       d.population.n_randomised = numbers.participants->n;
@@ -678,7 +695,39 @@ Study make_draft(const Study& indexed, const Vocabulary& v, const std::string& n
   for (const auto& f : numbers.follow_ups)
     unverified("outcomes.*.follow_up_weeks", number_text(f.weeks) + " (" + f.label + ")",
                "a time point named in " + where(f.section) + "; give it to the results measured then", f.quote);
+}
 
+// An outcome for one effect the abstract states, between the record's interventions and
+// comparators (their concepts), with the follow-up its sentence names when it names one.
+OutcomeResult drafted_outcome(const ExtractedEffect& e, const Vocabulary& v,
+                              const std::vector<std::string>& intervention,
+                              const std::vector<std::string>& comparator) {
+  OutcomeResult o;
+  domain_of(v, e, o);
+  o.intervention = intervention;
+  o.comparator = comparator;
+  o.comparator_kind = comparator.empty() ? "mixed" : v.comparator_kind(comparator);
+  o.direction = Direction::unclear;
+  const auto times = follow_ups_in_sentence(e.quote);
+  if (times.size() == 1) {
+    o.follow_up_weeks = times.front().weeks;
+    o.time_point = time_point_of_weeks(times.front().weeks);
+    o.time_label = times.front().label;
+  }
+  Effect effect;
+  effect.measure = e.measure;
+  effect.value = e.value;
+  effect.ci_low = e.ci_low;
+  effect.ci_high = e.ci_high;
+  effect.label = e.kind + (e.context.empty() ? "" : ": " + e.context.substr(0, 300));
+  o.effect = effect;
+  o.result_text = e.quote;
+  return o;
+}
+
+// One outcome per effect with a 95% CI the abstract states; none without an intervention.
+void draft_effects(Study& d, const Vocabulary& v, const AbstractNumbers& numbers) {
+  Unverified unverified(d);
   std::vector<std::string> intervention, comparator;
   for (const auto& a : d.interventions) intervention.insert(intervention.end(), a.concepts.begin(), a.concepts.end());
   for (const auto& a : d.comparators) comparator.insert(comparator.end(), a.concepts.begin(), a.concepts.end());
@@ -694,38 +743,30 @@ Study make_draft(const Study& indexed, const Vocabulary& v, const std::string& n
                  e.quote);
       continue;
     }
-    OutcomeResult o;
-    domain_of(v, e, o);
-    o.intervention = intervention;
-    o.comparator = comparator;
-    o.comparator_kind = comparator.empty() ? "mixed" : v.comparator_kind(comparator);
-    o.direction = "unclear";
-    const auto times = follow_ups_in_sentence(e.quote);
-    if (times.size() == 1) {
-      o.follow_up_weeks = times.front().weeks;
-      o.time_point = time_point_of_weeks(times.front().weeks);
-      o.time_label = times.front().label;
-    }
-    Effect effect;
-    effect.measure = e.measure;
-    effect.value = e.value;
-    effect.ci_low = e.ci_low;
-    effect.ci_high = e.ci_high;
-    effect.label = e.kind + (e.context.empty() ? "" : ": " + e.context.substr(0, 300));
-    o.effect = effect;
-    o.result_text = e.quote;
+    OutcomeResult o = drafted_outcome(e, v, intervention, comparator);
     const std::string field = "outcomes." + std::to_string(d.outcomes.size());
+    const std::optional<double> weeks = o.follow_up_weeks;
+    const std::string time_label = o.time_label;
     d.outcomes.push_back(std::move(o));
     unverified(field + ".effect", candidate,
                "read from " + where(e.section) + ", as written \"" + e.as_written +
                    "\"; which arm was subtracted from which (contrast), which way is better, the outcome domain "
                    "and the comparison are not confirmed",
                e.quote);
-    if (times.size() == 1)
-      unverified(field + ".follow_up_weeks", number_text(times.front().weeks) + " (" + times.front().label + ")",
+    if (weeks)
+      unverified(field + ".follow_up_weeks", number_text(*weeks) + " (" + time_label + ")",
                  "the time point named in the effect's sentence", e.quote);
   }
+}
 
+}  // namespace
+
+Study make_draft(const Study& indexed, const Vocabulary& v, const std::string& note) {
+  Study d = draft_copy(indexed);
+  draft_annotated_outcomes(d, indexed);
+  const AbstractNumbers numbers = extract_numbers(indexed.abstract);
+  draft_size_and_times(d, indexed, numbers);
+  draft_effects(d, v, numbers);
   d.provenance.sources = {source_of(indexed)};
   d.provenance.notes =
       "DRAFT written by evidence-index --draft from index record " + indexed.id +

@@ -232,7 +232,7 @@ void count_coverage(RunReport& rep, const Study& s) {
   ++c.records;
   bool any_i = false, any_dir = false;
   for (const auto& a : s.interventions) any_i = any_i || !a.concepts.empty();
-  for (const auto& o : s.outcomes) any_dir = any_dir || o.direction != "unclear";
+  for (const auto& o : s.outcomes) any_dir = any_dir || o.direction != Direction::unclear;
   c.intervention += any_i ? 1u : 0u;
   c.condition += s.population.conditions.empty() ? 0u : 1u;
   c.design += s.design == "other" ? 0u : 1u;

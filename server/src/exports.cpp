@@ -1,5 +1,8 @@
 #include "evidence/exports.hpp"
 
+#include "evidence/appraisal.hpp"
+
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -44,12 +47,12 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-// Reference managers show the keyword as written, so the design ids are spelled out.
+// Reference managers show the keyword as written, so the design is spelled out: appraisal's
+// label in lower case ("randomised trial", "cohort study").
 std::string design_text(const std::string& d) {
-  if (d == "systematic_review") return "systematic review";
-  if (d == "rct") return "randomised trial";
-  if (d == "non_randomised_trial") return "non-randomised trial";
-  return d;
+  std::string text = design_label(d);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
 }
 
 std::string joined(const std::vector<std::string>& items, const char* separator) {
@@ -153,10 +156,17 @@ const char* certainty_type(const std::string& domain) {
   return "Overall";
 }
 
+// FHIR's certainty-rating codes spell our levels with a hyphen ("very-low").
+std::string fhir_rating(CertaintyLevel level) {
+  std::string code = certainty_level_name(level);
+  std::replace(code.begin(), code.end(), '_', '-');
+  return code;
+}
+
 json certainty(const Finding& f) {
   json c = {{"description", "Overall certainty (backpain-evidence GRADE-style rules)"},
             {"type", codeable("certainty-type", "Overall")},
-            {"rating", codeable("certainty-rating", f.certainty == "very_low" ? "very-low" : f.certainty)}};
+            {"rating", codeable("certainty-rating", fhir_rating(f.certainty))}};
   for (const auto& d : f.downgrades)
     c["subcomponent"].push_back(
         {{"description", d.reason},

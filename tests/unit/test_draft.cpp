@@ -239,7 +239,7 @@ Study tens_trial(const std::string& id, bool draft) {
   o.intervention = {"tens"};
   o.comparator = {"sham"};
   o.comparator_kind = "placebo_sham";
-  o.direction = "favours_intervention";
+  o.direction = Direction::favours_intervention;
   Effect e;
   e.measure = "MD";
   e.value = -12;

@@ -172,3 +172,38 @@ TEST_CASE("fields the sheet marks UNVERIFIED are not filled in", "[corpus][share
       CHECK(s.identifiers.pmid.empty());
   }
 }
+
+TEST_CASE("the closed sets of the study model have the schema's words, each parsed and named once", "[schema]") {
+  const json schema = load(source_dir() / "schema/study.schema.json");
+  const json& directions = schema.at("definitions").at("outcome").at("properties").at("direction").at("enum");
+  for (const auto& word : directions) {
+    INFO(word);
+    const auto d = parse_direction(word.get<std::string>());
+    REQUIRE(d);
+    CHECK(direction_name(*d) == word.get<std::string>());
+  }
+  CHECK_FALSE(parse_direction("favours intervention"));
+  // A finding's certainty is the schema's certainty_level less what only a source may state.
+  int levels = 0;
+  for (const auto& word : schema.at("definitions").at("certainty_level").at("enum")) {
+    const std::string w = word.get<std::string>();
+    INFO(w);
+    if (w == "insufficient" || w == "not_rated") {
+      CHECK_FALSE(parse_certainty_level(w));
+      continue;
+    }
+    const auto l = parse_certainty_level(w);
+    REQUIRE(l);
+    CHECK(certainty_level_name(*l) == w);
+    ++levels;
+  }
+  CHECK(levels == 4);
+  CHECK(std::string(certainty_level_words(CertaintyLevel::very_low)) == "very low");
+  CHECK(CertaintyLevel::very_low < CertaintyLevel::high);
+}
+
+TEST_CASE("a closed set is its word in JSON", "[schema]") {
+  CHECK(json(Direction::no_difference) == "no_difference");
+  CHECK(json(CertaintyLevel::very_low) == "very_low");
+  CHECK(json{{"direction", Direction::unclear}}.dump() == R"({"direction":"unclear"})");
+}

@@ -52,7 +52,7 @@ TEST_CASE("golden: electrotherapy chronic LBP efficacy", "[search][golden]") {
   // TENS vs sham in chronic LBP, function: two trials consistently found no improvement (LBP024).
   const Finding* f = finding(r, "tens|placebo_sham|function");
   REQUIRE(f);
-  CHECK(f->direction == "no_difference");
+  CHECK(f->direction == Direction::no_difference);
   CHECK(std::find(f->record_ids.begin(), f->record_ids.end(), "LBP024") != f->record_ids.end());
   CHECK(f->clinician_sentence.find("little to no difference") != std::string::npos);
 }
@@ -64,7 +64,7 @@ TEST_CASE("golden: surgery versus physical therapy for spinal stenosis", "[searc
   // Long term: Delitto's ITT difference 0.9 (-7.9 to 9.6) beside the Cochrane review's 1-year estimate.
   const Finding* f = finding(r, "surgical_decompression|active|function|long");
   REQUIRE(f);
-  CHECK(f->direction == "no_difference");
+  CHECK(f->direction == Direction::no_difference);
   CHECK(std::find(f->record_ids.begin(), f->record_ids.end(), "LBP001") != f->record_ids.end());
   // The Cochrane review names its comparator once, on the record (non-surgical care: physiotherapy,
   // exercise, braces, injections): its results answer the question, labelled as what was studied.
@@ -115,12 +115,12 @@ TEST_CASE("golden: massage, opioids and imaging", "[search][golden]") {
   CHECK((in_top(o, "LBP045", 3) && in_top(o, "LBP046", 3)));
   const Finding* pain = finding(o, "opioids|placebo_sham|pain|short");
   REQUIRE(pain);
-  CHECK(pain->direction == "favours_intervention");
+  CHECK(pain->direction == Direction::favours_intervention);
   const auto i = run("imaging for low back pain", 3);
   CHECK(in_top(i, "LBP050", 3));
   const Finding* img = finding(i, "diagnostic_imaging|usual_care|pain");
   REQUIRE(img);
-  CHECK(img->direction == "no_difference");  // routine imaging did not improve outcomes
+  CHECK(img->direction == Direction::no_difference);  // routine imaging did not improve outcomes
 }
 
 TEST_CASE("every hit explains its rank", "[search]") {

@@ -119,7 +119,7 @@ std::string findings(const SearchResponse& r) {
   std::string out;
   if (!r.summary) return out;
   for (const auto& f : r.summary->findings) {
-    out += f.key + " " + f.direction + " " + f.certainty + " [";
+    out += f.key + " " + direction_name(f.direction) + " " + certainty_level_name(f.certainty) + " [";
     for (const auto& id : f.record_ids) out += id + " ";
     out += "]\n";
   }

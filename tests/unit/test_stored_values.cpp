@@ -182,7 +182,7 @@ TEST_CASE("a record is reportable exactly when the graded summary can use it", "
     // What synthesise() uses of a record: its outcomes with a result, unless retracted or a protocol.
     bool used = !s.retracted && s.design != "protocol";
     bool any = false;
-    for (const auto& o : s.outcomes) any = any || o.direction != "unclear" || o.effect.has_value();
+    for (const auto& o : s.outcomes) any = any || o.direction != Direction::unclear || o.effect.has_value();
     INFO(s.id);
     CHECK(f.reportable == (used && any));
     reportable += f.reportable;

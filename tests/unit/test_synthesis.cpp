@@ -81,7 +81,9 @@ Study trial(const std::string& id, const std::string& intervention, double md, d
   o.time_point = "short";
   o.intervention = {intervention};
   o.comparator_kind = comparator_kind;
-  o.direction = lo > 0 ? "favours_intervention" : hi < 0 ? "favours_comparator" : "no_difference";
+  o.direction = lo > 0   ? Direction::favours_intervention
+                : hi < 0 ? Direction::favours_comparator
+                         : Direction::no_difference;
   Effect e;
   e.measure = "MD";
   e.value = md;
@@ -121,13 +123,13 @@ TEST_CASE("GRADE: large, consistent, precise unrated trials reach moderate, the 
   CHECK(f.effect_source == "pooled");
   CHECK(f.pooled->k == 2);
   CHECK(f.n_participants == 600);
-  CHECK(f.direction == "favours_intervention");
+  CHECK(f.direction == Direction::favours_intervention);
   // No source rated this evidence: risk of bias and the other domains were not assessed by anyone.
-  CHECK(f.certainty == "moderate");
+  CHECK(f.certainty == CertaintyLevel::moderate);
   REQUIRE(f.downgrades.size() == 1);
   CHECK(f.downgrades[0].rule == "unrated_source");
   REQUIRE(f.ceiling);
-  CHECK(f.ceiling->level == "moderate");
+  CHECK(f.ceiling->level == CertaintyLevel::moderate);
   CHECK(f.record_ids == std::vector<std::string>{"T1", "T2"});
   CHECK(f.clinician_sentence.find("probably results in a moderate improvement in pain") != std::string::npos);
   CHECK(f.clinician_sentence.find("moderate certainty; 2 studies, 600 participants") != std::string::npos);
@@ -162,7 +164,7 @@ TEST_CASE("GRADE: a review's own GRADE high rating allows high", "[synthesis][gr
   review.outcomes[0].certainty = Certainty{"GRADE", "high", "High certainty (review)", {}};
   const auto summary = synthesise({review}, question("yoga"), vocabulary());
   const Finding& f = only(summary);
-  CHECK(f.certainty == "high");
+  CHECK(f.certainty == CertaintyLevel::high);
   CHECK(f.downgrades.empty());
   CHECK(f.clinician_sentence.find("high certainty; 12 studies, 2000 participants") != std::string::npos);
 }
@@ -174,7 +176,7 @@ TEST_CASE("GRADE: levels of evidence are not GRADE, 'strong evidence' allows mod
   review.outcomes[0].certainty = Certainty{"levels_of_evidence", "high", "Strong evidence", {}};
   const auto summary = synthesise({review}, question("yoga"), vocabulary());
   const Finding& f = only(summary);
-  CHECK(f.certainty == "moderate");
+  CHECK(f.certainty == CertaintyLevel::moderate);
   REQUIRE(f.ceiling);
   CHECK(f.ceiling->rule == "source_other_system");
 }
@@ -184,7 +186,7 @@ TEST_CASE("GRADE: risk of bias when most participants come from low-quality stud
                                   question("yoga"), vocabulary());
   const Finding& f = only(summary);
   CHECK(downgraded(f, "risk_of_bias"));
-  CHECK(f.certainty == "moderate");
+  CHECK(f.certainty == CertaintyLevel::moderate);
   CHECK(f.clinician_sentence.find("probably results in") != std::string::npos);
 }
 
@@ -209,7 +211,7 @@ TEST_CASE("GRADE: imprecision below 400 participants and when the CI crosses the
   REQUIRE(it != f.downgrades.end());
   CHECK(it->levels == 2);
   CHECK(it->reason.find("ewer than 400") != std::string::npos);
-  CHECK(f.certainty == "low");
+  CHECK(f.certainty == CertaintyLevel::low);
   CHECK(f.patient_sentence.find("We are not sure") != std::string::npos);
 }
 
@@ -230,7 +232,7 @@ TEST_CASE("GRADE: observational evidence starts low, one study cannot show consi
   CHECK(std::find(f.rules.begin(), f.rules.end(), "start_low: as-treated or observational comparison") !=
         f.rules.end());
   CHECK(downgraded(f, "inconsistency"));
-  CHECK(f.certainty == "very_low");
+  CHECK(f.certainty == CertaintyLevel::very_low);
   CHECK(f.clinician_sentence.rfind("The evidence is very uncertain", 0) == 0);
 }
 
@@ -261,7 +263,7 @@ TEST_CASE("a stated certainty that differs from ours is flagged, not hidden", "[
   CHECK(f.stated_source == "R1");
   CHECK(downgraded(f, "risk_of_bias"));   // the review's own downgrade is honoured
   CHECK(downgraded(f, "source_rating"));  // and its rating caps ours
-  CHECK(f.certainty == "low");
+  CHECK(f.certainty == CertaintyLevel::low);
   CHECK_FALSE(f.certainty_disagreement);
 }
 
@@ -269,12 +271,12 @@ TEST_CASE("vote counting when no effects are reported, conflict is said plainly"
   Study a = trial("T1", "yoga", 0, 0, 0, 300), b = trial("T2", "yoga", 0, 0, 0, 300);
   a.outcomes[0].effect.reset();
   b.outcomes[0].effect.reset();
-  a.outcomes[0].direction = "favours_intervention";
-  b.outcomes[0].direction = "favours_comparator";
+  a.outcomes[0].direction = Direction::favours_intervention;
+  b.outcomes[0].direction = Direction::favours_comparator;
   const auto summary = synthesise({a, b}, question("yoga"), vocabulary());
   const Finding& f = only(summary);
   CHECK(f.effect_source == "vote_count");
-  CHECK(f.direction == "conflicting");
+  CHECK(f.direction == Direction::conflicting);
   CHECK(f.clinician_sentence.find("disagree") != std::string::npos);
 }
 

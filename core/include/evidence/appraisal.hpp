@@ -89,7 +89,7 @@ struct OrientedEffect {
 // effect states none; `direction` (the curated direction of the result) decides the sign when
 // the effect states no contrast. std::nullopt without a CI or for an unknown measure.
 std::optional<OrientedEffect> orient(const Effect& effect, const std::string& domain, const std::string& instrument,
-                                     const Vocabulary& vocabulary, const std::string& direction = "");
+                                     const Vocabulary& vocabulary, Direction direction = Direction::unclear);
 
 // ---- Labels --------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace evidence {
@@ -16,6 +17,35 @@ namespace evidence {
 // Where an annotation came from, shown to users beside every annotated field.
 enum class Origin { curated, source_metadata, text, estimated };
 const char* origin_name(Origin o) noexcept;
+
+// ---- Closed sets ------------------------------------------------------------------------------
+// Each has one parser (the schema's word to the value; std::nullopt for any other word) and one
+// name function (the value to that word), used by the JSON readers and writers, the stored
+// record's codec and validation alike, so the words are spelled once. Neither throws.
+
+// Which way a result points, in the schema's words: favours_intervention, favours_comparator,
+// no_difference, conflicting, unclear. A graded finding uses the same set.
+enum class Direction { favours_intervention, favours_comparator, no_difference, conflicting, unclear };
+const char* direction_name(Direction d) noexcept;
+std::optional<Direction> parse_direction(std::string_view word) noexcept;
+
+// The GRADE certainty of a graded finding, lowest first, so levels compare and count
+// (rank_of(high) - rank_of(low) is two downgrades). The schema's certainty_level adds
+// "insufficient" and "not_rated", which a source may state but a finding never has; those parse
+// to std::nullopt.
+enum class CertaintyLevel { very_low = 1, low, moderate, high };
+// "very_low", "low", "moderate", "high": the wire and stored word.
+const char* certainty_level_name(CertaintyLevel level) noexcept;
+// The same in words for sentences: "very low", "low", "moderate", "high".
+const char* certainty_level_words(CertaintyLevel level) noexcept;
+std::optional<CertaintyLevel> parse_certainty_level(std::string_view word) noexcept;
+// 1 (very low) .. 4 (high).
+constexpr int rank_of(CertaintyLevel level) noexcept { return static_cast<int>(level); }
+
+// In JSON a closed set is its word: without these nlohmann writes an enum as its number, and
+// json == Direction::unclear would silently compare a number with a word.
+inline void to_json(nlohmann::json& j, Direction d) { j = direction_name(d); }
+inline void to_json(nlohmann::json& j, CertaintyLevel level) { j = certainty_level_name(level); }
 
 struct Identifiers {
   std::string pmid, doi, nct, pmcid;
@@ -65,7 +95,7 @@ struct OutcomeResult {
   std::vector<std::string> intervention, comparator;
   std::string comparator_kind = "mixed";
   std::vector<std::string> add_on;  // background treatment both arms received
-  std::string direction = "unclear";
+  Direction direction = Direction::unclear;
   std::optional<Effect> effect;
   // For this comparison only (never a review's or network's total); absent when not given.
   std::optional<std::int64_t> n_studies, n_participants;

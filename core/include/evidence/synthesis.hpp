@@ -34,7 +34,8 @@ struct Downgrade {
 };
 
 struct StudyResult {
-  std::string record_id, label, design, direction, result_text, instrument;
+  std::string record_id, label, design, result_text, instrument;
+  Direction direction = Direction::unclear;  // as this finding reads it (turned when reversed)
   std::string trial;  // the trial or review this result belongs to: reports of one trial share it
   std::optional<Effect> effect;
   std::optional<Certainty> stated_certainty;
@@ -56,7 +57,7 @@ struct StudyResult {
 
 // The ceiling a source puts on the certainty of a finding (docs/GRADING.md, "Never above the source").
 struct SourceCeiling {
-  std::string level;      // high, moderate, low, very_low
+  CertaintyLevel level = CertaintyLevel::moderate;
   std::string record_id;  // the source that sets it
   std::string rule;       // source_grade, source_other_system, unrated_source, ...
   std::string reason;
@@ -87,8 +88,8 @@ struct Finding {
   std::string effect_text;    // "MD 15 points better on 0-100 (95% CI 12 to 18)"
   std::string effect_plain;   // "about 14 points less pain on a 0 to 100 scale"
   std::string effect_size;    // large, moderate, small, trivial, none, unknown
-  std::string direction;      // favours_intervention, favours_comparator, no_difference, conflicting, unclear
-  std::string certainty;      // high, moderate, low, very_low
+  Direction direction = Direction::unclear;
+  CertaintyLevel certainty = CertaintyLevel::very_low;  // set by grading
   std::vector<Downgrade> downgrades;
   std::vector<std::string> rules;
   std::optional<SourceCeiling> ceiling;
@@ -137,8 +138,8 @@ struct EvidenceSummary {
 //   const EvidenceSummary s = synthesise(studies, parse_question("yoga for chronic LBP", v), v);
 EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& question, const Vocabulary& vocabulary);
 
-// Certainty wording: "high" -> "High", plus GRADE symbols "⊕⊕⊕⊕".
-std::string certainty_symbols(const std::string& level);
+// GRADE symbols of a certainty level: "⊕⊕⊕⊕" for high .. "⊕◯◯◯" for very low.
+std::string certainty_symbols(CertaintyLevel level);
 
 // All findings over all studies, for change reports: key -> {"conclusion": "direction; certainty;
 // effect size" (what a change is judged by), "clinician": the clinician sentence (what a change

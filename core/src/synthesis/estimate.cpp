@@ -255,7 +255,9 @@ std::string plain_amount(const Finding& f) {
 void direction_from_estimate(Finding& f) {
   const double lo = *f.effect_ci_low, hi = *f.effect_ci_high, y = *f.effect;
   f.mid = mid_for(f);
-  f.direction = lo > 0 ? "favours_intervention" : hi < 0 ? "favours_comparator" : "no_difference";
+  f.direction = lo > 0   ? Direction::favours_intervention
+                : hi < 0 ? Direction::favours_comparator
+                         : Direction::no_difference;
   const bool ratio = f.effect_scale == "log";
   const double m = f.effect_measure == "SMD" || ratio ? 1 : f.mid.value_or(0);
   f.effect_size = classify_effect(f.effect_measure, y, lo, hi, m);
@@ -279,31 +281,35 @@ void direction_from_estimate(Finding& f) {
 }
 
 void direction_from_votes(Finding& f) {
-  std::map<std::string, int> votes;
-  std::set<std::string> voted;  // one vote per trial and direction
+  std::map<Direction, int> votes;
+  std::set<std::pair<std::string, Direction>> voted;  // one vote per trial and direction
   for (const auto& r : f.results)
-    if (r.counted && r.direction != "unclear" && voted.insert(r.trial + "|" + r.direction).second) ++votes[r.direction];
+    if (r.counted && r.direction != Direction::unclear && voted.emplace(r.trial, r.direction).second)
+      ++votes[r.direction];
   if (votes.empty()) {
-    f.direction = "unclear";
+    f.direction = Direction::unclear;
     f.thin = true;
-  } else if (votes.count("conflicting") || (votes.count("favours_intervention") && votes.count("favours_comparator"))) {
-    f.direction = "conflicting";
+  } else if (votes.count(Direction::conflicting) ||
+             (votes.count(Direction::favours_intervention) && votes.count(Direction::favours_comparator))) {
+    f.direction = Direction::conflicting;
   } else {
-    f.direction = std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) {
-                    return a.second < b.second;
-                  })->first;
+    // The majority; a tie goes to the first of these (the order the words once sorted in).
+    int most = 0;
+    for (const Direction d : {Direction::favours_comparator, Direction::favours_intervention, Direction::no_difference})
+      if (const auto it = votes.find(d); it != votes.end() && it->second > most) most = it->second, f.direction = d;
     if (votes.size() > 1) {
       f.disagreement = true;
       f.rules.push_back("vote_majority: studies differ; the majority direction is shown");
     }
   }
-  f.effect_size = f.direction == "no_difference" ? "none" : "unknown";
+  f.effect_size = f.direction == Direction::no_difference ? "none" : "unknown";
 }
 
-bool opposite(const std::string& a, const std::string& b) {
-  const auto either = [&](const char* x, const char* y) { return (a == x && b == y) || (a == y && b == x); };
-  return either("favours_intervention", "favours_comparator") || either("favours_intervention", "no_difference") ||
-         either("favours_comparator", "no_difference");
+bool opposite(Direction a, Direction b) {
+  const auto either = [&](Direction x, Direction y) { return (a == x && b == y) || (a == y && b == x); };
+  return either(Direction::favours_intervention, Direction::favours_comparator) ||
+         either(Direction::favours_intervention, Direction::no_difference) ||
+         either(Direction::favours_comparator, Direction::no_difference);
 }
 
 // Counted trials outside the estimate (a later trial beside a review's pooled result) that point

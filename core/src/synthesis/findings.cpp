@@ -150,9 +150,9 @@ void turn_effect(Effect& e) {
   }
 }
 
-std::string turn_direction(const std::string& d) {
-  if (d == "favours_intervention") return "favours_comparator";
-  if (d == "favours_comparator") return "favours_intervention";
+Direction turn_direction(Direction d) {
+  if (d == Direction::favours_intervention) return Direction::favours_comparator;
+  if (d == Direction::favours_comparator) return Direction::favours_intervention;
   return d;
 }
 

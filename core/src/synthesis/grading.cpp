@@ -13,11 +13,8 @@
 namespace evidence::synthesis {
 
 int level_rank(const std::string& l) {
-  if (l == "high") return 4;
-  if (l == "moderate") return 3;
-  if (l == "low") return 2;
-  if (l == "very_low") return 1;
-  return 0;
+  const auto level = parse_certainty_level(l);
+  return level ? rank_of(*level) : 0;
 }
 
 std::string capitalise(std::string s) {
@@ -27,7 +24,8 @@ std::string capitalise(std::string s) {
 
 namespace {
 
-const char* const kLevels[] = {"", "very_low", "low", "moderate", "high"};
+// The level of a rank, 1 (very low) .. 4 (high).
+CertaintyLevel level_of_rank(int rank) { return static_cast<CertaintyLevel>(std::clamp(rank, 1, 4)); }
 
 // What the rules look at: the finding, and participant shares of the trials it counts.
 struct GradingContext {
@@ -91,7 +89,7 @@ std::optional<Downgrade> imprecision(const GradingContext& c) {
     if (lo <= 0 && hi >= 0 && important > 0 && (hi >= important || lo <= -important)) {
       ++levels;
       why.push_back("the 95% CI includes both no effect and an important effect");
-    } else if (lo <= 0 && hi >= 0 && f.direction != "no_difference") {
+    } else if (lo <= 0 && hi >= 0 && f.direction != Direction::no_difference) {
       ++levels;
       why.push_back("the 95% CI includes no effect");
     }
@@ -151,7 +149,7 @@ const std::vector<GradingRule>& rule_table() {
        }},
       {"inconsistency",
        [](const GradingContext& c) {
-         return when(c.f.direction == "conflicting",
+         return when(c.f.direction == Direction::conflicting,
                      {"inconsistency", 1, "Studies point in different directions.", "conflicting_directions"});
        }},
       {"inconsistency",
@@ -203,14 +201,15 @@ SourceCeiling source_ceiling(const StudyResult& r) {
   const Certainty* c = r.stated_certainty ? &*r.stated_certainty : nullptr;
   const std::string level = c ? c->level : std::string();
   if (!c || level == "not_rated" || level.empty() || c->system == "none")
-    return {"moderate", r.record_id, "unrated_source",
+    return {CertaintyLevel::moderate, r.record_id, "unrated_source",
             r.label + " gives no certainty rating for this result; unrated evidence is at most moderate."};
   const int native = level == "insufficient" ? 1 : level_rank(level);
-  const std::string words = level == "very_low" ? "very low" : level;
+  const auto parsed = parse_certainty_level(level);
+  const std::string words = parsed ? certainty_level_words(*parsed) : level;
   if (c->system == "GRADE")
-    return {kLevels[std::max(native, 1)], r.record_id, "source_grade",
+    return {level_of_rank(std::max(native, 1)), r.record_id, "source_grade",
             r.label + " rated it " + words + " (GRADE); ours is never higher."};
-  return {kLevels[std::clamp(native, 1, 3)], r.record_id, "source_other_system",
+  return {level_of_rank(std::clamp(native, 1, 3)), r.record_id, "source_other_system",
           r.label + " rated it \"" + words + "\" in " + c->system +
               " terms, which is not GRADE certainty; at most moderate, and never above its own level."};
 }
@@ -224,11 +223,11 @@ int source_limit(Finding& f, int level) {
   for (const auto& r : f.results) {
     if (any_used ? !r.used_in_estimate : !r.counted) continue;
     SourceCeiling c = source_ceiling(r);
-    if (!best || level_rank(c.level) > level_rank(best->level)) best = std::move(c);
+    if (!best || c.level > best->level) best = std::move(c);
   }
   if (!best) return level;
   f.ceiling = best;
-  const int cap = level_rank(best->level);
+  const int cap = rank_of(best->level);
   if (cap < level) {
     f.downgrades.push_back({"source_rating", level - cap, best->reason, best->rule});
     return cap;
@@ -296,7 +295,7 @@ void grade(Finding& f) {
     f.downgrades.push_back({"indirectness", 1, reason, f.indirect ? "indirect_population" : "indirect_intervention"});
     level = std::max(1, level - 1);
   }
-  f.certainty = kLevels[level];
+  f.certainty = level_of_rank(level);
   stated_beside(f, level);
 }
 

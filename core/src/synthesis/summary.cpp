@@ -9,60 +9,81 @@ namespace evidence {
 
 using nlohmann::json;
 
-std::string certainty_symbols(const std::string& level) {
-  if (level == "high") return "⊕⊕⊕⊕";
-  if (level == "moderate") return "⊕⊕⊕◯";
-  if (level == "low") return "⊕⊕◯◯";
+std::string certainty_symbols(CertaintyLevel level) {
+  switch (level) {
+    case CertaintyLevel::high: return "⊕⊕⊕⊕";
+    case CertaintyLevel::moderate: return "⊕⊕⊕◯";
+    case CertaintyLevel::low: return "⊕⊕◯◯";
+    case CertaintyLevel::very_low: break;
+  }
   return "⊕◯◯◯";
 }
 
+namespace {
+
+json effect_to_json(const Effect& e) {
+  json ej{{"measure", e.measure}, {"value", e.value}};
+  if (e.ci_low) ej["ci_low"] = *e.ci_low;
+  if (e.ci_high) ej["ci_high"] = *e.ci_high;
+  if (e.scale_min) ej["scale_min"] = *e.scale_min;
+  if (e.scale_max) ej["scale_max"] = *e.scale_max;
+  if (!e.better.empty()) ej["better"] = e.better;
+  if (!e.contrast.empty()) ej["contrast"] = e.contrast;
+  if (!e.event.empty()) ej["event"] = e.event;
+  if (e.mid) ej["mid"] = *e.mid;
+  return ej;
+}
+
+json result_to_json(const StudyResult& r) {
+  json x{{"record_id", r.record_id},
+         {"trial", r.trial},
+         {"label", r.label},
+         {"design", r.design},
+         {"analysis", r.analysis},
+         {"population", {{"id", r.population}, {"label", r.population_label}}},
+         {"direction", direction_name(r.direction)},
+         {"participants", r.participants},
+         {"counted", r.counted},
+         {"reversed", r.reversed},
+         {"indirect", r.indirect},
+         {"used_in_estimate", r.used_in_estimate}};
+  if (!r.result_text.empty()) x["result_text"] = r.result_text;
+  if (r.follow_up_weeks) x["follow_up_weeks"] = *r.follow_up_weeks;
+  if (!r.time_label.empty()) x["time_label"] = r.time_label;
+  if (r.n_studies) x["n_studies"] = *r.n_studies;
+  if (r.quality >= 0) x["quality"] = r.quality;
+  if (r.effect) x["effect"] = effect_to_json(*r.effect);
+  if (r.stated_certainty)
+    x["stated_certainty"] = {{"system", r.stated_certainty->system},
+                             {"level", r.stated_certainty->level},
+                             {"statement", r.stated_certainty->statement}};
+  return x;
+}
+
+json certainty_to_json(const Finding& f) {
+  json downs = json::array();
+  for (const auto& d : f.downgrades)
+    downs.push_back({{"domain", d.domain}, {"levels", d.levels}, {"reason", d.reason}, {"rule", d.rule}});
+  json cert{
+      {"level", certainty_level_name(f.certainty)}, {"symbols", certainty_symbols(f.certainty)}, {"downgrades", downs}};
+  if (f.ceiling)
+    cert["ceiling"] = {{"level", certainty_level_name(f.ceiling->level)},
+                       {"record_id", f.ceiling->record_id},
+                       {"rule", f.ceiling->rule},
+                       {"reason", f.ceiling->reason}};
+  return cert;
+}
+
+}  // namespace
+
 json Finding::to_json() const {
   json results_j = json::array();
-  for (const auto& r : results) {
-    json x{{"record_id", r.record_id}, {"trial", r.trial},
-           {"label", r.label},         {"design", r.design},
-           {"analysis", r.analysis},   {"population", {{"id", r.population}, {"label", r.population_label}}},
-           {"direction", r.direction}, {"participants", r.participants},
-           {"counted", r.counted},     {"reversed", r.reversed},
-           {"indirect", r.indirect},   {"used_in_estimate", r.used_in_estimate}};
-    if (!r.result_text.empty()) x["result_text"] = r.result_text;
-    if (r.follow_up_weeks) x["follow_up_weeks"] = *r.follow_up_weeks;
-    if (!r.time_label.empty()) x["time_label"] = r.time_label;
-    if (r.n_studies) x["n_studies"] = *r.n_studies;
-    if (r.quality >= 0) x["quality"] = r.quality;
-    if (r.effect) {
-      const Effect& e = *r.effect;
-      json ej{{"measure", e.measure}, {"value", e.value}};
-      if (e.ci_low) ej["ci_low"] = *e.ci_low;
-      if (e.ci_high) ej["ci_high"] = *e.ci_high;
-      if (e.scale_min) ej["scale_min"] = *e.scale_min;
-      if (e.scale_max) ej["scale_max"] = *e.scale_max;
-      if (!e.better.empty()) ej["better"] = e.better;
-      if (!e.contrast.empty()) ej["contrast"] = e.contrast;
-      if (!e.event.empty()) ej["event"] = e.event;
-      if (e.mid) ej["mid"] = *e.mid;
-      x["effect"] = ej;
-    }
-    if (r.stated_certainty)
-      x["stated_certainty"] = {{"system", r.stated_certainty->system},
-                               {"level", r.stated_certainty->level},
-                               {"statement", r.stated_certainty->statement}};
-    results_j.push_back(std::move(x));
-  }
-  json downs = json::array();
-  for (const auto& d : downgrades)
-    downs.push_back({{"domain", d.domain}, {"levels", d.levels}, {"reason", d.reason}, {"rule", d.rule}});
+  for (const auto& r : results) results_j.push_back(result_to_json(r));
   json comparator{{"kind", comparator_kind},
                   {"label", comparator_label},
                   {"plain", comparator_plain},
                   {"concepts", comparator_concepts}};
   if (!add_on.empty()) comparator["add_on"] = {{"concepts", add_on}, {"label", add_on_label}, {"plain", add_on_plain}};
-  json cert{{"level", certainty}, {"symbols", certainty_symbols(certainty)}, {"downgrades", downs}};
-  if (ceiling)
-    cert["ceiling"] = {{"level", ceiling->level},
-                       {"record_id", ceiling->record_id},
-                       {"rule", ceiling->rule},
-                       {"reason", ceiling->reason}};
   json j{{"key", key},
          {"intervention", {{"id", intervention}, {"label", intervention_label}, {"plain", intervention_plain}}},
          {"comparator", comparator},
@@ -77,8 +98,8 @@ json Finding::to_json() const {
          {"uncounted_reviews", uncounted_reviews},
          {"effect_source", effect_source},
          {"effect_size", effect_size},
-         {"direction", direction},
-         {"certainty", cert},
+         {"direction", direction_name(direction)},
+         {"certainty", certainty_to_json(*this)},
          {"sentences", {{"clinician", clinician_sentence}, {"patient", patient_sentence}}},
          {"record_ids", record_ids},
          {"rules", rules},
@@ -132,8 +153,6 @@ json EvidenceSummary::to_json() const {
 
 namespace {
 
-using synthesis::level_rank;
-
 // How many findings the answer shows first; the rest are behind "more".
 constexpr std::size_t kHeadlines = 12;
 
@@ -167,7 +186,7 @@ void order_findings(std::vector<Finding>& findings, const Question& q, const Voc
   std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
     if (a.thin != b.thin) return !a.thin;
     if (a.relevance != b.relevance) return a.relevance > b.relevance;
-    if (level_rank(a.certainty) != level_rank(b.certainty)) return level_rank(a.certainty) > level_rank(b.certainty);
+    if (a.certainty != b.certainty) return a.certainty > b.certainty;
     if (time_rank(a.time_point) != time_rank(b.time_point)) return time_rank(a.time_point) < time_rank(b.time_point);
     return a.n_participants > b.n_participants;
   });
@@ -232,7 +251,8 @@ EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& q,
 json findings_snapshot(const std::vector<Study>& studies, const Vocabulary& v) {
   json j = json::object();
   for (const auto& f : build_findings(studies, Question{}, v))
-    j[f.key] = {{"conclusion", f.direction + "; " + f.certainty + "; " + f.effect_size},
+    j[f.key] = {{"conclusion", std::string(direction_name(f.direction)) + "; " + certainty_level_name(f.certainty) +
+                                   "; " + f.effect_size},
                 {"clinician", f.clinician_sentence}};
   return j;
 }

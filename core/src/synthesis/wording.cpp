@@ -28,10 +28,10 @@ bool plural(const std::string& label) {
 }
 
 // "makes" / "make" / "probably makes" / "may make", by certainty and number.
-std::string verb(const std::string& certainty, bool many, const std::string& base, const std::string& third) {
-  if (certainty == "low" || certainty == "very_low") return "may " + base;
+std::string verb(CertaintyLevel certainty, bool many, const std::string& base, const std::string& third) {
+  if (certainty <= CertaintyLevel::low) return "may " + base;
   const std::string v = many ? base : third;
-  return certainty == "moderate" ? "probably " + v : v;
+  return certainty == CertaintyLevel::moderate ? "probably " + v : v;
 }
 
 std::string weeks_words(double w) {
@@ -138,23 +138,23 @@ std::string clinician_statement(const Finding& f, bool counts) {
   const std::string P = " in " + f.population_label;
   const std::string T = time_words(f).empty() ? "" : " " + time_words(f);
   const std::string C = ", " + comparison_clinician(f);
-  const std::string cert = f.certainty == "very_low" ? "very low" : f.certainty;
-  const std::string tail = " (" + cert + " certainty" + (counts ? "; " + counts_text(f) : std::string()) + ").";
+  const std::string tail = std::string(" (") + certainty_level_words(f.certainty) + " certainty" +
+                           (counts ? "; " + counts_text(f) : std::string()) + ").";
   if (f.thin) {
     return "The studies found do not report a usable result for " + f.intervention_label + " on " + O + P + T + C + ".";
   }
-  if (f.certainty == "very_low") {
+  if (f.certainty == CertaintyLevel::very_low) {
     return "The evidence is very uncertain about the effect of " + f.intervention_label + " on " + O + P + T + C + tail;
   }
-  if (f.direction == "conflicting") {
+  if (f.direction == Direction::conflicting) {
     return "Studies of " + f.intervention_label + " disagree on " + O + P + T + C + tail;
   }
   const std::string results = verb(f.certainty, many, "result", "results");
-  const bool none = f.direction == "no_difference" || f.effect_size == "none" || f.effect_size == "trivial";
+  const bool none = f.direction == Direction::no_difference || f.effect_size == "none" || f.effect_size == "trivial";
   if (none) {
     return I + " " + results + " in little to no difference in " + O + P + T + C + tail;
   }
-  const bool better = f.direction == "favours_intervention";
+  const bool better = f.direction == Direction::favours_intervention;
   const std::string size = f.effect_size == "large"      ? "large "
                            : f.effect_size == "moderate" ? "moderate "
                            : f.effect_size == "small"    ? "slight "
@@ -186,17 +186,17 @@ void write_patient(Finding& f) {
     f.patient_sentence = "We found no clear results for " + f.intervention_plain + " on " + what + "." + who;
     return;
   }
-  if (f.certainty == "very_low") {
+  if (f.certainty == CertaintyLevel::very_low) {
     f.patient_sentence = "We do not know if " + f.intervention_plain + (many ? " change " : " changes ") + what + "." +
                          compared + " The studies are too few or too weak to tell.";
     return;
   }
   std::string main;
-  if (f.direction == "conflicting") {
+  if (f.direction == Direction::conflicting) {
     main = "Studies of " + f.intervention_plain + " do not agree about " + what + when + ".";
-  } else if (f.direction == "no_difference" || f.effect_size == "none" || f.effect_size == "trivial") {
+  } else if (f.direction == Direction::no_difference || f.effect_size == "none" || f.effect_size == "trivial") {
     main = ip + " " + verb(f.certainty, many, "make", "makes") + " little or no difference to " + what + when + ".";
-  } else if (f.direction == "favours_intervention") {
+  } else if (f.direction == Direction::favours_intervention) {
     const std::string amount = f.effect_size == "large" ? " a lot" : f.effect_size == "small" ? " a little" : "";
     if (f.harms)
       main = ip + " " + verb(f.certainty, many, "cause", "causes") + " fewer " + what + when + ".";
@@ -213,7 +213,7 @@ void write_patient(Finding& f) {
       main = ip + " " + verb(f.certainty, many, "work", "works") + " less well for " + what + when + ".";
   }
   f.patient_sentence = main + compared + who;
-  if (f.certainty == "low") f.patient_sentence += " We are not sure about this.";
+  if (f.certainty == CertaintyLevel::low) f.patient_sentence += " We are not sure about this.";
 }
 
 }  // namespace
@@ -221,7 +221,7 @@ void write_patient(Finding& f) {
 void write_sentences(Finding& f) {
   f.clinician_sentence = clinician_statement(f, true);
   write_patient(f);
-  if (f.disagreement && !f.thin && f.direction != "conflicting") {
+  if (f.disagreement && !f.thin && f.direction != Direction::conflicting) {
     f.clinician_sentence += " Not all studies agree.";
     f.patient_sentence += " Not all studies agree.";
   }
