@@ -96,3 +96,28 @@ TEST_CASE("annotation coverage on the real back-pain records", "[annotator][shar
   CHECK(with_c >= 50);
   CHECK(with_i >= 40);
 }
+
+TEST_CASE("imaging named for eligibility or measurement is not the treatment studied", "[annotator]") {
+  const Annotator annotator(evidence::test::vocabulary());
+  Study s;
+  s.id = "ctgov-NCT99999991";
+  s.title = "A Cohort Study of Older Adults With Lumbar Spinal Stenosis";
+  s.abstract = {{"Detailed description",
+                 "Inclusion criteria: stenosis confirmed on MRI or x-ray. Exclusion criteria: contraindication to MRI. "
+                 "Standing x-ray and MRI will be repeated at 2 years to measure canal area."}};
+  s.annotation.sources = {"ctgov"};
+  annotator.annotate(s);
+  const auto ints = concept_set(s.interventions);
+  CHECK(ints.count("mri") == 0);
+  CHECK(ints.count("xray") == 0);
+  CHECK(ints.count("diagnostic_imaging") == 0);
+
+  // A study of the test names it in its title.
+  Study t;
+  t.id = "pubmed-99999992";
+  t.title = "Early MRI for acute low back pain: a randomised trial";
+  t.abstract = {{"Methods", "Patients were randomised to early MRI or usual care. MRI findings were reported."}};
+  t.annotation.sources = {"pubmed"};
+  annotator.annotate(t);
+  CHECK(concept_set(t.interventions).count("mri") == 1);
+}
