@@ -121,3 +121,22 @@ TEST_CASE("imaging named for eligibility or measurement is not the treatment stu
   annotator.annotate(t);
   CHECK(concept_set(t.interventions).count("mri") == 1);
 }
+
+TEST_CASE("heat wraps by brand and heating-and-cooling devices are heat and cold therapy", "[annotator]") {
+  const Annotator annotator(evidence::test::vocabulary());
+  Study s;
+  s.id = "ctgov-NCT99999993";
+  s.title = "Safety and Efficacy of a Heating and Cooling Combination Therapeutic Device in Chronic Low Back Pain";
+  s.abstract = {{"Brief summary", "Real or sham heating and cooling combination treatment for 2 weeks."}};
+  s.annotation.sources = {"ctgov"};
+  annotator.annotate(s);
+  CHECK(concept_set(s.interventions).count("heat_and_cold_therapy") == 1);
+
+  Study t;
+  t.id = "ctgov-NCT99999994";
+  t.title = "The Impact of ThermaCare on Flexibility in Low Back Pain";
+  t.abstract = {{"Brief summary", "Subjects wear ThermaCare HeatWraps during daily activities."}};
+  t.annotation.sources = {"ctgov"};
+  annotator.annotate(t);
+  CHECK(concept_set(t.interventions).count("heat_therapy") == 1);
+}
