@@ -140,3 +140,15 @@ TEST_CASE("heat wraps by brand and heating-and-cooling devices are heat and cold
   annotator.annotate(t);
   CHECK(concept_set(t.interventions).count("heat_therapy") == 1);
 }
+
+TEST_CASE("pain after childbirth is annotated as pregnancy-related back and pelvic pain", "[annotator]") {
+  const Annotator annotator(evidence::test::vocabulary());
+  Study s;
+  s.id = "pubmed-99999995";
+  s.title = "Stabilisation exercises for postpartum back pain";
+  s.abstract = {{"Methods", "Women with lumbopelvic pain after delivery were randomised to exercise or usual care."}};
+  s.annotation.sources = {"pubmed"};
+  annotator.annotate(s);
+  CHECK(std::find(s.population.conditions.begin(), s.population.conditions.end(), "pregnancy_related_back_pain") !=
+        s.population.conditions.end());
+}

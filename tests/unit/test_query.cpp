@@ -208,3 +208,11 @@ TEST_CASE("heat and ice in everyday words and heat with cold as one treatment", 
   CHECK(vocabulary().is_a("heat_and_cold_therapy", "cold_therapy"));
   CHECK(parse("ThermaCare for back pain").interventions == std::vector<std::string>{"heat_therapy"});
 }
+
+TEST_CASE("pain during or after pregnancy in everyday words is pregnancy-related back and pelvic pain", "[query]") {
+  CHECK(parse("exercises for pelvic pain after pregnancy").conditions ==
+        std::vector<std::string>{"pregnancy_related_back_pain"});
+  CHECK(parse("back pain after having a baby").conditions == std::vector<std::string>{"pregnancy_related_back_pain"});
+  CHECK(parse("sticky tape for back pain when pregnant").conditions ==
+        std::vector<std::string>{"pregnancy_related_back_pain"});
+}
