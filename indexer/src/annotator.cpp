@@ -415,11 +415,23 @@ void treatments_in_title(const Vocabulary& v, const TextMatches& t, Treatments& 
   }
 }
 
+// Concepts that are tests rather than treatments. Abstracts and registrations name them for who
+// was eligible ("disc herniation confirmed on MRI") and for how outcomes were measured
+// ("radiographs at 2 years"), however often, so in the running text they do not make a record a
+// study of the test; the title or a structured field (arm label, MeSH) still does.
+const char* const test_roots[] = {"diagnostic_imaging"};
+
+bool is_test(const Vocabulary& v, const std::string& id) {
+  return std::any_of(std::begin(test_roots), std::end(test_roots), [&](const char* r) { return v.is_a(id, r); });
+}
+
 // Outside the title, a concept must recur to count: one passing mention is not the treatment studied.
 void treatments_in_abstract(const Vocabulary& v, const TextMatches& body, Treatments& found) {
   std::map<std::string, int> freq;
   for (const auto& m : body.matches)
-    if (const Concept* c = v.find(m.concept_id); c && c->kind == "intervention" && !negated(body, m)) ++freq[c->id];
+    if (const Concept* c = v.find(m.concept_id);
+        c && c->kind == "intervention" && !negated(body, m) && !is_test(v, c->id))
+      ++freq[c->id];
   const auto& comparators = found.comparators;
   for (const auto& [id, n] : freq)
     if (n >= 2 && std::find(comparators.begin(), comparators.end(), id) == comparators.end())

@@ -96,3 +96,59 @@ TEST_CASE("annotation coverage on the real back-pain records", "[annotator][shar
   CHECK(with_c >= 50);
   CHECK(with_i >= 40);
 }
+
+TEST_CASE("imaging named for eligibility or measurement is not the treatment studied", "[annotator]") {
+  const Annotator annotator(evidence::test::vocabulary());
+  Study s;
+  s.id = "ctgov-NCT99999991";
+  s.title = "A Cohort Study of Older Adults With Lumbar Spinal Stenosis";
+  s.abstract = {{"Detailed description",
+                 "Inclusion criteria: stenosis confirmed on MRI or x-ray. Exclusion criteria: contraindication to MRI. "
+                 "Standing x-ray and MRI will be repeated at 2 years to measure canal area."}};
+  s.annotation.sources = {"ctgov"};
+  annotator.annotate(s);
+  const auto ints = concept_set(s.interventions);
+  CHECK(ints.count("mri") == 0);
+  CHECK(ints.count("xray") == 0);
+  CHECK(ints.count("diagnostic_imaging") == 0);
+
+  // A study of the test names it in its title.
+  Study t;
+  t.id = "pubmed-99999992";
+  t.title = "Early MRI for acute low back pain: a randomised trial";
+  t.abstract = {{"Methods", "Patients were randomised to early MRI or usual care. MRI findings were reported."}};
+  t.annotation.sources = {"pubmed"};
+  annotator.annotate(t);
+  CHECK(concept_set(t.interventions).count("mri") == 1);
+}
+
+TEST_CASE("heat wraps by brand and heating-and-cooling devices are heat and cold therapy", "[annotator]") {
+  const Annotator annotator(evidence::test::vocabulary());
+  Study s;
+  s.id = "ctgov-NCT99999993";
+  s.title = "Safety and Efficacy of a Heating and Cooling Combination Therapeutic Device in Chronic Low Back Pain";
+  s.abstract = {{"Brief summary", "Real or sham heating and cooling combination treatment for 2 weeks."}};
+  s.annotation.sources = {"ctgov"};
+  annotator.annotate(s);
+  CHECK(concept_set(s.interventions).count("heat_and_cold_therapy") == 1);
+
+  Study t;
+  t.id = "ctgov-NCT99999994";
+  t.title = "The Impact of ThermaCare on Flexibility in Low Back Pain";
+  t.abstract = {{"Brief summary", "Subjects wear ThermaCare HeatWraps during daily activities."}};
+  t.annotation.sources = {"ctgov"};
+  annotator.annotate(t);
+  CHECK(concept_set(t.interventions).count("heat_therapy") == 1);
+}
+
+TEST_CASE("pain after childbirth is annotated as pregnancy-related back and pelvic pain", "[annotator]") {
+  const Annotator annotator(evidence::test::vocabulary());
+  Study s;
+  s.id = "pubmed-99999995";
+  s.title = "Stabilisation exercises for postpartum back pain";
+  s.abstract = {{"Methods", "Women with lumbopelvic pain after delivery were randomised to exercise or usual care."}};
+  s.annotation.sources = {"pubmed"};
+  annotator.annotate(s);
+  CHECK(std::find(s.population.conditions.begin(), s.population.conditions.end(), "pregnancy_related_back_pain") !=
+        s.population.conditions.end());
+}

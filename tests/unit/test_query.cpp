@@ -195,3 +195,24 @@ TEST_CASE("operators left without words on both sides are dropped, and empty ran
   CHECK_THROWS_AS(parse("massage quality:9..3"), Error);
   CHECK_NOTHROW(parse("massage year:2000..2030"));
 }
+
+TEST_CASE("heat and ice in everyday words and heat with cold as one treatment", "[query]") {
+  const Question q = parse("should I put ice or heat on my back");
+  CHECK(has(q.interventions, "cold_therapy"));
+  CHECK(has(q.interventions, "heat_therapy"));
+  CHECK(q.either_treatment);
+  CHECK(parse("heating and cooling therapy for back pain").interventions ==
+        std::vector<std::string>{"heat_and_cold_therapy"});
+  // A study of both answers a question about either.
+  CHECK(vocabulary().is_a("heat_and_cold_therapy", "heat_therapy"));
+  CHECK(vocabulary().is_a("heat_and_cold_therapy", "cold_therapy"));
+  CHECK(parse("ThermaCare for back pain").interventions == std::vector<std::string>{"heat_therapy"});
+}
+
+TEST_CASE("pain during or after pregnancy in everyday words is pregnancy-related back and pelvic pain", "[query]") {
+  CHECK(parse("exercises for pelvic pain after pregnancy").conditions ==
+        std::vector<std::string>{"pregnancy_related_back_pain"});
+  CHECK(parse("back pain after having a baby").conditions == std::vector<std::string>{"pregnancy_related_back_pain"});
+  CHECK(parse("sticky tape for back pain when pregnant").conditions ==
+        std::vector<std::string>{"pregnancy_related_back_pain"});
+}
