@@ -224,7 +224,12 @@ std::optional<std::string> sentence_with(const std::string& text, const std::str
                                          const std::vector<std::string>& phrases) {
   std::size_t start = 0;
   while (start < lower_text.size()) {
-    const std::size_t stop = lower_text.find('.', start);
+    // A sentence ends at a full stop before a space or the end of the text: the point of "-1.8"
+    // or "p=0.03" is not one, and a result quoted up to it would be cut in the middle of a number.
+    std::size_t stop = lower_text.find('.', start);
+    while (stop != std::string::npos && stop + 1 < lower_text.size() &&
+           !std::isspace(static_cast<unsigned char>(lower_text[stop + 1])))
+      stop = lower_text.find('.', stop + 1);
     if (stop == std::string::npos) return std::nullopt;  // an unfinished sentence does not count
     const std::string_view sentence(lower_text.data() + start, stop - start);
     for (const auto& p : phrases) {

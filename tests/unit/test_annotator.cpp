@@ -2,6 +2,7 @@
 // on the real records in ../shared/data. Figures are printed; thresholds are the promise.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -151,4 +152,24 @@ TEST_CASE("pain after childbirth is annotated as pregnancy-related back and pelv
   annotator.annotate(s);
   CHECK(std::find(s.population.conditions.begin(), s.population.conditions.end(), "pregnancy_related_back_pain") !=
         s.population.conditions.end());
+}
+
+TEST_CASE("a result sentence is quoted whole and not cut at the point of a number", "[annotator]") {
+  const Annotator annotator(evidence::test::vocabulary());
+  Study s;
+  s.id = "pubmed-99999993";
+  s.title = "Exercise and manual therapy for chronic low back pain: a randomised trial";
+  s.design = "rct";
+  const std::string result =
+      "Compared with the control group, the exercise group showed significantly greater reductions in pain "
+      "(mean difference -1.8, 95% CI -3.5 to -0.1; p=0.04).";
+  s.abstract = {{"Methods", "Adults with chronic low back pain were randomised to exercise or usual care."},
+                {"Results", result + " Function also improved."}};
+  s.annotation.sources = {"pubmed"};
+  annotator.annotate(s);
+  const auto it =
+      std::find_if(s.outcomes.begin(), s.outcomes.end(), [](const OutcomeResult& o) { return !o.result_text.empty(); });
+  REQUIRE(it != s.outcomes.end());
+  CHECK(it->direction == Direction::favours_intervention);
+  CHECK(it->result_text == result);
 }
