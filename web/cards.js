@@ -62,13 +62,15 @@ async function fillGuidance(box, concepts) {
   const says = about(gs, concepts);
   const now = selfCare(gs);
   const help = whenToGetHelp(gs);
-  box.append(
+  // Element.append() writes a null as the text "null": only the parts there are.
+  box.append(...[
     says.length ? h('div', {}, T('h4', 0, 'What guidelines say about it'), h('ul', {}, says.map(quote))) : null,
     now.length ? h('div', {}, T('h4', 0, 'What you can do now'), h('ul', {}, now.map(quote))) : null,
     h('details', { class: 'get-help' },
       T('summary', 0, 'When to see a doctor straight away'),
       T('p', 0, RED_FLAGS),
-      help && h('p', {}, 'Doctors look further, with scans, only in such cases: ', T('q', 0, help.text), cite(help))));
+      help ? h('p', {}, 'Doctors look further, with scans, only in such cases: ', T('q', 0, help.text), cite(help)) : null),
+  ].filter(Boolean));
 }
 
 export function plainFinding(f, id) {

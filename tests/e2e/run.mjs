@@ -1008,6 +1008,10 @@ for (const [size, vp] of SIZES) {
       const names = await page.locator('.card h3').allTextContents();
       assert.equal(new Set(names).size, names.length, 'one card per treatment');
       assert.equal(answers.length, names.length, 'one answer per card');
+      // A card whose treatment no guideline speaks of showed the word "null" where that part was missing.
+      for (const text of await page.locator('.card').allInnerTexts()) {
+        assert.doesNotMatch(text, /\b(null|undefined|NaN)\b/, text.slice(0, 300));
+      }
       assert.ok(await noScroll(page));
       await shot(page, `journey-patient-${q.includes('exercise') ? 'safe-to-exercise' : 'surgery-for-sciatica'}-${size}.png`);
     }
