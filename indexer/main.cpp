@@ -25,6 +25,7 @@ struct CommandLine {
   std::string draft_out;
   bool rollback = false;
   std::size_t show_changes = 0;  // print the newest N entries of the change log, index nothing
+  std::size_t max_input_mb = evidence::default_max_input_bytes >> 20;
 };
 
 // "i/n" (checked by the parser) into the run's shard.
@@ -63,6 +64,10 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& cl) {
   app.add_option("--vocabulary", opt.vocabulary_file,
                  "vocabulary (default: schema/vocabulary.json of the data folder)");
   app.add_flag("-q,--quiet", cl.quiet, "print only the summary");
+  app.add_option("--max-input-mb", cl.max_input_mb,
+                 "the most one input file may hold, decompressed, in MiB; a larger one is skipped with a report")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
   app.add_option("--threads", opt.threads,
                  "threads for reading, annotation and document building (default: one per core)");
   std::string shard;
@@ -87,6 +92,7 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& cl) {
     return rc == 0 ? 0 : 2;
   }
   if (!shard.empty()) set_shard(shard, opt);
+  opt.max_input_bytes = cl.max_input_mb << 20;
   const bool maintenance = cl.rollback || cl.show_changes > 0;
   if (maintenance && !cl.draft_id.empty()) {
     std::fprintf(stderr, "evidence-index: --draft, --rollback and --changes are separate commands\n");

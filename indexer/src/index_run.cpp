@@ -275,12 +275,12 @@ struct FileResult {
 };
 
 std::vector<FileResult> read_files(const std::vector<InputFile>& files, unsigned threads,
-                                   const RecordValidator& validator) {
+                                   const RecordValidator& validator, std::size_t max_input_bytes) {
   std::vector<FileResult> results(files.size());
   parallel_for(files.size(), threads, [&](std::size_t i, unsigned) {
     std::string content;
     try {
-      content = read_input_file(files[i].path);
+      content = read_input_file(files[i].path, max_input_bytes);
     } catch (const Error& e) {
       results[i].unreadable = RecordProblem{files[i].path.string(), "", "", e.what()};
       return;
@@ -319,7 +319,7 @@ Batch gather(std::vector<FileResult>&& results, RunReport& rep) {
 // Everything is read first so that records can be merged across files and sources; files are
 // parsed in parallel. The files' own results are freed before the records are sorted.
 Batch read_inputs(const std::vector<fs::path>& inputs, unsigned threads, const RecordValidator& validator,
-                  RunReport& rep) {
+                  std::size_t max_input_bytes, RunReport& rep) {
   std::vector<RecordProblem> unreadable;
   const auto files = collect_inputs(inputs, unreadable);
   rep.files = files.size();
@@ -327,7 +327,7 @@ Batch read_inputs(const std::vector<fs::path>& inputs, unsigned threads, const R
     rep.problems.push_back(std::move(p));
     ++rep.skipped;
   }
-  Batch batch = gather(read_files(files, threads, validator), rep);
+  Batch batch = gather(read_files(files, threads, validator, max_input_bytes), rep);
   for (const auto& f : files) batch.paths.emplace(f.shown_as, f.path.string());
   // Curated records first, so PubMed and CT.gov copies of the same study merge into them.
   std::stable_sort(batch.studies.begin(), batch.studies.end(),
@@ -724,7 +724,7 @@ RunReport run_index(const RunOptions& opt) {
   const Annotator annotator(vocabulary);
 
   auto phase = std::chrono::steady_clock::now();
-  Batch batch = read_inputs(opt.inputs, threads, validator, rep);
+  Batch batch = read_inputs(opt.inputs, threads, validator, opt.max_input_bytes, rep);
   rep.timings["read"] = since(phase);
   if (opt.strict && rep.skipped > 0) {
     rep.seconds = since(t0);

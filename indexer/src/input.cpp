@@ -30,9 +30,23 @@ std::string RecordProblem::to_string() const {
 
 namespace {
 
-std::string gunzip(const std::string& data, const std::string& file) {
+std::string size_words(std::size_t bytes) {
+  if (bytes >= (std::size_t{1} << 20)) return std::to_string(bytes >> 20) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+std::string too_large(std::size_t max_bytes, const char* what) {
+  return std::string(what) + " more than " + size_words(max_bytes) +
+         ", the limit for one input file (evidence-index --max-input-mb raises it)";
+}
+
+std::string gunzip(const std::string& data, std::size_t max_bytes) {
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw Error(ErrorCode::internal, "zlib initialisation failed");
+  struct End {
+    z_stream& zs;
+    ~End() { inflateEnd(&zs); }
+  } end{zs};
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   zs.avail_in = static_cast<uInt>(data.size());
   std::string out;
@@ -42,36 +56,31 @@ std::string gunzip(const std::string& data, const std::string& file) {
     zs.next_out = reinterpret_cast<Bytef*>(buf);
     zs.avail_out = sizeof buf;
     rc = inflate(&zs, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) {
-      inflateEnd(&zs);
-      throw Error(ErrorCode::io_error,
-                  file + ": corrupt gzip data (" + std::string(zs.msg ? zs.msg : "inflate failed") + ")");
-    }
-    out.append(buf, sizeof buf - zs.avail_out);
-    // A decompression bomb is refused rather than exhausting memory.
-    if (out.size() > (std::size_t{2} << 30)) {
-      inflateEnd(&zs);
-      throw Error(ErrorCode::io_error, file + ": decompresses to more than 2 GiB");
-    }
-    if (rc != Z_STREAM_END && zs.avail_in == 0 && zs.avail_out != 0) {
-      inflateEnd(&zs);
-      throw Error(ErrorCode::io_error, file + ": truncated gzip data");
-    }
+    if (rc != Z_OK && rc != Z_STREAM_END)
+      throw Error(ErrorCode::io_error, "corrupt gzip data (" + std::string(zs.msg ? zs.msg : "inflate failed") + ")");
+    const std::size_t n = sizeof buf - zs.avail_out;
+    // Checked before the bytes are kept: a decompression bomb never costs more than the bound.
+    if (out.size() + n > max_bytes) throw Error(ErrorCode::io_error, too_large(max_bytes, "decompresses to"));
+    out.append(buf, n);
+    if (rc != Z_STREAM_END && zs.avail_in == 0 && zs.avail_out != 0)
+      throw Error(ErrorCode::io_error, "truncated gzip data");
   }
-  inflateEnd(&zs);
   return out;
 }
 
 }  // namespace
 
-std::string read_input_file(const std::filesystem::path& file) {
+std::string read_input_file(const std::filesystem::path& file, std::size_t max_bytes) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (!ec && size > max_bytes) throw Error(ErrorCode::io_error, too_large(max_bytes, "holds"));
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(ErrorCode::io_error, "cannot read " + file.string());
+  if (!in) throw Error(ErrorCode::io_error, "cannot be read");
   std::ostringstream ss;
   ss << in.rdbuf();
   std::string data = ss.str();
   if (data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f && static_cast<unsigned char>(data[1]) == 0x8b)
-    return gunzip(data, file.string());
+    return gunzip(data, max_bytes);
   return data;
 }
 

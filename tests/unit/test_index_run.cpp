@@ -528,3 +528,23 @@ TEST_CASE("a first run makes its index visible only when it commits, never empty
   CHECK_FALSE(index_paths(db2, {in}, true).committed);
   CHECK_THROWS_AS(IndexReader(db2), Error);
 }
+
+TEST_CASE("a file over the input bound is skipped with a report and the files beside it are indexed",
+          "[index][hardening]") {
+  const fs::path dir = temp_dir("input-bound-run"), in = dir / "in";
+  fs::create_directories(in);
+  write(in / "good.json", curated("BOUND1"));
+  REQUIRE(std::system(("head -c 4194304 /dev/zero | gzip -c > '" + (in / "bomb.xml.gz").string() + "'").c_str()) == 0);
+  RunOptions o;
+  o.db = dir / "index";
+  o.inputs = {in};
+  o.max_input_bytes = std::size_t{1} << 20;
+  const RunReport r = run_index(o);
+  CHECK(r.added == 1);
+  CHECK(r.skipped == 1);
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].file == (in / "bomb.xml.gz").string());
+  CHECK_THAT(r.problems[0].message, Catch::Contains("decompresses to more than 1 MiB"));
+  // The path is said once, by the problem's file, not again in its message.
+  CHECK(r.problems[0].message.find(in.string()) == std::string::npos);
+}

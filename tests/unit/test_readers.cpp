@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "evidence/errors.hpp"
 #include "evidence/ingest.hpp"
 #include "evidence/record_validator.hpp"
 #include "test_support.hpp"
@@ -131,6 +132,31 @@ TEST_CASE("gzip-compressed exports are read transparently", "[readers]") {
   CHECK(r.studies.size() == 2);
   std::ofstream(dir / "truncated.gz", std::ios::binary) << "\x1f\x8b\x08\x00garbage";
   CHECK_THROWS(read_input_file(dir / "truncated.gz"));
+}
+
+TEST_CASE("an input file larger than the bound is refused before it takes the memory", "[readers]") {
+  const auto dir = evidence::test::temp_dir("input-bound");
+  constexpr std::size_t bound = 1 << 20;
+  // A decompression bomb in small: 8 MiB of zeros in a few KiB of gzip.
+  const fs::path bomb = dir / "bomb.xml.gz";
+  REQUIRE(std::system(("head -c 8388608 /dev/zero | gzip -c > '" + bomb.string() + "'").c_str()) == 0);
+  REQUIRE(fs::file_size(bomb) < bound);
+  try {
+    read_input_file(bomb, bound);
+    FAIL("the bomb was read");
+  } catch (const evidence::Error& e) {
+    CHECK(e.code() == evidence::ErrorCode::io_error);
+    CHECK_THAT(e.what(), Catch::Contains("decompresses to more than 1 MiB") && Catch::Contains("--max-input-mb"));
+  }
+  // A plain file over the bound is refused by its size, before it is read.
+  const fs::path big = dir / "big.json";
+  std::ofstream(big, std::ios::binary) << std::string(bound + 1, ' ');
+  CHECK_THROWS_WITH(read_input_file(big, bound), Catch::Contains("holds more than 1 MiB"));
+  // At the bound itself, both are read.
+  CHECK(read_input_file(big, bound + 1).size() == bound + 1);
+  const fs::path exact = dir / "exact.gz";
+  REQUIRE(std::system(("head -c 1048576 /dev/zero | gzip -c > '" + exact.string() + "'").c_str()) == 0);
+  CHECK(read_input_file(exact, bound).size() == bound);
 }
 
 TEST_CASE("ClinicalTrials.gov: single study and bad studies", "[readers][ctgov]") {

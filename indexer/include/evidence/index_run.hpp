@@ -28,6 +28,8 @@ struct RunOptions {
   bool keep_previous = false;
   bool prune = false;    // delete records of previously indexed files that vanished
   unsigned threads = 0;  // reading, annotation and document building; 0: one per core
+  // The most one input file may hold, decompressed; a larger one is skipped with a report.
+  std::size_t max_input_bytes = default_max_input_bytes;
   // Build one shard of a partitioned index: only records whose id hashes to shard_index.
   std::size_t shard_index = 0, shard_count = 1;
   // Called after each record with (done, total); used for the progress line on a terminal.

@@ -35,8 +35,15 @@ struct ReadResult {
   std::vector<RecordProblem> problems;
 };
 
+// The most one input file may hold, decompressed (RunOptions::max_input_bytes, evidence-index
+// --max-input-mb): a bound on the memory one file can take, so that a decompression bomb or a
+// runaway export is refused early instead of exhausting the machine.
+constexpr std::size_t default_max_input_bytes = std::size_t{512} << 20;
+
 // Reads a file, transparently decompressing gzip (detected by its magic bytes, not its name).
-std::string read_input_file(const std::filesystem::path& file);
+// Throws Error (io_error) when the file cannot be read, its gzip data are corrupt or cut short, or
+// it holds (or decompresses to) more than max_bytes; the message does not repeat the file's path.
+std::string read_input_file(const std::filesystem::path& file, std::size_t max_bytes = default_max_input_bytes);
 
 // Detects the format from the content, not from the file name.
 InputFormat detect_format(std::string_view content);
