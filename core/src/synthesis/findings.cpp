@@ -115,7 +115,9 @@ bool names_any(const std::vector<std::string>& concepts, const std::vector<std::
 // A vs B was asked), or not at all. A question naming a comparator kind gets that kind only.
 enum class Reading { none, as_stored, reversed };
 
-Reading read_comparison(const OutcomeResult& o, const Question& q, const Vocabulary& v) {
+// `comparator`: what the result was compared with (comparator_of).
+Reading read_comparison(const OutcomeResult& o, const std::vector<std::string>& comparator, const Question& q,
+                        const Vocabulary& v) {
   const auto& kinds = q.comparator_kinds;
   const auto named = treatment_comparators(q, v);
   if (!kinds.empty() && named.empty())
@@ -123,10 +125,10 @@ Reading read_comparison(const OutcomeResult& o, const Question& q, const Vocabul
   if (named.empty()) return Reading::as_stored;
   // A named treatment is an active comparison: a mixed set of comparators does not answer it.
   if (o.comparator_kind != "active") return Reading::none;
-  if (names_any(o.comparator, named, v)) return Reading::as_stored;
+  if (names_any(comparator, named, v)) return Reading::as_stored;
   // "A vs B" also finds "B vs A": the stored intervention is the named comparator and the stored
   // comparator is a treatment asked about.
-  if (names_any(o.intervention, named, v) && names_any(o.comparator, q.interventions, v)) return Reading::reversed;
+  if (names_any(o.intervention, named, v) && names_any(comparator, q.interventions, v)) return Reading::reversed;
   return Reading::none;
 }
 
@@ -266,15 +268,24 @@ struct Placement {
 // comparator arm of the same kind (a review of one comparison names it once, on the record, as
 // the Cochrane review of surgery versus non-surgical care for stenosis does). Empty when the
 // record has several arms of that kind: which one the result is about is not known.
-std::vector<std::string> comparator_of(const Study& s, const OutcomeResult& o) {
+const std::vector<std::string>& comparator_of(const Study& s, const OutcomeResult& o) {
+  static const std::vector<std::string> none;
   if (!o.comparator.empty()) return o.comparator;
   const Arm* only = nullptr;
   for (const auto& a : s.comparators) {
     if (a.kind != o.comparator_kind) continue;
-    if (only) return {};
+    if (only) return none;
     only = &a;
   }
-  return only ? only->concepts : std::vector<std::string>{};
+  return only ? only->concepts : none;
+}
+
+// Whether every concept is one of the treatments, or narrower.
+bool all_within(const std::vector<std::string>& concepts, const std::vector<std::string>& treatments,
+                const Vocabulary& v) {
+  return std::all_of(concepts.begin(), concepts.end(), [&](const auto& c) {
+    return std::any_of(treatments.begin(), treatments.end(), [&](const auto& t) { return v.is_a(c, t); });
+  });
 }
 
 // The comparator as studied: the treatments the question named when the results compared with
@@ -283,10 +294,7 @@ std::vector<std::string> comparator_of(const Study& s, const OutcomeResult& o) {
 void label_comparator(Finding& f, const Question& q, const Vocabulary& v) {
   const auto named = treatment_comparators(q, v);
   if (named.empty() || f.comparator_kind != "active" || f.comparator_concepts.empty()) return;
-  const bool only_named = std::all_of(f.comparator_concepts.begin(), f.comparator_concepts.end(), [&](const auto& c) {
-    return std::any_of(named.begin(), named.end(), [&](const auto& n) { return v.is_a(c, n); });
-  });
-  if (only_named) return;
+  if (all_within(f.comparator_concepts, named, v)) return;
   // A patient reads the named treatment and that there were others (a list of plain names fails
   // the reading-age check); a clinician reads up to two by name. The concepts stay in the JSON.
   f.comparator_plain = join_labels(v, named, true) + " and other treatments";
@@ -296,21 +304,15 @@ void label_comparator(Finding& f, const Question& q, const Vocabulary& v) {
     f.comparator_label = join_labels(v, named, false) + " and other active treatments";
 }
 
-// Whether every concept of an arm is a treatment the question asked about, or narrower.
-bool only_asked(const std::vector<std::string>& arm, const Question& q, const Vocabulary& v) {
-  return std::all_of(arm.begin(), arm.end(), [&](const auto& c) {
-    return std::any_of(q.interventions.begin(), q.interventions.end(), [&](const auto& i) { return v.is_a(c, i); });
-  });
-}
-
 // Where a result goes, or nothing when it does not answer the question.
-std::optional<Placement> place(const OutcomeResult& o, const Question& q, const Vocabulary& v, Reading reading) {
+std::optional<Placement> place(const OutcomeResult& o, const std::vector<std::string>& comparator, const Question& q,
+                               const Vocabulary& v, Reading reading) {
   Placement p;
-  const auto& own = reading == Reading::reversed ? o.comparator : o.intervention;
+  const auto& own = reading == Reading::reversed ? comparator : o.intervention;
   p.concept_id = key_concept(own, q, v, p.direct_intervention);
   if (p.concept_id.empty()) return std::nullopt;
   p.comparator_kind = reading == Reading::reversed ? "active" : o.comparator_kind;
-  p.comparator_concepts = reading == Reading::reversed ? o.intervention : o.comparator;
+  p.comparator_concepts = reading == Reading::reversed ? o.intervention : comparator;
   return p;
 }
 
@@ -404,16 +406,10 @@ Groups group_results(const std::vector<Study>& studies, const Question& q, const
       const PopulationView pop = view_of(rp.conditions, rp.duration, v);
       const Fit fit = population_fit(pop, asked, v);
       if (fit == Fit::none) continue;
-      OutcomeResult with_comparator;
-      const OutcomeResult* compared = &o;
-      if (o.comparator.empty()) {
-        with_comparator = o;
-        with_comparator.comparator = comparator_of(s, o);
-        compared = &with_comparator;
-      }
-      const Reading reading = read_comparison(*compared, q, v);
+      const std::vector<std::string>& compared_with = comparator_of(s, o);
+      const Reading reading = read_comparison(o, compared_with, q, v);
       if (reading == Reading::none) continue;
-      const auto placed = place(*compared, q, v, reading);
+      const auto placed = place(o, compared_with, q, v, reading);
       if (!placed) continue;
       const bool indirect = fit == Fit::indirect;
       // One finding per population studied (a review's pregnancy subgroup is not its non-specific
@@ -434,7 +430,7 @@ Groups group_results(const std::vector<Study>& studies, const Question& q, const
       }
       // Turned round, the asked treatment was the study's comparator: when that arm held other
       // treatments too ("non-surgical care"), the finding must not call it by the asked name alone.
-      if (reading == Reading::reversed && !only_asked(compared->comparator, q, v)) mixed_arm.insert(key);
+      if (reading == Reading::reversed && !all_within(compared_with, q.interventions, v)) mixed_arm.insert(key);
       for (const auto& c : placed->comparator_concepts)
         if (std::find(f.comparator_concepts.begin(), f.comparator_concepts.end(), c) == f.comparator_concepts.end())
           f.comparator_concepts.push_back(c);
