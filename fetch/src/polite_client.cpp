@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "evidence/errors.hpp"
+#include "evidence/url.hpp"
 
 namespace evidence {
 
@@ -62,23 +63,6 @@ void RateLimiter::wait() {
   const auto start = std::max(now, next_);
   if (start > now) std::this_thread::sleep_until(start);
   next_ = start + interval_;
-}
-
-std::string percent_encode(const std::string& s) {
-  static const char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3);
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 std::optional<std::chrono::milliseconds> parse_retry_after(const std::string& value,

@@ -11,6 +11,7 @@
 
 #include "evidence/appraisal.hpp"
 #include "evidence/params.hpp"
+#include "evidence/url.hpp"
 
 namespace evidence {
 
@@ -23,23 +24,6 @@ constexpr const char* xhtml_ns = "http://www.w3.org/1999/xhtml";
 constexpr const char* tag_authority = "backpain-evidence";
 // Before any run was logged; Atom requires an updated time.
 constexpr const char* epoch = "1970-01-01T00:00:00Z";
-
-// Percent-encodes everything but RFC 3986's unreserved characters.
-std::string percent_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 // "2026-12-01" of "2026-12-01T05:00:00Z"; the tag date must be a valid date.
 std::string tag_date(const std::string& at) {

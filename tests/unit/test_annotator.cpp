@@ -22,6 +22,17 @@ Study from_case(const json& c, int i) {
   s.annotation.sources = {"pubmed"};
   return s;
 }
+// A record as a reader makes it (its source from its id's prefix, "ctgov-" or "pubmed-"), annotated.
+Study annotated(const std::string& id, const std::string& title, std::vector<AbstractSection> abstract) {
+  static const Annotator annotator(evidence::test::vocabulary());
+  Study s;
+  s.id = id;
+  s.title = title;
+  s.abstract = std::move(abstract);
+  s.annotation.sources = {id.substr(0, id.find('-'))};
+  annotator.annotate(s);
+  return s;
+}
 std::set<std::string> concept_set(const std::vector<Arm>& arms) {
   std::set<std::string> out;
   for (const auto& a : arms) out.insert(a.concepts.begin(), a.concepts.end());
@@ -99,74 +110,51 @@ TEST_CASE("annotation coverage on the real back-pain records", "[annotator][shar
 }
 
 TEST_CASE("imaging named for eligibility or measurement is not the treatment studied", "[annotator]") {
-  const Annotator annotator(evidence::test::vocabulary());
-  Study s;
-  s.id = "ctgov-NCT99999991";
-  s.title = "A Cohort Study of Older Adults With Lumbar Spinal Stenosis";
-  s.abstract = {{"Detailed description",
-                 "Inclusion criteria: stenosis confirmed on MRI or x-ray. Exclusion criteria: contraindication to MRI. "
-                 "Standing x-ray and MRI will be repeated at 2 years to measure canal area."}};
-  s.annotation.sources = {"ctgov"};
-  annotator.annotate(s);
+  const Study s = annotated(
+      "ctgov-NCT99999991", "A Cohort Study of Older Adults With Lumbar Spinal Stenosis",
+      {{"Detailed description",
+        "Inclusion criteria: stenosis confirmed on MRI or x-ray. Exclusion criteria: contraindication to MRI. "
+        "Standing x-ray and MRI will be repeated at 2 years to measure canal area."}});
   const auto ints = concept_set(s.interventions);
   CHECK(ints.count("mri") == 0);
   CHECK(ints.count("xray") == 0);
   CHECK(ints.count("diagnostic_imaging") == 0);
 
   // A study of the test names it in its title.
-  Study t;
-  t.id = "pubmed-99999992";
-  t.title = "Early MRI for acute low back pain: a randomised trial";
-  t.abstract = {{"Methods", "Patients were randomised to early MRI or usual care. MRI findings were reported."}};
-  t.annotation.sources = {"pubmed"};
-  annotator.annotate(t);
+  const Study t =
+      annotated("pubmed-99999992", "Early MRI for acute low back pain: a randomised trial",
+                {{"Methods", "Patients were randomised to early MRI or usual care. MRI findings were reported."}});
   CHECK(concept_set(t.interventions).count("mri") == 1);
 }
 
 TEST_CASE("heat wraps by brand and heating-and-cooling devices are heat and cold therapy", "[annotator]") {
-  const Annotator annotator(evidence::test::vocabulary());
-  Study s;
-  s.id = "ctgov-NCT99999993";
-  s.title = "Safety and Efficacy of a Heating and Cooling Combination Therapeutic Device in Chronic Low Back Pain";
-  s.abstract = {{"Brief summary", "Real or sham heating and cooling combination treatment for 2 weeks."}};
-  s.annotation.sources = {"ctgov"};
-  annotator.annotate(s);
+  const Study s =
+      annotated("ctgov-NCT99999993",
+                "Safety and Efficacy of a Heating and Cooling Combination Therapeutic Device in Chronic Low Back Pain",
+                {{"Brief summary", "Real or sham heating and cooling combination treatment for 2 weeks."}});
   CHECK(concept_set(s.interventions).count("heat_and_cold_therapy") == 1);
 
-  Study t;
-  t.id = "ctgov-NCT99999994";
-  t.title = "The Impact of ThermaCare on Flexibility in Low Back Pain";
-  t.abstract = {{"Brief summary", "Subjects wear ThermaCare HeatWraps during daily activities."}};
-  t.annotation.sources = {"ctgov"};
-  annotator.annotate(t);
+  const Study t = annotated("ctgov-NCT99999994", "The Impact of ThermaCare on Flexibility in Low Back Pain",
+                            {{"Brief summary", "Subjects wear ThermaCare HeatWraps during daily activities."}});
   CHECK(concept_set(t.interventions).count("heat_therapy") == 1);
 }
 
 TEST_CASE("pain after childbirth is annotated as pregnancy-related back and pelvic pain", "[annotator]") {
-  const Annotator annotator(evidence::test::vocabulary());
-  Study s;
-  s.id = "pubmed-99999995";
-  s.title = "Stabilisation exercises for postpartum back pain";
-  s.abstract = {{"Methods", "Women with lumbopelvic pain after delivery were randomised to exercise or usual care."}};
-  s.annotation.sources = {"pubmed"};
-  annotator.annotate(s);
+  const Study s =
+      annotated("pubmed-99999995", "Stabilisation exercises for postpartum back pain",
+                {{"Methods", "Women with lumbopelvic pain after delivery were randomised to exercise or usual care."}});
   CHECK(std::find(s.population.conditions.begin(), s.population.conditions.end(), "pregnancy_related_back_pain") !=
         s.population.conditions.end());
 }
 
 TEST_CASE("a result sentence is quoted whole and not cut at the point of a number", "[annotator]") {
-  const Annotator annotator(evidence::test::vocabulary());
-  Study s;
-  s.id = "pubmed-99999993";
-  s.title = "Exercise and manual therapy for chronic low back pain: a randomised trial";
-  s.design = "rct";
   const std::string result =
       "Compared with the control group, the exercise group showed significantly greater reductions in pain "
       "(mean difference -1.8, 95% CI -3.5 to -0.1; p=0.04).";
-  s.abstract = {{"Methods", "Adults with chronic low back pain were randomised to exercise or usual care."},
-                {"Results", result + " Function also improved."}};
-  s.annotation.sources = {"pubmed"};
-  annotator.annotate(s);
+  const Study s =
+      annotated("pubmed-99999993", "Exercise and manual therapy for chronic low back pain: a randomised trial",
+                {{"Methods", "Adults with chronic low back pain were randomised to exercise or usual care."},
+                 {"Results", result + " Function also improved."}});
   const auto it =
       std::find_if(s.outcomes.begin(), s.outcomes.end(), [](const OutcomeResult& o) { return !o.result_text.empty(); });
   REQUIRE(it != s.outcomes.end());

@@ -18,17 +18,12 @@
 
 using namespace evidence;
 using evidence::test::shared_data;
+using evidence::test::validator;
 using evidence::test::vocabulary;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-const RecordValidator& validator() {
-  static const RecordValidator v =
-      RecordValidator::from_file(evidence::test::source_dir() / "schema/study.schema.json", vocabulary());
-  return v;
-}
 
 json fixture(const char* name) {
   return json::parse(evidence::test::read_text(evidence::test::test_data() / "draft" / name));

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <pugixml.hpp>
 #include <thread>
 
@@ -95,22 +96,14 @@ class EutilsReplay {
       }
       res.set_content(read_text(test_data() / "feed/efetch_update.xml"), "text/xml");
     });
-    port_ = svr_.bind_to_any_port("127.0.0.1");
-    if (port_ <= 0) throw std::runtime_error("the replay server could not bind a loopback port");
-    thread_ = std::thread([this] { svr_.listen_after_bind(); });
-    while (!svr_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    serving_.emplace(svr_);
   }
-  ~EutilsReplay() {
-    svr_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/eutils"; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(serving_->port()) + "/eutils"; }
   int efetches = 0;
 
  private:
   httplib::Server svr_;
-  std::thread thread_;
-  int port_ = 0;
+  std::optional<evidence::test::LoopbackServing> serving_;  // after svr_: stops serving before svr_ goes
 };
 
 pugi::xml_node child(pugi::xml_node n, const char* name) {

@@ -10,15 +10,18 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "evidence/errors.hpp"
 #include "evidence/fetch.hpp"
 #include "evidence/ingest.hpp"
+#include "evidence/url.hpp"
 #include "test_support.hpp"
 
 using namespace evidence;
+using evidence::test::LoopbackServing;
 using evidence::test::read_text;
 using evidence::test::shared_data;
 using evidence::test::temp_dir;
@@ -85,19 +88,14 @@ class ReplayServer {
       if (req.get_param_value("countTotal") == "true") page["totalCount"] = 20;
       res.set_content(page.dump(1), "application/json");
     });
-    port_ = svr_.bind_to_any_port("127.0.0.1");
-    if (port_ <= 0) throw std::runtime_error("the replay server could not bind a loopback port");
-    thread_ = std::thread([this] { svr_.listen_after_bind(); });
-    while (!svr_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~ReplayServer() {
-    svr_.stop();
-    thread_.join();
+    serving_.emplace(svr_);
   }
   ReplayServer(const ReplayServer&) = delete;
   ReplayServer& operator=(const ReplayServer&) = delete;
 
-  std::string url(const std::string& prefix) const { return "http://127.0.0.1:" + std::to_string(port_) + prefix; }
+  std::string url(const std::string& prefix) const {
+    return "http://127.0.0.1:" + std::to_string(serving_->port()) + prefix;
+  }
 
   // Queues a fault for the next request to `what` ("esearch", "efetch", "studies").
   void fault(const std::string& what, Fault f, const std::string& retry_after = "") {
@@ -182,8 +180,7 @@ class ReplayServer {
   }
 
   httplib::Server svr_;
-  std::thread thread_;
-  int port_ = 0;
+  std::optional<LoopbackServing> serving_;  // after svr_: stops serving before svr_ goes
   std::mutex m_;
   std::map<std::string, std::deque<Queued>> faults_;
   std::vector<Seen> seen_;
@@ -695,13 +692,10 @@ TEST_CASE("fetch: https over loopback verifies the server's certificate against 
   svr.Get("/eutils/einfo.fcgi", [](const httplib::Request& req, httplib::Response& res) {
     res.set_content("<eInfoResult db=\"" + req.get_param_value("db") + "\"/>", "text/xml");
   });
-  const int port = svr.bind_to_any_port("127.0.0.1");
-  REQUIRE(port > 0);
-  std::thread thread([&] { svr.listen_after_bind(); });
-  while (!svr.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const LoopbackServing serving(svr);
 
   ClientOptions options;
-  options.base_url = "https://127.0.0.1:" + std::to_string(port) + "/eutils";
+  options.base_url = "https://127.0.0.1:" + std::to_string(serving.port()) + "/eutils";
   options.requests_per_second = 200;
   options.retry = quick_retries();
   options.retry.max_attempts = 1;
@@ -725,6 +719,4 @@ TEST_CASE("fetch: https over loopback verifies the server's certificate against 
     CHECK(e.code() == ErrorCode::invalid_argument);
     CHECK_THAT(e.what(), Catch::Contains("missing.pem"));
   }
-  svr.stop();
-  thread.join();
 }

@@ -14,7 +14,7 @@
 #include <fstream>
 #include <string>
 
-#include "evidence/polite_client.hpp"  // percent_encode
+#include "evidence/url.hpp"
 #include "test_support.hpp"
 
 using evidence::percent_encode;

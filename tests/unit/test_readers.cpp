@@ -11,14 +11,11 @@ using namespace evidence;
 using evidence::test::shared_data;
 using evidence::test::source_dir;
 using evidence::test::test_data;
+using evidence::test::validator;
 using evidence::test::vocabulary;
 namespace fs = std::filesystem;
 
 namespace {
-const RecordValidator& validator() {
-  static const RecordValidator v = RecordValidator::from_file(source_dir() / "schema/study.schema.json", vocabulary());
-  return v;
-}
 const Study* by_id(const ReadResult& r, const std::string& id) {
   for (const auto& s : r.studies)
     if (s.id == id) return &s;

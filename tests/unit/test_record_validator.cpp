@@ -12,15 +12,12 @@
 
 using namespace evidence;
 using evidence::test::source_dir;
+using evidence::test::validator;
 using evidence::test::vocabulary;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-const RecordValidator& validator() {
-  static const RecordValidator v = RecordValidator::from_file(source_dir() / "schema/study.schema.json", vocabulary());
-  return v;
-}
 json load(const fs::path& p) {
   std::ifstream in(p);
   return json::parse(in);

@@ -58,6 +58,11 @@ const Vocabulary& vocabulary() {
   return v;
 }
 
+const RecordValidator& validator() {
+  static const RecordValidator v = RecordValidator::from_file(source_dir() / "schema/study.schema.json", vocabulary());
+  return v;
+}
+
 const fs::path& corpus_index() {
   static const fs::path db = [] {
     const fs::path d = temp_dir("corpus-index") / "index";
@@ -100,6 +105,18 @@ httplib::Client TestServer::client() const {
   httplib::Client c("127.0.0.1", port);
   c.set_read_timeout(30, 0);
   return c;
+}
+
+LoopbackServing::LoopbackServing(httplib::Server& server) : server_(server) {
+  port_ = server_.bind_to_any_port("127.0.0.1");
+  if (port_ <= 0) throw std::runtime_error("the test server could not bind a loopback port");
+  thread_ = std::thread([this] { server_.listen_after_bind(); });
+  while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+LoopbackServing::~LoopbackServing() {
+  server_.stop();
+  thread_.join();
 }
 
 }  // namespace evidence::test

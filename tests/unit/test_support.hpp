@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "evidence/api.hpp"
+#include "evidence/record_validator.hpp"
 #include "evidence/vocabulary.hpp"
 
 namespace evidence::test {
@@ -23,6 +24,8 @@ std::filesystem::path shared_reference();
 std::filesystem::path temp_dir(const std::string& name);
 
 const Vocabulary& vocabulary();
+// The record validator over schema/study.schema.json and the vocabulary, built once.
+const RecordValidator& validator();
 // An index of corpus/ built once per test run (read-only for tests).
 const std::filesystem::path& corpus_index();
 
@@ -41,6 +44,23 @@ struct TestServer {
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;
   httplib::Client client() const;
+};
+
+// Serves an httplib server (a replay of an outside service: E-utilities, ClinicalTrials.gov) on an
+// ephemeral loopback port from its own thread, from construction, once its routes are set, until
+// destruction, which stops and joins it. Throws std::runtime_error when no port can be bound.
+class LoopbackServing {
+ public:
+  explicit LoopbackServing(httplib::Server& server);
+  ~LoopbackServing();
+  LoopbackServing(const LoopbackServing&) = delete;
+  LoopbackServing& operator=(const LoopbackServing&) = delete;
+  int port() const { return port_; }
+
+ private:
+  httplib::Server& server_;
+  int port_ = 0;
+  std::thread thread_;
 };
 
 }  // namespace evidence::test

@@ -66,9 +66,6 @@ using BodyCheck = std::function<std::string(const std::string& body)>;
 // Progress and retry messages, one line each, without a newline.
 using FetchLog = std::function<void(const std::string& line)>;
 
-// RFC 3986 percent-encoding of everything but the unreserved characters.
-std::string percent_encode(const std::string& s);
-
 // The delay a Retry-After header value asks for (delta-seconds or an HTTP-date, RFC 9110 10.2.3),
 // or nullopt when the value is neither. A date in the past asks for no delay.
 std::optional<std::chrono::milliseconds> parse_retry_after(const std::string& value,
