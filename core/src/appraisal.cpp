@@ -197,4 +197,104 @@ const char* comparator_plain(std::string_view kind) {
   return "other options";
 }
 
+const char* direction_label(Direction d) {
+  switch (d) {
+    case Direction::favours_intervention: return "favours the treatment";
+    case Direction::favours_comparator: return "favours the comparator";
+    case Direction::no_difference: return "no difference";
+    case Direction::conflicting: return "conflicting";
+    case Direction::unclear: break;
+  }
+  return "unclear";
+}
+
+const char* certainty_symbols(CertaintyLevel level) {
+  switch (level) {
+    case CertaintyLevel::high: return "⊕⊕⊕⊕";
+    case CertaintyLevel::moderate: return "⊕⊕⊕◯";
+    case CertaintyLevel::low: return "⊕⊕◯◯";
+    case CertaintyLevel::very_low: break;
+  }
+  return "⊕◯◯◯";
+}
+
+const char* certainty_label(CertaintyLevel level) {
+  switch (level) {
+    case CertaintyLevel::high: return "High";
+    case CertaintyLevel::moderate: return "Moderate";
+    case CertaintyLevel::low: return "Low";
+    case CertaintyLevel::very_low: break;
+  }
+  return "Very low";
+}
+
+const char* certainty_plain(CertaintyLevel level) {
+  switch (level) {
+    case CertaintyLevel::high: return "We are confident";
+    case CertaintyLevel::moderate: return "We are fairly confident";
+    case CertaintyLevel::low: return "We are not very confident";
+    case CertaintyLevel::very_low: break;
+  }
+  return "We are very unsure";
+}
+
+namespace {
+// The domains a downgrade can name (docs/GRADING.md), with their words.
+constexpr std::pair<std::string_view, const char*> kGradeDomains[] = {
+    {"risk_of_bias", "Risk of bias"},         {"inconsistency", "Inconsistency"},
+    {"indirectness", "Indirectness"},         {"imprecision", "Imprecision"},
+    {"publication_bias", "Publication bias"}, {"source_rating", "Never above the source"},
+};
+constexpr std::string_view kTimePoints[] = {"immediate", "short", "intermediate", "long"};
+constexpr std::string_view kDesigns[] = {
+    "guideline",   "systematic_review", "meta_analysis",    "rct",  "non_randomised_trial", "cohort", "case_control",
+    "case_series", "protocol",          "narrative_review", "other"};
+constexpr std::string_view kComparatorKinds[] = {"placebo_sham", "usual_care", "no_treatment", "active", "mixed"};
+}  // namespace
+
+std::string grade_domain_label(std::string_view domain) {
+  for (const auto& [id, words] : kGradeDomains)
+    if (id == domain) return words;
+  return std::string(domain);
+}
+
+const char* time_point_label(std::string_view tp) {
+  if (tp == "immediate") return "immediate";
+  if (tp == "short") return "short term";
+  if (tp == "intermediate") return "intermediate term";
+  if (tp == "long") return "long term";
+  return "";
+}
+
+const char* time_point_plain(std::string_view tp) {
+  if (tp == "immediate") return "right after treatment";
+  if (tp == "short") return "in the short term";
+  if (tp == "intermediate") return "in the medium term";
+  if (tp == "long") return "in the long term";
+  return "";
+}
+
+nlohmann::json label_tables() {
+  using nlohmann::json;
+  json designs = json::object(), directions = json::object(), certainty = json::object(), domains = json::object(),
+       times = json::object(), kinds = json::object();
+  for (const auto d : kDesigns) designs[std::string(d)] = design_label(d);
+  for (const Direction d : {Direction::favours_intervention, Direction::favours_comparator, Direction::no_difference,
+                            Direction::conflicting, Direction::unclear})
+    directions[direction_name(d)] = direction_label(d);
+  for (const CertaintyLevel l :
+       {CertaintyLevel::very_low, CertaintyLevel::low, CertaintyLevel::moderate, CertaintyLevel::high})
+    certainty[certainty_level_name(l)] = {{"label", certainty_label(l)},
+                                          {"plain", certainty_plain(l)},
+                                          {"symbols", certainty_symbols(l)},
+                                          {"rank", static_cast<int>(l)}};
+  for (const auto& [id, words] : kGradeDomains) domains[std::string(id)] = words;
+  for (const auto t : kTimePoints)
+    times[std::string(t)] = {{"label", time_point_label(t)}, {"plain", time_point_plain(t)}};
+  for (const auto k : kComparatorKinds)
+    kinds[std::string(k)] = {{"label", comparator_clinical(k)}, {"plain", comparator_plain(k)}};
+  return {{"designs", designs},       {"directions", directions}, {"certainty", certainty},
+          {"grade_domains", domains}, {"time_points", times},     {"comparator_kinds", kinds}};
+}
+
 }  // namespace evidence

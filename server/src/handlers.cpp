@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "evidence/appraisal.hpp"
 #include "evidence/exports.hpp"
 #include "evidence/fields.hpp"
 #include "evidence/params.hpp"
@@ -107,7 +108,11 @@ void get_vocabulary(ApiContext& ctx, const httplib::Request& req, httplib::Respo
       concepts.push_back(concept_json(*c));
     }
   }
-  send_json(res, {{"prefix", request.prefix}, {"concepts", concepts}, {"version", ctx.vocabulary.version()}});
+  json body{{"prefix", request.prefix}, {"concepts", concepts}, {"version", ctx.vocabulary.version()}};
+  // The whole vocabulary is what the page loads once; its label tables come with it so that the
+  // page defines no words of its own for the API's ids. Completions stay small.
+  if (request.prefix.empty()) body["labels"] = label_tables();
+  send_json(res, body);
 }
 
 void get_export(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "evidence/appraisal.hpp"
+
 namespace evidence {
 
 using nlohmann::json;
@@ -14,7 +16,8 @@ json quality_json(const Study& s) {
   return {{"score", s.annotation.quality_score >= 0 ? json(s.annotation.quality_score) : json()},
           {"scale", s.quality.pedro ? "PEDro 0-10" : "0-10"},
           {"basis", s.annotation.quality_basis},
-          {"estimated", s.annotation.quality_estimated}};
+          {"estimated", s.annotation.quality_estimated},
+          {"band", quality_band_of(s.annotation.quality_score)}};
 }
 
 // Outcome domains in the order the record names them, each once.

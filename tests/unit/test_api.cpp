@@ -113,6 +113,24 @@ TEST_CASE("GET /api/vocabulary completes prefixes with plain terms", "[api]") {
   REQUIRE(j["concepts"].size() > 0);
   CHECK(j["concepts"][0]["id"] == "acupuncture");
   CHECK(j["concepts"][0]["plain"].is_string());
+  // Completions stay small: the label tables come only with the whole vocabulary.
+  CHECK_FALSE(j.contains("labels"));
+}
+
+TEST_CASE("GET /api/vocabulary without a prefix carries the words for every id the page shows", "[api]") {
+  const json j = get_json("/api/vocabulary");
+  CHECK(j["concepts"].size() > 100);
+  REQUIRE(j.contains("labels"));
+  const json& l = j["labels"];
+  CHECK(l["designs"]["rct"] == "Randomised trial");
+  CHECK(l["certainty"]["low"]["symbols"] == "⊕⊕◯◯");
+  CHECK(l["grade_domains"]["imprecision"] == "Imprecision");
+  CHECK(l["time_points"]["long"]["label"] == "long term");
+  // Every design a search hit can have is named (the facet's values are the schema's designs).
+  const json s = get_json("/api/search?q=low%20back%20pain&per_page=1");
+  for (const auto& facet : s["facet_counts"])
+    if (facet["field"] == "design")
+      for (const auto& c : facet["counts"]) CHECK(l["designs"].contains(c["value"].get<std::string>()));
 }
 
 TEST_CASE("GET /api/export in RIS, BibTeX, CSV, JSON and FHIR", "[api]") {

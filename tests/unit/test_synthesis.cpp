@@ -157,6 +157,59 @@ TEST_CASE("the estimate in natural units: pain in points on 0-10 with its CI; no
   CHECK_FALSE(jr["effect"].contains("natural"));
 }
 
+TEST_CASE("each result's effect is sent oriented on the finding's footing with the line it is judged against",
+          "[synthesis]") {
+  // T2 reports on 0-10, intervention minus comparator, lower is better: on 0-100 and turned it is
+  // 20 (15 to 25) in favour of the intervention, on one axis with T1's improvement difference.
+  auto t2 = trial("T2", "yoga", -2, -2.5, -1.5, 300);
+  Effect& e = *t2.outcomes[0].effect;
+  e.scale_max = 10, e.contrast = "intervention_minus_comparator", e.better = "lower";
+  t2.outcomes[0].direction = Direction::favours_intervention;
+  const auto summary = synthesise({trial("T1", "yoga", 16, 10, 22, 300), t2}, question("yoga"), vocabulary());
+  const auto j = only(summary).to_json();
+  REQUIRE(j["results"].size() == 2);
+  for (const auto& r : j["results"]) {
+    REQUIRE(r.contains("oriented"));
+    CHECK(r["oriented"]["measure"] == j["effect"]["measure"]);
+    CHECK(r["oriented"]["scale"] == j["effect"]["scale"]);
+  }
+  const auto& o2 = j["results"][1]["record_id"] == "T2" ? j["results"][1]["oriented"] : j["results"][0]["oriented"];
+  CHECK(o2["value"].get<double>() == Approx(20));
+  CHECK(o2["ci_low"].get<double>() == Approx(15));
+  CHECK(o2["ci_high"].get<double>() == Approx(25));
+  // Pain on 0-100: the MID of 15, and a pooled CI wholly beyond it.
+  REQUIRE(j["effect"].contains("threshold"));
+  CHECK(j["effect"]["threshold"]["value"] == 15);
+  CHECK(j["effect"]["threshold"]["label"] == "MID 15/100");
+  CHECK(j["effect"]["threshold"]["verdict"] == "estimate beyond the MID, CI includes smaller effects");
+  // Without a CI a result cannot be drawn or pooled: nothing oriented is sent for it.
+  auto bare = trial("T3", "yoga", 5, 0, 0, 50);
+  bare.outcomes[0].effect->ci_low.reset(), bare.outcomes[0].effect->ci_high.reset();
+  const auto one = synthesise({bare}, question("yoga"), vocabulary());
+  CHECK_FALSE(only(one).to_json()["results"][0].contains("oriented"));
+  CHECK_FALSE(only(one).to_json().contains("effect"));
+}
+
+TEST_CASE("the label tables name every id the API uses, in the words the exports use", "[synthesis][labels]") {
+  const auto t = label_tables();
+  CHECK(t["designs"]["rct"] == "Randomised trial");
+  CHECK(t["designs"]["systematic_review"] == design_label("systematic_review"));
+  CHECK(t["designs"].size() == 11);
+  CHECK(t["directions"]["favours_intervention"] == "favours the treatment");
+  CHECK(t["directions"].size() == 5);
+  CHECK(t["certainty"]["very_low"]["label"] == "Very low");
+  CHECK(t["certainty"]["very_low"]["symbols"] == "⊕◯◯◯");
+  CHECK(t["certainty"]["high"]["rank"] == 4);
+  CHECK(t["certainty"]["moderate"]["plain"] == "We are fairly confident");
+  CHECK(t["grade_domains"]["source_rating"] == "Never above the source");
+  CHECK(grade_domain_label("something_new") == "something_new");
+  CHECK(t["time_points"]["short"]["plain"] == "in the short term");
+  CHECK(t["comparator_kinds"]["placebo_sham"]["plain"] == comparator_plain("placebo_sham"));
+  // Every downgrade domain the grading rules can name has words.
+  const auto summary = synthesise({trial("T1", "yoga", 20, -5, 45, 40, 2)}, question("yoga"), vocabulary());
+  for (const auto& d : only(summary).downgrades) CHECK(t["grade_domains"].contains(d.domain));
+}
+
 TEST_CASE("GRADE: a review's own GRADE high rating allows high", "[synthesis][grade]") {
   Study review = trial("R1", "yoga", 20, 15, 25, 2000, 8, "placebo_sham", "systematic_review");
   review.outcomes[0].n_studies = 12;

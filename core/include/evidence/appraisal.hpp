@@ -14,6 +14,7 @@
 //   analysis_of, population_of   a result's own analysis and population, else its record's
 //   mid_0_100(domain)            the minimal important difference on a 0-100 scale
 //   orient(effect, ...)          an effect turned so that positive favours the intervention
+//   design_label, direction_label, certainty_label, ... and label_tables(): every id's words
 //
 // Example: a review of RCTs with PEDro-like quality 8 is evidence level 1, quality band "high".
 #include <optional>
@@ -99,5 +100,22 @@ const char* design_label(std::string_view design);
 // treatment"); "mixed comparators" / "other options" for "mixed" or anything unknown.
 const char* comparator_clinical(std::string_view kind);
 const char* comparator_plain(std::string_view kind);
+// A direction in clinicians' words: "favours the treatment", "no difference", ...
+const char* direction_label(Direction direction);
+// GRADE symbols of a certainty level: "⊕⊕⊕⊕" for high .. "⊕◯◯◯" for very low.
+const char* certainty_symbols(CertaintyLevel level);
+// A certainty level as a word ("Very low") and as patients are told it ("We are very unsure").
+const char* certainty_label(CertaintyLevel level);
+const char* certainty_plain(CertaintyLevel level);
+// The GRADE domain of a downgrade ("risk_of_bias" -> "Risk of bias"); the id itself when unknown.
+std::string grade_domain_label(std::string_view domain);
+// A time point for clinicians ("short term") and for patients ("in the short term"); "" when unknown.
+const char* time_point_label(std::string_view time_point);
+const char* time_point_plain(std::string_view time_point);
+
+// Every label table above as JSON, id -> words, for the page (which defines none of its own):
+// {"designs", "directions", "certainty": {level: {label, plain, symbols, rank}}, "grade_domains",
+//  "time_points": {id: {label, plain}}, "comparator_kinds": {id: {label, plain}}}.
+nlohmann::json label_tables();
 
 }  // namespace evidence

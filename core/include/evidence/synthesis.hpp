@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "evidence/appraisal.hpp"
 #include "evidence/query.hpp"
 #include "evidence/study.hpp"
 #include "evidence/vocabulary.hpp"
@@ -38,6 +39,7 @@ struct StudyResult {
   Direction direction = Direction::unclear;  // as this finding reads it (turned when reversed)
   std::string trial;  // the trial or review this result belongs to: reports of one trial share it
   std::optional<Effect> effect;
+  std::optional<OrientedEffect> oriented;  // the effect on the finding's footing, when it has a CI
   std::optional<Certainty> stated_certainty;
   std::int64_t participants = 0;             // for this comparison; 0 when not known
   std::optional<std::int64_t> n_studies;     // for this comparison, when the source gives it
@@ -85,9 +87,13 @@ struct Finding {
   std::optional<double> effect, effect_ci_low,
       effect_ci_high;         // natural scale, positive favours intervention for MD/SMD
   std::optional<double> mid;  // on the estimate's scale, when it is known
-  std::string effect_text;    // "MD 15 points better on 0-100 (95% CI 12 to 18)"
-  std::string effect_plain;   // "about 14 points less pain on a 0 to 100 scale"
-  std::string effect_size;    // large, moderate, small, trivial, none, unknown
+  // The line an estimate is judged against on its scale (the MID, SMD 0.5 or ratio 1.25: the
+  // "moderate" threshold), its words, and where the estimate and its CI lie against it.
+  std::optional<double> threshold;
+  std::string threshold_label, threshold_verdict;
+  std::string effect_text;   // "MD 15 points better on 0-100 (95% CI 12 to 18)"
+  std::string effect_plain;  // "about 14 points less pain on a 0 to 100 scale"
+  std::string effect_size;   // large, moderate, small, trivial, none, unknown
   Direction direction = Direction::unclear;
   CertaintyLevel certainty = CertaintyLevel::very_low;  // set by grading
   std::vector<Downgrade> downgrades;
@@ -137,9 +143,6 @@ struct EvidenceSummary {
 //
 //   const EvidenceSummary s = synthesise(studies, parse_question("yoga for chronic LBP", v), v);
 EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& question, const Vocabulary& vocabulary);
-
-// GRADE symbols of a certainty level: "⊕⊕⊕⊕" for high .. "⊕◯◯◯" for very low.
-std::string certainty_symbols(CertaintyLevel level);
 
 // All findings over all studies, for change reports: key -> {"conclusion": "direction; certainty;
 // effect size" (what a change is judged by), "clinician": the clinician sentence (what a change

@@ -222,6 +222,8 @@ void choose_estimate(Finding& f, const Records& records, const Vocabulary& v) {
   else
     pool_trials(f, v);
   count_trials(f);
+  for (auto& r : f.results)
+    if (r.effect) r.oriented = orient(*r.effect, f.outcome, r.instrument, v, r.direction);
   for (const auto& r : f.results) f.record_ids.push_back(r.record_id);
   std::sort(f.record_ids.begin(), f.record_ids.end());
   f.record_ids.erase(std::unique(f.record_ids.begin(), f.record_ids.end()), f.record_ids.end());
@@ -252,6 +254,29 @@ std::string plain_amount(const Finding& f) {
   return fmt(std::round(y)) + " points on a 0 to 100 scale";
 }
 
+// Where an estimate y (95% CI lo to hi) lies against the threshold m of its scale.
+const char* threshold_verdict(double y, double lo, double hi, double m) {
+  if (lo >= m || hi <= -m) return "whole CI beyond the MID";
+  if (std::fabs(y) >= m) return "estimate beyond the MID, CI includes smaller effects";
+  if (hi < m && lo > -m) return "whole CI within the MID: no important effect";
+  return "estimate below the MID, CI includes an important effect";
+}
+
+// The line the forest plot and the table draw: the MID of a mean difference, else the "moderate"
+// threshold of classify_effect() (SMD 0.5, ratio 1.25) for the other measures.
+void set_threshold(Finding& f) {
+  if (f.effect_measure == "SMD") {
+    f.threshold = 0.5, f.threshold_label = "MID 0.5 SMD";
+  } else if (f.effect_scale == "log") {
+    f.threshold = std::log(1.25), f.threshold_label = "MID ratio 1.25";
+  } else if (f.mid && *f.mid > 0) {
+    f.threshold = *f.mid, f.threshold_label = "MID " + fmt(*f.mid) + (f.effect_scale == "0-100" ? "/100" : "");
+  } else {
+    return;
+  }
+  f.threshold_verdict = threshold_verdict(*f.effect, *f.effect_ci_low, *f.effect_ci_high, *f.threshold);
+}
+
 void direction_from_estimate(Finding& f) {
   const double lo = *f.effect_ci_low, hi = *f.effect_ci_high, y = *f.effect;
   f.mid = mid_for(f);
@@ -278,6 +303,7 @@ void direction_from_estimate(Finding& f) {
                                                       : "no MID for this scale";
   f.rules.push_back(std::string("effect_size: |effect| against the ") + (own_mid ? "source's own " : "") + "MID (" +
                     scale + ")");
+  set_threshold(f);
 }
 
 void direction_from_votes(Finding& f) {

@@ -3,21 +3,12 @@
 #include <algorithm>
 #include <set>
 
+#include "evidence/appraisal.hpp"
 #include "synthesis_internal.hpp"
 
 namespace evidence {
 
 using nlohmann::json;
-
-std::string certainty_symbols(CertaintyLevel level) {
-  switch (level) {
-    case CertaintyLevel::high: return "⊕⊕⊕⊕";
-    case CertaintyLevel::moderate: return "⊕⊕⊕◯";
-    case CertaintyLevel::low: return "⊕⊕◯◯";
-    case CertaintyLevel::very_low: break;
-  }
-  return "⊕◯◯◯";
-}
 
 namespace {
 
@@ -53,6 +44,12 @@ json result_to_json(const StudyResult& r) {
   if (r.n_studies) x["n_studies"] = *r.n_studies;
   if (r.quality >= 0) x["quality"] = r.quality;
   if (r.effect) x["effect"] = effect_to_json(*r.effect);
+  if (r.oriented)
+    x["oriented"] = {{"measure", r.oriented->measure},
+                     {"scale", r.oriented->scale},
+                     {"value", r.oriented->y},
+                     {"ci_low", r.oriented->lo},
+                     {"ci_high", r.oriented->hi}};
   if (r.stated_certainty)
     x["stated_certainty"] = {{"system", r.stated_certainty->system},
                              {"level", r.stated_certainty->level},
@@ -118,6 +115,8 @@ json Finding::to_json() const {
                    {"text", effect_text},
                    {"oriented", "positive favours the intervention"}};
     if (mid) j["effect"]["mid"] = *mid;
+    if (threshold)
+      j["effect"]["threshold"] = {{"value", *threshold}, {"label", threshold_label}, {"verdict", threshold_verdict}};
     if (!effect_plain.empty()) j["effect"]["plain"] = effect_plain;
     if (auto n = synthesis::natural_units(*this); !n.is_null()) j["effect"]["natural"] = std::move(n);
   }
