@@ -3,7 +3,7 @@
 import { $, h, clear } from './dom.js';
 import { dayOf, num, plural } from './format.js';
 import { api } from './api.js';
-import { designLabel } from './labels.js';
+import { designLabel, loadVocabulary } from './labels.js';
 import { errorText } from './notices.js';
 
 const SOURCE = {
@@ -19,7 +19,8 @@ const countList = (counts, name) => Object.entries(counts || {})
 async function fill() {
   let st;
   try {
-    st = await api('/api/stats');
+    // The design words come with the vocabulary.
+    [st] = await Promise.all([api('/api/stats'), loadVocabulary()]);
   } catch (e) {
     $('kb-summary').textContent = `The current numbers could not be loaded. ${errorText(e).text}`;
     return;

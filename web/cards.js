@@ -5,7 +5,7 @@
 // disclosure.
 import { h, T } from './dom.js';
 import { cap } from './format.js';
-import { LEVELS, SURE, concept } from './labels.js';
+import { concept, levelPlain, levelRank } from './labels.js';
 import { withState, link } from './state.js';
 import { countsPlain, harmsTag, populationLine, timeText } from './finding.js';
 import { loadGuidelines, about, selfCare, whenToGetHelp } from './guidance.js';
@@ -91,11 +91,11 @@ export function plainFinding(f, id) {
 
 // Certainty as 1 to 4 filled dots and in words.
 function dots(level) {
-  const n = LEVELS[level] || 1;
+  const n = levelRank(level);
   const dotList = [1, 2, 3, 4].map((i) => h('span', { class: i <= n ? 'dot on' : 'dot' }));
   return h('span', { class: 'sure sure-' + level },
     h('span', { class: 'dots', 'aria-hidden': 'true' }, dotList),
-    T('span', 0, `How sure we are: ${SURE[level] || SURE.very_low} (${n} of 4)`));
+    T('span', 0, `How sure we are: ${levelPlain(level)} (${n} of 4)`));
 }
 
 export const dotsHelp = () => h('details', { class: 'help' }, T('summary', 0, 'What do the dots mean?'),

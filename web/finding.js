@@ -3,11 +3,11 @@
 // server decides all of them (docs/GRADING.md); the page only words them for the audience.
 import { h, T } from './dom.js';
 import { num, plural, studies } from './format.js';
-import { TIME, TIME_PLAIN } from './labels.js';
+import { timeLabel } from './labels.js';
 
 // The finding's time: the follow-up its results share ("at 12 weeks"), else its time point; ''
 // when it is not stated.
-export const timeText = (f, patient) => f.time_label || (patient ? TIME_PLAIN : TIME)[f.time_point] || '';
+export const timeText = (f, patient) => f.time_label || timeLabel(f.time_point, patient);
 
 // The population studied; marked as indirect evidence when it is broader than or beside the
 // question's, with the server's note (e.g. mixed durations) when there is one.

@@ -1,10 +1,9 @@
 // The forest plot of a finding: each primary study's effect (oriented so that positive favours
-// the treatment) with its 95% CI, our pooled estimate as a diamond, the line of no effect, the MID
+// the treatment, as the server oriented it: results[].oriented) with its 95% CI, our pooled estimate as a diamond, the line of no effect, the MID
 // and a labelled axis. Only per-trial results are drawn: a review's pooled estimate is never a row.
 // On a narrow screen each study takes two lines (name and value above its CI) so nothing overlaps.
 import { svg } from './dom.js';
 import { fmt, studies } from './format.js';
-import { midOf, orient } from './effects.js';
 
 // { plot: <svg>, other: results on another scale, not drawn } or null when there is nothing to draw.
 // include(result) chooses the results that may be rows (primary studies).
@@ -12,7 +11,7 @@ export function forest(f, width, include = () => true) {
   const { drawn, other, key } = rowsOnOneScale(f, include);
   if (!drawn.length) return null;
   const fe = f.effect_source === 'pooled' && f.effect && key === keyOf(f.effect) ? f.effect : null;
-  const mid = key === keyOf(f.effect) ? midOf(f) : null;
+  const mid = key === keyOf(f.effect) && f.effect.threshold ? { v: f.effect.threshold.value } : null;
   const g = geometry(width, drawn.length + (fe ? 1 : 0), valueRange(drawn, fe, mid));
   const measure = measureName(key);
   const id = 'ft-' + f.key.replace(/[^\w]/g, '_');
@@ -40,19 +39,24 @@ export function forest(f, width, include = () => true) {
   return { plot, other };
 }
 
-const keyOf = (e) => (e ? e.measure + '|' + (String(e.scale).startsWith('raw') ? 'raw' : e.scale) : '');
+// Estimates on one axis share a measure and a scale (a raw scale names its outcome and instrument).
+const keyOf = (e) => (e ? e.measure + '|' + e.scale : '');
 
 function measureName(key) {
   const [m, scale] = key.split('|');
   if (scale === 'log') return `${m} (log scale)`;
   if (m === 'MD') return scale === '0-100' ? 'Mean difference, points on 0 to 100' : 'Mean difference, the studies’ units';
+  if (m === 'RD') return 'Risk difference';
   if (m === 'SMD') return 'Standardised mean difference';
   return m;
 }
 
 // The primary-study results with an effect on the estimate's scale (or the most common one).
 function rowsOnOneScale(f, include) {
-  const rows = f.results.filter(include).map((r) => ({ r, o: orient(r.effect, r.direction) })).filter((x) => x.o);
+  const rows = f.results.filter((r) => r.oriented && include(r)).map((r) => {
+    const o = r.oriented;
+    return { r, o: { y: o.value, lo: o.ci_low, hi: o.ci_high, key: keyOf(o) } };
+  });
   let key = keyOf(f.effect);
   if (!rows.some((x) => x.o.key === key)) {
     const counts = {};

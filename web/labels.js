@@ -8,53 +8,10 @@ export const FACET_TITLE = {
   condition: 'Condition',
   outcome: 'Outcome',
 };
-export const LEVELS = { high: 4, moderate: 3, low: 2, very_low: 1 };
-const LEVEL_WORD = { high: 'High', moderate: 'Moderate', low: 'Low', very_low: 'Very low' };
-export const SURE = {
-  high: 'We are confident',
-  moderate: 'We are fairly confident',
-  low: 'We are not very confident',
-  very_low: 'We are very unsure',
-};
-export const TIME = {
-  immediate: 'immediate',
-  short: 'short term',
-  intermediate: 'intermediate term',
-  long: 'long term',
-};
-export const TIME_PLAIN = {
-  immediate: 'right after treatment',
-  short: 'in the short term',
-  intermediate: 'in the medium term',
-  long: 'in the long term',
-};
-const DIRECTION = {
-  favours_intervention: 'favours the treatment',
-  favours_comparator: 'favours the comparator',
-  no_difference: 'no difference',
-  conflicting: 'conflicting',
-  unclear: 'unclear',
-};
-const GRADE_DOMAIN = {
-  risk_of_bias: 'Risk of bias',
-  inconsistency: 'Inconsistency',
-  indirectness: 'Indirectness',
-  imprecision: 'Imprecision',
-  publication_bias: 'Publication bias',
-  source_rating: 'Never above the source',
-};
-const DESIGN = {
-  guideline: 'Guideline',
-  systematic_review: 'Systematic review',
-  meta_analysis: 'Meta-analysis',
-  rct: 'Randomised trial',
-  non_randomised_trial: 'Non-randomised trial',
-  cohort: 'Cohort study',
-  case_control: 'Case-control study',
-  case_series: 'Case series',
-  protocol: 'Protocol',
-  narrative_review: 'Narrative review',
-  other: 'Other',
+// The API's own words for its ids (GET /api/vocabulary, "labels"; core/src/appraisal.cpp): the
+// page defines none of these itself. Until they load (or if they cannot), ids are shown as words.
+const tables = {
+  designs: {}, directions: {}, certainty: {}, grade_domains: {}, time_points: {}, comparator_kinds: {},
 };
 const KIND = {
   intervention: 'treatment',
@@ -65,11 +22,17 @@ const KIND = {
   instrument: 'measure',
 };
 
-export const directionLabel = (d) => DIRECTION[d] || d;
-export const designLabel = (d) => DESIGN[d] || d;
-export const levelWord = (l) => LEVEL_WORD[l] || spaced(l);
-export const gradeDomainLabel = (d) => GRADE_DOMAIN[d] || d;
+export const directionLabel = (d) => tables.directions[d] || spaced(d);
+export const designLabel = (d) => tables.designs[d] || spaced(d);
+export const levelWord = (l) => tables.certainty[l]?.label || spaced(l);
+// "We are fairly confident": how sure we are, for patients.
+export const levelPlain = (l) => (tables.certainty[l] || tables.certainty.very_low)?.plain || spaced(l);
+// 4 (high) .. 1 (very low).
+export const levelRank = (l) => tables.certainty[l]?.rank || 1;
+export const gradeDomainLabel = (d) => tables.grade_domains[d] || spaced(d);
 export const kindLabel = (k) => KIND[k] || k;
+// A time point for clinicians ("short term") or patients ("in the short term"); '' when unknown.
+export const timeLabel = (t, patient) => tables.time_points[t]?.[patient ? 'plain' : 'label'] || '';
 
 // Concepts of the vocabulary by id, loaded once at startup.
 const vocab = new Map();
@@ -78,6 +41,7 @@ export async function loadVocabulary() {
   try {
     const d = await api('/api/vocabulary');
     for (const c of d.concepts) vocab.set(c.id, c);
+    Object.assign(tables, d.labels || {});
   } catch {
     /* labels fall back to ids */
   }

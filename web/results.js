@@ -182,10 +182,11 @@ function hit(x, view) {
   return li;
 }
 
-const qualityBand = (v) => (v == null ? 'none' : v >= 7 ? 'high' : v >= 4 ? 'mod' : 'low');
+// The band is the server's (core quality_band_of); its classes are q-high, q-mod, q-low, q-none.
+const BAND_CLASS = { high: 'high', moderate: 'mod', low: 'low' };
 
 // The quality badge of a hit or a study (q: { score, estimated }).
-export const qualityBadge = (q) => h('span', { class: 'badge q-' + qualityBand(q.score) },
+export const qualityBadge = (q) => h('span', { class: 'badge q-' + (BAND_CLASS[q.band] || 'none') },
   q.score != null ? `Quality ${fmt(q.score, 1)}/10${q.estimated ? ' (estimated)' : ''}` : 'Quality not rated');
 
 function tags(title, ids, view) {

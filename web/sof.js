@@ -6,7 +6,6 @@ import { h, T, sub, sr } from './dom.js';
 import { cap, fmt, num, plural, spaced, studies } from './format.js';
 import { concept, designLabel, directionLabel, gradeDomainLabel, levelWord } from './labels.js';
 import { withState, link } from './state.js';
-import { midOf, midVerdict } from './effects.js';
 import { forest } from './forest.js';
 import { harmsTag, populationLine, reveal, timeText, uncountedText } from './finding.js';
 import { howFound, ruleText } from './howfound.js';
@@ -155,11 +154,11 @@ function absoluteCell(f) {
     out.push(T('span', 'not-computed', `Not computable: the source gives a mean difference of ${fmt(e.value)} `
       + `(95% CI ${fmt(e.ci_low)} to ${fmt(e.ci_high)}) without naming its scale.`));
   }
-  const mid = midOf(f);
+  const th = e.threshold;
   const size = f.effect_size === 'unknown' ? ''
     : f.effect_size === 'none' ? 'No important effect'
       : `${cap(f.effect_size)} effect${e.value < 0 ? ' favouring the comparator' : ''}`;
-  const verdict = mid && `${mid.text}: ${midVerdict(e.value, e.ci_low, e.ci_high, mid.v)}`;
+  const verdict = th && `${th.label}: ${th.verdict}`;
   const words = [size, verdict].filter(Boolean).join('; ');
   if (words) out.push(sub(words));
   const src = effectSource(f);

@@ -4,7 +4,7 @@
 import { safeUrl } from './safe.js';
 import { $, h, T, sub, sr, clear } from './dom.js';
 import { cap, fmt, num, plural, spaced, studies } from './format.js';
-import { TIME, designLabel, directionLabel, levelWord, label } from './labels.js';
+import { designLabel, timeLabel, directionLabel, levelWord, label } from './labels.js';
 import { fetchLatest, isStale } from './api.js';
 import { withState, link, rerender } from './state.js';
 import { showError } from './notices.js';
@@ -155,7 +155,7 @@ function outcomeRow(o, cl) {
   return h('tr', {},
     h('th', { scope: 'row', 'data-label': 'Outcome' }, cl(o.domain),
       (o.instrument_label || o.instrument) && sub(o.instrument_label || cl(o.instrument)),
-      T('span', 'time', o.time_label || TIME[o.time_point] || 'time point not stated')),
+      T('span', 'time', o.time_label || timeLabel(o.time_point) || 'time point not stated')),
     h('td', { 'data-label': 'Compared with' },
       (o.comparator || []).map((id) => cl(id)).join(', ') || spaced(o.comparator_kind || '')),
     h('td', { 'data-label': 'Result' }, T('strong', 0, cap(directionLabel(o.direction) || '')),

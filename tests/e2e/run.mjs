@@ -284,11 +284,14 @@ test('"Follow this question" links to the Atom feed of the current question (cli
   await page.close();
 });
 
-test('forest plot of a pooled finding: studies oriented on one scale, MID lines, pooled diamond', async () => {
+// The page draws what the server oriented (results[].oriented, effect.threshold): it applies no
+// orientation rule of its own, so the rows here are given as the server sends them.
+test('forest plot of a pooled finding: studies on one scale as the server oriented them, MID lines, pooled diamond', async () => {
   const page = await open(null);
   const real = await (await page.request.get(base + '/api/search?q=exercise&per_page=10')).json();
   const md = (value, lo, hi, max, extra = {}) => ({ measure: 'MD', value, ci_low: lo, ci_high: hi, scale_min: 0, scale_max: max, better: 'lower', contrast: 'intervention_minus_comparator', ...extra });
-  const r = (id, label, effect, used = true) => ({ record_id: id, label, design: 'rct', direction: 'favours_intervention', participants: 150, used_in_estimate: used, effect, result_text: 'x' });
+  const r = (id, label, effect, oriented, used = true) => ({ record_id: id, label, design: 'rct', direction: 'favours_intervention', participants: 150, used_in_estimate: used, effect, oriented, result_text: 'x' });
+  const on100 = (value, lo, hi) => ({ measure: 'MD', scale: '0-100', value, ci_low: lo, ci_high: hi });
   real.summary.findings = [{
     key: 'exercise_therapy|usual_care|pain|short',
     intervention: { id: 'exercise_therapy', label: 'exercise therapy', plain: 'exercise treatment' },
@@ -300,19 +303,24 @@ test('forest plot of a pooled finding: studies oriented on one scale, MID lines,
     sentences: { clinician: 'Exercise therapy probably results in a slight improvement in pain.', patient: 'Studies found that exercise treatment can probably ease long-lasting low back pain a little, more than usual care.' },
     record_ids: ['A', 'B', 'C', 'D'], rules: ['pooled: DerSimonian-Laird random-effects meta-analysis of 3 studies'], thin: false,
     results: [
-      r('A', 'Smith 2010', md(-1.2, -2.0, -0.4, 10)), // favours the treatment: +12/100
-      r('B', 'Jones 2012', md(-0.5, -1.5, 0.5, 10)),
-      r('C', 'Brown 2015', md(10, -5, 25, 100)), // favours usual care: -10/100
-      r('D', 'Lee 2016', { measure: 'SMD', value: -0.3, ci_low: -0.6, ci_high: 0, better: 'lower' }, false),
+      r('A', 'Smith 2010', md(-1.2, -2.0, -0.4, 10), on100(12, 4, 20)), // favours the treatment
+      r('B', 'Jones 2012', md(-0.5, -1.5, 0.5, 10), on100(5, -5, 15)),
+      r('C', 'Brown 2015', md(10, -5, 25, 100), on100(-10, -25, 5)), // favours usual care
+      r('D', 'Lee 2016', { measure: 'SMD', value: -0.3, ci_low: -0.6, ci_high: 0, better: 'lower' },
+        { measure: 'SMD', scale: 'SMD', value: 0.3, ci_low: 0, ci_high: 0.6 }, false),
+      r('E', 'Park 2018', { measure: 'MD', value: -1 }), // no CI: the server sends nothing oriented, no row
     ],
-    effect: { measure: 'MD', scale: '0-100', value: 4.1, ci_low: -6.2, ci_high: 14.4, mid: 15, text: 'MD 4.1', oriented: 'positive favours the intervention' },
+    effect: { measure: 'MD', scale: '0-100', value: 4.1, ci_low: -6.2, ci_high: 14.4, mid: 15, text: 'MD 4.1', oriented: 'positive favours the intervention',
+      threshold: { value: 15, label: 'MID 15/100', verdict: 'estimate below the MID, CI includes an important effect' } },
     headline: true, harms: false, indirect: false, counts_complete: true, uncounted_reviews: 0, time_label: '',
     meta_analysis: { method: 'DerSimonian-Laird', k: 3, estimate: 4.1, ci_low: -6.2, ci_high: 14.4, i2: 55, tau2: 30, q: 4.4 },
   }];
   await page.route('**/api/search?**', (rt) => rt.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(real) }));
   await page.goto(base + url('exercise'));
   await page.waitForSelector('.sof-table');
-  assert.match(await page.textContent('.sof-table td[data-label="Absolute effect"]'), /4\.1 points better \(6\.2 worse to 14\.4 better\)on a 0 to 100 scale.*Pooled here: 3 studies, I² 55%/s);
+  const absolute = await page.textContent('.sof-table td[data-label="Absolute effect"]');
+  assert.match(absolute, /4\.1 points better \(6\.2 worse to 14\.4 better\)on a 0 to 100 scale.*Pooled here: 3 studies, I² 55%/s);
+  assert.match(absolute, /MID 15\/100: estimate below the MID, CI includes an important effect/);
   await page.click('details.studies summary');
   const svg = page.locator('svg.forest');
   await svg.waitFor();
@@ -1095,7 +1103,9 @@ for (const [size, vp] of SIZES) {
     const page = await open(null, vp);
     const real = await (await page.request.get(base + '/api/search?q=exercise&per_page=10')).json();
     const md = (value, lo, hi) => ({ measure: 'MD', value, ci_low: lo, ci_high: hi, scale_min: 0, scale_max: 10, better: 'lower', contrast: 'intervention_minus_comparator' });
-    const res = (id, label, design, effect, used) => ({ record_id: id, label, design, direction: 'favours_intervention', participants: 120, used_in_estimate: used, counted: !used || design !== 'rct', effect });
+    // Each result as the server sends it: its own effect and the same effect oriented on the finding's scale.
+    const res = (id, label, design, effect, used) => ({ record_id: id, label, design, direction: 'favours_intervention', participants: 120, used_in_estimate: used, counted: !used || design !== 'rct', effect,
+      oriented: { measure: 'MD', scale: '0-100', value: -effect.value * 10, ci_low: -effect.ci_high * 10, ci_high: -effect.ci_low * 10 } });
     real.summary.findings = [{
       key: 'yoga|usual_care|pain|short', intervention: { id: 'yoga', label: 'yoga', plain: 'yoga' },
       comparator: { kind: 'usual_care', label: 'usual care', plain: 'usual care', concepts: [] },
