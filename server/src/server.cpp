@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <malloc.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +20,8 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include "evidence/context.hpp"
 #include "evidence/data_dir.hpp"
@@ -36,7 +40,7 @@ std::atomic<std::uint64_t> next_context_serial{1};
 using Clock = std::chrono::steady_clock;
 
 // The exchange (one request and its answer) this worker thread is serving. A worker serves one
-// connection at a time and cpp-httplib calls every handler of an exchange on that thread.
+// request at a time and cpp-httplib calls every handler of an exchange on that thread.
 struct Exchange {
   Clock::time_point start;  // when the request's first byte was there to read, for the latency
   bool close = false;       // close the connection after the answer (request framing not trusted)
@@ -315,24 +319,104 @@ void close_if_needed(const httplib::Request& req, httplib::Response& res) {
   res.set_header("Connection", "close");
 }
 
-// The connection's bytes for cpp-httplib. Reads are buffered across the requests of a
-// keep-alive connection (pipelined bytes stay for the next request), and a request head may not
-// exceed max_head_bytes or max_head_lines nor take longer than the read timeout in all: a read
-// past a limit fails, and cpp-httplib then answers 400 (431 from answer_library_error).
+// A client connection: its socket, the bytes read from it and not yet parsed, and the limits of
+// the request head being read. It is cpp-httplib's Stream while a worker serves a request, and
+// between requests, or while a request head is still arriving, it is parked with the
+// ConnectionPoller and holds no worker. Reads are buffered across the requests of a keep-alive
+// connection (pipelined bytes stay for the next request), and a request head may not exceed
+// max_head_bytes or max_head_lines nor take longer than the read timeout in all: a read past a
+// limit fails, and cpp-httplib then answers 400 (431 from answer_library_error).
 class ConnectionStream final : public httplib::Stream {
  public:
-  ConnectionStream(int sock, std::chrono::microseconds read_timeout, std::chrono::microseconds write_timeout)
-      : sock_(sock), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
+  ConnectionStream(int sock, std::chrono::microseconds read_timeout, std::chrono::microseconds write_timeout,
+                   std::chrono::seconds keep_alive, std::size_t max_requests)
+      : sock_(sock),
+        read_timeout_(read_timeout),
+        write_timeout_(write_timeout),
+        keep_alive_(keep_alive),
+        requests_left_(max_requests) {}
+  ~ConnectionStream() override {
+    if (sock_ != INVALID_SOCKET) ::close(sock_);
+  }
+  ConnectionStream(const ConnectionStream&) = delete;
+  ConnectionStream& operator=(const ConnectionStream&) = delete;
 
-  // Starts the byte budget and the deadline of the next request head.
-  void begin_request(Clock::time_point now) {
+  // Reads what the socket holds without waiting, up to a head's worth of bytes. False when the
+  // peer has closed the connection or it failed.
+  bool fill(Clock::time_point now) {
+    for (;;) {
+      if (pos_ == len_) pos_ = len_ = scanned_ = 0;
+      if (!make_room()) return true;  // a whole head's worth is here: the worker refuses it
+      const ssize_t n = ::recv(sock_, buf_.data() + len_, buf_.size() - len_, MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+      if (n <= 0) return false;
+      if (len_ == 0) head_start_ = now;  // the first byte of a request
+      len_ += static_cast<std::size_t>(n);
+    }
+  }
+
+  // Whether a worker can take the connection without waiting on the client: a whole request head
+  // is buffered, or the head has broken a limit or its deadline (the worker then answers 431 or
+  // 400, or closes, at once).
+  bool head_ready(Clock::time_point now) {
+    if (pos_ == len_) return false;
+    // Scanned once per byte however the head arrives, so a head trickled byte by byte costs no
+    // more than one sent whole.
+    for (; scanned_ < len_; ++scanned_) {
+      if (buf_[scanned_] != '\n') continue;
+      ++scanned_lines_;
+      if (scanned_ >= pos_ + 3 && buf_[scanned_ - 1] == '\r' && buf_[scanned_ - 2] == '\n' &&
+          buf_[scanned_ - 3] == '\r')
+        return true;
+    }
+    return len_ - pos_ >= max_head_bytes || scanned_lines_ >= max_head_lines || now >= head_start_ + read_timeout_;
+  }
+  // Nothing of a next request came within the keep-alive wait.
+  bool idle_expired(Clock::time_point now) const { return pos_ == len_ && now >= idle_until_; }
+  // Called when the connection is parked: an empty one may wait for its next request this long.
+  void park(Clock::time_point now) { idle_until_ = now + keep_alive_; }
+
+  // Starts the byte budget and the deadline of the request head that head_ready() found; returns
+  // when its first byte came (the start of its latency).
+  Clock::time_point begin_request() {
     budget_ = max_head_bytes;
     lines_ = 0;
-    deadline_ = now + read_timeout_;
+    deadline_ = head_start_ + read_timeout_;
+    --requests_left_;
+    return head_start_;
   }
-  bool has_buffered() const { return pos_ < len_; }
+  // After an answer: bytes already here belong to the next request, which starts now.
+  void end_request(Clock::time_point now) {
+    scanned_ = pos_;
+    scanned_lines_ = 0;
+    head_start_ = now;
+  }
+  // After begin_request: whether this is the last request the connection may make.
+  bool last_request() const { return requests_left_ == 0; }
 
-  bool is_readable() const override { return has_buffered() || wait(POLLIN, remaining()); }
+  // After an answer that left a body unread, the client may still be sending it: closing a
+  // socket with unread bytes sends a reset that can destroy the answer before the client reads
+  // it. So stop writing, read and drop what comes for a moment (at most 1 s and 1 MiB), then close.
+  void close(bool lingering) {
+    ::shutdown(sock_, lingering ? SHUT_WR : SHUT_RDWR);
+    if (lingering) {
+      const auto until = Clock::now() + std::chrono::seconds(1);
+      std::array<char, 16384> sink;
+      std::size_t dropped = 0;
+      while (dropped < 1024 * 1024 && Clock::now() < until) {
+        pollfd p{sock_, POLLIN, 0};
+        if (::poll(&p, 1, 100) <= 0) continue;
+        const ssize_t n = ::recv(sock_, sink.data(), sink.size(), 0);
+        if (n <= 0) break;
+        dropped += static_cast<std::size_t>(n);
+      }
+    }
+    ::close(sock_);
+    sock_ = INVALID_SOCKET;
+  }
+
+  bool is_readable() const override { return pos_ < len_ || wait(POLLIN, remaining()); }
   bool is_writable() const override { return wait(POLLOUT, write_timeout_); }
 
   ssize_t read(char* ptr, std::size_t size) override {
@@ -340,11 +424,11 @@ class ConnectionStream final : public httplib::Stream {
       exchange.head_over = true;
       return -1;
     }
-    if (!has_buffered()) {
+    if (pos_ == len_) {
       if (!wait(POLLIN, remaining())) return -1;
+      pos_ = len_ = scanned_ = 0;
       const ssize_t n = ::recv(sock_, buf_.data(), buf_.size(), 0);
       if (n <= 0) return n;
-      pos_ = 0;
       len_ = static_cast<std::size_t>(n);
     }
     const std::size_t n = std::min({size, len_ - pos_, budget_});
@@ -365,6 +449,22 @@ class ConnectionStream final : public httplib::Stream {
   socket_t socket() const override { return sock_; }
 
  private:
+  // Room to read into: unparsed bytes move to the front, and the buffer grows up to one head over
+  // the limit (false: it is that full).
+  bool make_room() {
+    if (len_ < buf_.size()) return true;
+    if (pos_ > 0) {
+      std::copy(buf_.begin() + static_cast<std::ptrdiff_t>(pos_), buf_.begin() + static_cast<std::ptrdiff_t>(len_),
+                buf_.begin());
+      len_ -= pos_;
+      scanned_ -= std::min(scanned_, pos_);
+      pos_ = 0;
+      if (len_ < buf_.size()) return true;
+    }
+    if (buf_.size() > max_head_bytes) return false;
+    buf_.resize(std::min(buf_.size() * 2, max_head_bytes + 1));
+    return true;
+  }
   std::chrono::microseconds remaining() const {
     const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline_ - Clock::now());
     return std::clamp(left, std::chrono::microseconds(0), read_timeout_);
@@ -396,87 +496,142 @@ class ConnectionStream final : public httplib::Stream {
 
   int sock_;
   std::chrono::microseconds read_timeout_, write_timeout_;
-  std::array<char, 4096> buf_{};
-  std::size_t pos_ = 0, len_ = 0;
+  std::chrono::seconds keep_alive_;
+  std::size_t requests_left_;
+  std::vector<char> buf_ = std::vector<char>(4096);
+  std::size_t pos_ = 0, len_ = 0;                // unparsed bytes are buf_[pos_, len_)
+  std::size_t scanned_ = 0, scanned_lines_ = 0;  // how far head_ready() has looked
   std::size_t budget_ = max_head_bytes, lines_ = 0;
-  Clock::time_point deadline_;
+  Clock::time_point head_start_, deadline_, idle_until_;
 };
 
-// cpp-httplib's server with our own connection loop (its process_and_close_socket is a virtual
-// hook): the same keep-alive rules, plus the request-head limits of ConnectionStream, a latency
-// clock started when a request's first byte is there, multi-range requests read as whole-file
-// requests, and a close after any answer that set exchange.close.
-class GuardedServer final : public httplib::Server {
+using Connection = std::shared_ptr<ConnectionStream>;
+
+// Holds the connections no worker needs: idle between requests, or with a request head still
+// arriving. One thread waits on all of them (epoll) and hands a connection to a worker only when
+// it can be served without waiting: cpp-httplib gives a connection a worker for its whole life,
+// so 64 idle or slowloris clients held all 64 workers and everyone else waited (issue 20). It
+// closes a connection whose next request has not begun within the keep-alive wait, and hands on
+// one whose head broke a limit or its deadline, for the worker to refuse.
+class ConnectionPoller {
+ public:
+  explicit ConnectionPoller(std::function<void(Connection)> dispatch)
+      : dispatch_(std::move(dispatch)), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (epoll_ < 0) throw Error(ErrorCode::io_error, "cannot create an epoll instance");
+    thread_ = std::thread([this] { run(); });
+  }
+  ~ConnectionPoller() {
+    stop();
+    ::close(epoll_);
+  }
+  ConnectionPoller(const ConnectionPoller&) = delete;
+  ConnectionPoller& operator=(const ConnectionPoller&) = delete;
+
+  // Takes the connection until it can be served; once stopping, closes it instead.
+  void park(Connection c) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopped_) return;
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.fd = c->socket();
+    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, c->socket(), &ev) != 0) return;
+    c->park(Clock::now());
+    parked_.emplace(c->socket(), std::move(c));
+  }
+
+  // Closes every parked connection; those parked later are closed at once.
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopped_) return;
+      stopped_ = true;
+    }
+    thread_.join();
+    parked_.clear();
+  }
+
  private:
-  bool process_and_close_socket(socket_t sock) override {
-    using std::chrono::microseconds, std::chrono::seconds;
-    ConnectionStream stream(sock, seconds(read_timeout_sec_) + microseconds(read_timeout_usec_),
-                            seconds(write_timeout_sec_) + microseconds(write_timeout_usec_));
-    bool ok = false, lingering = false;
-    for (std::size_t left = keep_alive_max_count_; left > 0 && wait_for_request(stream); --left) {
-      exchange = Exchange{Clock::now()};
-      stream.begin_request(exchange.start);
-      bool client_closes = false;
-      ok = process_request(stream, left == 1, client_closes, read_ranges_as_whole);
-      lingering = exchange.close;
-      if (!ok || client_closes || exchange.close) break;
-    }
-    close_socket(sock, lingering);
-    return ok;
-  }
+  using Parked = std::unordered_map<int, Connection>;
 
-  // A request for several ranges is answered with the whole file and 200 (RFC 9110 section 14.2
-  // lets a server ignore Range): cpp-httplib's multipart/byteranges answers are not worth their
-  // risks (overlapping ranges that multiply the work, bodies nobody needs from this server).
-  // cpp-httplib 0.11.4 calls this hook before it parses the Range field, so the field is dropped;
-  // parsed ranges are cleared too, should a later version call it after.
-  static void read_ranges_as_whole(httplib::Request& req) {
-    if (req.get_header_value("Range").find(',') != std::string::npos) req.headers.erase("Range");
-    if (req.ranges.size() > 1) req.ranges.clear();
-  }
-
-  // Waits up to the keep-alive timeout for the next request's first byte (false: none came, or
-  // the server is stopping).
-  bool wait_for_request(const ConnectionStream& stream) const {
-    if (stream.has_buffered()) return true;
-    const auto until = Clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
-    while (svr_sock_ != INVALID_SOCKET && Clock::now() < until) {
-      pollfd p{stream.socket(), POLLIN, 0};
-      const int r = ::poll(&p, 1, 10);
-      if (r > 0) return true;
-      if (r < 0 && errno != EINTR) return false;
-    }
-    return false;
-  }
-
-  // After an answer that left a body unread, the client may still be sending it: closing a
-  // socket with unread bytes sends a reset that can destroy the answer before the client reads
-  // it. So stop writing, read and drop what comes for a moment (at most 1 s and 1 MiB), then close.
-  static void close_socket(socket_t sock, bool lingering) {
-    ::shutdown(sock, lingering ? SHUT_WR : SHUT_RDWR);
-    if (lingering) {
-      const auto until = Clock::now() + std::chrono::seconds(1);
-      std::array<char, 16384> sink;
-      std::size_t dropped = 0;
-      while (dropped < 1024 * 1024 && Clock::now() < until) {
-        pollfd p{sock, POLLIN, 0};
-        if (::poll(&p, 1, 100) <= 0) continue;
-        const ssize_t n = ::recv(sock, sink.data(), sink.size(), 0);
-        if (n <= 0) break;
-        dropped += static_cast<std::size_t>(n);
+  void run() {
+    std::array<epoll_event, 256> events;
+    auto next_sweep = Clock::now();
+    std::vector<Connection> ready;
+    for (;;) {
+      // A short wait, so that deadlines are kept within 100 ms and stop() is seen.
+      const int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 100);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (stopped_) return;
+        const auto now = Clock::now();
+        for (int i = 0; i < n; ++i) {
+          const auto it = parked_.find(events[static_cast<std::size_t>(i)].data.fd);
+          if (it == parked_.end()) continue;
+          const bool open = it->second->fill(now);
+          if (it->second->head_ready(now))
+            ready.push_back(take(it));
+          else if (!open)
+            take(it);  // the client has gone: closed here
+        }
+        if (now >= next_sweep) {
+          for (auto it = parked_.begin(); it != parked_.end();) {
+            auto at = it++;
+            if (at->second->head_ready(now))
+              ready.push_back(take(at));
+            else if (at->second->idle_expired(now))
+              take(at);
+          }
+          next_sweep = now + std::chrono::milliseconds(100);
+        }
       }
+      for (auto& c : ready) dispatch_(std::move(c));
+      ready.clear();
     }
-    ::close(sock);
   }
+  Connection take(Parked::iterator it) {
+    ::epoll_ctl(epoll_, EPOLL_CTL_DEL, it->first, nullptr);
+    Connection c = std::move(it->second);
+    parked_.erase(it);
+    return c;
+  }
+
+  std::function<void(Connection)> dispatch_;
+  int epoll_;
+  std::mutex mutex_;
+  Parked parked_;
+  bool stopped_ = false;
+  std::thread thread_;
 };
 
-// cpp-httplib's thread pool with one addition: a worker that has had nothing to do for a second
-// lets go of its index reader. A reader holds its generation's files open, and after a rebuild
-// has deleted that generation an idle worker would keep the deleted files (disk space and file
-// descriptors) for as long as it stays idle. The next request opens the index afresh.
+// glibc keeps memory that threads have freed in its arenas for their next allocations: after 32
+// exports of 5,000 records at once the server stayed at 5.6 GB (issue 20). After a large answer,
+// each worker that goes idle gives the free memory back (malloc_trim), off the path of any
+// request: every one of them, not only the first, so that what each frees as it goes idle (its
+// index reader) is given back too.
+constexpr std::size_t large_body_bytes = 256 * 1024;
+std::atomic<Clock::rep> last_large_answer{0};  // Clock ticks; 0: none yet
+
+void note_answer_size(std::size_t bytes) {
+  if (bytes >= large_body_bytes) last_large_answer = Clock::now().time_since_epoch().count();
+}
+
+void return_free_memory() {
+  const Clock::rep at = last_large_answer;
+  if (at != 0 && Clock::now() - Clock::time_point(Clock::duration(at)) < std::chrono::seconds(10)) ::malloc_trim(0);
+}
+
+// cpp-httplib's thread pool with two additions: the ConnectionPoller, through which connections
+// come back to the workers, and a worker that has had nothing to do for a second lets go of its
+// index reader (and of free memory, see return_free_memory). A reader holds its generation's
+// files open, and after a rebuild has deleted that generation an idle worker would keep the
+// deleted files (disk space and file descriptors) for as long as it stays idle. The next request
+// opens the index afresh.
 class WorkerPool final : public httplib::TaskQueue {
  public:
-  WorkerPool(unsigned threads, std::function<void()> on_idle) : on_idle_(std::move(on_idle)) {
+  WorkerPool(unsigned threads, std::function<void()> on_idle, std::function<void(Connection)> serve)
+      : on_idle_(std::move(on_idle)),
+        serve_(std::move(serve)),
+        poller_([this](Connection c) { enqueue([this, c] { serve_(c); }); }) {
     for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
   }
   void enqueue(std::function<void()> fn) override {
@@ -486,7 +641,11 @@ class WorkerPool final : public httplib::TaskQueue {
     }
     cond_.notify_one();
   }
+  void park(Connection c) { poller_.park(std::move(c)); }
+  // The poller first (its connections are closed, and it queues no more work), then the workers,
+  // which finish the queued requests.
   void shutdown() override {
+    poller_.stop();
     {
       std::lock_guard<std::mutex> lock(mutex_);
       shutdown_ = true;
@@ -519,20 +678,84 @@ class WorkerPool final : public httplib::TaskQueue {
   }
 
   std::function<void()> on_idle_;
+  std::function<void(Connection)> serve_;
   std::vector<std::thread> threads_;
   std::deque<std::function<void()>> jobs_;
   std::mutex mutex_;
   std::condition_variable cond_;
   bool shutdown_ = false;
+  ConnectionPoller poller_;  // last: stopped and destroyed before what its dispatch uses
 };
 
-void configure(httplib::Server& svr, ApiContext& ctx) {
+// cpp-httplib's server with our own connection handling (its process_and_close_socket is a
+// virtual hook): the same keep-alive rules, plus a worker only while a request can be served
+// (WorkerPool, ConnectionPoller), the request-head limits of ConnectionStream, a latency clock
+// started when a request's first byte is there, multi-range requests read as whole-file
+// requests, and a close after any answer that set exchange.close.
+class GuardedServer final : public httplib::Server {
+ public:
+  void set_workers(unsigned threads, std::function<void()> on_idle) {
+    new_task_queue = [this, threads, on_idle] {
+      pool_ = new WorkerPool(threads, on_idle, [this](Connection c) { serve(std::move(c)); });
+      return pool_;
+    };
+  }
+  // cpp-httplib 0.11.4 listens with a backlog of 5: when hundreds of clients connect at once,
+  // more SYNs than that are dropped and their clients retry only after a second or more. A
+  // second listen() on the bound socket sets the kernel's largest backlog instead.
+  void widen_backlog() { ::listen(svr_sock_, SOMAXCONN); }
+
+ private:
+  // Runs on a worker for a connection just accepted.
+  bool process_and_close_socket(socket_t sock) override {
+    using std::chrono::microseconds, std::chrono::seconds;
+    auto c = std::make_shared<ConnectionStream>(sock, seconds(read_timeout_sec_) + microseconds(read_timeout_usec_),
+                                                seconds(write_timeout_sec_) + microseconds(write_timeout_usec_),
+                                                seconds(keep_alive_timeout_sec_), keep_alive_max_count_);
+    c->fill(Clock::now());
+    serve(std::move(c));
+    return true;
+  }
+
+  // Serves the requests whose heads are here, then parks the connection or closes it.
+  void serve(Connection c) {
+    while (c->head_ready(Clock::now())) {
+      exchange = Exchange{c->begin_request()};
+      const bool last = c->last_request();
+      bool client_closes = false;
+      const bool ok = process_request(*c, last, client_closes, read_ranges_as_whole);
+      if (!ok || client_closes || exchange.close || last) {
+        c->close(exchange.close);
+        return;
+      }
+      c->end_request(Clock::now());
+    }
+    pool_->park(std::move(c));
+  }
+
+  // A request for several ranges is answered with the whole file and 200 (RFC 9110 section 14.2
+  // lets a server ignore Range): cpp-httplib's multipart/byteranges answers are not worth their
+  // risks (overlapping ranges that multiply the work, bodies nobody needs from this server).
+  // cpp-httplib 0.11.4 calls this hook before it parses the Range field, so the field is dropped;
+  // parsed ranges are cleared too, should a later version call it after.
+  static void read_ranges_as_whole(httplib::Request& req) {
+    if (req.get_header_value("Range").find(',') != std::string::npos) req.headers.erase("Range");
+    if (req.ranges.size() > 1) req.ranges.clear();
+  }
+
+  WorkerPool* pool_ = nullptr;  // owned by listen_after_bind(), which creates it before any connection
+};
+
+void configure(GuardedServer& svr, ApiContext& ctx) {
   const ServerOptions& opt = ctx.options;
-  // cpp-httplib holds a worker for the life of a keep-alive connection, so the pool must be as
-  // large as the number of clients that keep connections open (64 in the load benchmark);
-  // with 8 workers, 56 of 64 connections queued and p99 rose above a second.
+  // Workers serve requests, not connections: idle and half-sent connections wait in the
+  // ConnectionPoller. The size is the one the load benchmark was measured with (8 per core, at
+  // least 64), when a worker still held a keep-alive connection for its whole life.
   const unsigned threads = opt.threads ? opt.threads : std::max(64u, 8 * std::thread::hardware_concurrency());
-  svr.new_task_queue = [threads, &ctx] { return new WorkerPool(threads, [&ctx] { ctx.release_reader(); }); };
+  svr.set_workers(threads, [&ctx] {
+    ctx.release_reader();
+    return_free_memory();
+  });
   // Keep-alive connections serve many requests; TCP_NODELAY avoids the ~40 ms Nagle stall.
   svr.set_keep_alive_max_count(1000);
   svr.set_tcp_nodelay(true);
@@ -564,7 +787,7 @@ struct ApiServer::Impl {
 
 ApiServer::ApiServer(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   ApiContext& ctx = impl_->context;
-  httplib::Server& svr = impl_->svr;
+  GuardedServer& svr = impl_->svr;
   configure(svr, ctx);
   svr.set_pre_routing_handler(
       [&ctx](const httplib::Request& req, httplib::Response& res) { return screen_request(ctx, req, res); });
@@ -577,6 +800,7 @@ ApiServer::ApiServer(ServerOptions options) : impl_(std::make_unique<Impl>(std::
   svr.set_logger([&ctx](const httplib::Request& req, const httplib::Response& res) {
     const double secs = std::chrono::duration<double>(Clock::now() - exchange.start).count();
     ctx.metrics.record(res.status, secs);
+    note_answer_size(res.body.size());
     if (ctx.options.log_requests)
       std::fprintf(stderr, "%s %s %d %.1fms\n", req.method.c_str(), req.path.c_str(), res.status, secs * 1000);
   });
@@ -594,6 +818,7 @@ int ApiServer::bind() {
     m.port = m.svr.bind_to_port(opt.host, opt.port) ? opt.port : -1;
   }
   if (m.port <= 0) throw Error(ErrorCode::io_error, "cannot listen on " + opt.host + ":" + std::to_string(opt.port));
+  m.svr.widen_backlog();
   return m.port;
 }
 
