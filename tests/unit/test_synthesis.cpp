@@ -222,6 +222,34 @@ TEST_CASE("GRADE: a review's own GRADE high rating allows high", "[synthesis][gr
   CHECK(f.clinician_sentence.find("high certainty; 12 studies, 2000 participants") != std::string::npos);
 }
 
+// The opioids journey: an unrated estimate for the class and, in the same finding, the review's
+// GRADE "low" for another result of that comparison (one drug, no estimate given).
+TEST_CASE("GRADE: a counted result rated lower with GRADE caps the finding even when its estimate is not used",
+          "[synthesis][grade]") {
+  Study review = trial("R1", "yoga", 20, 15, 25, 2000, 8, "placebo_sham", "systematic_review");
+  review.outcomes[0].n_studies = 12;
+  review.outcomes[0].n_participants = 2000;
+  OutcomeResult rated = review.outcomes[0];
+  rated.effect.reset();
+  rated.direction = Direction::no_difference;
+  rated.n_studies = 2;
+  rated.n_participants = 300;
+  rated.certainty = Certainty{"GRADE", "low", "Low certainty (one kind of yoga)", {}};
+  review.outcomes.push_back(rated);
+  const auto summary = synthesise({review}, question("yoga"), vocabulary());
+  const Finding& f = only(summary);
+  CHECK(f.effect_source == "review");
+  CHECK(f.certainty == CertaintyLevel::low);
+  REQUIRE(f.ceiling);
+  CHECK(f.ceiling->rule == "source_grade");
+  CHECK(f.ceiling->level == CertaintyLevel::low);
+  CHECK(f.ceiling->reason == "R1 2020 rated a result counted here low (GRADE); ours is never higher.");
+  // Without the rated result the unrated estimate alone allows moderate.
+  review.outcomes.pop_back();
+  const auto unrated = synthesise({review}, question("yoga"), vocabulary());
+  CHECK(only(unrated).certainty == CertaintyLevel::moderate);
+}
+
 TEST_CASE("GRADE: levels of evidence are not GRADE, 'strong evidence' allows moderate at most", "[synthesis][grade]") {
   Study review = trial("R1", "yoga", 20, 15, 25, 2000, 8, "placebo_sham", "systematic_review");
   review.outcomes[0].n_studies = 12;

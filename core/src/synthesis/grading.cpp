@@ -225,6 +225,21 @@ int source_limit(Finding& f, int level) {
     SourceCeiling c = source_ceiling(r);
     if (!best || c.level > best->level) best = std::move(c);
   }
+  // A counted result whose source rated it lower with GRADE is part of what the finding claims,
+  // even when its estimate is not the one shown: an unrated class estimate beside a review's
+  // "low" for one drug of the class read as moderate, above the review (found in the opioids
+  // journey). So such a rating caps ours too.
+  if (any_used && best) {
+    for (const auto& r : f.results) {
+      if (r.used_in_estimate || !r.counted) continue;
+      SourceCeiling c = source_ceiling(r);
+      if (c.rule == "source_grade" && c.level < best->level) {
+        c.reason = r.label + " rated a result counted here " + certainty_level_words(c.level) +
+                   " (GRADE); ours is never higher.";
+        best = std::move(c);
+      }
+    }
+  }
   if (!best) return level;
   f.ceiling = best;
   const int cap = rank_of(best->level);
