@@ -24,9 +24,12 @@ int main(int argc, char** argv) try {
   // 64 MiB), so after one large export every arena kept tens of MiB of free memory at its top for
   // good: 32 simultaneous exports of 5,000 records left the server at 5.6 GB (issue 20). Fixed
   // thresholds stop that: blocks over 512 KiB (answer bodies) are mapped and unmapped, and an
-  // arena gives back a free top over 1 MiB. The workers also trim after large answers (server.cpp).
+  // arena gives back a free top over 128 KiB with no padding kept (a non-main arena's top is
+  // given back only here, never by malloc_trim: 1 MiB per arena left 6 MB more after a burst).
+  // The workers also trim after large answers (server.cpp).
   mallopt(M_MMAP_THRESHOLD, 512 * 1024);
-  mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+  mallopt(M_TOP_PAD, 0);
   evidence::ServerOptions opt;
   const std::filesystem::path& data = evidence::data_dir();
   std::string db = env_or("EVIDENCE_DB", evidence::default_index_dir().string());

@@ -63,71 +63,85 @@ std::string joined(const std::vector<std::string>& items, const char* separator)
 
 }  // namespace
 
+std::string ris_record(const Study& s) {
+  std::string out;
+  out += ris_line("TY", ris_type(s));
+  out += ris_line("TI", s.title);
+  for (const auto& a : s.authors) out += ris_line("AU", a);
+  out += ris_line("PY", s.year > 0 ? std::to_string(s.year) : "");
+  out += ris_line("JO", s.journal);
+  out += ris_line("DO", s.identifiers.doi);
+  if (!s.identifiers.pmid.empty()) out += ris_line("AN", "PMID:" + s.identifiers.pmid);
+  if (!s.identifiers.nct.empty()) out += ris_line("AN", s.identifiers.nct);
+  // AB is the paper's abstract, as a reference manager shows it; our own summary is a note
+  // that says whose it is, so it is never taken for the authors' words.
+  out += ris_line("AB", s.abstract_text());
+  out += ris_line("KW", design_text(s.design));
+  out += ris_line("N1", "backpain-evidence id " + s.id);
+  if (!s.summary.clinician.empty()) out += ris_line("N1", "backpain-evidence summary: " + s.summary.clinician);
+  if (!s.identifiers.pmid.empty()) out += ris_line("UR", "https://pubmed.ncbi.nlm.nih.gov/" + s.identifiers.pmid + "/");
+  out += "ER  - \r\n\r\n";
+  return out;
+}
+
 std::string to_ris(const std::vector<Study>& studies) {
   std::string out;
-  for (const auto& s : studies) {
-    out += ris_line("TY", ris_type(s));
-    out += ris_line("TI", s.title);
-    for (const auto& a : s.authors) out += ris_line("AU", a);
-    out += ris_line("PY", s.year > 0 ? std::to_string(s.year) : "");
-    out += ris_line("JO", s.journal);
-    out += ris_line("DO", s.identifiers.doi);
-    if (!s.identifiers.pmid.empty()) out += ris_line("AN", "PMID:" + s.identifiers.pmid);
-    if (!s.identifiers.nct.empty()) out += ris_line("AN", s.identifiers.nct);
-    // AB is the paper's abstract, as a reference manager shows it; our own summary is a note
-    // that says whose it is, so it is never taken for the authors' words.
-    out += ris_line("AB", s.abstract_text());
-    out += ris_line("KW", design_text(s.design));
-    out += ris_line("N1", "backpain-evidence id " + s.id);
-    if (!s.summary.clinician.empty()) out += ris_line("N1", "backpain-evidence summary: " + s.summary.clinician);
-    if (!s.identifiers.pmid.empty())
-      out += ris_line("UR", "https://pubmed.ncbi.nlm.nih.gov/" + s.identifiers.pmid + "/");
-    out += "ER  - \r\n\r\n";
+  for (const auto& s : studies) out += ris_record(s);
+  return out;
+}
+
+std::string bibtex_record(const Study& s) {
+  std::string out;
+  std::string key;
+  for (char c : s.id)
+    if (std::isalnum(static_cast<unsigned char>(c))) key += c;
+  out += "@article{" + key + ",\n";
+  out += "  title = {" + bib_escape(s.title) + "},\n";
+  if (!s.authors.empty()) {
+    std::string a;
+    for (const auto& x : s.authors) a += (a.empty() ? "" : " and ") + bib_escape(x);
+    if (!s.authors_complete) a += " and others";
+    out += "  author = {" + a + "},\n";
   }
+  if (!s.journal.empty()) out += "  journal = {" + bib_escape(s.journal) + "},\n";
+  if (s.year > 0) out += "  year = {" + std::to_string(s.year) + "},\n";
+  if (!s.identifiers.doi.empty()) out += "  doi = {" + bib_escape(s.identifiers.doi) + "},\n";
+  if (!s.identifiers.pmid.empty()) out += "  pmid = {" + s.identifiers.pmid + "},\n";
+  if (!s.abstract.empty()) out += "  abstract = {" + bib_escape(s.abstract_text()) + "},\n";
+  out += "  note = {" + bib_escape(design_text(s.design)) + "; backpain-evidence " + bib_escape(s.id) + "}\n}\n\n";
   return out;
 }
 
 std::string to_bibtex(const std::vector<Study>& studies) {
   std::string out;
-  for (const auto& s : studies) {
-    std::string key;
-    for (char c : s.id)
-      if (std::isalnum(static_cast<unsigned char>(c))) key += c;
-    out += "@article{" + key + ",\n";
-    out += "  title = {" + bib_escape(s.title) + "},\n";
-    if (!s.authors.empty()) {
-      std::string a;
-      for (const auto& x : s.authors) a += (a.empty() ? "" : " and ") + bib_escape(x);
-      if (!s.authors_complete) a += " and others";
-      out += "  author = {" + a + "},\n";
-    }
-    if (!s.journal.empty()) out += "  journal = {" + bib_escape(s.journal) + "},\n";
-    if (s.year > 0) out += "  year = {" + std::to_string(s.year) + "},\n";
-    if (!s.identifiers.doi.empty()) out += "  doi = {" + bib_escape(s.identifiers.doi) + "},\n";
-    if (!s.identifiers.pmid.empty()) out += "  pmid = {" + s.identifiers.pmid + "},\n";
-    if (!s.abstract.empty()) out += "  abstract = {" + bib_escape(s.abstract_text()) + "},\n";
-    out += "  note = {" + bib_escape(design_text(s.design)) + "; backpain-evidence " + bib_escape(s.id) + "}\n}\n\n";
-  }
+  for (const auto& s : studies) out += bibtex_record(s);
+  return out;
+}
+
+std::string csv_header() {
+  return "id,title,authors,year,journal,design,pmid,doi,nct,quality,quality_basis,interventions,conditions\r\n";
+}
+
+std::string csv_row(const Study& s) {
+  std::string out;
+  std::vector<std::string> intervention_concepts;
+  for (const auto& a : s.interventions)
+    intervention_concepts.insert(intervention_concepts.end(), a.concepts.begin(), a.concepts.end());
+  char quality[32] = "";
+  if (s.annotation.quality_score >= 0) std::snprintf(quality, sizeof quality, "%.0f", s.annotation.quality_score);
+  const std::string year = s.year > 0 ? std::to_string(s.year) : std::string();
+  for (const auto& f : {s.id, s.title, joined(s.authors, "; "), year, s.journal, s.design, s.identifiers.pmid,
+                        s.identifiers.doi, s.identifiers.nct, std::string(quality), s.annotation.quality_basis,
+                        joined(intervention_concepts, "; "), joined(s.population.conditions, "; ")})
+    out += csv_field(f) + ",";
+  out.back() = '\r';
+  out += "\n";
   return out;
 }
 
 std::string to_csv(const std::vector<Study>& studies) {
-  std::string out =
-      "id,title,authors,year,journal,design,pmid,doi,nct,quality,quality_basis,interventions,conditions\r\n";
-  for (const auto& s : studies) {
-    std::vector<std::string> intervention_concepts;
-    for (const auto& a : s.interventions)
-      intervention_concepts.insert(intervention_concepts.end(), a.concepts.begin(), a.concepts.end());
-    char quality[32] = "";
-    if (s.annotation.quality_score >= 0) std::snprintf(quality, sizeof quality, "%.0f", s.annotation.quality_score);
-    const std::string year = s.year > 0 ? std::to_string(s.year) : std::string();
-    for (const auto& f : {s.id, s.title, joined(s.authors, "; "), year, s.journal, s.design, s.identifiers.pmid,
-                          s.identifiers.doi, s.identifiers.nct, std::string(quality), s.annotation.quality_basis,
-                          joined(intervention_concepts, "; "), joined(s.population.conditions, "; ")})
-      out += csv_field(f) + ",";
-    out.back() = '\r';
-    out += "\n";
-  }
+  std::string out = csv_header();
+  for (const auto& s : studies) out += csv_row(s);
   return out;
 }
 

@@ -800,7 +800,8 @@ ApiServer::ApiServer(ServerOptions options) : impl_(std::make_unique<Impl>(std::
   svr.set_logger([&ctx](const httplib::Request& req, const httplib::Response& res) {
     const double secs = std::chrono::duration<double>(Clock::now() - exchange.start).count();
     ctx.metrics.record(res.status, secs);
-    note_answer_size(res.body.size());
+    // A streamed answer (an export) has no body here; it is counted as large, for what it decoded.
+    note_answer_size(res.content_provider_ ? large_body_bytes : res.body.size());
     if (ctx.options.log_requests)
       std::fprintf(stderr, "%s %s %d %.1fms\n", req.method.c_str(), req.path.c_str(), res.status, secs * 1000);
   });

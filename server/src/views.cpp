@@ -156,4 +156,16 @@ json export_json(const std::string& query, const std::vector<Study>& studies) {
   return {{"query", query}, {"count", studies.size()}, {"studies", records}};
 }
 
+// Keys in the order nlohmann::json writes an object's (sorted), so that the text is the one
+// export_json() gives.
+std::string export_json_head(const std::string& query, std::size_t count) {
+  std::string head = json{{"count", count}, {"query", query}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  head.pop_back();
+  return head + ",\"studies\":[";
+}
+
+std::string export_json_study(const Study& study) {
+  return study_to_json(study, true).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace evidence

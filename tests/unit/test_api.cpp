@@ -15,6 +15,9 @@
 #include <thread>
 
 #include "evidence/api.hpp"
+#include "evidence/exports.hpp"
+#include "evidence/search.hpp"
+#include "evidence/views.hpp"
 #include "evidence/routes.hpp"
 #include "evidence/index_run.hpp"
 #include "evidence/response_cache.hpp"
@@ -154,6 +157,33 @@ TEST_CASE("GET /api/export in RIS, BibTeX, CSV, JSON and FHIR", "[api]") {
   CHECK(fhir["entry"][0]["resource"]["resourceType"] == "Evidence");
   CHECK(fhir["entry"][0]["resource"]["certainty"][0]["rating"]["coding"][0]["code"].is_string());
   CHECK(get_json("/api/export?q=massage&format=doc", 400)["error"]["code"] == "bad_parameter");
+}
+
+// Exports are written as they are made (chunked, a batch of 64 studies at a time) so that one
+// export holds no more than the studies' stored forms and a batch of text (issue 20); the text
+// must be exactly what the whole-list functions give, across batch boundaries.
+TEST_CASE("exports are streamed in batches and give the same text as the whole-list functions", "[api][export]") {
+  evidence::IndexReader reader(evidence::test::corpus_index());
+  evidence::SearchRequest request;
+  request.q = "pain";
+  const auto studies = evidence::search_all(reader, evidence::test::vocabulary(), request, 1000);
+  REQUIRE(studies.size() > 64);  // more than one batch
+  auto c = corpus_server().client();
+  auto ris = c.Get("/api/export?q=pain&format=ris&limit=1000");
+  REQUIRE(ris);
+  CHECK(ris->status == 200);
+  CHECK(ris->get_header_value("Transfer-Encoding") == "chunked");
+  CHECK(ris->get_header_value("Content-Disposition").find("attachment") == 0);
+  CHECK(ris->body == evidence::to_ris(studies));
+  CHECK(c.Get("/api/export?q=pain&format=bibtex&limit=1000")->body == evidence::to_bibtex(studies));
+  CHECK(c.Get("/api/export?q=pain&format=csv&limit=1000")->body == evidence::to_csv(studies));
+  const auto j = c.Get("/api/export?q=pain&format=json&limit=1000");
+  REQUIRE(j);
+  CHECK(j->get_header_value("Content-Type") == "application/json");
+  CHECK(json::parse(j->body) == evidence::export_json("pain", studies));
+  // Nothing matching: the empty document, still whole.
+  CHECK(json::parse(c.Get("/api/export?q=zzzxqv&format=json")->body)["count"] == 0);
+  CHECK(c.Get("/api/export?q=zzzxqv&format=csv")->body == evidence::csv_header());
 }
 
 TEST_CASE("exports keep the sort order that the search asked for", "[api]") {

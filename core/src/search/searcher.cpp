@@ -257,8 +257,18 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
   return resp;
 }
 
+Study MatchedStudies::at(std::size_t i) const { return decode_stored_study(stored_.at(i)); }
+
 std::vector<Study> search_all(IndexReader& reader, const Vocabulary& v, const SearchRequest& req, std::size_t limit) {
+  const MatchedStudies matched = match_all(reader, v, req, limit);
   std::vector<Study> out;
+  out.reserve(matched.size());
+  for (std::size_t i = 0; i < matched.size(); ++i) out.push_back(matched.at(i));
+  return out;
+}
+
+MatchedStudies match_all(IndexReader& reader, const Vocabulary& v, const SearchRequest& req, std::size_t limit) {
+  std::vector<std::string> out;
   IndexReader::Impl& impl = IndexAccess::of(reader);
   with_reopen_retry(impl, "exporting", [&](Xapian::Database& db) {
     out.clear();
@@ -269,11 +279,11 @@ std::vector<Study> search_all(IndexReader& reader, const Vocabulary& v, const Se
     enquire.set_time_limit(query_time_limit_seconds);
     apply_sort(enquire, req.sort);
     const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
-    for (auto it = mset.begin(); it != mset.end(); ++it)
-      out.push_back(decode_stored_study(it.get_document().get_data()));
+    out.reserve(mset.size());
+    for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back(it.get_document().get_data());
     return 0;
   });
-  return out;
+  return MatchedStudies(std::move(out));
 }
 
 }  // namespace evidence

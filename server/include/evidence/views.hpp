@@ -43,5 +43,10 @@ nlohmann::json concept_json(const Concept& c);
 
 // /api/export?format=json: the query, the number of studies and the full records.
 nlohmann::json export_json(const std::string& query, const std::vector<Study>& studies);
+// The same document as text in three parts, for writing it a study at a time: what comes before
+// the first study, one study, and what comes after the last (studies are separated by a comma).
+std::string export_json_head(const std::string& query, std::size_t count);
+std::string export_json_study(const Study& study);
+inline constexpr const char* export_json_tail = "]}";
 
 }  // namespace evidence
