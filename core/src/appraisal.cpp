@@ -208,35 +208,28 @@ const char* direction_label(Direction d) {
   return "unclear";
 }
 
-const char* certainty_symbols(CertaintyLevel level) {
-  switch (level) {
-    case CertaintyLevel::high: return "⊕⊕⊕⊕";
-    case CertaintyLevel::moderate: return "⊕⊕⊕◯";
-    case CertaintyLevel::low: return "⊕⊕◯◯";
-    case CertaintyLevel::very_low: break;
-  }
-  return "⊕◯◯◯";
+namespace {
+// A certainty level's symbols, label and patient words, lowest level first.
+struct CertaintyWords {
+  const char* symbols;
+  const char* label;
+  const char* plain;
+};
+constexpr CertaintyWords kCertaintyWords[] = {
+    {"⊕◯◯◯", "Very low", "We are very unsure"},
+    {"⊕⊕◯◯", "Low", "We are not very confident"},
+    {"⊕⊕⊕◯", "Moderate", "We are fairly confident"},
+    {"⊕⊕⊕⊕", "High", "We are confident"},
+};
+const CertaintyWords& words_of(CertaintyLevel level) {
+  const int i = std::clamp(static_cast<int>(level), 1, 4) - 1;
+  return kCertaintyWords[i];
 }
+}  // namespace
 
-const char* certainty_label(CertaintyLevel level) {
-  switch (level) {
-    case CertaintyLevel::high: return "High";
-    case CertaintyLevel::moderate: return "Moderate";
-    case CertaintyLevel::low: return "Low";
-    case CertaintyLevel::very_low: break;
-  }
-  return "Very low";
-}
-
-const char* certainty_plain(CertaintyLevel level) {
-  switch (level) {
-    case CertaintyLevel::high: return "We are confident";
-    case CertaintyLevel::moderate: return "We are fairly confident";
-    case CertaintyLevel::low: return "We are not very confident";
-    case CertaintyLevel::very_low: break;
-  }
-  return "We are very unsure";
-}
+const char* certainty_symbols(CertaintyLevel level) { return words_of(level).symbols; }
+const char* certainty_label(CertaintyLevel level) { return words_of(level).label; }
+const char* certainty_plain(CertaintyLevel level) { return words_of(level).plain; }
 
 namespace {
 // The domains a downgrade can name (docs/GRADING.md), with their words.
@@ -245,7 +238,18 @@ constexpr std::pair<std::string_view, const char*> kGradeDomains[] = {
     {"indirectness", "Indirectness"},         {"imprecision", "Imprecision"},
     {"publication_bias", "Publication bias"}, {"source_rating", "Never above the source"},
 };
-constexpr std::string_view kTimePoints[] = {"immediate", "short", "intermediate", "long"};
+// Each follow-up time point with its clinician label and patient words.
+struct TimePointWords {
+  std::string_view id;
+  const char* label;
+  const char* plain;
+};
+constexpr TimePointWords kTimePoints[] = {
+    {"immediate", "immediate", "right after treatment"},
+    {"short", "short term", "in the short term"},
+    {"intermediate", "intermediate term", "in the medium term"},
+    {"long", "long term", "in the long term"},
+};
 constexpr std::string_view kDesigns[] = {
     "guideline",   "systematic_review", "meta_analysis",    "rct",  "non_randomised_trial", "cohort", "case_control",
     "case_series", "protocol",          "narrative_review", "other"};
@@ -259,18 +263,14 @@ std::string grade_domain_label(std::string_view domain) {
 }
 
 const char* time_point_label(std::string_view tp) {
-  if (tp == "immediate") return "immediate";
-  if (tp == "short") return "short term";
-  if (tp == "intermediate") return "intermediate term";
-  if (tp == "long") return "long term";
+  for (const auto& t : kTimePoints)
+    if (t.id == tp) return t.label;
   return "";
 }
 
 const char* time_point_plain(std::string_view tp) {
-  if (tp == "immediate") return "right after treatment";
-  if (tp == "short") return "in the short term";
-  if (tp == "intermediate") return "in the medium term";
-  if (tp == "long") return "in the long term";
+  for (const auto& t : kTimePoints)
+    if (t.id == tp) return t.plain;
   return "";
 }
 
@@ -289,8 +289,7 @@ nlohmann::json label_tables() {
                                           {"symbols", certainty_symbols(l)},
                                           {"rank", static_cast<int>(l)}};
   for (const auto& [id, words] : kGradeDomains) domains[std::string(id)] = words;
-  for (const auto t : kTimePoints)
-    times[std::string(t)] = {{"label", time_point_label(t)}, {"plain", time_point_plain(t)}};
+  for (const auto& t : kTimePoints) times[std::string(t.id)] = {{"label", t.label}, {"plain", t.plain}};
   for (const auto k : kComparatorKinds)
     kinds[std::string(k)] = {{"label", comparator_clinical(k)}, {"plain", comparator_plain(k)}};
   return {{"designs", designs},       {"directions", directions}, {"certainty", certainty},
