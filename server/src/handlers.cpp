@@ -124,23 +124,25 @@ void get_vocabulary(ApiContext& ctx, const httplib::Request& req, httplib::Respo
 // first byte is still answered as an error; a study that cannot be decoded later cuts the
 // answer short (no last chunk), which a client sees as an incomplete download.
 void stream_studies(httplib::Response& res, const char* filename, const char* content_type, std::string head,
-                    MatchedStudies matched, std::function<std::string(const Study&, std::size_t)> render,
+                    MatchedStudies matched, std::string (*render)(const Study&), const char* separator,
                     std::string tail) {
   struct State {
     std::string head, tail;
     MatchedStudies matched;
-    std::function<std::string(const Study&, std::size_t)> render;
     std::size_t next = 0;
   };
-  auto state = std::make_shared<State>(State{std::move(head), std::move(tail), std::move(matched), std::move(render)});
+  auto state = std::make_shared<State>(State{std::move(head), std::move(tail), std::move(matched)});
   attach(res, filename);
-  res.set_chunked_content_provider(content_type, [state](std::size_t, httplib::DataSink& sink) {
+  res.set_chunked_content_provider(content_type, [state, render, separator](std::size_t, httplib::DataSink& sink) {
     constexpr std::size_t batch = 64;
     try {
       std::string chunk = std::move(state->head);
       state->head.clear();
       const std::size_t end = std::min(state->matched.size(), state->next + batch);
-      for (; state->next < end; ++state->next) chunk += state->render(state->matched.at(state->next), state->next);
+      for (; state->next < end; ++state->next) {
+        if (state->next > 0) chunk += separator;
+        chunk += render(state->matched.at(state->next));
+      }
       const bool last = state->next == state->matched.size();
       if (last) chunk += state->tail;
       if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
@@ -159,27 +161,22 @@ void get_export(ApiContext& ctx, const httplib::Request& req, httplib::Response&
   const auto matched = [&] { return match_all(reader, ctx.vocabulary, request.search, request.limit); };
   switch (request.format) {
     case ExportFormat::ris:
-      stream_studies(
-          res, "backpain-evidence.ris", "application/x-research-info-systems; charset=utf-8", "", matched(),
-          [](const Study& s, std::size_t) { return ris_record(s); }, "");
+      stream_studies(res, "backpain-evidence.ris", "application/x-research-info-systems; charset=utf-8", "", matched(),
+                     ris_record, "", "");
       return;
     case ExportFormat::bibtex:
-      stream_studies(
-          res, "backpain-evidence.bib", "application/x-bibtex; charset=utf-8", "", matched(),
-          [](const Study& s, std::size_t) { return bibtex_record(s); }, "");
+      stream_studies(res, "backpain-evidence.bib", "application/x-bibtex; charset=utf-8", "", matched(), bibtex_record,
+                     "", "");
       return;
     case ExportFormat::csv:
-      stream_studies(
-          res, "backpain-evidence.csv", "text/csv; charset=utf-8", csv_header(), matched(),
-          [](const Study& s, std::size_t) { return csv_row(s); }, "");
+      stream_studies(res, "backpain-evidence.csv", "text/csv; charset=utf-8", csv_header(), matched(), csv_row, "", "");
       return;
     case ExportFormat::json: {
       MatchedStudies m = matched();
       std::string head = export_json_head(request.search.q, m.size());
       // No charset parameter, as send_json: cpp-httplib gzips only the exact type.
-      stream_studies(
-          res, "backpain-evidence.json", "application/json", std::move(head), std::move(m),
-          [](const Study& s, std::size_t i) { return (i ? "," : "") + export_json_study(s); }, export_json_tail);
+      stream_studies(res, "backpain-evidence.json", "application/json", std::move(head), std::move(m),
+                     export_json_study, ",", export_json_tail);
       return;
     }
     case ExportFormat::fhir: {

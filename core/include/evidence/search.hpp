@@ -137,10 +137,8 @@ SearchResponse search(IndexReader& reader, const Vocabulary& vocabulary, const S
 // at() throws Error(index_corrupt) for a stored form it cannot decode.
 class MatchedStudies {
  public:
-  MatchedStudies() = default;
   explicit MatchedStudies(std::vector<std::string> stored) : stored_(std::move(stored)) {}
   std::size_t size() const { return stored_.size(); }
-  bool empty() const { return stored_.empty(); }
   Study at(std::size_t i) const;
 
  private:

@@ -112,7 +112,7 @@ StudyResult* largest_review(Finding& f, const Records& records) {
 
 // A review's pooled estimate is used; the trials it includes (listed as included, or published
 // before it) are shown but not counted again.
-void use_review(Finding& f, StudyResult& review, const Records& records, const Vocabulary& v) {
+void use_review(Finding& f, StudyResult& review, const Records& records) {
   const Study& rs = records.at(review.record_id);
   f.effect_source = "review";
   f.rules.push_back("estimate_from_review: the pooled estimate of " + review.label +
@@ -128,30 +128,29 @@ void use_review(Finding& f, StudyResult& review, const Records& records, const V
                            std::find(included.begin(), included.end(), r.trial) != included.end();
     r.counted = !(r.review || in_review || records.at(r.record_id).year <= rs.year);
   }
-  if (const auto o = orient(*review.effect, f.outcome, review.instrument, v, review.direction)) set_estimate(f, *o);
+  if (review.oriented) set_estimate(f, *review.oriented);
 }
 
 // Our own random-effects pooling of the largest set of compatible estimates, one per trial
 // (results of one trial are never pooled with each other), else a single estimate, else a vote
 // count of directions. Every trial is counted.
-void pool_trials(Finding& f, const Vocabulary& v) {
-  std::map<std::string, std::vector<std::pair<StudyResult*, OrientedEffect>>> sets;
+void pool_trials(Finding& f) {
+  std::map<std::string, std::vector<StudyResult*>> sets;
   std::map<std::string, std::set<std::string>> trials_in_set;
   for (auto& r : f.results) {
     r.counted = true;
-    if (!r.effect) continue;
-    if (const auto o = orient(*r.effect, f.outcome, r.instrument, v, r.direction)) {
-      const std::string k = o->measure + "|" + o->scale;
-      if (!trials_in_set[k].insert(r.trial).second) continue;
-      sets[k].push_back({&r, *o});
-    }
+    if (!r.oriented) continue;
+    const std::string k = r.oriented->measure + "|" + r.oriented->scale;
+    if (!trials_in_set[k].insert(r.trial).second) continue;
+    sets[k].push_back(&r);
   }
-  const std::vector<std::pair<StudyResult*, OrientedEffect>>* best = nullptr;
+  const std::vector<StudyResult*>* best = nullptr;
   for (const auto& [k, s] : sets)
     if (!best || s.size() > best->size()) best = &s;
   if (best && best->size() >= 2) {
     std::vector<double> y, var;
-    for (const auto& [r, o] : *best) {
+    for (const StudyResult* r : *best) {
+      const OrientedEffect& o = *r->oriented;
       y.push_back(o.y);
       const double se = (o.hi - o.lo) / (2 * 1.959964);
       var.push_back(se * se);
@@ -159,16 +158,17 @@ void pool_trials(Finding& f, const Vocabulary& v) {
     if (auto m = dersimonian_laird(y, var)) {
       f.pooled = m;
       f.effect_source = "pooled";
-      set_estimate(f, {m->estimate, m->ci_low, m->ci_high, best->front().second.measure, best->front().second.scale});
-      for (const auto& [r, o] : *best) r->used_in_estimate = true;
+      const OrientedEffect& first = *best->front()->oriented;
+      set_estimate(f, {m->estimate, m->ci_low, m->ci_high, first.measure, first.scale});
+      for (StudyResult* r : *best) r->used_in_estimate = true;
       f.rules.push_back("pooled: DerSimonian-Laird random-effects meta-analysis of " + std::to_string(m->k) +
                         " trials, one estimate each");
     }
   } else if (best && best->size() == 1) {
-    const auto& [r, o] = best->front();
+    StudyResult* r = best->front();
     r->used_in_estimate = true;
     f.effect_source = "single";
-    set_estimate(f, o);
+    set_estimate(f, *r->oriented);
     f.rules.push_back("single_estimate: one study reports an effect estimate");
   }
   if (f.effect_source.empty()) {
@@ -216,14 +216,17 @@ void choose_estimate(Finding& f, const Records& records, const Vocabulary& v) {
     return true;
   });
   for (const auto& d : dropped) f.rules.push_back("superseded: " + d + " is replaced by its update");
-  for (auto& r : f.results) r.trial = records.trial_of.at(r.record_id);
-  if (StudyResult* review = largest_review(f, records))
-    use_review(f, *review, records, v);
-  else
-    pool_trials(f, v);
-  count_trials(f);
-  for (auto& r : f.results)
+  // Each result's effect is oriented once: the estimate is chosen or pooled from these, and they
+  // are sent as they are for the forest plot.
+  for (auto& r : f.results) {
+    r.trial = records.trial_of.at(r.record_id);
     if (r.effect) r.oriented = orient(*r.effect, f.outcome, r.instrument, v, r.direction);
+  }
+  if (StudyResult* review = largest_review(f, records))
+    use_review(f, *review, records);
+  else
+    pool_trials(f);
+  count_trials(f);
   for (const auto& r : f.results) f.record_ids.push_back(r.record_id);
   std::sort(f.record_ids.begin(), f.record_ids.end());
   f.record_ids.erase(std::unique(f.record_ids.begin(), f.record_ids.end()), f.record_ids.end());
