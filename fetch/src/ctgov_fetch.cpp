@@ -46,6 +46,114 @@ std::string page_file(const Window& w, std::size_t page) {
   return "ctgov-" + compact_date(w.since) + "-" + compact_date(w.until) + "-" + n + ".json";
 }
 
+// One run over one window: where the paging stands (the page number and the token of the next
+// page) and how it is saved, so that a killed run resumes from the last page written.
+class CtgovRun {
+ public:
+  CtgovRun(const CtgovOptions& options, Window& w, FetchReport& rep, const FetchLog& log)
+      : options_(options), w_(w), rep_(rep), log_(log), client_(options.client, log), win_(w.state["window"]) {
+    if (w.resumed && win_.value("page_size", std::size_t{0}) == options.page_size) {
+      page_ = win_.at("pages_done").get<std::size_t>();
+      token_ = win_.at("next_page_token").get<std::string>();
+      rep.count = win_.value("count", -1LL);
+      rep.resumed = true;
+    }
+    rep.parts_done_before = page_;
+  }
+
+  // The first page of this run: the saved token's page, or when the service no longer takes that
+  // token, the window's first page.
+  void first_page() {
+    try {
+      body_ = request(token_);
+    } catch (const Error& e) {
+      if (!rep_.resumed || e.code() != ErrorCode::remote_bad_answer) throw;
+      log_("the service no longer takes the saved page token (" + std::string(e.what()) +
+           "): fetching the window again from its first page");
+      page_ = 0;
+      token_.clear();
+      rep_.resumed = false;
+      rep_.parts_done_before = 0;
+      body_ = request(token_);
+    }
+    if (last_.total >= 0) rep_.count = last_.total;
+    if (rep_.count >= 0)
+      rep_.parts = std::max<std::size_t>(
+          1, (static_cast<std::size_t>(rep_.count) + options_.page_size - 1) / options_.page_size);
+  }
+
+  void plan() {
+    for (std::size_t i = page_; i < rep_.parts; ++i) rep_.files.push_back(options_.window.out / page_file(w_, i));
+    account();
+  }
+
+  // Writes the page in hand and every following one, saving the paging after each.
+  void write_pages() {
+    const auto& out = options_.window.out;
+    prepare_folder(out, "ctgov");
+    for (;;) {
+      // An empty page holds no record for the indexer: no file.
+      if (last_.studies > 0) {
+        const std::string name = page_file(w_, page_);
+        write_atomically(out, name, body_);
+        rep_.files.push_back(out / name);
+        rep_.records_written += last_.studies;
+        log_("page " + std::to_string(page_ + 1) + (rep_.parts ? "/" + std::to_string(rep_.parts) : "") + ": " +
+             std::to_string(last_.studies) + " studies -> " + name);
+      }
+      ++page_;
+      if (last_.next_token.empty()) break;
+      if (last_.next_token == token_)
+        throw Error(ErrorCode::remote_bad_answer,
+                    "the service gave the same nextPageToken twice ('" + token_ + "'): its paging is broken");
+      token_ = last_.next_token;
+      save(false);
+      body_ = request(token_);
+    }
+    token_.clear();
+    rep_.parts = std::max(rep_.parts, page_);
+    save(true);
+    account();
+  }
+
+ private:
+  std::string request(const std::string& page_token) {
+    QueryParams p{{"format", "json"},
+                  {"query.term", options_.window.query},
+                  {"filter.advanced", "AREA[LastUpdatePostDate]RANGE[" + w_.since + "," + w_.until + "]"},
+                  {"pageSize", std::to_string(options_.page_size)}};
+    if (page_token.empty())
+      p.emplace_back("countTotal", "true");
+    else
+      p.emplace_back("pageToken", page_token);
+    return client_.get("/studies", p, [&](const std::string& body) { return check_page(body, last_); });
+  }
+
+  void save(bool complete) {
+    win_ = json{{"since", w_.since},    {"until", w_.until},          {"page_size", options_.page_size},
+                {"pages_done", page_},  {"next_page_token", token_}, {"count", rep_.count},
+                {"complete", complete}};
+    if (complete) w_.state["last_until"] = w_.until;
+    write_state(rep_.state_file, w_.state);
+  }
+
+  void account() {
+    rep_.requests = client_.requests();
+    rep_.retries = client_.retries();
+  }
+
+  const CtgovOptions& options_;
+  Window& w_;
+  FetchReport& rep_;
+  const FetchLog& log_;
+  PoliteClient client_;
+  json& win_;
+  std::size_t page_ = 0;
+  std::string token_;
+  Page last_;
+  std::string body_;
+};
+
 }  // namespace
 
 FetchReport fetch_ctgov(const CtgovOptions& options, const FetchLog& log_in) {
@@ -61,89 +169,12 @@ FetchReport fetch_ctgov(const CtgovOptions& options, const FetchLog& log_in) {
     rep.count = 0;
     return rep;
   }
-  PoliteClient client(options.client, log);
-
-  json& win = w.state["window"];
-  std::size_t page = 0;
-  std::string token;
-  if (w.resumed && win.value("page_size", std::size_t{0}) == options.page_size) {
-    page = win.at("pages_done").get<std::size_t>();
-    token = win.at("next_page_token").get<std::string>();
-    rep.count = win.value("count", -1LL);
-    rep.resumed = true;
-  }
-  rep.parts_done_before = page;
-  const QueryParams base{{"format", "json"},
-                         {"query.term", opt.query},
-                         {"filter.advanced", "AREA[LastUpdatePostDate]RANGE[" + w.since + "," + w.until + "]"},
-                         {"pageSize", std::to_string(options.page_size)}};
-  const auto request = [&](const std::string& page_token, Page& out) {
-    QueryParams p = base;
-    if (page_token.empty())
-      p.emplace_back("countTotal", "true");
-    else
-      p.emplace_back("pageToken", page_token);
-    return client.get("/studies", p, [&](const std::string& body) { return check_page(body, out); });
-  };
-  const auto save = [&](bool complete) {
-    win = json{{"since", w.since},    {"until", w.until},         {"page_size", options.page_size},
-               {"pages_done", page},  {"next_page_token", token}, {"count", rep.count},
-               {"complete", complete}};
-    if (complete) w.state["last_until"] = w.until;
-    write_state(rep.state_file, w.state);
-  };
-
-  Page p;
-  std::string body;
-  try {
-    body = request(token, p);
-  } catch (const Error& e) {
-    if (!rep.resumed || e.code() != ErrorCode::remote_bad_answer) throw;
-    log("the service no longer takes the saved page token (" + std::string(e.what()) +
-        "): fetching the window again from its first page");
-    page = 0;
-    token.clear();
-    rep.resumed = false;
-    rep.parts_done_before = 0;
-    body = request(token, p);
-  }
-  if (p.total >= 0) rep.count = p.total;
-  if (rep.count >= 0)
-    rep.parts =
-        std::max<std::size_t>(1, (static_cast<std::size_t>(rep.count) + options.page_size - 1) / options.page_size);
-
-  if (opt.dry_run) {
-    for (std::size_t i = page; i < rep.parts; ++i) rep.files.push_back(opt.out / page_file(w, i));
-    rep.requests = client.requests();
-    rep.retries = client.retries();
-    return rep;
-  }
-
-  prepare_folder(opt.out, "ctgov");
-  for (;;) {
-    // An empty page holds no record for the indexer: no file.
-    if (p.studies > 0) {
-      const std::string name = page_file(w, page);
-      write_atomically(opt.out, name, body);
-      rep.files.push_back(opt.out / name);
-      rep.records_written += p.studies;
-      log("page " + std::to_string(page + 1) + (rep.parts ? "/" + std::to_string(rep.parts) : "") + ": " +
-          std::to_string(p.studies) + " studies -> " + name);
-    }
-    ++page;
-    if (p.next_token.empty()) break;
-    if (p.next_token == token)
-      throw Error(ErrorCode::remote_bad_answer,
-                  "the service gave the same nextPageToken twice ('" + token + "'): its paging is broken");
-    token = p.next_token;
-    save(false);
-    body = request(token, p);
-  }
-  token.clear();
-  rep.parts = std::max(rep.parts, page);
-  save(true);
-  rep.requests = client.requests();
-  rep.retries = client.retries();
+  CtgovRun run(options, w, rep, log);
+  run.first_page();
+  if (opt.dry_run)
+    run.plan();
+  else
+    run.write_pages();
   return rep;
 }
 

@@ -100,19 +100,66 @@ std::string batch_file(const Window& w, std::size_t batch, std::size_t batches) 
   return "pubmed-" + compact_date(w.since) + "-" + compact_date(w.until) + "-" + n + ".xml";
 }
 
+void check_pubmed_options(const PubmedOptions& options) {
+  if (options.window.query.empty()) throw Error(ErrorCode::invalid_argument, "the PubMed query is empty");
+  if (options.batch_size < 1 || options.batch_size > 10000)
+    throw Error(ErrorCode::invalid_argument, "the batch size must be 1..10000 (NCBI's largest retmax)");
+  if (options.date_type != "edat" && options.date_type != "mdat" && options.date_type != "pdat")
+    throw Error(ErrorCode::invalid_argument,
+                "the date type must be edat, mdat or pdat, not '" + options.date_type + "'");
+}
+
+// By default the entry date (edat): when the record was added to PubMed, so a window never
+// misses a record that was published earlier but indexed late, and no record is in two windows.
+SearchResult search_window(const PubmedOptions& options, const Window& w, PoliteClient& client, const FetchLog& log) {
+  QueryParams search{{"db", "pubmed"},
+                     {"term", options.window.query},
+                     {"usehistory", "y"},
+                     {"datetype", options.date_type},
+                     {"mindate", eutils_date(w.since)},
+                     {"maxdate", eutils_date(w.until)},
+                     {"retmax", "0"}};
+  for (auto& p : identity(options)) search.push_back(p);
+  SearchResult found;
+  client.get("/esearch.fcgi", search, [&](const std::string& body) { return check_esearch(body, found); });
+  for (const auto& n : found.notes) log("esearch: " + n);
+  if (found.count > 10000)
+    log("the window holds " + std::to_string(found.count) +
+        " records; NCBI may serve only the first 10,000 of a PubMed search: if later batches fail, split the window "
+        "(--until)");
+  return found;
+}
+
+// The batches an earlier, interrupted run of the same window already wrote; none when the window
+// now holds a different number of records or the batch size changed, since the batches would not line up.
+// Rewrites the window's state for this run.
+std::set<std::size_t> batches_done(const PubmedOptions& options, const SearchResult& found, Window& w,
+                                   FetchReport& rep, const FetchLog& log) {
+  json& win = w.state["window"];
+  std::set<std::size_t> done;
+  if (w.resumed) {
+    if (win.value("count", -1LL) == found.count && win.value("batch_size", std::size_t{0}) == options.batch_size) {
+      for (const auto& b : win.at("done")) done.insert(b.get<std::size_t>());
+      rep.resumed = true;
+    } else {
+      log("the window " + w.since + ".." + w.until + " now holds " + std::to_string(found.count) +
+          " records (an earlier run saw " + std::to_string(win.value("count", -1LL)) + "): fetching it whole again");
+    }
+  }
+  rep.parts_done_before = done.size();
+  win = json{{"since", w.since},     {"until", w.until}, {"count", found.count}, {"batch_size", options.batch_size},
+             {"batches", rep.parts}, {"done", done},     {"complete", false}};
+  return done;
+}
+
 }  // namespace
 
 FetchReport fetch_pubmed(const PubmedOptions& options, const FetchLog& log_in) {
   const FetchLog log = log_in ? log_in : [](const std::string&) {};
   const FetchWindow& opt = options.window;
-  if (opt.query.empty()) throw Error(ErrorCode::invalid_argument, "the PubMed query is empty");
-  if (options.batch_size < 1 || options.batch_size > 10000)
-    throw Error(ErrorCode::invalid_argument, "the batch size must be 1..10000 (NCBI's largest retmax)");
+  check_pubmed_options(options);
   FetchReport rep;
   Window w = begin_run(opt, "pubmed", rep);
-  if (options.date_type != "edat" && options.date_type != "mdat" && options.date_type != "pdat")
-    throw Error(ErrorCode::invalid_argument,
-                "the date type must be edat, mdat or pdat, not '" + options.date_type + "'");
   if (w.up_to_date) {
     rep.up_to_date = true;
     rep.count = 0;
@@ -128,41 +175,12 @@ FetchReport fetch_pubmed(const PubmedOptions& options, const FetchLog& log_in) {
     rep.retries = client.retries();
   };
 
-  // By default the entry date (edat): when the record was added to PubMed, so a window never
-  // misses a record that was published earlier but indexed late, and no record is in two windows.
-  QueryParams search{{"db", "pubmed"},
-                     {"term", opt.query},
-                     {"usehistory", "y"},
-                     {"datetype", options.date_type},
-                     {"mindate", eutils_date(w.since)},
-                     {"maxdate", eutils_date(w.until)},
-                     {"retmax", "0"}};
-  for (auto& p : identity(options)) search.push_back(p);
-  SearchResult found;
-  client.get("/esearch.fcgi", search, [&](const std::string& body) { return check_esearch(body, found); });
-  for (const auto& n : found.notes) log("esearch: " + n);
-  if (found.count > 10000)
-    log("the window holds " + std::to_string(found.count) +
-        " records; NCBI may serve only the first 10,000 of a PubMed search: if later batches fail, split the window "
-        "(--until)");
+  const SearchResult found = search_window(options, w, client, log);
   rep.count = found.count;
   const auto total = static_cast<std::size_t>(found.count);
   rep.parts = (total + options.batch_size - 1) / options.batch_size;
-
+  std::set<std::size_t> done = batches_done(options, found, w, rep, log);
   json& win = w.state["window"];
-  std::set<std::size_t> done;
-  if (w.resumed) {
-    if (win.value("count", -1LL) == found.count && win.value("batch_size", std::size_t{0}) == options.batch_size) {
-      for (const auto& b : win.at("done")) done.insert(b.get<std::size_t>());
-      rep.resumed = true;
-    } else {
-      log("the window " + w.since + ".." + w.until + " now holds " + std::to_string(found.count) +
-          " records (an earlier run saw " + std::to_string(win.value("count", -1LL)) + "): fetching it whole again");
-    }
-  }
-  rep.parts_done_before = done.size();
-  win = json{{"since", w.since},     {"until", w.until}, {"count", found.count}, {"batch_size", options.batch_size},
-             {"batches", rep.parts}, {"done", done},     {"complete", false}};
 
   if (opt.dry_run) {
     for (std::size_t b = 0; b < rep.parts; ++b)
@@ -175,12 +193,11 @@ FetchReport fetch_pubmed(const PubmedOptions& options, const FetchLog& log_in) {
   for (std::size_t b = 0; b < rep.parts; ++b) {
     if (done.count(b)) continue;
     const std::size_t start = b * options.batch_size;
-    const std::size_t want = std::min(options.batch_size, total - start);
     QueryParams fetch{{"db", "pubmed"},
                       {"query_key", found.query_key},
                       {"WebEnv", found.web_env},
                       {"retstart", std::to_string(start)},
-                      {"retmax", std::to_string(want)},
+                      {"retmax", std::to_string(std::min(options.batch_size, total - start))},
                       {"retmode", "xml"}};
     for (auto& p : identity(options)) fetch.push_back(p);
     std::size_t records = 0;

@@ -369,30 +369,86 @@ std::vector<std::string_view> split_sentences(std::string_view text) {
   return out;
 }
 
-std::vector<ExtractedEffect> effects_in_sentence(std::string_view sentence) {
-  std::vector<ExtractedEffect> out;
-  const Normalised n = normalise_numbers(sentence);
-  const std::vector<Tok> t = tokens_of(n.text);
-  bool seen_anchor = false;           // a 95% CI was named earlier in the sentence: "v (lo to hi)" continues it
-  std::size_t context_from = 0;       // normalised byte where the words before the next value begin
-  const Keyword* previous = nullptr;  // the class of the previous interval in this sentence
-  bool have_previous = false;
-  std::vector<bool> used(t.size(), false);
+namespace {
 
-  auto take = [&](std::size_t value_tok, double lo, double hi, std::size_t first_tok, std::size_t end_tok) {
-    for (std::size_t k = first_tok; k < end_tok && k < t.size(); ++k) used[k] = true;
-    const double v = t[value_tok].value;
-    const std::size_t ctx_end = t[std::min(first_tok, value_tok)].b;
-    const Keyword* k = nullptr;
-    if (group_value_before(t, value_tok))
-      k = &group_value;
-    else
-      k = nearest_keyword(n.text, std::min(context_from, ctx_end), ctx_end);
-    if (!k && have_previous) k = previous;  // the next item of a list
-    const std::size_t ctx_from = context_from;
-    context_from = t[end_tok - 1].e;
-    previous = k;
-    have_previous = true;
+// One pass over a sentence's tokens, left to right: each 95% interval with the value it belongs
+// to, classed by the nearest measure word before it (or the previous interval's, in a list).
+class EffectScanner {
+ public:
+  explicit EffectScanner(std::string_view sentence)
+      : sentence_(sentence), n_(normalise_numbers(sentence)), t_(tokens_of(n_.text)), used_(t_.size(), false) {}
+
+  std::vector<ExtractedEffect> scan() {
+    for (std::size_t i = 0; i < t_.size(); ++i) {
+      if (used_[i]) continue;
+      if (const auto a = anchor_at(t_, i))
+        i = after_anchor(i, *a);
+      else if (seen_anchor_ && is_number(t_, i))
+        i = list_item(i);
+    }
+    return std::move(out_);
+  }
+
+ private:
+  // At an anchor ("95% CI"): the interval after it and the value it belongs to. Returns the last
+  // token consumed.
+  std::size_t after_anchor(std::size_t i, const Anchor& a) {
+    seen_anchor_ = a.level == 95;
+    if (!seen_anchor_) {  // another level: its numbers are left alone, and so is the rest of the list
+      for (std::size_t k = i; k < a.end; ++k) used_[k] = true;
+      return i;
+    }
+    std::size_t j = a.end;
+    // "(95% CI) v (lo to hi)": the anchor labels the value that follows.
+    if (is_punct(t_, j, ")") && i > 0 && is_punct(t_, i - 1, "(")) {
+      const std::size_t v = j + 1;
+      if (is_number(t_, v) && is_punct(t_, v + 1, "([")) {
+        if (const auto b = bounds_at(t_, v + 2); b && is_punct(t_, b->end, ")]")) {
+          take(v, b->lo, b->hi, v, b->end + 1);
+          return b->end;
+        }
+      }
+      return i;
+    }
+    while (is_punct(t_, j, ":,=([")) ++j;
+    const auto b = bounds_at(t_, j);
+    if (!b) return i;
+    // The value: the nearest number before the anchor, past brackets, separators and a unit.
+    std::size_t k = i;
+    int skipped = 0;
+    while (k > 0 && skipped < 4 && is_punct(t_, k - 1, "([,;:=")) --k, ++skipped;
+    k = past_unit_before_scale(t_, k);
+    while (k > 0 && skipped < 4 && (is_punct(t_, k - 1, "([,;:=") || unit_word(t_[k - 1]))) --k, ++skipped;
+    if (k == 0 || !is_number(t_, k - 1) || used_[k - 1]) return i;
+    std::size_t end = b->end;
+    if (is_punct(t_, end, ")]")) ++end;
+    take(k - 1, b->lo, b->hi, k - 1, end);
+    return end - 1;
+  }
+
+  // "v (lo to hi)" after a 95% CI was named: the next item of the list.
+  std::size_t list_item(std::size_t i) {
+    std::size_t j = i + 1;
+    while (j < t_.size() && unit_word(t_[j]) && j < i + 3) ++j;
+    if (!is_punct(t_, j, "([")) return i;
+    const auto b = bounds_at(t_, j + 1);
+    if (!b || !is_punct(t_, b->end, ")]")) return i;
+    take(i, b->lo, b->hi, i, b->end + 1);
+    return b->end;
+  }
+
+  void take(std::size_t value_tok, double lo, double hi, std::size_t first_tok, std::size_t end_tok) {
+    for (std::size_t k = first_tok; k < end_tok && k < t_.size(); ++k) used_[k] = true;
+    const double v = t_[value_tok].value;
+    const std::size_t ctx_end = t_[std::min(first_tok, value_tok)].b;
+    const Keyword* k = group_value_before(t_, value_tok)
+                           ? &group_value
+                           : nearest_keyword(n_.text, std::min(context_from_, ctx_end), ctx_end);
+    if (!k && have_previous_) k = previous_;  // the next item of a list
+    const std::size_t ctx_from = context_from_;
+    context_from_ = t_[end_tok - 1].e;
+    previous_ = k;
+    have_previous_ = true;
     if (!k || k->measure[0] == '\0') return;          // no between-group measure named: not an effect
     if (!(lo <= v && v <= hi) || !(lo < hi)) return;  // not an interval around its estimate
     const std::string measure = k->measure;
@@ -403,61 +459,26 @@ std::vector<ExtractedEffect> effects_in_sentence(std::string_view sentence) {
     e.value = v;
     e.ci_low = lo;
     e.ci_high = hi;
-    e.as_written = original(sentence, n, t[std::min(first_tok, value_tok)].b, t[end_tok - 1].e);
-    e.context = original(sentence, n, std::min(ctx_from, ctx_end), ctx_end);
-    e.quote = std::string(sentence);
-    out.push_back(std::move(e));
-  };
-
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    if (used[i]) continue;
-    if (const auto a = anchor_at(t, i)) {
-      seen_anchor = a->level == 95;
-      if (!seen_anchor) {  // another level: its numbers are left alone, and so is the rest of the list
-        for (std::size_t k = i; k < a->end; ++k) used[k] = true;
-        continue;
-      }
-      std::size_t j = a->end;
-      // "(95% CI) v (lo to hi)": the anchor labels the value that follows.
-      if (is_punct(t, j, ")") && i > 0 && is_punct(t, i - 1, "(")) {
-        const std::size_t v = j + 1;
-        if (is_number(t, v) && is_punct(t, v + 1, "([")) {
-          if (const auto b = bounds_at(t, v + 2); b && is_punct(t, b->end, ")]")) {
-            take(v, b->lo, b->hi, v, b->end + 1);
-            i = b->end;
-          }
-        }
-        continue;
-      }
-      while (is_punct(t, j, ":,=([")) ++j;
-      const auto b = bounds_at(t, j);
-      if (!b) continue;
-      // The value: the nearest number before the anchor, past brackets, separators and a unit.
-      std::size_t k = i;
-      int skipped = 0;
-      while (k > 0 && skipped < 4 && is_punct(t, k - 1, "([,;:=")) --k, ++skipped;
-      k = past_unit_before_scale(t, k);
-      while (k > 0 && skipped < 4 && (is_punct(t, k - 1, "([,;:=") || unit_word(t[k - 1]))) --k, ++skipped;
-      if (k == 0 || !is_number(t, k - 1) || used[k - 1]) continue;
-      std::size_t end = b->end;
-      if (is_punct(t, end, ")]")) ++end;
-      take(k - 1, b->lo, b->hi, k - 1, end);
-      i = end - 1;
-      continue;
-    }
-    // "v (lo to hi)" after a 95% CI was named: the next item of the list.
-    if (seen_anchor && is_number(t, i)) {
-      std::size_t j = i + 1;
-      while (j < t.size() && unit_word(t[j]) && j < i + 3) ++j;
-      if (!is_punct(t, j, "([")) continue;
-      const auto b = bounds_at(t, j + 1);
-      if (!b || !is_punct(t, b->end, ")]")) continue;
-      take(i, b->lo, b->hi, i, b->end + 1);
-      i = b->end;
-    }
+    e.as_written = original(sentence_, n_, t_[std::min(first_tok, value_tok)].b, t_[end_tok - 1].e);
+    e.context = original(sentence_, n_, std::min(ctx_from, ctx_end), ctx_end);
+    e.quote = std::string(sentence_);
+    out_.push_back(std::move(e));
   }
-  return out;
-}
+
+  std::string_view sentence_;
+  Normalised n_;
+  std::vector<Tok> t_;
+  std::vector<bool> used_;
+  bool seen_anchor_ = false;           // a 95% CI was named earlier in the sentence: "v (lo to hi)" continues it
+  std::size_t context_from_ = 0;       // normalised byte where the words before the next value begin
+  const Keyword* previous_ = nullptr;  // the class of the previous interval in this sentence
+  bool have_previous_ = false;
+  std::vector<ExtractedEffect> out_;
+};
+
+}  // namespace
+
+std::vector<ExtractedEffect> effects_in_sentence(std::string_view sentence) { return EffectScanner(sentence).scan(); }
 
 std::vector<ExtractedFollowUp> follow_ups_in_sentence(std::string_view sentence) {
   std::vector<ExtractedFollowUp> out;
