@@ -130,8 +130,8 @@ class CtgovRun {
   }
 
   void save(bool complete) {
-    win_ = json{{"since", w_.since},    {"until", w_.until},          {"page_size", options_.page_size},
-                {"pages_done", page_},  {"next_page_token", token_}, {"count", rep_.count},
+    win_ = json{{"since", w_.since},   {"until", w_.until},         {"page_size", options_.page_size},
+                {"pages_done", page_}, {"next_page_token", token_}, {"count", rep_.count},
                 {"complete", complete}};
     if (complete) w_.state["last_until"] = w_.until;
     write_state(rep_.state_file, w_.state);

@@ -133,8 +133,8 @@ SearchResult search_window(const PubmedOptions& options, const Window& w, Polite
 // The batches an earlier, interrupted run of the same window already wrote; none when the window
 // now holds a different number of records or the batch size changed, since the batches would not line up.
 // Rewrites the window's state for this run.
-std::set<std::size_t> batches_done(const PubmedOptions& options, const SearchResult& found, Window& w,
-                                   FetchReport& rep, const FetchLog& log) {
+std::set<std::size_t> batches_done(const PubmedOptions& options, const SearchResult& found, Window& w, FetchReport& rep,
+                                   const FetchLog& log) {
   json& win = w.state["window"];
   std::set<std::size_t> done;
   if (w.resumed) {
