@@ -187,10 +187,12 @@ function findingsBlock(findings, idOf, { patient, s, d }) {
 // "surgery vs physiotherapy": physiotherapy). Without a named comparator: the comparison of the
 // first bottom line's leading finding.
 function namedComparison(parsed, lines, findings) {
+  // The server's reading of the question: the comparator concepts named, and the kinds they
+  // stand for (a named treatment is 'active', which only its concepts can match).
   const asked = new Set(parsed?.comparators || []);
-  if (asked.size) {
-    return (f) => (f.comparator.concepts || []).some((c) => asked.has(c))
-      || (f.comparator.kind === 'placebo_sham' && (asked.has('sham') || asked.has('placebo')));
+  const kinds = new Set((parsed?.comparator_kinds || []).filter((k) => k !== 'active'));
+  if (asked.size || kinds.size) {
+    return (f) => (f.comparator.concepts || []).some((c) => asked.has(c)) || kinds.has(f.comparator.kind);
   }
   const lead = findings.find((f) => f.key === lines[0]?.finding_keys?.[0]);
   return (f) => !!lead && comparisonKey(f) === comparisonKey(lead);

@@ -15,12 +15,12 @@ int evidence_level_of(const Study& s) {
   if (registration_only && std::find(pt.begin(), pt.end(), "Trial registration") != pt.end() &&
       std::find(pt.begin(), pt.end(), "Results posted") == pt.end())
     return 5;
-  if (s.design == "guideline") return 1;
+  if (s.design == Design::guideline) return 1;
   // Systematic reviews of trials sit above single trials whether or not they pool.
-  if (s.design == "systematic_review") return 1;
-  if (s.design == "rct") return 2;
-  if (s.design == "non_randomised_trial" || s.design == "cohort") return 3;
-  if (s.design == "case_control" || s.design == "case_series") return 4;
+  if (s.design == Design::systematic_review) return 1;
+  if (s.design == Design::rct) return 2;
+  if (s.design == Design::non_randomised_trial || s.design == Design::cohort) return 3;
+  if (s.design == Design::case_control || s.design == Design::case_series) return 4;
   return 5;
 }
 
@@ -42,7 +42,7 @@ bool at_high_risk_of_bias(double quality_score) {
 bool reports_result(const OutcomeResult& o) { return o.direction != Direction::unclear || o.effect.has_value(); }
 
 bool can_report(const Study& s) {
-  if (s.retracted || s.design == "protocol") return false;
+  if (s.retracted || s.design == Design::protocol) return false;
   return std::any_of(s.outcomes.begin(), s.outcomes.end(), reports_result);
 }
 
@@ -52,17 +52,14 @@ bool results_unconfirmed(const Study& s) {
   return origin != s.annotation.origins.end() && origin->second == Origin::text;
 }
 
-std::string finding_key(std::string_view intervention, std::string_view comparator_kind, std::string_view outcome,
-                        std::string_view time_point) {
+std::string finding_key(std::string_view intervention, ComparatorKind kind, std::string_view outcome,
+                        std::string_view time_point, const std::vector<std::string>& add_on) {
+  const std::string_view comparator_kind = comparator_kind_name(kind);
   std::string key;
   key.reserve(intervention.size() + comparator_kind.size() + outcome.size() + time_point.size() + 3);
-  key.append(intervention)
-      .append("|")
-      .append(comparator_kind)
-      .append("|")
-      .append(outcome)
-      .append("|")
-      .append(time_point);
+  key.append(intervention).append("|").append(comparator_kind);
+  for (const auto& a : add_on) key.append("+").append(a);
+  key.append("|").append(outcome).append("|").append(time_point);
   return key;
 }
 
@@ -80,10 +77,10 @@ std::string time_point_of_weeks(double weeks) {
 
 std::string analysis_of(const Study& s, const OutcomeResult& o) {
   if (!o.analysis.empty()) return o.analysis;
-  if (s.design == "cohort" || s.design == "case_control" || s.design == "case_series" ||
-      s.design == "non_randomised_trial")
+  if (s.design == Design::cohort || s.design == Design::case_control || s.design == Design::case_series ||
+      s.design == Design::non_randomised_trial)
     return "observational";
-  if (s.design == "systematic_review" || s.design == "meta_analysis") {
+  if (s.design == Design::systematic_review || s.design == Design::meta_analysis) {
     // A review of cohort studies (and not of trials) is observational evidence.
     const std::string label = normalise(s.design_label);
     const bool observational =
@@ -167,35 +164,47 @@ std::optional<OrientedEffect> orient(const Effect& e, const std::string& domain,
   return o;
 }
 
-const char* design_label(std::string_view d) {
-  if (d == "guideline") return "Guideline";
-  if (d == "systematic_review") return "Systematic review";
-  if (d == "meta_analysis") return "Meta-analysis";
-  if (d == "rct") return "Randomised trial";
-  if (d == "non_randomised_trial") return "Non-randomised trial";
-  if (d == "cohort") return "Cohort study";
-  if (d == "case_control") return "Case-control study";
-  if (d == "case_series") return "Case series";
-  if (d == "protocol") return "Protocol";
-  if (d == "narrative_review") return "Narrative review";
+const char* design_label(Design d) {
+  switch (d) {
+    case Design::guideline: return "Guideline";
+    case Design::systematic_review: return "Systematic review";
+    case Design::meta_analysis: return "Meta-analysis";
+    case Design::rct: return "Randomised trial";
+    case Design::non_randomised_trial: return "Non-randomised trial";
+    case Design::cohort: return "Cohort study";
+    case Design::case_control: return "Case-control study";
+    case Design::case_series: return "Case series";
+    case Design::protocol: return "Protocol";
+    case Design::narrative_review: return "Narrative review";
+    case Design::other: return "Other";
+  }
   return "Other";
 }
 
-const char* comparator_clinical(std::string_view kind) {
-  if (kind == "placebo_sham") return "placebo or sham";
-  if (kind == "usual_care") return "usual care";
-  if (kind == "no_treatment") return "no treatment or waiting list";
-  if (kind == "active") return "other active treatments";
-  return "mixed comparators";
-}
+const char* design_label(std::string_view design) { return design_label(parse_design(design).value_or(Design::other)); }
 
-const char* comparator_plain(std::string_view kind) {
-  if (kind == "placebo_sham") return "a fake (sham) treatment";
-  if (kind == "usual_care") return "usual care";
-  if (kind == "no_treatment") return "no treatment";
-  if (kind == "active") return "other treatments";
-  return "other options";
+namespace {
+struct ComparatorWords {
+  ComparatorKind kind;
+  const char* clinical;
+  const char* plain;
+};
+constexpr ComparatorWords kComparatorWords[] = {
+    {ComparatorKind::placebo_sham, "placebo or sham", "a fake (sham) treatment"},
+    {ComparatorKind::usual_care, "usual care", "usual care"},
+    {ComparatorKind::no_treatment, "no treatment or waiting list", "no treatment"},
+    {ComparatorKind::active, "other active treatments", "other treatments"},
+    {ComparatorKind::mixed, "mixed comparators", "other options"},
+};
+const ComparatorWords& comparator_words(ComparatorKind k) {
+  for (const auto& w : kComparatorWords)
+    if (w.kind == k) return w;
+  return kComparatorWords[std::size(kComparatorWords) - 1];
 }
+}  // namespace
+
+const char* comparator_clinical(ComparatorKind kind) { return comparator_words(kind).clinical; }
+const char* comparator_plain(ComparatorKind kind) { return comparator_words(kind).plain; }
 
 const char* direction_label(Direction d) {
   switch (d) {
@@ -250,10 +259,6 @@ constexpr TimePointWords kTimePoints[] = {
     {"intermediate", "intermediate term", "in the medium term"},
     {"long", "long term", "in the long term"},
 };
-constexpr std::string_view kDesigns[] = {
-    "guideline",   "systematic_review", "meta_analysis",    "rct",  "non_randomised_trial", "cohort", "case_control",
-    "case_series", "protocol",          "narrative_review", "other"};
-constexpr std::string_view kComparatorKinds[] = {"placebo_sham", "usual_care", "no_treatment", "active", "mixed"};
 }  // namespace
 
 std::string grade_domain_label(std::string_view domain) {
@@ -278,7 +283,7 @@ nlohmann::json label_tables() {
   using nlohmann::json;
   json designs = json::object(), directions = json::object(), certainty = json::object(), domains = json::object(),
        times = json::object(), kinds = json::object();
-  for (const auto d : kDesigns) designs[std::string(d)] = design_label(d);
+  for (const Design d : all_designs) designs[design_name(d)] = design_label(d);
   for (const Direction d : {Direction::favours_intervention, Direction::favours_comparator, Direction::no_difference,
                             Direction::conflicting, Direction::unclear})
     directions[direction_name(d)] = direction_label(d);
@@ -290,8 +295,8 @@ nlohmann::json label_tables() {
                                           {"rank", static_cast<int>(l)}};
   for (const auto& [id, words] : kGradeDomains) domains[std::string(id)] = words;
   for (const auto& t : kTimePoints) times[std::string(t.id)] = {{"label", t.label}, {"plain", t.plain}};
-  for (const auto k : kComparatorKinds)
-    kinds[std::string(k)] = {{"label", comparator_clinical(k)}, {"plain", comparator_plain(k)}};
+  for (const auto& w : kComparatorWords)
+    kinds[comparator_kind_name(w.kind)] = {{"label", w.clinical}, {"plain", w.plain}};
   return {{"designs", designs},       {"directions", directions}, {"certainty", certainty},
           {"grade_domains", domains}, {"time_points", times},     {"comparator_kinds", kinds}};
 }

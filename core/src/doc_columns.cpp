@@ -70,7 +70,7 @@ std::shared_ptr<const DocColumns> DocColumns::load(Xapian::Database& db) {
         cols->ids_ += f->id;
         const double q = f->quality < 0 ? -1 : f->quality;
         cols->data_.insert(cols->data_.end(),
-                           {table.code(f->design), static_cast<std::uint16_t>(f->level),
+                           {static_cast<std::uint16_t>(f->design), static_cast<std::uint16_t>(f->level),
                             static_cast<std::uint16_t>(std::lround(q * 100) + 32768), flags,
                             static_cast<std::uint16_t>(id_at & 0xFFFF), static_cast<std::uint16_t>(id_at >> 16),
                             static_cast<std::uint16_t>(std::min<std::size_t>(f->id.size(), 0xFFFF))});
@@ -101,7 +101,7 @@ std::optional<RankFeatures> DocColumns::features(Xapian::docid did) const {
   p += 1 + p[0];
   if (p >= end) return std::nullopt;
   RankFeatures f;
-  f.design = values_[p[0]];
+  f.design = static_cast<Design>(p[0]);
   f.level = p[1];
   f.quality = p[2] == 32768 - 100 ? -1 : (static_cast<double>(p[2]) - 32768) / 100;
   f.meta_analysis = p[3] & flag_meta;

@@ -246,14 +246,14 @@ const TermField term_fields[] = {
      [](const Study& s) {
        Words w;
        for (const auto& a : s.comparators)
-         if (!a.kind.empty()) w.push_back("kind:" + a.kind);
+         if (a.kind) w.push_back(std::string("kind:") + comparator_kind_name(*a.kind));
        return w;
      }},
     // A review that pools is also found as a meta-analysis.
     {fields::design,
      [](const Study& s) {
-       Words w{s.design};
-       if (s.design == "systematic_review" && s.meta_analysis) w.push_back("meta_analysis");
+       Words w{design_name(s.design)};
+       if (s.design == Design::systematic_review && s.meta_analysis) w.push_back("meta_analysis");
        return w;
      }},
     {fields::year, [](const Study& s) { return Words{s.year > 0 ? std::to_string(s.year) : std::string()}; }},
@@ -280,7 +280,7 @@ struct ValueField {
 const ValueField value_fields[] = {
     {fields::slot_year,
      [](const Study& s) -> std::optional<std::string> { return Xapian::sortable_serialise(s.year); }},
-    {fields::slot_design, [](const Study& s) -> std::optional<std::string> { return s.design; }},
+    {fields::slot_design, [](const Study& s) -> std::optional<std::string> { return design_name(s.design); }},
     {fields::slot_level,
      [](const Study& s) -> std::optional<std::string> { return Xapian::sortable_serialise(evidence_level(s)); }},
     {fields::slot_level_label,
@@ -364,8 +364,9 @@ void add_concept_fields(Xapian::Document& doc, const Study& s, const Vocabulary&
   const auto facet_i = positional(fields::slot_interventions, interventions);
   const auto facet_c = positional(fields::slot_conditions, conditions);
   const auto facet_o = positional(fields::slot_outcomes, outcomes);
-  doc.add_value(fields::slot_facets, serialise_facets(s.design, quality_band_of(s.annotation.quality_score),
-                                                      evidence_level(s), s.year, facet_i, facet_c, facet_o));
+  doc.add_value(fields::slot_facets,
+                serialise_facets(design_name(s.design), quality_band_of(s.annotation.quality_score), evidence_level(s),
+                                 s.year, facet_i, facet_c, facet_o));
 }
 
 // "Did you mean" suggests words of the vocabulary (written once per run, see write_synonyms),

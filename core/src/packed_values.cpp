@@ -76,8 +76,8 @@ std::string serialise_rank_features(const RankFeatures& f) {
   std::snprintf(q, sizeof q, "%.2f", f.quality);
   std::string out(format);
   for (const std::string& field :
-       {f.id, f.design, std::string(f.meta_analysis ? "1" : "0"), std::to_string(f.level), std::string(q),
-        std::string(f.quality_estimated ? "1" : "0"), std::string(f.graded ? "1" : "0"),
+       {f.id, std::string(design_name(f.design)), std::string(f.meta_analysis ? "1" : "0"), std::to_string(f.level),
+        std::string(q), std::string(f.quality_estimated ? "1" : "0"), std::string(f.graded ? "1" : "0"),
         std::string(f.retracted ? "1" : "0"), std::string(f.reportable ? "1" : "0")}) {
     out += field_sep;
     out += field;
@@ -103,7 +103,7 @@ std::optional<RankFeatures> parse_rank_features(std::string_view value) {
   if (head.size() != 10 || head[0] != format) return std::nullopt;
   RankFeatures f;
   f.id = head[1];
-  f.design = head[2];
+  f.design = parse_design(head[2]).value_or(Design::other);
   f.meta_analysis = head[3] == "1";
   if (std::from_chars(head[4].data(), head[4].data() + head[4].size(), f.level).ec != std::errc()) return std::nullopt;
   char* end = nullptr;

@@ -18,7 +18,8 @@ namespace evidence {
 
 // What ranking needs to know of a record: see RankingWeights in search.hpp.
 struct RankFeatures {
-  std::string id, design;
+  std::string id;
+  Design design = Design::other;
   bool meta_analysis = false;
   int level = 5;
   double quality = -1;

@@ -14,7 +14,8 @@ using nlohmann::json;
 
 namespace {
 
-void push_unique(std::vector<std::string>& v, const std::string& s) {
+template <typename T>
+void push_unique(std::vector<T>& v, const std::type_identity_t<T>& s) {
   if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
 }
 
@@ -133,7 +134,7 @@ bool apply_field(Question& q, const Vocabulary& v, std::string field, const std:
     add_filter(q.filter_outcomes, q.outcomes, field_concept(q, v, field, value, word, "outcome"));
   } else if (field == "design") {
     std::string d = lower(value);
-    if (!is_design(d)) {
+    if (!parse_design(d)) {
       const Concept* c = v.lookup(value);
       if (!c || c->kind != "design") throw Error(ErrorCode::invalid_argument, "design: unknown design '" + value + "'");
       d = c->id;
@@ -241,7 +242,7 @@ void file_concept(Question& q, const Vocabulary& v, const Concept& c, bool after
   if (c.kind == "intervention") {
     if (after_versus) {
       push_unique(q.comparators, c.id);
-      push_unique(q.comparator_kinds, "active");
+      push_unique(q.comparator_kinds, ComparatorKind::active);
     } else {
       push_unique(q.interventions, c.id);
     }

@@ -55,6 +55,46 @@ std::optional<CertaintyLevel> parse_certainty_level(std::string_view w) noexcept
   return std::nullopt;
 }
 
+const char* design_name(Design d) noexcept {
+  switch (d) {
+    case Design::guideline: return "guideline";
+    case Design::systematic_review: return "systematic_review";
+    case Design::meta_analysis: return "meta_analysis";
+    case Design::rct: return "rct";
+    case Design::non_randomised_trial: return "non_randomised_trial";
+    case Design::cohort: return "cohort";
+    case Design::case_control: return "case_control";
+    case Design::case_series: return "case_series";
+    case Design::protocol: return "protocol";
+    case Design::narrative_review: return "narrative_review";
+    case Design::other: return "other";
+  }
+  return "other";
+}
+
+std::optional<Design> parse_design(std::string_view w) noexcept {
+  for (const Design d : all_designs)
+    if (w == design_name(d)) return d;
+  return std::nullopt;
+}
+
+const char* comparator_kind_name(ComparatorKind k) noexcept {
+  switch (k) {
+    case ComparatorKind::placebo_sham: return "placebo_sham";
+    case ComparatorKind::usual_care: return "usual_care";
+    case ComparatorKind::no_treatment: return "no_treatment";
+    case ComparatorKind::active: return "active";
+    case ComparatorKind::mixed: return "mixed";
+  }
+  return "mixed";
+}
+
+std::optional<ComparatorKind> parse_comparator_kind(std::string_view w) noexcept {
+  for (const ComparatorKind k : all_comparator_kinds)
+    if (w == comparator_kind_name(k)) return k;
+  return std::nullopt;
+}
+
 namespace {
 
 Origin origin_from_name(const std::string& s) {
@@ -95,7 +135,7 @@ json arm_to_json(const Arm& a, bool comparator) {
   json j = json::object();
   if (!a.concepts.empty() || !comparator) j["concepts"] = a.concepts;
   j["label"] = a.label;
-  if (comparator) j["kind"] = a.kind.empty() ? "mixed" : a.kind;
+  if (comparator) j["kind"] = a.kind.value_or(ComparatorKind::mixed);
   return j;
 }
 
@@ -103,7 +143,7 @@ Arm arm_from_json(const json& j) {
   Arm a;
   a.concepts = get_strs(j, "concepts");
   a.label = get_str(j, "label");
-  a.kind = get_str(j, "kind");
+  a.kind = parse_comparator_kind(get_str(j, "kind"));
   return a;
 }
 
@@ -283,7 +323,7 @@ OutcomeResult outcome_from_json(const json& j) {
   o.add_on = get_strs(j, "add_on");
   o.intervention = get_strs(j, "intervention");
   o.comparator = get_strs(j, "comparator");
-  o.comparator_kind = get_str(j, "comparator_kind");
+  o.comparator_kind = parse_comparator_kind(get_str(j, "comparator_kind")).value_or(ComparatorKind::mixed);
   // Validation rejects any other word first (schema's enum); an unvalidated record reads it as unclear.
   o.direction = parse_direction(get_str(j, "direction")).value_or(Direction::unclear);
   if (auto it = j.find("effect"); it != j.end()) {
@@ -311,13 +351,6 @@ OutcomeResult outcome_from_json(const json& j) {
 }
 
 }  // namespace
-
-bool is_design(const std::string& d) {
-  static const std::set<std::string> designs = {
-      "guideline",   "systematic_review", "meta_analysis",    "rct",  "non_randomised_trial", "cohort", "case_control",
-      "case_series", "protocol",          "narrative_review", "other"};
-  return designs.count(d) > 0;
-}
 
 std::string Study::abstract_text() const {
   std::string out;
@@ -429,7 +462,7 @@ Study study_from_json(const json& j) {
   s.publication_types = get_strs(j, "publication_types");
   if (auto it = j.find("abstract"); it != j.end())
     for (const auto& sec : *it) s.abstract.push_back({get_str(sec, "label"), get_str(sec, "text")});
-  s.design = j.at("design").get<std::string>();
+  s.design = parse_design(j.at("design").get<std::string>()).value_or(Design::other);
   s.meta_analysis = j.value("meta_analysis", false);
   s.meta_analysis_stated = j.contains("meta_analysis");
   s.design_label = get_str(j, "design_label");

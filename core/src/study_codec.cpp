@@ -51,6 +51,9 @@ class Out {
   void field(Origin o) { u(static_cast<std::uint64_t>(o)); }
   // Stored as its word, as when it was a string: the format is unchanged.
   void field(Direction d) { field(std::string(direction_name(d))); }
+  void field(Design d) { field(std::string(design_name(d))); }
+  void field(ComparatorKind k) { field(std::string(comparator_kind_name(k))); }
+  void field(const std::optional<ComparatorKind>& k) { field(std::string(k ? comparator_kind_name(*k) : "")); }
   template <typename T, typename F>
   void list(const std::vector<T>& v, F&& each) {
     u(v.size());
@@ -128,12 +131,26 @@ class In {
     if (v > static_cast<std::uint64_t>(Origin::estimated)) fail();
     o = static_cast<Origin>(v);
   }
-  void field(Direction& d) {
+  void field(Direction& d) { word_of(d, parse_direction); }
+  void field(Design& d) { word_of(d, parse_design); }
+  void field(ComparatorKind& k) { word_of(k, parse_comparator_kind); }
+  // "" is an arm not yet classed.
+  void field(std::optional<ComparatorKind>& k) {
     std::string word;
     field(word);
-    const auto parsed = parse_direction(word);
+    k.reset();
+    if (word.empty()) return;
+    k = parse_comparator_kind(word);
+    if (!k) fail();
+  }
+  // A closed set's word, read and parsed; a word outside the set is a corrupt record.
+  template <typename T, typename Parse>
+  void word_of(T& out, Parse parse) {
+    std::string word;
+    field(word);
+    const auto parsed = parse(word);
     if (!parsed) fail();
-    d = *parsed;
+    out = *parsed;
   }
   template <typename T, typename F>
   void list(std::vector<T>& v, F&& each) {

@@ -208,17 +208,17 @@ bool Vocabulary::is_a(std::string_view id, std::string_view ancestor) const {
   return std::find(it->second.begin(), it->second.end(), ancestor) != it->second.end();
 }
 
-std::string Vocabulary::comparator_kind(std::string_view id) const {
-  if (is_a(id, "placebo")) return "placebo_sham";
-  if (is_a(id, "usual_care")) return "usual_care";
-  if (is_a(id, "no_treatment") || is_a(id, "minimal_intervention")) return "no_treatment";
-  return "active";
+ComparatorKind Vocabulary::comparator_kind(std::string_view id) const {
+  if (is_a(id, "placebo")) return ComparatorKind::placebo_sham;
+  if (is_a(id, "usual_care")) return ComparatorKind::usual_care;
+  if (is_a(id, "no_treatment") || is_a(id, "minimal_intervention")) return ComparatorKind::no_treatment;
+  return ComparatorKind::active;
 }
 
-std::string Vocabulary::comparator_kind(const std::vector<std::string>& ids) const {
-  std::set<std::string> kinds;
+ComparatorKind Vocabulary::comparator_kind(const std::vector<std::string>& ids) const {
+  std::set<ComparatorKind> kinds;
   for (const auto& id : ids) kinds.insert(comparator_kind(id));
-  return kinds.size() == 1 ? *kinds.begin() : "mixed";
+  return kinds.size() == 1 ? *kinds.begin() : ComparatorKind::mixed;
 }
 
 std::vector<ConceptMatch> Vocabulary::match(std::string_view text, bool ci) const {

@@ -284,46 +284,46 @@ bool contains_any(const std::string& text, const std::vector<std::string_view>& 
 // Publication types that name a design, in order of precedence: the first row with one of its
 // types present gives the design.
 struct DesignByType {
-  std::string_view design;
+  Design design;
   std::vector<std::string_view> types;
 };
 const std::vector<DesignByType> designs_by_type = {
-    {"guideline", {"Practice Guideline", "Guideline"}},
-    {"systematic_review", {"Systematic Review", "Meta-Analysis"}},
-    {"rct", {"Randomized Controlled Trial", "Pragmatic Clinical Trial"}},
-    {"protocol", {"Clinical Trial Protocol"}},
-    {"non_randomised_trial", {"Controlled Clinical Trial", "Clinical Trial"}},
-    {"cohort", {"Observational Study"}},
-    {"case_series", {"Case Reports"}},
-    {"narrative_review", {"Review"}},
+    {Design::guideline, {"Practice Guideline", "Guideline"}},
+    {Design::systematic_review, {"Systematic Review", "Meta-Analysis"}},
+    {Design::rct, {"Randomized Controlled Trial", "Pragmatic Clinical Trial"}},
+    {Design::protocol, {"Clinical Trial Protocol"}},
+    {Design::non_randomised_trial, {"Controlled Clinical Trial", "Clinical Trial"}},
+    {Design::cohort, {"Observational Study"}},
+    {Design::case_series, {"Case Reports"}},
+    {Design::narrative_review, {"Review"}},
 };
 
 // Wording that names a design, in order of precedence: the first row whose text holds one of
 // `any` (and, when given, one of `and_any`) gives the design. Phrases are normalised text.
 struct DesignByWords {
-  std::string_view design;
+  Design design;
   bool title_only;  // else the title and the abstract
   std::vector<std::string_view> any, and_any;
 };
 const std::vector<DesignByWords> designs_by_words = {
-    {"protocol", true, {"protocol"}, {}},
-    {"guideline", true, {"guideline"}, {}},
-    {"systematic_review", true, {"systematic review", "meta analysis", "metaanalysis"}, {}},
+    {Design::protocol, true, {"protocol"}, {}},
+    {Design::guideline, true, {"guideline"}, {}},
+    {Design::systematic_review, true, {"systematic review", "meta analysis", "metaanalysis"}, {}},
     // Random allocation, however it is worded, makes the design a randomised trial.
-    {"rct",
+    {Design::rct,
      false,
      {"randomly assigned", "randomly allocated", "randomly divided", "random allocation", "random assignment",
       "were randomised", "were randomized", "randomised controlled", "randomized controlled", "randomisation",
       "randomization"},
      {}},
-    {"rct", false, {"randomised", "randomized"}, {"trial", "study"}},
-    {"cohort", false, {"cohort"}, {}},
-    {"case_control", false, {"case control"}, {}},
-    {"case_series", false, {"case series", "case report"}, {}},
-    {"non_randomised_trial", false, {"controlled trial", "clinical trial", "pilot study"}, {}},
+    {Design::rct, false, {"randomised", "randomized"}, {"trial", "study"}},
+    {Design::cohort, false, {"cohort"}, {}},
+    {Design::case_control, false, {"case control"}, {}},
+    {Design::case_series, false, {"case series", "case report"}, {}},
+    {Design::non_randomised_trial, false, {"controlled trial", "clinical trial", "pilot study"}, {}},
 };
 
-void set_design(Study& s, std::string_view design, Origin origin) {
+void set_design(Study& s, Design design, Origin origin) {
   s.design = design;
   s.annotation.origins["design"] = origin;
 }
@@ -333,7 +333,7 @@ void design_from_source(Study& s) {
   auto has = [&](std::string_view t) { return std::find(types.begin(), types.end(), t) != types.end(); };
   for (const auto& row : designs_by_type) {
     if (std::none_of(row.types.begin(), row.types.end(), has)) continue;
-    if (row.design == "systematic_review") s.meta_analysis = has("Meta-Analysis");
+    if (row.design == Design::systematic_review) s.meta_analysis = has("Meta-Analysis");
     return set_design(s, row.design, Origin::source_metadata);
   }
 }
@@ -344,7 +344,7 @@ void design_from_text(Study& s) {
   for (const auto& row : designs_by_words) {
     const std::string& text = row.title_only ? title : all;
     if (!contains_any(text, row.any) || (!row.and_any.empty() && !contains_any(text, row.and_any))) continue;
-    if (row.design == "systematic_review") s.meta_analysis = contains_any(all, {"meta analysis", "pooled"});
+    if (row.design == Design::systematic_review) s.meta_analysis = contains_any(all, {"meta analysis", "pooled"});
     return set_design(s, row.design, Origin::text);
   }
 }
@@ -471,7 +471,7 @@ void set_intervention_arms(Study& s, const Vocabulary& v, const Treatments& foun
   const std::vector<std::string> covered = concepts_of(s.interventions);
   for (const auto& id : found.interventions)
     if (std::find(covered.begin(), covered.end(), id) == covered.end())
-      s.interventions.push_back({{id}, v.find(id)->preferred, ""});
+      s.interventions.push_back({{id}, v.find(id)->preferred, std::nullopt});
   s.annotation.origins["interventions"] = found.structured ? Origin::source_metadata : Origin::text;
 }
 
@@ -482,7 +482,7 @@ void set_comparator_arms(Study& s, const Vocabulary& v, const Treatments& found)
     if (std::find(covered.begin(), covered.end(), id) == covered.end())
       s.comparators.push_back({{id}, v.find(id)->preferred, v.comparator_kind(id)});
   for (auto& a : s.comparators)
-    if (a.kind.empty()) a.kind = v.comparator_kind(a.concepts);
+    if (!a.kind) a.kind = v.comparator_kind(a.concepts);
   if (!s.comparators.empty())
     s.annotation.origins["comparators"] = found.structured ? Origin::source_metadata : Origin::text;
 }
@@ -550,7 +550,7 @@ std::vector<std::string> outcome_domains(const Vocabulary& v, const TextMatches&
 
 // The main result's direction, for trials, as the abstract states it.
 void annotate_direction(Study& s, const Vocabulary& v, const std::vector<std::string>& domains) {
-  if (s.design != "rct" && s.design != "non_randomised_trial") return;
+  if (s.design != Design::rct && s.design != Design::non_randomised_trial) return;
   std::string sentence;
   const std::optional<Direction> dir = direction_from_text(s, sentence);
   if (!dir || s.interventions.empty()) return;
@@ -559,7 +559,7 @@ void annotate_direction(Study& s, const Vocabulary& v, const std::vector<std::st
   o.domain = pain ? "pain" : (domains.empty() ? "benefit" : domains.front());
   o.intervention = concepts_of(s.interventions);
   o.comparator = concepts_of(s.comparators);
-  o.comparator_kind = s.comparators.empty() ? "mixed" : v.comparator_kind(o.comparator);
+  o.comparator_kind = s.comparators.empty() ? ComparatorKind::mixed : v.comparator_kind(o.comparator);
   o.direction = *dir;
   o.primary = true;
   o.result_text = sentence.size() > 1000 ? sentence.substr(0, 1000) : sentence;
@@ -576,7 +576,7 @@ void annotate_measured_domains(Study& s, const std::vector<std::string>& domains
     OutcomeResult o;
     o.domain = d;
     o.intervention = concepts_of(s.interventions);
-    o.comparator_kind = "mixed";
+    o.comparator_kind = ComparatorKind::mixed;
     o.direction = Direction::unclear;
     s.outcomes.push_back(std::move(o));
   }
@@ -586,13 +586,13 @@ void annotate_measured_domains(Study& s, const std::vector<std::string>& domains
 // Size: registry enrolment, else the abstract's wording.
 void annotate_size(Study& s, const std::string& abstract) {
   if (s.population.n_randomised || s.population.n_participants) return;
-  if (s.design == "systematic_review") {
+  if (s.design == Design::systematic_review) {
     if (auto n = trial_count(abstract)) {
       s.population.n_trials = n;
       s.annotation.origins["sample_size"] = Origin::text;
     }
   } else if (auto n = detail::sample_size(abstract)) {
-    if (s.design == "rct")
+    if (s.design == Design::rct)
       s.population.n_randomised = n;
     else
       s.population.n_participants = n;
@@ -639,19 +639,19 @@ void annotate_from_source(Study& s, const Vocabulary& v) {
 // The starting point of an estimated quality score, by design (the first row that fits; a
 // design in no row scores 2, "other design"). A protocol has no results to rate: -1.
 struct DesignQuality {
-  std::string_view design;
+  Design design;
   std::optional<bool> meta_analysis;  // the row fits only a review with (or without) meta-analysis
   double score;
   const char* basis;
 };
 const DesignQuality design_quality[] = {
-    {"guideline", std::nullopt, 7, "guideline"},
-    {"systematic_review", true, 7, "systematic review with meta-analysis"},
-    {"systematic_review", false, 6, "systematic review"},
-    {"rct", std::nullopt, 5, "randomised trial"},
-    {"non_randomised_trial", std::nullopt, 3, "non-randomised design"},
-    {"cohort", std::nullopt, 3, "non-randomised design"},
-    {"protocol", std::nullopt, -1, "protocol (no results)"},
+    {Design::guideline, std::nullopt, 7, "guideline"},
+    {Design::systematic_review, true, 7, "systematic review with meta-analysis"},
+    {Design::systematic_review, false, 6, "systematic review"},
+    {Design::rct, std::nullopt, 5, "randomised trial"},
+    {Design::non_randomised_trial, std::nullopt, 3, "non-randomised design"},
+    {Design::cohort, std::nullopt, 3, "non-randomised design"},
+    {Design::protocol, std::nullopt, -1, "protocol (no results)"},
 };
 
 // Wording of the title, abstract and design label that adds a point each to an estimated score.

@@ -57,24 +57,24 @@ int date_year(const std::string& d) {
 
 // Arm types of the registry that make an arm a comparator, with the comparator's kind; an arm of
 // any other type is an intervention.
-const std::pair<std::string_view, const char*> comparator_arm_types[] = {
-    {"PLACEBO_COMPARATOR", "placebo_sham"},
-    {"SHAM_COMPARATOR", "placebo_sham"},
-    {"NO_INTERVENTION", "no_treatment"},
-    {"ACTIVE_COMPARATOR", "active"},
+const std::pair<std::string_view, ComparatorKind> comparator_arm_types[] = {
+    {"PLACEBO_COMPARATOR", ComparatorKind::placebo_sham},
+    {"SHAM_COMPARATOR", ComparatorKind::placebo_sham},
+    {"NO_INTERVENTION", ComparatorKind::no_treatment},
+    {"ACTIVE_COMPARATOR", ComparatorKind::active},
 };
 
 // Values of the registry's design fields that name a design, in order of precedence.
 struct RegistryDesign {
   bool allocation;  // the value is designInfo.allocation's, else studyType's
   std::string_view value;
-  const char* design;
+  Design design;
 };
 const RegistryDesign registry_designs[] = {
-    {true, "RANDOMIZED", "rct"},
-    {true, "NON_RANDOMIZED", "non_randomised_trial"},
-    {true, "NA", "non_randomised_trial"},
-    {false, "OBSERVATIONAL", "cohort"},
+    {true, "RANDOMIZED", Design::rct},
+    {true, "NON_RANDOMIZED", Design::non_randomised_trial},
+    {true, "NA", Design::non_randomised_trial},
+    {false, "OBSERVATIONAL", Design::cohort},
 };
 
 const char* const nct_field = "/protocolSection/identificationModule/nctId";
@@ -220,10 +220,10 @@ struct StudyReader {
       label = squash_space(label);
       if (label.empty()) continue;
       if (label.size() > 2000) label = detail::truncate_utf8(label, 2000);
-      Arm arm{{}, label, ""};
+      Arm arm{{}, label, std::nullopt};
       for (const auto& [arm_type, kind] : comparator_arm_types)
         if (type == arm_type) arm.kind = kind;
-      if (arm.kind.empty())
+      if (!arm.kind)
         s.interventions.push_back(arm);
       else
         s.comparators.push_back(arm);
@@ -252,7 +252,7 @@ struct StudyReader {
     const auto count = n->get<std::int64_t>();
     if (count < 0 || count > 10000000)
       return problem(enrolment_field, "implausible enrolment " + std::to_string(count));
-    if (s.design == "rct")
+    if (s.design == Design::rct)
       s.population.n_randomised = count;
     else
       s.population.n_participants = count;

@@ -646,7 +646,7 @@ Study draft_copy(const Study& indexed) {
   d.language = indexed.language;
   d.publication_types = indexed.publication_types;
   d.abstract = indexed.abstract;
-  d.design = indexed.design == "meta_analysis" ? "systematic_review" : indexed.design;
+  d.design = indexed.design == Design::meta_analysis ? Design::systematic_review : indexed.design;
   d.meta_analysis = indexed.meta_analysis;
   d.meta_analysis_stated = indexed.meta_analysis;
   d.design_label = indexed.design_label;
@@ -669,7 +669,7 @@ Study draft_copy(const Study& indexed) {
   unverified("year", std::to_string(d.year), meta);
   if (!d.journal.empty()) unverified("journal", "", meta);
   if (!d.identifiers.empty()) unverified("identifiers", "", meta);
-  unverified("design", d.design, "design " + origin_words(indexed, "design"));
+  unverified("design", design_name(d.design), "design " + origin_words(indexed, "design"));
   unverified("population.conditions", joined(d.population.conditions),
              "conditions " + origin_words(indexed, "conditions"));
   unverified("population.duration", d.population.duration, "duration " + origin_words(indexed, "duration"));
@@ -699,7 +699,7 @@ void draft_annotated_outcomes(Study& d, const Study& indexed) {
 void draft_size_and_times(Study& d, const Study& indexed, const AbstractNumbers& numbers) {
   Unverified unverified(d);
   if (numbers.participants) {
-    if (d.design == "rct" || d.design == "non_randomised_trial")
+    if (d.design == Design::rct || d.design == Design::non_randomised_trial)
       d.population.n_randomised = numbers.participants->n;
     else
       d.population.n_participants = numbers.participants->n;
@@ -727,7 +727,7 @@ OutcomeResult drafted_outcome(const ExtractedEffect& e, const Vocabulary& v,
   domain_of(v, e, o);
   o.intervention = intervention;
   o.comparator = comparator;
-  o.comparator_kind = comparator.empty() ? "mixed" : v.comparator_kind(comparator);
+  o.comparator_kind = comparator.empty() ? ComparatorKind::mixed : v.comparator_kind(comparator);
   o.direction = Direction::unclear;
   const auto times = follow_ups_in_sentence(e.quote);
   if (times.size() == 1) {

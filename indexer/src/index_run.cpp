@@ -235,7 +235,7 @@ void count_coverage(RunReport& rep, const Study& s) {
   for (const auto& o : s.outcomes) any_dir = any_dir || o.direction != Direction::unclear;
   c.intervention += any_i ? 1u : 0u;
   c.condition += s.population.conditions.empty() ? 0u : 1u;
-  c.design += s.design == "other" ? 0u : 1u;
+  c.design += s.design == Design::other ? 0u : 1u;
   c.outcome += s.outcomes.empty() ? 0u : 1u;
   c.direction += any_dir ? 1u : 0u;
 }

@@ -22,7 +22,7 @@ std::string ris_line(const char* tag, const std::string& value) {
   return line + "\r\n";
 }
 
-const char* ris_type(const Study& s) { return s.design == "guideline" ? "GOVDOC" : "JOUR"; }
+const char* ris_type(const Study& s) { return s.design == Design::guideline ? "GOVDOC" : "JOUR"; }
 
 std::string bib_escape(const std::string& s) {
   std::string out;
@@ -49,7 +49,7 @@ std::string csv_field(const std::string& s) {
 
 // Reference managers show the keyword as written, so the design is spelled out: appraisal's
 // label in lower case ("randomised trial", "cohort study").
-std::string design_text(const std::string& d) {
+std::string design_text(Design d) {
   std::string text = design_label(d);
   if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
   return text;
@@ -130,9 +130,10 @@ std::string csv_row(const Study& s) {
   char quality[32] = "";
   if (s.annotation.quality_score >= 0) std::snprintf(quality, sizeof quality, "%.0f", s.annotation.quality_score);
   const std::string year = s.year > 0 ? std::to_string(s.year) : std::string();
-  for (const auto& f : {s.id, s.title, joined(s.authors, "; "), year, s.journal, s.design, s.identifiers.pmid,
-                        s.identifiers.doi, s.identifiers.nct, std::string(quality), s.annotation.quality_basis,
-                        joined(intervention_concepts, "; "), joined(s.population.conditions, "; ")})
+  for (const auto& f :
+       {s.id, s.title, joined(s.authors, "; "), year, s.journal, std::string(design_name(s.design)), s.identifiers.pmid,
+        s.identifiers.doi, s.identifiers.nct, std::string(quality), s.annotation.quality_basis,
+        joined(intervention_concepts, "; "), joined(s.population.conditions, "; ")})
     out += csv_field(f) + ",";
   out.back() = '\r';
   out += "\n";

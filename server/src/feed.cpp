@@ -61,7 +61,9 @@ std::string finding_title(const std::string& key, const Vocabulary& v) {
   std::string comparator;
   for (const auto& kind : split(parts[1], '+'))
     comparator += (comparator.empty() ? "" : " plus ") +
-                  (comparator.empty() ? std::string(comparator_clinical(kind)) : concept_label(v, kind));
+                  (comparator.empty()
+                       ? std::string(comparator_clinical(parse_comparator_kind(kind).value_or(ComparatorKind::mixed)))
+                       : concept_label(v, kind));
   std::string title =
       concept_label(v, parts[0]) + " vs " + comparator + ": " + words(parts[2]) + ", " + words(parts[3]) + " term";
   if (parts.size() >= 5) {

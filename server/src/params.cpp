@@ -80,7 +80,7 @@ void read_filters(const Params& ps, const Vocabulary& v, SearchRequest& r) {
   r.conditions = concept_ids(ps, "condition", v);
   r.outcomes = concept_ids(ps, "outcome", v);
   for (const auto& d : list_param(ps, "design")) {
-    if (!is_design(d)) bad("parameter 'design': unknown design '" + d + "'");
+    if (!parse_design(d)) bad("parameter 'design': unknown design '" + d + "'");
     r.designs.push_back(d);
   }
   if (const auto y = bound_param(ps, "year_min", 1900, 2100)) r.year_min = static_cast<int>(*y);

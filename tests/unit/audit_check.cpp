@@ -158,8 +158,8 @@ std::vector<FindingView> findings_of(const json& summary, const Vocabulary& v) {
 // ---- A record's results for one finding -----------------------------------------------------
 
 bool is_review(const Study& s) {
-  return s.design == "systematic_review" || s.design == "guideline" || s.design == "narrative_review" ||
-         s.population.n_trials.has_value();
+  return s.design == Design::systematic_review || s.design == Design::guideline ||
+         s.design == Design::narrative_review || s.population.n_trials.has_value();
 }
 
 // The results of a record that belong to a finding: same intervention concept or narrower, same
@@ -167,8 +167,8 @@ bool is_review(const Study& s) {
 std::vector<const OutcomeResult*> matching_results(const Study& s, const FindingView& f, const Vocabulary& v) {
   std::vector<const OutcomeResult*> out;
   for (const auto& o : s.outcomes) {
-    if (o.comparator_kind != f.comparator_kind || o.domain != f.outcome || o.time_point != f.time_point ||
-        o.add_on != f.add_on)
+    if (comparator_kind_name(o.comparator_kind) != f.comparator_kind || o.domain != f.outcome ||
+        o.time_point != f.time_point || o.add_on != f.add_on)
       continue;
     if (std::any_of(o.intervention.begin(), o.intervention.end(),
                     [&](const std::string& c) { return v.is_a(c, f.intervention); }))

@@ -70,7 +70,8 @@ TEST_CASE("annotation matches the hand annotations of the test corpus", "[annota
     for (const auto& x : e.value("not_conditions", json::array()))
       CHECK(std::find(s.population.conditions.begin(), s.population.conditions.end(), x) ==
             s.population.conditions.end());
-    CHECK(score(s.design == e["design"], "design " + e["design"].get<std::string>() + " (got " + s.design + ")"));
+    CHECK(score(s.design == e["design"],
+                "design " + e["design"].get<std::string>() + " (got " + design_name(s.design) + ")"));
     if (e.contains("duration"))
       score(s.population.duration == e["duration"], "duration " + e["duration"].get<std::string>());
     if (e.contains("n")) score(s.participants() == e["n"].get<std::int64_t>(), "participants " + e["n"].dump());
@@ -99,7 +100,7 @@ TEST_CASE("annotation coverage on the real back-pain records", "[annotator][shar
     ++n;
     with_i += concept_set(s.interventions).empty() ? 0u : 1u;
     with_c += s.population.conditions.empty() ? 0u : 1u;
-    with_d += s.design == "other" ? 0u : 1u;
+    with_d += s.design == Design::other ? 0u : 1u;
   }
   WARN("PMC-derived back-pain trials: " << n << " records; intervention " << with_i << ", condition " << with_c
                                         << ", design " << with_d);

@@ -46,7 +46,7 @@ TEST_CASE("comparators: 'vs' and 'compared with sham'", "[query]") {
   CHECK(a.conditions == std::vector<std::string>{"lumbar_spinal_stenosis"});
   const auto b = parse("TENS compared with sham");
   CHECK(b.interventions == std::vector<std::string>{"tens"});
-  CHECK(has(b.comparator_kinds, "placebo_sham"));
+  CHECK(b.comparator_kinds == std::vector<ComparatorKind>{ComparatorKind::placebo_sham});
 }
 
 TEST_CASE("outcomes: safety words mean adverse events, designs are recognised", "[query]") {

@@ -168,11 +168,11 @@ TEST_CASE("ClinicalTrials.gov: single study and bad studies", "[readers][ctgov]"
   const Study& s = r.studies[0];
   CHECK(s.id == "ctgov-NCT01234567");
   CHECK(s.identifiers.nct == "NCT01234567");
-  CHECK(s.design == "rct");
+  CHECK(s.design == Design::rct);
   CHECK(s.year == 2012);
   CHECK(s.population.n_randomised == 90);
   CHECK(s.comparators.size() == 1);
-  CHECK(s.comparators[0].kind == "active");
+  CHECK(s.comparators[0].kind == ComparatorKind::active);
   CHECK(has_problem(
       read_ctgov_json(R"({"studies": [{"protocolSection": {"identificationModule": {"nctId": "NCT1"}}}]})", "x.json"),
       "NCT1", "NCT number must be"));
@@ -237,7 +237,7 @@ TEST_CASE("real ClinicalTrials.gov API v2 page parses", "[readers][ctgov][shared
   CHECK(r.problems.empty());
   const Study* k = by_id(r, "ctgov-NCT05013879");
   REQUIRE(k);
-  CHECK(k->design == "rct");
+  CHECK(k->design == Design::rct);
   CHECK(k->population.n_randomised == 65);
   CHECK_FALSE(k->annotation.mesh_terms.empty());
 }

@@ -139,14 +139,14 @@ TEST_CASE("every hit explains its rank", "[search]") {
 TEST_CASE("guidelines and systematic reviews rank above single trials for the same question", "[search]") {
   const auto r = run("yoga for chronic low back pain", 10);
   REQUIRE(r.hits.size() >= 3);
-  const std::string first = r.hits.front().study.design;
-  CHECK((first == "systematic_review" || first == "guideline"));
+  const Design first = r.hits.front().study.design;
+  CHECK((first == Design::systematic_review || first == Design::guideline));
   std::size_t first_rct = r.hits.size(), last_review = 0;
   for (std::size_t i = 0; i < r.hits.size(); ++i) {
     const auto& s = r.hits[i].study;
     if (!about(s, "yoga")) continue;
-    if (s.design == "rct") first_rct = std::min(first_rct, i);
-    if (s.design == "systematic_review") last_review = i;
+    if (s.design == Design::rct) first_rct = std::min(first_rct, i);
+    if (s.design == Design::systematic_review) last_review = i;
   }
   CHECK(last_review < first_rct);  // every yoga review above the first yoga trial
 }
@@ -169,7 +169,7 @@ TEST_CASE("facets have exact counts and filters narrow the results", "[search]")
   req.designs = {"systematic_review"};
   const auto filtered = search(reader, vocabulary(), req);
   CHECK(filtered.found == reviews);
-  for (const auto& h : filtered.hits) CHECK(h.study.design == "systematic_review");
+  for (const auto& h : filtered.hits) CHECK(h.study.design == Design::systematic_review);
 }
 
 TEST_CASE("field syntax, sorting and paging", "[search]") {

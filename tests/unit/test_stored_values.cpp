@@ -180,7 +180,7 @@ TEST_CASE("a record is reportable exactly when the graded summary can use it", "
     const RankFeatures f = rank_features_of(s);
     Question q;
     // What synthesise() uses of a record: its outcomes with a result, unless retracted or a protocol.
-    bool used = !s.retracted && s.design != "protocol";
+    bool used = !s.retracted && s.design != Design::protocol;
     bool any = false;
     for (const auto& o : s.outcomes) any = any || o.direction != Direction::unclear || o.effect.has_value();
     INFO(s.id);

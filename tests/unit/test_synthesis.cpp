@@ -64,8 +64,8 @@ TEST_CASE("effect size against the minimal important difference", "[synthesis]")
 
 namespace {
 Study trial(const std::string& id, const std::string& intervention, double md, double lo, double hi, std::int64_t n,
-            double quality = 8, const std::string& comparator_kind = "placebo_sham",
-            const std::string& design = "rct") {
+            double quality = 8, ComparatorKind comparator_kind = ComparatorKind::placebo_sham,
+            Design design = Design::rct) {
   Study s;
   s.id = id;
   s.title = id;
@@ -75,7 +75,7 @@ Study trial(const std::string& id, const std::string& intervention, double md, d
   s.population.conditions = {"chronic_low_back_pain"};
   s.population.duration = "chronic";
   s.population.n_randomised = n;
-  s.interventions = {{{intervention}, intervention, ""}};
+  s.interventions = {{{intervention}, intervention, std::nullopt}};
   OutcomeResult o;
   o.domain = "pain";
   o.time_point = "short";
@@ -204,14 +204,14 @@ TEST_CASE("the label tables name every id the API uses, in the words the exports
   CHECK(t["grade_domains"]["source_rating"] == "Never above the source");
   CHECK(grade_domain_label("something_new") == "something_new");
   CHECK(t["time_points"]["short"]["plain"] == "in the short term");
-  CHECK(t["comparator_kinds"]["placebo_sham"]["plain"] == comparator_plain("placebo_sham"));
+  CHECK(t["comparator_kinds"]["placebo_sham"]["plain"] == comparator_plain(ComparatorKind::placebo_sham));
   // Every downgrade domain the grading rules can name has words.
   const auto summary = synthesise({trial("T1", "yoga", 20, -5, 45, 40, 2)}, question("yoga"), vocabulary());
   for (const auto& d : only(summary).downgrades) CHECK(t["grade_domains"].contains(d.domain));
 }
 
 TEST_CASE("GRADE: a review's own GRADE high rating allows high", "[synthesis][grade]") {
-  Study review = trial("R1", "yoga", 20, 15, 25, 2000, 8, "placebo_sham", "systematic_review");
+  Study review = trial("R1", "yoga", 20, 15, 25, 2000, 8, ComparatorKind::placebo_sham, Design::systematic_review);
   review.outcomes[0].n_studies = 12;
   review.outcomes[0].n_participants = 2000;
   review.outcomes[0].certainty = Certainty{"GRADE", "high", "High certainty (review)", {}};
@@ -226,7 +226,7 @@ TEST_CASE("GRADE: a review's own GRADE high rating allows high", "[synthesis][gr
 // GRADE "low" for another result of that comparison (one drug, no estimate given).
 TEST_CASE("GRADE: a counted result rated lower with GRADE caps the finding even when its estimate is not used",
           "[synthesis][grade]") {
-  Study review = trial("R1", "yoga", 20, 15, 25, 2000, 8, "placebo_sham", "systematic_review");
+  Study review = trial("R1", "yoga", 20, 15, 25, 2000, 8, ComparatorKind::placebo_sham, Design::systematic_review);
   review.outcomes[0].n_studies = 12;
   review.outcomes[0].n_participants = 2000;
   OutcomeResult rated = review.outcomes[0];
@@ -251,7 +251,7 @@ TEST_CASE("GRADE: a counted result rated lower with GRADE caps the finding even 
 }
 
 TEST_CASE("GRADE: levels of evidence are not GRADE, 'strong evidence' allows moderate at most", "[synthesis][grade]") {
-  Study review = trial("R1", "yoga", 20, 15, 25, 2000, 8, "placebo_sham", "systematic_review");
+  Study review = trial("R1", "yoga", 20, 15, 25, 2000, 8, ComparatorKind::placebo_sham, Design::systematic_review);
   review.outcomes[0].n_studies = 12;
   review.outcomes[0].n_participants = 2000;
   review.outcomes[0].certainty = Certainty{"levels_of_evidence", "high", "Strong evidence", {}};
@@ -308,7 +308,8 @@ TEST_CASE("GRADE: indirectness when the population only partly matches", "[synth
 
 TEST_CASE("GRADE: observational evidence starts low, one study cannot show consistency", "[synthesis][grade]") {
   const auto summary =
-      synthesise({trial("C1", "yoga", 20, 15, 25, 500, 8, "placebo_sham", "cohort")}, question("yoga"), vocabulary());
+      synthesise({trial("C1", "yoga", 20, 15, 25, 500, 8, ComparatorKind::placebo_sham, Design::cohort)},
+                 question("yoga"), vocabulary());
   const Finding& f = only(summary);
   CHECK(std::find(f.rules.begin(), f.rules.end(), "start_low: as-treated or observational comparison") !=
         f.rules.end());
@@ -318,7 +319,7 @@ TEST_CASE("GRADE: observational evidence starts low, one study cannot show consi
 }
 
 TEST_CASE("a review's pooled estimate is used and its trials are not counted again", "[synthesis]") {
-  Study review = trial("R1", "yoga", 10, 6, 14, 2000, 8, "placebo_sham", "systematic_review");
+  Study review = trial("R1", "yoga", 10, 6, 14, 2000, 8, ComparatorKind::placebo_sham, Design::systematic_review);
   review.outcomes[0].n_studies = 12;
   review.outcomes[0].n_participants = 2000;
   review.year = 2022;
@@ -335,7 +336,7 @@ TEST_CASE("a review's pooled estimate is used and its trials are not counted aga
 }
 
 TEST_CASE("a stated certainty that differs from ours is flagged, not hidden", "[synthesis]") {
-  Study review = trial("R1", "yoga", 10, 6, 14, 2000, 8, "placebo_sham", "systematic_review");
+  Study review = trial("R1", "yoga", 10, 6, 14, 2000, 8, ComparatorKind::placebo_sham, Design::systematic_review);
   review.outcomes[0].n_studies = 12;
   review.outcomes[0].certainty = Certainty{"GRADE", "low", "Low certainty (review)", {"risk_of_bias"}};
   const auto summary = synthesise({review}, question("yoga"), vocabulary());

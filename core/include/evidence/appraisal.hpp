@@ -56,9 +56,10 @@ bool results_unconfirmed(const Study& study);
 
 // ---- Findings ------------------------------------------------------------------------------
 
-// The key of a graded finding: "intervention|comparator kind|outcome|time point".
-std::string finding_key(std::string_view intervention, std::string_view comparator_kind, std::string_view outcome,
-                        std::string_view time_point);
+// The key of a graded finding: "intervention|comparator kind|outcome|time point", the kind
+// followed by "+<id>" for each background treatment both arms had (add_on).
+std::string finding_key(std::string_view intervention, ComparatorKind comparator_kind, std::string_view outcome,
+                        std::string_view time_point, const std::vector<std::string>& add_on = {});
 // The key of the index-wide finding an outcome result belongs to (its first intervention names it).
 std::string finding_key_of(const OutcomeResult& outcome);
 
@@ -94,12 +95,14 @@ std::optional<OrientedEffect> orient(const Effect& effect, const std::string& do
 
 // ---- Labels --------------------------------------------------------------------------------
 
-// "Randomised trial", "Systematic review", ... for a design value of the schema ("Other" else).
+// "Randomised trial", "Systematic review", ...; the word overload is for facet values read from
+// the index ("Other" for a word outside the set).
+const char* design_label(Design design);
 const char* design_label(std::string_view design);
 // A comparator kind in clinicians' words ("placebo or sham") and in patients' ("a fake (sham)
-// treatment"); "mixed comparators" / "other options" for "mixed" or anything unknown.
-const char* comparator_clinical(std::string_view kind);
-const char* comparator_plain(std::string_view kind);
+// treatment"); "mixed comparators" / "other options" for mixed.
+const char* comparator_clinical(ComparatorKind kind);
+const char* comparator_plain(ComparatorKind kind);
 // A direction in clinicians' words: "favours the treatment", "no difference", ...
 const char* direction_label(Direction direction);
 // GRADE symbols of a certainty level: "⊕⊕⊕⊕" for high .. "⊕◯◯◯" for very low.

@@ -22,9 +22,9 @@ struct Question {
   std::string text;                         // as typed
   std::vector<RecognisedConcept> concepts;  // in order of appearance
   std::vector<std::string> interventions, conditions, outcomes, comparators, designs;
-  std::vector<std::string> comparator_kinds;  // placebo_sham, usual_care, ...
-  std::string duration;                       // acute, subacute, chronic or ""
-  std::string free_text;                      // words left over, with phrases and operators kept
+  std::vector<ComparatorKind> comparator_kinds;
+  std::string duration;   // acute, subacute, chronic or ""
+  std::string free_text;  // words left over, with phrases and operators kept
   // Identifiers typed or pasted (PMID, DOI, NCT, PMCID, PubMed / doi.org / ClinicalTrials.gov /
   // PMC URLs): kind ("pmid", "doi", "nct", "pmcid") and value as indexed (lower case but PMIDs).
   std::vector<std::pair<std::string, std::string>> identifiers;

@@ -42,10 +42,44 @@ std::optional<CertaintyLevel> parse_certainty_level(std::string_view word) noexc
 // 1 (very low) .. 4 (high).
 constexpr int rank_of(CertaintyLevel level) noexcept { return static_cast<int>(level); }
 
+// A study's design, in the schema's words (guideline, systematic_review, rct, ...), plus
+// meta_analysis, which records never carry as their design but which is indexed and filterable
+// for reviews that pool. `all_designs` lists them in the order the page shows them.
+enum class Design {
+  guideline,
+  systematic_review,
+  meta_analysis,
+  rct,
+  non_randomised_trial,
+  cohort,
+  case_control,
+  case_series,
+  protocol,
+  narrative_review,
+  other
+};
+inline constexpr Design all_designs[] = {
+    Design::guideline, Design::systematic_review, Design::meta_analysis, Design::rct,      Design::non_randomised_trial,
+    Design::cohort,    Design::case_control,      Design::case_series,   Design::protocol, Design::narrative_review,
+    Design::other};
+const char* design_name(Design d) noexcept;
+std::optional<Design> parse_design(std::string_view word) noexcept;
+
+// What a result's comparator was, in the schema's words: placebo_sham, usual_care, no_treatment,
+// active, mixed (several kinds, or not known).
+enum class ComparatorKind { placebo_sham, usual_care, no_treatment, active, mixed };
+inline constexpr ComparatorKind all_comparator_kinds[] = {ComparatorKind::placebo_sham, ComparatorKind::usual_care,
+                                                          ComparatorKind::no_treatment, ComparatorKind::active,
+                                                          ComparatorKind::mixed};
+const char* comparator_kind_name(ComparatorKind k) noexcept;
+std::optional<ComparatorKind> parse_comparator_kind(std::string_view word) noexcept;
+
 // In JSON a closed set is its word: without these nlohmann writes an enum as its number, and
 // json == Direction::unclear would silently compare a number with a word.
 inline void to_json(nlohmann::json& j, Direction d) { j = direction_name(d); }
 inline void to_json(nlohmann::json& j, CertaintyLevel level) { j = certainty_level_name(level); }
+inline void to_json(nlohmann::json& j, Design d) { j = design_name(d); }
+inline void to_json(nlohmann::json& j, ComparatorKind k) { j = comparator_kind_name(k); }
 
 struct Identifiers {
   std::string pmid, doi, nct, pmcid;
@@ -60,7 +94,7 @@ struct AbstractSection {
 struct Arm {
   std::vector<std::string> concepts;
   std::string label;
-  std::string kind;  // comparators only: placebo_sham, usual_care, no_treatment, active, mixed
+  std::optional<ComparatorKind> kind;  // comparators only; absent: not yet classed (the annotator classes it)
 };
 
 struct Effect {
@@ -93,7 +127,7 @@ struct OutcomeResult {
   std::optional<ResultPopulation> population;  // absent: the record's population
   std::optional<double> follow_up_weeks;
   std::vector<std::string> intervention, comparator;
-  std::string comparator_kind = "mixed";
+  ComparatorKind comparator_kind = ComparatorKind::mixed;
   std::vector<std::string> add_on;  // background treatment both arms received
   Direction direction = Direction::unclear;
   std::optional<Effect> effect;
@@ -177,7 +211,7 @@ struct Study {
   std::string language;
   std::vector<std::string> publication_types;
   std::vector<AbstractSection> abstract;
-  std::string design = "other";
+  Design design = Design::other;
   bool meta_analysis = false;
   bool meta_analysis_stated = false;  // the record says so explicitly (kept on round trips)
   std::string design_label;
@@ -200,10 +234,6 @@ struct Study {
   // Participants this study contributes: randomised, else participants, else 0.
   std::int64_t participants() const;
 };
-
-// The design values of schema/study.schema.json, plus "meta_analysis", which is indexed and
-// filterable for reviews that pool.
-bool is_design(const std::string& design);
 
 // JSON in the shape of schema/study.schema.json ("annotation" is added under that key when
 // include_annotation is true; curated files never carry it).

@@ -35,7 +35,8 @@ struct Downgrade {
 };
 
 struct StudyResult {
-  std::string record_id, label, design, result_text, instrument;
+  std::string record_id, label, result_text, instrument;
+  Design design = Design::other;
   Direction direction = Direction::unclear;  // as this finding reads it (turned when reversed)
   std::string trial;  // the trial or review this result belongs to: reports of one trial share it
   std::optional<Effect> effect;
@@ -68,7 +69,8 @@ struct SourceCeiling {
 struct Finding {
   std::string key;  // intervention|comparator|outcome|time point|population
   std::string intervention, intervention_label, intervention_plain;
-  std::string comparator_kind, comparator_label, comparator_plain;
+  ComparatorKind comparator_kind = ComparatorKind::mixed;
+  std::string comparator_label, comparator_plain;
   std::vector<std::string> comparator_concepts, add_on;
   std::string add_on_label, add_on_plain;  // "spinal manipulation" when both arms had it
   std::string outcome, outcome_label, time_point, time_label;

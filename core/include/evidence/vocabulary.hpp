@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "evidence/study.hpp"
 #include "evidence/text.hpp"
 #include <vector>
 
@@ -67,9 +68,9 @@ class Vocabulary {
 
   // The comparator kind a concept stands for: placebo_sham, usual_care, no_treatment (also
   // minimal intervention), or active (any treatment). For several concepts: their common kind,
-  // "mixed" when they differ or the list is empty.
-  std::string comparator_kind(std::string_view id) const;
-  std::string comparator_kind(const std::vector<std::string>& ids) const;
+  // mixed when they differ or the list is empty.
+  ComparatorKind comparator_kind(std::string_view id) const;
+  ComparatorKind comparator_kind(const std::vector<std::string>& ids) const;
 
   // Longest-match annotation over the vocabulary's terms. Abbreviations match case-sensitively
   // in running text ("TENS", not "tens of patients") unless case_insensitive_abbreviations is set,

@@ -136,9 +136,9 @@ void explain(Candidate& c, const ConceptMatches& m, const WordMatches& wm, doubl
   else if (m.interventions.empty() && m.conditions.empty() && c.relevance > 0)
     c.why.push_back("matches the words of the query");
   c.why.push_back(std::string(design_label(f.design)) +
-                  (f.meta_analysis && f.design == "systematic_review" ? " with meta-analysis" : "") +
+                  (f.meta_analysis && f.design == Design::systematic_review ? " with meta-analysis" : "") +
                   " (evidence level " + std::to_string(f.level) +
-                  (f.level == 5 && f.design != "other" ? ", no results yet" : "") + ")");
+                  (f.level == 5 && f.design != Design::other ? ", no results yet" : "") + ")");
   if (f.quality >= 0) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "quality %.0f/10%s", f.quality, f.quality_estimated ? " (estimated)" : "");

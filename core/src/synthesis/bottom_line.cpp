@@ -56,7 +56,7 @@ std::vector<BottomLine> bottom_lines(const std::vector<Finding>& findings, const
     for (const auto& f : findings) {
       if (!mine(f)) continue;
       const auto g = std::find_if(f.results.begin(), f.results.end(), [](const StudyResult& r) {
-        return r.design == "guideline" && !r.result_text.empty();
+        return r.design == Design::guideline && !r.result_text.empty();
       });
       if (g == f.results.end()) continue;
       b.clinician += " Guideline (" + g->label + "): \"" + g->result_text + "\"";

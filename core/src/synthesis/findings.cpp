@@ -124,7 +124,7 @@ Reading read_comparison(const OutcomeResult& o, const std::vector<std::string>& 
     return std::find(kinds.begin(), kinds.end(), o.comparator_kind) != kinds.end() ? Reading::as_stored : Reading::none;
   if (named.empty()) return Reading::as_stored;
   // A named treatment is an active comparison: a mixed set of comparators does not answer it.
-  if (o.comparator_kind != "active") return Reading::none;
+  if (o.comparator_kind != ComparatorKind::active) return Reading::none;
   if (names_any(comparator, named, v)) return Reading::as_stored;
   // "A vs B" also finds "B vs A": the stored intervention is the named comparator and the stored
   // comparator is a treatment asked about.
@@ -233,7 +233,8 @@ StudyResult result_of(const Study& s, const OutcomeResult& o, const PopulationVi
   r.trial = s.id;
   r.label = label_of(s);
   r.design = s.design;
-  r.review = s.design == "systematic_review" || s.design == "meta_analysis" || s.design == "guideline";
+  r.review =
+      s.design == Design::systematic_review || s.design == Design::meta_analysis || s.design == Design::guideline;
   r.direction = reversed ? turn_direction(o.direction) : o.direction;
   r.result_text = o.result_text;
   r.instrument = o.instrument;
@@ -259,7 +260,7 @@ StudyResult result_of(const Study& s, const OutcomeResult& o, const PopulationVi
 
 struct Placement {
   std::string concept_id;  // the intervention the finding is filed under
-  std::string comparator_kind;
+  ComparatorKind comparator_kind = ComparatorKind::mixed;
   std::vector<std::string> comparator_concepts;
   bool direct_intervention = true;
 };
@@ -293,7 +294,7 @@ bool all_within(const std::vector<std::string>& concepts, const std::vector<std:
 // "non-surgical care" with injections and braces is not called "physiotherapy".
 void label_comparator(Finding& f, const Question& q, const Vocabulary& v) {
   const auto named = treatment_comparators(q, v);
-  if (named.empty() || f.comparator_kind != "active" || f.comparator_concepts.empty()) return;
+  if (named.empty() || f.comparator_kind != ComparatorKind::active || f.comparator_concepts.empty()) return;
   if (all_within(f.comparator_concepts, named, v)) return;
   // A patient reads the named treatment and that there were others (a list of plain names fails
   // the reading-age check); a clinician reads up to two by name. The concepts stay in the JSON.
@@ -311,7 +312,7 @@ std::optional<Placement> place(const OutcomeResult& o, const std::vector<std::st
   const auto& own = reading == Reading::reversed ? comparator : o.intervention;
   p.concept_id = key_concept(own, q, v, p.direct_intervention);
   if (p.concept_id.empty()) return std::nullopt;
-  p.comparator_kind = reading == Reading::reversed ? "active" : o.comparator_kind;
+  p.comparator_kind = reading == Reading::reversed ? ComparatorKind::active : o.comparator_kind;
   p.comparator_concepts = reading == Reading::reversed ? o.intervention : comparator;
   return p;
 }
@@ -326,7 +327,7 @@ void label_finding(Finding& f, const std::string& key, const Placement& p, const
   f.comparator_label = comparator_clinical(p.comparator_kind);
   f.comparator_plain = comparator_plain(p.comparator_kind);
   const auto named = treatment_comparators(q, v);
-  if (!named.empty() && p.comparator_kind == "active") {
+  if (!named.empty() && p.comparator_kind == ComparatorKind::active) {
     f.comparator_label = join_labels(v, named, false);
     f.comparator_plain = join_labels(v, named, true);
   }
@@ -393,7 +394,7 @@ Groups group_results(const std::vector<Study>& studies, const Question& q, const
   Groups out;
   std::set<std::string> mixed_arm;  // findings whose asked treatment was given with others
   for (const auto& s : studies) {
-    if (s.retracted || s.design == "protocol") continue;
+    if (s.retracted || s.design == Design::protocol) continue;
     if (results_unconfirmed(s)) {
       // Drafts and results read automatically from an abstract or a registry are listed, never graded.
       if (std::any_of(s.outcomes.begin(), s.outcomes.end(), reports_result))
@@ -419,10 +420,9 @@ Groups group_results(const std::vector<Study>& studies, const Question& q, const
       std::string group = undated(pop.concept_id, v);
       if (group == "nonspecific_low_back_pain") group = "low_back_pain";
       const std::string population_key = (indirect ? "indirect:" : "direct:") + group + ":" + pop.duration;
-      std::string comparator = placed->comparator_kind;
-      for (const auto& a : o.add_on) comparator += "+" + a;
       const std::string key =
-          finding_key(placed->concept_id, comparator, o.domain, o.time_point) + "|" + population_key;
+          finding_key(placed->concept_id, placed->comparator_kind, o.domain, o.time_point, o.add_on) + "|" +
+          population_key;
       Finding& f = out.findings[key];
       if (f.key.empty()) {
         label_finding(f, key, *placed, o, q, v);

@@ -161,7 +161,7 @@ int relevance(const Finding& f, const Question& q, const std::set<std::string>& 
   int score = 0;
   const auto& kinds = q.comparator_kinds;
   if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), f.comparator_kind) != kinds.end()) score += 16;
-  if (!q.comparators.empty() && f.comparator_kind == "active") score += 16;
+  if (!q.comparators.empty() && f.comparator_kind == ComparatorKind::active) score += 16;
   if (!f.indirect) score += 8;
   if (outcomes.empty() ? (f.outcome == "pain" || f.outcome == "function") : outcomes.count(f.outcome) > 0) score += 4;
   if (f.harms) score += 3;
