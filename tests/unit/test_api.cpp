@@ -8,10 +8,13 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
+#include <iterator>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <set>
 #include <thread>
 
 #include "evidence/api.hpp"
@@ -997,6 +1000,46 @@ std::size_t deleted_files_open_under(const fs::path& dir) {
   return n;
 }
 }  // namespace
+
+namespace {
+std::set<std::string> thread_ids() {
+  std::set<std::string> out;
+  for (const auto& t : fs::directory_iterator("/proc/self/task")) out.insert(t.path().filename().string());
+  return out;
+}
+}  // namespace
+
+// The memory figure of docs/RELIABILITY.md (scripts/memory-burst) rests on this: glibc's
+// per-thread cache of freed blocks goes back only when its thread ends.
+TEST_CASE("a worker that sent a large answer is replaced by a fresh thread once idle", "[api][hardening]") {
+  TestServer srv(evidence::test::corpus_index());
+  auto c = srv.client();
+  REQUIRE(c.Get("/api/search?q=tens")->status == 200);  // small: no worker is replaced
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const auto before = thread_ids();
+  auto big = c.Get("/api/export?q=pain&format=json&limit=1000");
+  REQUIRE(big);
+  CHECK(big->status == 200);
+  std::set<std::string> after = thread_ids(), ended;
+  for (int i = 0; i < 60 && ended.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    after = thread_ids();
+    ended.clear();
+    std::set_difference(before.begin(), before.end(), after.begin(), after.end(),
+                        std::inserter(ended, ended.end()));
+  }
+  CHECK(ended.size() == 1);              // the worker that sent the export
+  CHECK(after.size() == before.size());  // and one fresh thread in its place
+  auto r = c.Get("/api/search?q=tens");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  // Many at once, then a shutdown while the replacements are going on (TSan runs [api]).
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 8; ++i)
+    clients.emplace_back([&] { srv.client().Get("/api/export?q=pain&format=csv&limit=1000"); });
+  for (auto& t : clients) t.join();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+}
 
 TEST_CASE("idle workers let go of generations that rebuilds have deleted", "[api][hardening]") {
   const fs::path dir = evidence::test::temp_dir("deleted-gens"), db = dir / "index";
