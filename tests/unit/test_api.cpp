@@ -1025,8 +1025,7 @@ TEST_CASE("a worker that sent a large answer is replaced by a fresh thread once 
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     after = thread_ids();
     ended.clear();
-    std::set_difference(before.begin(), before.end(), after.begin(), after.end(),
-                        std::inserter(ended, ended.end()));
+    std::set_difference(before.begin(), before.end(), after.begin(), after.end(), std::inserter(ended, ended.end()));
   }
   CHECK(ended.size() == 1);              // the worker that sent the export
   CHECK(after.size() == before.size());  // and one fresh thread in its place
