@@ -49,6 +49,8 @@ int main(int argc, char** argv) try {
   app.add_option("--port", opt.port, "port (0 picks a free one and prints it)")->capture_default_str();
   app.add_option("--threads", opt.threads,
                  "worker threads (default: 8 per core, at least 64: one per keep-alive client)");
+  app.add_option("--export-slots", opt.export_slots,
+                 "streamed exports made at once; one more is answered 503 busy (default: half the worker threads)");
   app.add_option("--cache-mb", opt.cache_mb,
                  "memory for rendered search and summary responses, per index revision (0: no cache)")
       ->capture_default_str();

@@ -14,6 +14,7 @@ const char* error_code_name(ErrorCode code) noexcept {
     case ErrorCode::query_too_complex: return "query_too_complex";
     case ErrorCode::remote_unavailable: return "remote_unavailable";
     case ErrorCode::remote_bad_answer: return "remote_bad_answer";
+    case ErrorCode::busy: return "busy";
     case ErrorCode::internal: return "internal";
   }
   return "internal";

@@ -125,13 +125,14 @@ void get_vocabulary(ApiContext& ctx, const httplib::Request& req, httplib::Respo
 // answer short (no last chunk), which a client sees as an incomplete download.
 void stream_studies(httplib::Response& res, const char* filename, const char* content_type, std::string head,
                     MatchedStudies matched, std::string (*render)(const Study&), const char* separator,
-                    std::string tail) {
+                    std::string tail, std::shared_ptr<void> slot) {
   struct State {
     std::string head, tail;
     MatchedStudies matched;
+    std::shared_ptr<void> slot;  // the export slot, given back when the answer is gone
     std::size_t next = 0;
   };
-  auto state = std::make_shared<State>(State{std::move(head), std::move(tail), std::move(matched)});
+  auto state = std::make_shared<State>(State{std::move(head), std::move(tail), std::move(matched), std::move(slot)});
   attach(res, filename);
   res.set_chunked_content_provider(content_type, [state, render, separator](std::size_t, httplib::DataSink& sink) {
     constexpr std::size_t batch = 64;
@@ -157,26 +158,35 @@ void stream_studies(httplib::Response& res, const char* filename, const char* co
 
 void get_export(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   const ApiSearchRequest request = parse_export_request(req.params, ctx.vocabulary);
+  std::shared_ptr<void> slot;
+  if (request.format != ExportFormat::fhir) {
+    slot = ctx.export_slots.try_take();
+    if (!slot)
+      throw Error(ErrorCode::busy, std::to_string(ctx.export_slots.limit()) +
+                                       " exports are being written at once, the most this server makes at a time; "
+                                       "try again in a few seconds");
+  }
   IndexReader& reader = ctx.reader();
   const auto matched = [&] { return match_all(reader, ctx.vocabulary, request.search, request.limit); };
   switch (request.format) {
     case ExportFormat::ris:
       stream_studies(res, "backpain-evidence.ris", "application/x-research-info-systems; charset=utf-8", "", matched(),
-                     ris_record, "", "");
+                     ris_record, "", "", slot);
       return;
     case ExportFormat::bibtex:
       stream_studies(res, "backpain-evidence.bib", "application/x-bibtex; charset=utf-8", "", matched(), bibtex_record,
-                     "", "");
+                     "", "", slot);
       return;
     case ExportFormat::csv:
-      stream_studies(res, "backpain-evidence.csv", "text/csv; charset=utf-8", csv_header(), matched(), csv_row, "", "");
+      stream_studies(res, "backpain-evidence.csv", "text/csv; charset=utf-8", csv_header(), matched(), csv_row, "", "",
+                     slot);
       return;
     case ExportFormat::json: {
       MatchedStudies m = matched();
       std::string head = export_json_head(request.search.q, m.size());
       // No charset parameter, as send_json: cpp-httplib gzips only the exact type.
       stream_studies(res, "backpain-evidence.json", "application/json", std::move(head), std::move(m),
-                     export_json_study, ",", export_json_tail);
+                     export_json_study, ",", export_json_tail, slot);
       return;
     }
     case ExportFormat::fhir: {

@@ -84,12 +84,27 @@ json load_openapi(const fs::path& file) {
 // ---------------------------------------------------------------------------------------------
 // The context shared with the handlers
 
+unsigned worker_threads(const ServerOptions& o) {
+  return o.threads ? o.threads : std::max(64u, 8 * std::thread::hardware_concurrency());
+}
+
+std::shared_ptr<void> ExportSlots::try_take() {
+  if (in_flight_->fetch_add(1) >= limit_) {
+    in_flight_->fetch_sub(1);
+    return nullptr;
+  }
+  // The count is shared with the token, so a token outliving its server stays harmless.
+  // Not a null pointer: a shared_ptr holding nullptr tests false although it owns its deleter.
+  return std::shared_ptr<void>(in_flight_.get(), [count = in_flight_](void*) { count->fetch_sub(1); });
+}
+
 ApiContext::ApiContext(ServerOptions server_options)
     : options(with_default_paths(std::move(server_options))),
       vocabulary(Vocabulary::load(options.vocabulary)),
       openapi(load_openapi(options.openapi)),
       error_page(options.web.empty() ? std::string() : read_text(options.web / "error.html")),
       cache(options.cache_mb * 1024 * 1024),
+      export_slots(options.export_slots ? options.export_slots : std::max(1u, worker_threads(options) / 2)),
       serial_(next_context_serial++) {}
 
 namespace {
@@ -131,6 +146,7 @@ HttpError http_error(ErrorCode code) noexcept {
       return {503, "index_unavailable", "the index is not available right now; try again shortly", true};
     case ErrorCode::index_corrupt:
       return {503, "index_unavailable", "the index cannot be read; the maintainers have to re-index", false};
+    case ErrorCode::busy: return {503, "busy", nullptr, true};
     case ErrorCode::io_error:
     case ErrorCode::remote_unavailable:  // the server calls no remote service; only the fetcher does
     case ErrorCode::remote_bad_answer:
@@ -782,8 +798,7 @@ void configure(GuardedServer& svr, ApiContext& ctx) {
   // Workers serve requests, not connections: idle and half-sent connections wait in the
   // ConnectionPoller. The size is the one the load benchmark was measured with (8 per core, at
   // least 64), when a worker still held a keep-alive connection for its whole life.
-  const unsigned threads = opt.threads ? opt.threads : std::max(64u, 8 * std::thread::hardware_concurrency());
-  svr.set_workers(threads, [&ctx] {
+  svr.set_workers(worker_threads(opt), [&ctx] {
     ctx.release_reader();
     return_free_memory();
   });

@@ -1040,6 +1040,85 @@ TEST_CASE("a worker that sent a large answer is replaced by a fresh thread once 
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
 }
 
+// Issue 20: 64 clients that asked for an export and never read it held every worker for the
+// write timeout, and other clients waited 12.7 s. Exports now take a slot (half the workers).
+TEST_CASE("exports beyond the export slots are answered 503 busy and other requests still are served",
+          "[api][hardening]") {
+  // Forty test records with 190 KB abstracts: an export of 8 MB, more than the socket buffers
+  // hold, so a client that does not read keeps its export writing (and its slot taken).
+  const fs::path dir = evidence::test::temp_dir("export-slots");
+  fs::create_directories(dir / "records");
+  json base = json::parse(std::ifstream(evidence::test::test_data() / "curated" / "TEST001.json"));
+  base.erase("identifiers");
+  std::string text;
+  for (int w = 0; text.size() < 19000; ++w) text += "word" + std::to_string(w % 5000) + " pain ";
+  json abstract = json::array();
+  for (int k = 0; k < 10; ++k) abstract.push_back({{"text", text}});  // 20,000 characters at most each
+  for (int i = 0; i < 40; ++i) {
+    json r = base;
+    r["id"] = "BIG" + std::to_string(100 + i);
+    r["title"] = "Large fixture record " + std::to_string(i) + " on pain";
+    r["abstract"] = abstract;
+    std::ofstream(dir / "records" / (r["id"].get<std::string>() + ".json")) << r.dump();
+  }
+  RunOptions o;
+  o.db = dir / "index";
+  o.inputs = {dir / "records"};
+  const RunReport indexed = run_index(o);
+  REQUIRE(indexed.committed);
+  REQUIRE(indexed.skipped == 0);
+  TestServer srv(o.db);  // 8 workers: 4 export slots
+  {
+    auto whole = srv.client().Get("/api/export?q=fixture&format=json&limit=1000");
+    REQUIRE(whole);
+    REQUIRE(whole->body.size() > 6'000'000);
+  }
+  std::vector<int> stuck;
+  for (int i = 0; i < 4; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int small = 2048;  // a small window, so that the server's writes block
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(srv.port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    const std::string req =
+        "GET /api/export?q=pain&format=json&limit=1000&n=" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    stuck.push_back(fd);  // never read
+  }
+  auto c = srv.client();
+  // The four are being matched or are blocked writing; the fifth is refused at once.
+  int status = 0;
+  for (int i = 0; i < 50 && status != 503; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto r = c.Get("/api/export?q=pain&format=csv&limit=1000");
+    REQUIRE(r);
+    status = r->status;
+    if (status == 503) {
+      CHECK(r->get_header_value("Retry-After") == "5");
+      const json body = json::parse(r->body);
+      CHECK(body["error"]["code"] == "busy");
+      CHECK(body["error"]["message"].get<std::string>().find("4 exports") != std::string::npos);
+    }
+  }
+  CHECK(status == 503);
+  auto search = c.Get("/api/search?q=tens");  // a search still has a worker
+  REQUIRE(search);
+  CHECK(search->status == 200);
+  // A client that goes away gives its slot back.
+  for (const int fd : stuck) ::close(fd);
+  status = 0;
+  for (int i = 0; i < 100 && status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto r = c.Get("/api/export?q=pain&format=csv&limit=1000");
+    REQUIRE(r);
+    status = r->status;
+  }
+  CHECK(status == 200);
+}
+
 TEST_CASE("idle workers let go of generations that rebuilds have deleted", "[api][hardening]") {
   const fs::path dir = evidence::test::temp_dir("deleted-gens"), db = dir / "index";
   RunOptions o;

@@ -18,6 +18,7 @@ enum class ErrorCode {
   query_too_complex,   // the query exceeds a limit
   remote_unavailable,  // a remote service (PubMed, ClinicalTrials.gov) could not be reached or kept failing
   remote_bad_answer,   // a remote service answered with something unusable (malformed page, refused request)
+  busy,                // at a limit on work of this kind in flight (the server's export slots); try again shortly
   internal             // a bug or an unexpected library failure
 };
 

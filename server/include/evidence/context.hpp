@@ -4,7 +4,9 @@
 // where an error becomes an HTTP answer, through http_error(). Defined in server.cpp.
 #include <httplib.h>
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -16,6 +18,20 @@
 #include "evidence/vocabulary.hpp"
 
 namespace evidence {
+
+// A counting limit on streamed exports in flight. try_take() returns a token that holds one slot
+// until the token and every copy of it are gone (the export's content provider keeps one), or
+// nullptr when all are taken. Thread-safe; throws nothing but std::bad_alloc.
+class ExportSlots {
+ public:
+  explicit ExportSlots(unsigned limit) : limit_(static_cast<int>(limit)) {}
+  std::shared_ptr<void> try_take();
+  unsigned limit() const noexcept { return static_cast<unsigned>(limit_); }
+
+ private:
+  int limit_;
+  std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
+};
 
 // One per server, used by all its worker threads at once: everything here is read-only after
 // construction or thread-safe (the cache, the metrics, reader()).
@@ -43,6 +59,7 @@ class ApiContext {
   const std::string error_page;
   ResponseCache cache;  // rendered /api/search and /api/summary bodies
   RequestMetrics metrics;
+  ExportSlots export_slots;
 
  private:
   const std::uint64_t serial_;  // tells this server's readers from another's in the same thread

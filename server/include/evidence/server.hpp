@@ -10,6 +10,10 @@
 
 namespace evidence {
 
+struct ServerOptions;
+// The worker threads a server runs: options.threads, else 8 per hardware thread, at least 64.
+unsigned worker_threads(const ServerOptions& options);
+
 struct ServerOptions {
   std::filesystem::path db;
   std::filesystem::path web;         // static files served at /
@@ -18,6 +22,10 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;       // 0: pick a free port
   unsigned threads = 0;  // 0: 8 x hardware threads, at least 64 (one per keep-alive client)
+  // Streamed exports being made or written at once; one more is answered 503 "busy". Each holds
+  // a worker while its client reads (a client that never reads: up to the write timeout per
+  // write), so this keeps workers for everyone else. 0: half the worker threads.
+  unsigned export_slots = 0;
   bool log_requests = true;
   int read_timeout_seconds = 10;  // a client that sends nothing this long is disconnected
   std::size_t cache_mb = 64;      // rendered /api/search and /api/summary responses kept (0: none)
