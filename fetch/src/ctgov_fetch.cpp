@@ -164,11 +164,7 @@ FetchReport fetch_ctgov(const CtgovOptions& options, const FetchLog& log_in) {
     throw Error(ErrorCode::invalid_argument, "the page size must be 1..1000 (the API's largest pageSize)");
   FetchReport rep;
   Window w = begin_run(opt, "ctgov", rep);
-  if (w.up_to_date) {
-    rep.up_to_date = true;
-    rep.count = 0;
-    return rep;
-  }
+  if (w.up_to_date) return rep;
   CtgovRun run(options, w, rep, log);
   run.first_page();
   if (opt.dry_run)

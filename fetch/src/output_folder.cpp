@@ -113,6 +113,10 @@ Window begin_run(const FetchWindow& options, const std::string& source, FetchRep
                          report.state_file);
   report.since = w.since;
   report.until = w.until;
+  if (w.up_to_date) {
+    report.up_to_date = true;
+    report.count = 0;
+  }
   return w;
 }
 

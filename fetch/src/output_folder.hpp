@@ -56,7 +56,8 @@ Window plan_window(const std::optional<nlohmann::json>& state, const std::string
                    const std::string& since, const std::string& until, const std::filesystem::path& file);
 
 // A run begun: the report's source, dry-run flag, state file and window filled in from the
-// folder's state for `source` (plan_window, which says what it throws).
+// folder's state for `source` (plan_window, which says what it throws); when the window is up to
+// date, the report says so with a count of 0, and the caller returns it as it is.
 Window begin_run(const FetchWindow& options, const std::string& source, FetchReport& report);
 
 // YYYYMMDD from YYYY-MM-DD, for file names.

@@ -160,11 +160,7 @@ FetchReport fetch_pubmed(const PubmedOptions& options, const FetchLog& log_in) {
   check_pubmed_options(options);
   FetchReport rep;
   Window w = begin_run(opt, "pubmed", rep);
-  if (w.up_to_date) {
-    rep.up_to_date = true;
-    rep.count = 0;
-    return rep;
-  }
+  if (w.up_to_date) return rep;
 
   ClientOptions copt = options.client;
   copt.requests_per_second =

@@ -236,7 +236,10 @@ BuiltQuery build_query(IndexReader::Impl& index, const Vocabulary& v, const Sear
 }
 
 Xapian::Query full_query(const BuiltQuery& built, bool include_retracted) {
-  Xapian::Query full = filter_and(built.query.empty() ? Xapian::Query::MatchAll : built.query, built.filter);
+  // A fresh match-all query (the empty term), never a copy of the static Xapian::Query::MatchAll:
+  // copying a Query bumps its non-atomic reference count, so workers copying the one shared
+  // object at once raced on it (ThreadSanitizer, concurrent exports of every record).
+  Xapian::Query full = filter_and(built.query.empty() ? Xapian::Query(std::string()) : built.query, built.filter);
   if (!include_retracted)
     full = Xapian::Query(Xapian::Query::OP_AND_NOT, full, Xapian::Query(std::string(fields::flag) + "retracted"));
   return full;
