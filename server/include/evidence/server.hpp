@@ -10,10 +10,6 @@
 
 namespace evidence {
 
-struct ServerOptions;
-// The worker threads a server runs: options.threads, else 8 per hardware thread, at least 64.
-unsigned worker_threads(const ServerOptions& options);
-
 struct ServerOptions {
   std::filesystem::path db;
   std::filesystem::path web;         // static files served at /
@@ -30,6 +26,9 @@ struct ServerOptions {
   int read_timeout_seconds = 10;  // a client that sends nothing this long is disconnected
   std::size_t cache_mb = 64;      // rendered /api/search and /api/summary responses kept (0: none)
 };
+
+// The worker threads a server runs: options.threads, else 8 per hardware thread, at least 64.
+unsigned worker_threads(const ServerOptions& options);
 
 class ApiServer {
  public:
