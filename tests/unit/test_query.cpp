@@ -153,6 +153,10 @@ TEST_CASE("everyday words: lay terms and how long the pain has lasted", "[query]
   CHECK(parse("back pain for years").duration == "chronic");
   CHECK(parse("massage for back pain that started last week").duration == "acute");
   CHECK(parse("sudden back pain").duration == "acute");
+  // The outcome a patient asks about: pain that comes back is recurrence, not a second "back".
+  const Question walking = parse("will walking stop my back pain coming back");
+  CHECK(walking.outcomes == std::vector<std::string>{"recurrence"});
+  CHECK(walking.conditions == std::vector<std::string>{"back_pain"});
   // Lay words read questions only: records are annotated without them.
   bool pills_annotate = false;
   for (const auto& m : vocabulary().match(std::string("patients took pills twice daily")))
@@ -169,7 +173,7 @@ TEST_CASE("every lay term says where it comes from and reads as its concept in a
       // A named consumer source gives its page's address; anything else is the project's choice.
       CHECK((l.source == "project" || l.source.find("https://") != std::string::npos));
       const Question q = parse("is " + l.term + " any good for back pain");
-      const auto& ids = c.kind == "condition" ? q.conditions : q.interventions;
+      const auto& ids = c.kind == "condition" ? q.conditions : c.kind == "outcome" ? q.outcomes : q.interventions;
       CHECK(has(ids, c.id));
     }
   }
