@@ -14,7 +14,7 @@ namespace {
 constexpr std::uint16_t flag_meta = 1, flag_qest = 2, flag_graded = 4, flag_retracted = 8, flag_reportable = 16;
 
 struct CodeTable {
-  std::unordered_map<std::string, std::uint16_t> codes;
+  std::unordered_map<std::string, std::uint16_t>& codes;
   std::vector<std::string>& values;
   bool overflow = false;
   std::uint16_t code(std::string_view v) {
@@ -37,7 +37,7 @@ std::shared_ptr<const DocColumns> DocColumns::load(Xapian::Database& db) {
   auto cols = std::make_shared<DocColumns>();
   const Xapian::docid last = db.get_lastdocid();
   cols->offset_.assign(static_cast<std::size_t>(last) + 2, 0);
-  CodeTable table{{}, cols->values_};
+  CodeTable table{cols->codes_, cols->values_};
   // Both slots are read as streams in docid order: sequential reads, one pass each.
   std::vector<std::vector<std::uint16_t>> facet_rows;
   Xapian::ValueIterator fi = db.valuestream_begin(fields::slot_facets);
@@ -119,10 +119,32 @@ std::optional<RankFeatures> DocColumns::features(Xapian::docid did) const {
   return f;
 }
 
+std::array<std::span<const std::uint16_t>, 4> DocColumns::concept_codes(Xapian::docid did) const {
+  std::array<std::span<const std::uint16_t>, 4> lists;
+  if (did == 0 || did + 1 >= offset_.size()) return lists;
+  const std::uint16_t* p = data_.data() + offset_[did];
+  const std::uint16_t* end = data_.data() + offset_[did + 1];
+  p += 1 + p[0];
+  if (p >= end) return lists;
+  p += 7;  // design, level, quality, flags, id offset (2), id length: see features()
+  for (auto& list : lists) {
+    const std::uint16_t n = *p++;
+    list = {p, n};
+    p += n;
+  }
+  return lists;
+}
+
+std::optional<std::uint16_t> DocColumns::code(const std::string& value) const {
+  const auto it = codes_.find(value);
+  if (it == codes_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::size_t DocColumns::memory_bytes() const {
   std::size_t n =
       offset_.capacity() * sizeof(std::uint32_t) + data_.capacity() * sizeof(std::uint16_t) + ids_.capacity();
-  for (const auto& v : values_) n += sizeof(std::string) + v.capacity();
+  for (const auto& v : values_) n += 2 * (sizeof(std::string) + v.capacity()) + 16;  // values_ and codes_
   return n;
 }
 

@@ -14,8 +14,11 @@
 // more distinct values than the 16-bit codes can name, and search falls back to the slots.
 #include <xapian.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <unordered_map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,6 +37,13 @@ class DocColumns {
   std::span<const std::uint16_t> facets(Xapian::docid did) const;
   // The ranking features of a document; nullopt when it has none.
   std::optional<RankFeatures> features(Xapian::docid did) const;
+  // The concept codes of a document's ranking features, by list: interventions, secondary
+  // interventions, comparators, conditions (RankFeatures); all empty when it has none.
+  enum ConceptList : std::size_t { interventions = 0, secondary_interventions, comparators, conditions };
+  std::array<std::span<const std::uint16_t>, 4> concept_codes(Xapian::docid did) const;
+  // The code of a value ("drct", or a concept id as the ranking features hold it); nullopt when
+  // no document of the revision has it.
+  std::optional<std::uint16_t> code(const std::string& value) const;
   const std::string& value(std::uint16_t code) const { return values_[code]; }
   std::size_t value_count() const { return values_.size(); }
   std::size_t memory_bytes() const;
@@ -46,6 +56,7 @@ class DocColumns {
   std::vector<std::uint16_t> data_;
   std::string ids_;
   std::vector<std::string> values_;
+  std::unordered_map<std::string, std::uint16_t> codes_;
 };
 
 // The columns of the revision `revision` of the index at `key`, built from db (which must be at

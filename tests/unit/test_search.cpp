@@ -305,6 +305,27 @@ TEST_CASE("a treatment asked about is found where it is the comparison", "[searc
   CHECK(r.did_you_mean.empty());  // recognised words are never "corrected"
 }
 
+TEST_CASE("a record with every concept of the question is rescored even when BM25 leaves it out of the pool",
+          "[search][ranking]") {
+  // "exercises" matches many records by its one-word forms; the Cochrane pregnancy review (LBP093)
+  // is annotated with exercise and pregnancy-related pain but uses those words less than others.
+  IndexReader reader(corpus_index());
+  SearchRequest r;
+  r.q = "exercises for pelvic pain after pregnancy";
+  r.per_page = 5;
+  r.with_summary = false;
+  r.rescore_depth = 5;
+  r.complete_depth = 0;
+  const auto bm25_only = search(reader, vocabulary(), r);
+  REQUIRE(bm25_only.found > 5);
+  CHECK_FALSE(in_top(bm25_only, "LBP093", 5));
+  r.complete_depth = 5;
+  const auto with_complete = search(reader, vocabulary(), r);
+  REQUIRE_FALSE(with_complete.hits.empty());
+  CHECK(with_complete.hits[0].study.id == "LBP093");
+  CHECK(with_complete.found == bm25_only.found);  // the count and facets are those of the one match
+}
+
 TEST_CASE("did you mean: only unknown words, to a word of the records, when it finds more", "[search]") {
   // "asistive" is in no record; "assistive devices" are found together (LBP103).
   const auto r = run("asistive devices back pain", 5);

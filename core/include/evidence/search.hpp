@@ -40,6 +40,7 @@ struct SearchRequest {
   bool with_hits = true;
   std::size_t summary_depth = 200;  // top matches that feed the graded summary
   std::size_t rescore_depth = 100;  // top BM25 matches rescored with evidence strength (without a summary)
+  std::size_t complete_depth = 50;  // best matches with every concept of the question, rescored too
   // Facets are counted exactly over this many matching records at least; past it Xapian may stop
   // early and the counts are scaled up from the records it examined (facets_exact = false).
   std::size_t facet_sample = 5000;

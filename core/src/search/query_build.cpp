@@ -146,6 +146,21 @@ Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const 
   return ranked;
 }
 
+// The question's concept groups (BuiltQuery::complete); none when there are fewer than two.
+std::vector<ConceptGroup> complete_groups(const Vocabulary& v, const Question& q, bool relaxed) {
+  using Kind = ConceptGroup::Kind;
+  std::vector<ConceptGroup> groups;
+  if (q.either_treatment || relaxed) {
+    if (!q.interventions.empty()) groups.push_back({Kind::treatment, q.interventions});
+  } else {
+    for (const auto& id : q.interventions) groups.push_back({Kind::treatment, {id}});
+  }
+  for (const auto& id : q.conditions) groups.push_back({Kind::condition, {id}});
+  for (const auto& id : treatment_comparators(q, v)) groups.push_back({Kind::comparator, {id}});
+  if (groups.size() < 2) groups.clear();
+  return groups;
+}
+
 bool has_capital(const std::string& word) {
   return std::any_of(word.begin(), word.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
 }
@@ -229,10 +244,27 @@ BuiltQuery build_query(IndexReader::Impl& index, const Vocabulary& v, const Sear
   // A word the records use is not a typo, even when the vocabulary lacks it.
   b.question = parse_question(req.q, v, [&](const std::string& w) { return index.db.get_termfreq(w) > 0; });
   b.query = ranked_query(index, v, b.question, relaxed);
+  b.complete = complete_groups(v, b.question, relaxed);
   b.relaxable = !relaxed && !b.question.either_treatment && b.question.interventions.size() > 1;
   b.filter = filter_query(b.question, req);
   b.words = question_words(index.db, b.question.free_text);
   return b;
+}
+
+Xapian::Query complete_query(const std::vector<ConceptGroup>& groups) {
+  using Kind = ConceptGroup::Kind;
+  std::vector<Xapian::Query> all;
+  for (const auto& g : groups) {
+    std::vector<Xapian::Query> any;
+    for (const auto& id : g.concepts) {
+      if (g.kind != Kind::comparator)
+        any.emplace_back(std::string(g.kind == Kind::condition ? fields::condition : fields::intervention) + id);
+      if (g.kind != Kind::condition) any.emplace_back(std::string(fields::comparator) + id);
+    }
+    all.push_back(Xapian::Query(Xapian::Query::OP_OR, any.begin(), any.end()));
+  }
+  if (all.empty()) return Xapian::Query();
+  return Xapian::Query(Xapian::Query::OP_AND, all.begin(), all.end());
 }
 
 Xapian::Query full_query(const BuiltQuery& built, bool include_retracted) {

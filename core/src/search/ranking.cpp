@@ -80,10 +80,10 @@ struct WordMatches {
 // in docid order (reading 200 candidates' term lists instead cost five times the rest of rescoring).
 class WordPostings {
  public:
-  WordPostings(const Xapian::Database& db, const Xapian::MSet& mset, const std::vector<QuestionWord>& words)
+  WordPostings(const Xapian::Database& db, const std::vector<Matched>& matches, const std::vector<QuestionWord>& words)
       : words_(words) {
     if (words.empty()) return;
-    for (auto it = mset.begin(); it != mset.end(); ++it) ids_.push_back(*it);
+    for (const auto& m : matches) ids_.push_back(m.id);
     std::sort(ids_.begin(), ids_.end());
     found_.assign(words.size(), std::vector<char>(ids_.size(), 0));
     titled_ = found_;
@@ -172,17 +172,70 @@ bool named_by(const Xapian::Document& doc, const Question& q) {
 
 }  // namespace
 
-std::vector<Candidate> rescore(const Xapian::Database& db, const Xapian::MSet& mset, const DocColumns* columns,
-                               const BuiltQuery& built, const Vocabulary& v, const RankingWeights& w) {
+CompleteSpy::CompleteSpy(const DocColumns& columns, const Vocabulary& v, const std::vector<ConceptGroup>& groups,
+                         std::size_t keep)
+    : columns_(columns), keep_(keep) {
+  for (const auto& g : groups) {
+    std::vector<char> mask(columns.value_count(), 0);
+    for (const auto& id : g.concepts)
+      for (const auto& d : v.descendants(id))
+        if (const auto code = columns.code(d)) mask[*code] = 1;
+    masks_.emplace_back(g.kind, std::move(mask));
+  }
+}
+
+void CompleteSpy::operator()(const Xapian::Document& doc, double weight) {
+  if (keep_ == 0) return;
+  const Xapian::docid did = doc.get_docid();
+  const std::pair<double, Xapian::docid> entry{weight, did};
+  // Ordered best first, so that the heap's top is the worst kept.
+  auto better = [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  };
+  if (heap_.size() == keep_ && !better(entry, heap_.front())) return;
+  using List = DocColumns::ConceptList;
+  const auto lists = columns_.concept_codes(did);
+  for (const auto& [kind, mask] : masks_) {
+    auto any_in = [&](List l) {
+      for (const std::uint16_t c : lists[l])
+        if (mask[c]) return true;
+      return false;
+    };
+    const bool has =
+        kind == ConceptGroup::Kind::condition
+            ? any_in(List::conditions)
+            : (any_in(List::comparators) || (kind == ConceptGroup::Kind::treatment &&
+                                             (any_in(List::interventions) || any_in(List::secondary_interventions))));
+    if (!has) return;
+  }
+  if (heap_.size() == keep_) {
+    std::pop_heap(heap_.begin(), heap_.end(), better);
+    heap_.pop_back();
+  }
+  heap_.push_back(entry);
+  std::push_heap(heap_.begin(), heap_.end(), better);
+}
+
+std::vector<std::pair<double, Xapian::docid>> CompleteSpy::best() const {
+  auto out = heap_;
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  return out;
+}
+
+std::vector<Candidate> rescore(const Xapian::Database& db, const std::vector<Matched>& matches,
+                               const DocColumns* columns, const BuiltQuery& built, const Vocabulary& v,
+                               const RankingWeights& w) {
   const Question& q = built.question;
-  const WordPostings postings(db, mset, built.words);
+  const WordPostings postings(db, matches, built.words);
   std::vector<Candidate> cands;
-  cands.reserve(mset.size());
+  cands.reserve(matches.size());
   double best_relevance = 0;
-  for (auto it = mset.begin(); it != mset.end(); ++it) best_relevance = std::max(best_relevance, it.get_weight());
-  for (auto it = mset.begin(); it != mset.end(); ++it) {
-    Candidate c{it.get_document(), {}, std::nullopt, it.get_weight(), 0, {}};
-    std::optional<RankFeatures> known = columns ? columns->features(*it) : std::nullopt;
+  for (const auto& m : matches) best_relevance = std::max(best_relevance, m.weight);
+  for (const auto& match : matches) {
+    Candidate c{match.doc, {}, std::nullopt, match.weight, 0, {}};
+    std::optional<RankFeatures> known = columns ? columns->features(match.id) : std::nullopt;
     if (!known) known = parse_rank_features(c.doc.get_value(fields::slot_rank_features));
     // Every document of a format 2 index carries the slot (check_index_format).
     if (!known) throw Error(ErrorCode::index_corrupt, "a document has no ranking features (slot 13)");
@@ -192,7 +245,7 @@ std::vector<Candidate> rescore(const Xapian::Database& db, const Xapian::MSet& m
     const double text = best_relevance > 0 ? c.relevance / best_relevance : 0;
     const double matched =
         static_cast<double>(m.interventions.size() + m.conditions.size()) - 0.5 * static_cast<double>(m.secondary);
-    const WordMatches wm = postings.of(*it);
+    const WordMatches wm = postings.of(match.id);
     // Relevance first: what the record has of the question (concepts, the question's own words,
     // text weight); evidence strength, worth less than one concept or rare word in all, orders
     // records of similar relevance (docs/RANKING.md).

@@ -26,9 +26,21 @@ struct QuestionWord {
   double weight = 0;  // rarity: 0 in a tenth of the records or more, 1 in a hundredth or fewer
 };
 
+// Concepts of which a record must carry one (directly or through a narrower concept), and where:
+// a treatment as an intervention or as the comparator, a condition, or a comparator.
+struct ConceptGroup {
+  enum class Kind { treatment, condition, comparator } kind = Kind::treatment;
+  std::vector<std::string> concepts;
+};
+
 struct BuiltQuery {
   Xapian::Query query;   // what ranks
   Xapian::Query filter;  // what restricts
+  // The question's concept groups when it has at least two (each treatment, or one group for
+  // "A or B"; each condition; each comparator): the best matches annotated with all of them join
+  // the candidates (search()), since annotation terms weigh nothing in BM25 and a record about
+  // exactly the question can rank below 200 others there.
+  std::vector<ConceptGroup> complete;
   Question question;
   std::vector<QuestionWord> words;
   // Several treatments asked for together: when no record has all of them, the search is run
@@ -38,6 +50,8 @@ struct BuiltQuery {
 BuiltQuery build_query(IndexReader::Impl& index, const Vocabulary& vocabulary, const SearchRequest& request,
                        bool relaxed = false);
 Xapian::Query filter_and(Xapian::Query base, const Xapian::Query& filter);
+// The records annotated with every group, as a boolean query.
+Xapian::Query complete_query(const std::vector<ConceptGroup>& groups);
 // The query Xapian runs: ranked part, filters, retracted records left out unless asked for.
 Xapian::Query full_query(const BuiltQuery& built, bool include_retracted);
 
@@ -74,6 +88,13 @@ class FacetCounter {
 // The boolean term of an identifier of a question (Question::identifiers), from the field registry.
 std::string identifier_term(const std::string& kind, const std::string& value);
 
+// A match to rescore: from the BM25 candidates or from the records with every concept of the question.
+struct Matched {
+  Xapian::docid id = 0;
+  double weight = 0;  // BM25 under the question's ranked query
+  Xapian::Document doc;
+};
+
 struct Candidate {
   Xapian::Document doc;
   RankFeatures features;
@@ -82,9 +103,30 @@ struct Candidate {
   std::vector<std::string> why;
   const Study& record();
 };
-// Every match of the MSet rescored by evidence strength (docs/RANKING.md), with the reasons.
-std::vector<Candidate> rescore(const Xapian::Database& db, const Xapian::MSet& mset, const DocColumns* columns,
-                               const BuiltQuery& built, const Vocabulary& vocabulary, const RankingWeights& weights);
+// The best-weighted matches that carry every concept group (BuiltQuery::complete), noted from the
+// decoded columns while Xapian matches, so that finding them costs no second match. It sees the
+// documents the matcher examines: every match up to the facet sample, then those that could
+// still reach the candidate pool.
+class CompleteSpy : public Xapian::MatchSpy {
+ public:
+  CompleteSpy(const DocColumns& columns, const Vocabulary& vocabulary, const std::vector<ConceptGroup>& groups,
+              std::size_t keep);
+  void operator()(const Xapian::Document& doc, double weight) override;
+  std::string name() const override { return "evidence::CompleteSpy"; }
+  // Weight and docid, best first (ties by docid).
+  std::vector<std::pair<double, Xapian::docid>> best() const;
+
+ private:
+  const DocColumns& columns_;
+  std::vector<std::pair<ConceptGroup::Kind, std::vector<char>>> masks_;  // per group: which codes count
+  std::size_t keep_;
+  std::vector<std::pair<double, Xapian::docid>> heap_;  // the worst kept on top
+};
+
+// Every match rescored by evidence strength (docs/RANKING.md), with the reasons.
+std::vector<Candidate> rescore(const Xapian::Database& db, const std::vector<Matched>& matches,
+                               const DocColumns* columns, const BuiltQuery& built, const Vocabulary& vocabulary,
+                               const RankingWeights& weights);
 // Best score first; ties by record id, so every way of splitting the index ranks alike.
 void sort_by_score(std::vector<Candidate>& candidates);
 

@@ -187,6 +187,38 @@ std::string did_you_mean(IndexReader::Impl& impl, const Vocabulary& v, const Sea
   return enquire.get_mset(0, 1, 1).empty() ? std::string() : corrected;
 }
 
+// The matches to rescore: the BM25 pool, and the best of the records annotated with every concept
+// of the question that the pool missed. Annotation terms weigh nothing in BM25, so a broad
+// treatment's many one-word forms ("exercises", "physio") can fill the pool with records that
+// mention them often, leaving out the records about exactly the question (docs/RANKING.md).
+// With the decoded columns the spy noted them during the match; over shards a second match finds them.
+std::vector<Matched> candidates(const Xapian::Database& db, const Xapian::MSet& mset, const BuiltQuery& b,
+                                const SearchRequest& req, std::size_t pool, const CompleteSpy* spy) {
+  std::vector<Matched> out;
+  out.reserve(mset.size());
+  for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back({*it, it.get_weight(), it.get_document()});
+  // Only when the pool is full (else it already holds every match) and ranked by relevance.
+  if (b.complete.empty() || req.complete_depth == 0 || mset.size() < pool || req.sort != SortOrder::relevance)
+    return out;
+  std::vector<std::pair<double, Xapian::docid>> best;
+  if (spy) {
+    best = spy->best();
+  } else {
+    Xapian::Enquire enquire(db);
+    enquire.set_query(
+        Xapian::Query(Xapian::Query::OP_FILTER, full_query(b, req.include_retracted), complete_query(b.complete)));
+    enquire.set_weighting_scheme(Xapian::BM25Weight());
+    enquire.set_time_limit(query_time_limit_seconds);
+    const Xapian::MSet complete = enquire.get_mset(0, static_cast<Xapian::doccount>(req.complete_depth));
+    for (auto it = complete.begin(); it != complete.end(); ++it) best.emplace_back(it.get_weight(), *it);
+  }
+  std::set<Xapian::docid> have;
+  for (const auto& m : out) have.insert(m.id);
+  for (const auto& [weight, id] : best)
+    if (!have.count(id)) out.push_back({id, weight, db.get_document(id, Xapian::DOC_ASSUME_VALID)});
+  return out;
+}
+
 // Only records with a reportable result can change the summary (synthesise skips the rest).
 EvidenceSummary summarise(std::vector<Candidate>& cands, const Question& question, const Vocabulary& v,
                           std::size_t depth, PhaseClock& phase) {
@@ -230,6 +262,11 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
         static_cast<Xapian::doccount>(std::min<std::size_t>(db.get_doccount(), std::max(pool, req.facet_sample)));
     FacetCounter facets(impl, check);
     facets.attach(enquire);
+    std::optional<CompleteSpy> complete;
+    if (facets.columns() && !b.complete.empty() && req.complete_depth > 0 && req.sort == SortOrder::relevance) {
+      complete.emplace(*facets.columns(), v, b.complete, req.complete_depth);
+      enquire.add_matchspy(&*complete);
+    }
     apply_sort(enquire, req.sort);
     const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(pool), check);
     phase("match");
@@ -239,7 +276,8 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
     resp.facets_exact = counts.facets_exact;
     // Candidates are rescored from their ranking features; the stored record is decoded only for
     // the hits on the page and the records the graded summary can use.
-    std::vector<Candidate> cands = rescore(db, mset, facets.columns().get(), b, v, w);
+    std::vector<Candidate> cands = rescore(db, candidates(db, mset, b, req, pool, complete ? &*complete : nullptr),
+                                           facets.columns().get(), b, v, w);
     phase("rescore");
     if (req.sort == SortOrder::relevance) sort_by_score(cands);
     // A summary alone needs neither the page of hits, nor facets, nor spelling suggestions.
