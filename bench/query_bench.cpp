@@ -17,13 +17,16 @@ int main(int argc, char** argv) try {
   int rounds = 20;
   bool summary = true;
   std::size_t facet_sample = evidence::SearchRequest{}.facet_sample,
-              rescore_depth = evidence::SearchRequest{}.rescore_depth;
+              rescore_depth = evidence::SearchRequest{}.rescore_depth,
+              complete_depth = evidence::SearchRequest{}.complete_depth;
   CLI::App app{"query_bench: search latency over an index (library, no HTTP)"};
   app.add_option("--db", db, "index directory")->required();
   app.add_option("--rounds", rounds, "times each query is run");
   app.add_flag("!--no-summary", summary, "skip the graded summary");
   app.add_option("--facet-sample", facet_sample, "records counted exactly for facets before Xapian may stop");
   app.add_option("--rescore-depth", rescore_depth, "BM25 candidates rescored with evidence strength (no summary)");
+  app.add_option("--complete-depth", complete_depth,
+                 "best matches with every concept of the question added to the candidates (0: none)");
   std::vector<std::string> only;
   app.add_option("--query", only, "run these queries instead of the fixed mix (repeatable)");
   CLI11_PARSE(app, argc, argv);
@@ -55,6 +58,7 @@ int main(int argc, char** argv) try {
   }
   std::map<std::string, std::vector<double>> times;
   std::vector<double> all;
+  std::map<std::string, std::pair<std::uint64_t, std::vector<double>>> per_query;
   std::map<std::string, double> phase_total;
   for (int r = 0; r < rounds; ++r)
     for (const auto& [cls, q] : mix) {
@@ -63,19 +67,27 @@ int main(int argc, char** argv) try {
       req.with_summary = summary;
       req.facet_sample = facet_sample;
       req.rescore_depth = rescore_depth;
+      req.complete_depth = complete_depth;
       const auto t0 = std::chrono::steady_clock::now();
       const auto resp = evidence::search(reader, vocab, req);
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       times[cls].push_back(ms);
       for (const auto& [name, t] : resp.phases) phase_total[name] += t;
       all.push_back(ms);
-      if (r == 0)
-        std::printf("  %-45s found %6llu  %7.2f ms\n", q.c_str(), static_cast<unsigned long long>(resp.found), ms);
+      per_query[q].first = resp.found;
+      per_query[q].second.push_back(ms);
     }
   auto pct = [](std::vector<double> v, double p) {
     std::sort(v.begin(), v.end());
     return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
   };
+  // Each query's median over the rounds: a comparison per query is then not one noisy sample.
+  for (const auto& [cls, q] : mix)
+    if (auto it = per_query.find(q); it != per_query.end()) {
+      std::printf("  %-45s found %6llu  median %7.2f ms\n", q.c_str(),
+                  static_cast<unsigned long long>(it->second.first), pct(it->second.second, .5));
+      per_query.erase(it);
+    }
   std::printf("records %llu, rounds %d, summary %s\n", static_cast<unsigned long long>(reader.doc_count()), rounds,
               summary ? "on" : "off");
   for (const auto& [cls, v] : times)

@@ -114,6 +114,27 @@ json means_json(const rel::MeanScore& m) {
           {"no_relevant_10", m.missed}};
 }
 
+// The weights by name, so that an experiment is a command line anyone can repeat.
+evidence::RankingWeights parse_weights(const std::vector<std::string>& args) {
+  evidence::RankingWeights w;
+  const std::map<std::string, double*> by_name = {{"text", &w.text},
+                                                  {"concept_match", &w.concept_match},
+                                                  {"comparator_match", &w.comparator_match},
+                                                  {"word_match", &w.word_match},
+                                                  {"title_word", &w.title_word},
+                                                  {"per_level", &w.per_level},
+                                                  {"per_quality_point", &w.per_quality_point},
+                                                  {"curated_results", &w.curated_results}};
+  for (const auto& a : args) {
+    const auto eq = a.find('=');
+    const auto it = eq == std::string::npos ? by_name.end() : by_name.find(a.substr(0, eq));
+    if (it == by_name.end()) throw std::runtime_error("--weight " + a + ": expected NAME=VALUE with a known NAME");
+    *it->second = std::stod(a.substr(eq + 1));
+    std::printf("weight %s = %g\n", it->first.c_str(), *it->second);
+  }
+  return w;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -122,6 +143,7 @@ int main(int argc, char** argv) try {
                              questions_file = (source / "tests/relevance/questions.json").string(),
                              vocabulary_file = (source / "schema/vocabulary.json").string();
   bool quiet = false;
+  std::vector<std::string> weight_args;
   CLI::App app{"relevance_bench: nDCG@10, recall@10 and MRR of the search over tests/relevance/"};
   app.add_option("--db", db, "use the index in DIR (built there from the document set first when DIR is absent)");
   app.add_option("--shared", shared, "the shared data directory (default: ../shared/data beside the project)");
@@ -129,7 +151,11 @@ int main(int argc, char** argv) try {
   app.add_option("--vocabulary", vocabulary_file, "vocabulary");
   app.add_option("--json", json_file, "write every question's figures and the totals to FILE");
   app.add_flag("-q,--quiet", quiet, "print the totals only");
+  app.add_option("--weight", weight_args,
+                 "NAME=VALUE: one ranking weight changed from its default, for experiments (docs/RANKING.md); "
+                 "repeatable");
   CLI11_PARSE(app, argc, argv);
+  const evidence::RankingWeights weights = parse_weights(weight_args);
 
   const std::vector<Question> questions = load_questions(questions_file);
   const auto vocabulary = evidence::Vocabulary::load(vocabulary_file);
@@ -195,7 +221,7 @@ int main(int argc, char** argv) try {
     // with_summary stays on, as for /api/search: it sets the rescored candidate pool (200, not
     // 100), which can change the first page.
     try {
-      const evidence::SearchResponse resp = evidence::search(reader, vocabulary, req);
+      const evidence::SearchResponse resp = evidence::search(reader, vocabulary, req, weights);
       o.found = resp.found;
       for (const auto& h : resp.hits) o.ranking.push_back(h.study.id);
     } catch (const evidence::Error& e) {
