@@ -299,6 +299,7 @@ const ValueField value_fields[] = {
      [](const Study& s) -> std::optional<std::string> { return quality_band_of(s.annotation.quality_score); }},
     {fields::slot_rank_features,
      [](const Study& s) -> std::optional<std::string> { return serialise_rank_features(rank_features_of(s)); }},
+    {fields::slot_synthesis, [](const Study& s) -> std::optional<std::string> { return synthesis_record(s); }},
 };
 
 // The positional text: title, abstract, MeSH headings and keywords; for curated records, which

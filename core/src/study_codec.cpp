@@ -3,6 +3,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "evidence/appraisal.hpp"
 #include "evidence/errors.hpp"
 
 namespace evidence {
@@ -359,6 +360,19 @@ Study decode_stored_study(std::string_view data) {
   study_fields(in, s);
   if (!in.at_end()) In::fail();
   return s;
+}
+
+}  // namespace evidence
+
+namespace evidence {
+
+std::optional<std::string> synthesis_record(const Study& s) {
+  if (!can_report(s)) return std::nullopt;
+  Study t = s;
+  t.abstract.clear();
+  t.annotation.mesh_terms.clear();
+  t.annotation.keywords.clear();
+  return encode_study(t);
 }
 
 }  // namespace evidence

@@ -9,6 +9,7 @@
 //
 // decode_stored_study() throws Error(index_corrupt) on data it cannot decode (records stored as
 // JSON belong to index format 1, which is refused when the index is opened).
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,5 +19,10 @@ namespace evidence {
 
 std::string encode_study(const Study& s);
 Study decode_stored_study(std::string_view data);
+
+// What a graded summary reads of a record (fields::slot_synthesis): the stored form without the
+// abstract, MeSH headings and keywords, which synthesis never reads; nullopt for a record a
+// summary cannot use (can_report).
+std::optional<std::string> synthesis_record(const Study& s);
 
 }  // namespace evidence

@@ -190,6 +190,68 @@ TEST_CASE("a record is reportable exactly when the graded summary can use it", "
   CHECK(reportable > 50);  // the curated corpus is mostly graded results
 }
 
+TEST_CASE("the synthesis slot keeps every field a summary reads and only records it can use", "[storage]") {
+  std::size_t kept = 0;
+  for (const auto& s : annotated_records()) {
+    INFO(s.id);
+    const auto part = synthesis_record(s);
+    CHECK(part.has_value() == rank_features_of(s).reportable);
+    if (!part) continue;
+    ++kept;
+    Study expected = s;
+    expected.abstract.clear();
+    expected.annotation.mesh_terms.clear();
+    expected.annotation.keywords.clear();
+    CHECK(study_to_json(decode_stored_study(*part), true) == study_to_json(expected, true));
+    CHECK(part->size() <= encode_study(s).size());
+  }
+  CHECK(kept > 50);
+}
+
+TEST_CASE("a summary from the synthesis slot equals one from the stored records", "[storage][search]") {
+  // The second index is the first with the slot taken off every document, as in an index written
+  // before the slot existed: the summary then decodes the document data.
+  const fs::path with_dir = evidence::test::temp_dir("with-slot");
+  const fs::path without_dir = evidence::test::temp_dir("without-slot");
+  const auto studies = annotated_records();
+  for (const auto& dir : {with_dir, without_dir}) {
+    IndexWriter w(dir, vocabulary());
+    for (const auto& s : studies) w.put(s);
+    w.commit();
+  }
+  {
+    // The index directory is a stub ("glass gen-N") naming its live generation.
+    std::ifstream stub(without_dir / "XAPIANDB");
+    std::string backend, generation;
+    stub >> backend >> generation;
+    REQUIRE(backend == "glass");
+    Xapian::WritableDatabase db((without_dir / generation).string(), Xapian::DB_OPEN);
+    std::size_t removed = 0;
+    for (Xapian::PostingIterator p = db.postlist_begin(""); p != db.postlist_end(""); ++p) {
+      Xapian::Document doc = db.get_document(*p);
+      if (doc.get_value(fields::slot_synthesis).empty()) continue;
+      doc.remove_value(fields::slot_synthesis);
+      db.replace_document(*p, doc);
+      ++removed;
+    }
+    db.commit();
+    CHECK(removed > 50);
+  }
+  IndexReader with(with_dir), without(without_dir);
+  for (const std::string q : {"electrotherapy chronic LBP efficacy", "exercise chronic low back pain",
+                              "surgery vs physical therapy spinal stenosis", "opioids", "massage"}) {
+    SearchRequest r;
+    r.q = q;
+    const auto a = search(with, vocabulary(), r);
+    const auto b = search(without, vocabulary(), r);
+    INFO(q);
+    REQUIRE(a.summary);
+    REQUIRE(b.summary);
+    CHECK_FALSE(a.summary->findings.empty());
+    CHECK(to_fhir_evidence(*a.summary, q) == to_fhir_evidence(*b.summary, q));
+  }
+}
+
 TEST_CASE("decoded columns hold each document's facets and features", "[storage]") {
   const fs::path dir = evidence::test::temp_dir("columns");
   std::vector<Study> studies = annotated_records();

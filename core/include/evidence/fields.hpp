@@ -56,6 +56,11 @@ inline constexpr unsigned slot_facets = 12;
 // What ranking needs of a record (design, level, quality, flags, concept ids) in a compact
 // text form, so rescoring the candidate pool reads one value instead of the stored JSON.
 inline constexpr unsigned slot_rank_features = 13;
+// The stored record without its abstract, MeSH headings and keywords, for records a graded summary
+// can use (can_report): what the summary decodes. Xapian compresses document data with zlib and
+// value slots not, and inflating the candidates' records was most of a summary's time. An index
+// written before this slot existed has it on no document; the summary then reads the data.
+inline constexpr unsigned slot_synthesis = 14;
 
 // Title words count this many times more than abstract words (wdf increment).
 inline constexpr unsigned title_weight = 3;
