@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <set>
+#include <unordered_set>
 
 #include "evidence/appraisal.hpp"
 #include "evidence/errors.hpp"
@@ -68,6 +69,52 @@ ConceptMatches match_concepts(const RankFeatures& f, const Question& q, const Vo
     if (has_cmp.count(id)) m.comparators.push_back(label(id));
   return m;
 }
+
+// The question's concepts prepared once per search, each as the set of concept ids that carry it
+// (itself and its narrower concepts): rescoring counts a candidate's matches with a few lookups,
+// where match_concepts() builds every ancestor of every concept of the record and the labels,
+// which only the hits on the page show. The counts are those of match_concepts().
+class QuestionConcepts {
+ public:
+  QuestionConcepts(const Question& q, const Vocabulary& v) : asked_(q.interventions) {
+    auto sets = [&](const std::vector<std::string>& ids) {
+      std::vector<std::unordered_set<std::string>> out;
+      for (const auto& id : ids) {
+        const auto d = v.descendants(id);
+        out.emplace_back(d.begin(), d.end());
+      }
+      return out;
+    };
+    interventions_ = sets(q.interventions);
+    conditions_ = sets(q.conditions);
+    comparators_ = sets(treatment_comparators(q, v));
+  }
+
+  // Matched concepts less half of those only in one comparison or only the comparison, and the
+  // matched comparators.
+  std::pair<double, std::size_t> count(const RankFeatures& f) const {
+    auto any_in = [](const std::vector<std::string>& ids, const std::unordered_set<std::string>& set) {
+      return std::any_of(ids.begin(), ids.end(), [&](const std::string& id) { return set.count(id) > 0; });
+    };
+    std::size_t matched = 0, secondary = 0, comparators = 0;
+    for (std::size_t i = 0; i < interventions_.size(); ++i) {
+      if (any_in(f.interventions, interventions_[i])) {
+        ++matched;
+      } else if (any_in(f.secondary_interventions, interventions_[i]) ||
+                 std::find(f.comparators.begin(), f.comparators.end(), asked_[i]) != f.comparators.end()) {
+        ++matched;
+        ++secondary;
+      }
+    }
+    for (const auto& c : conditions_) matched += any_in(f.conditions, c);
+    for (const auto& c : comparators_) comparators += any_in(f.comparators, c);
+    return {static_cast<double>(matched) - 0.5 * static_cast<double>(secondary), comparators};
+  }
+
+ private:
+  std::vector<std::string> asked_;
+  std::vector<std::unordered_set<std::string>> interventions_, conditions_, comparators_;
+};
 
 // The question's own words (those the vocabulary does not know) that a record carries, anywhere
 // and in its title, each counted by its rarity.
@@ -146,7 +193,7 @@ void explain(Candidate& c, const ConceptMatches& m, const WordMatches& wm, doubl
   }
   if (f.graded) c.why.push_back("curated, graded results");
   char rel[96];
-  std::snprintf(rel, sizeof rel, "score %.2f = relevance %.2f + evidence %.2f", c.score, text, bonus);
+  std::snprintf(rel, sizeof rel, "score %.2f = relevance %.2f + evidence %.2f", text + bonus, text, bonus);
   c.why.push_back(rel);
   if (f.retracted) c.why.push_back("retracted");
 }
@@ -229,6 +276,7 @@ std::vector<Candidate> rescore(const Xapian::Database& db, const std::vector<Mat
                                const RankingWeights& w) {
   const Question& q = built.question;
   const WordPostings postings(db, matches, built.words);
+  const QuestionConcepts concepts(q, v);
   std::vector<Candidate> cands;
   cands.reserve(matches.size());
   double best_relevance = 0;
@@ -241,28 +289,41 @@ std::vector<Candidate> rescore(const Xapian::Database& db, const std::vector<Mat
     if (!known) throw Error(ErrorCode::index_corrupt, "a document has no ranking features (slot 13)");
     c.features = std::move(*known);
     const RankFeatures& f = c.features;
-    const ConceptMatches m = match_concepts(f, q, v);
+    const auto [matched, comparators] = concepts.count(f);
     const double text = best_relevance > 0 ? c.relevance / best_relevance : 0;
-    const double matched =
-        static_cast<double>(m.interventions.size() + m.conditions.size()) - 0.5 * static_cast<double>(m.secondary);
     const WordMatches wm = postings.of(match.id);
     // Relevance first: what the record has of the question (concepts, the question's own words,
     // text weight); evidence strength, worth less than one concept or rare word in all, orders
     // records of similar relevance (docs/RANKING.md).
-    const double relevance = w.text * text + w.concept_match * matched +
-                             w.comparator_match * static_cast<double>(m.comparators.size()) + w.word_match * wm.weight +
-                             w.title_word * wm.title_weight;
-    const double evidence = w.per_level * (5 - f.level) + (f.quality >= 0 ? w.per_quality_point * f.quality : 0) +
-                            (f.graded ? w.curated_results : 0) + (f.retracted ? w.retracted_penalty : 0);
-    c.score = relevance + evidence;
-    explain(c, m, wm, relevance, evidence);
+    c.relevance_part = w.text * text + w.concept_match * matched +
+                       w.comparator_match * static_cast<double>(comparators) + w.word_match * wm.weight +
+                       w.title_word * wm.title_weight;
+    c.evidence_part = w.per_level * (5 - f.level) + (f.quality >= 0 ? w.per_quality_point * f.quality : 0) +
+                      (f.graded ? w.curated_results : 0) + (f.retracted ? w.retracted_penalty : 0);
+    c.score = c.relevance_part + c.evidence_part;
     if (!q.identifiers.empty() && named_by(c.doc, q)) {
+      c.named = true;
       c.score += w.identifier_match;
-      c.why.insert(c.why.begin(), "the identifier in the query names this record");
     }
     cands.push_back(std::move(c));
   }
   return cands;
+}
+
+void explain_hits(const Xapian::Database& db, std::vector<Candidate>& cands, std::size_t first, std::size_t last,
+                  const BuiltQuery& built, const Vocabulary& v) {
+  last = std::min(last, cands.size());
+  if (first >= last) return;
+  std::vector<Matched> page;
+  for (std::size_t i = first; i < last; ++i) page.push_back({cands[i].doc.get_docid(), cands[i].relevance, {}});
+  const WordPostings postings(db, page, built.words);
+  for (std::size_t i = first; i < last; ++i) {
+    Candidate& c = cands[i];
+    c.why.clear();
+    explain(c, match_concepts(c.features, built.question, v), postings.of(c.doc.get_docid()), c.relevance_part,
+            c.evidence_part);
+    if (c.named) c.why.insert(c.why.begin(), "the identifier in the query names this record");
+  }
 }
 
 void sort_by_score(std::vector<Candidate>& cands) {

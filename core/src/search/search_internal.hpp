@@ -100,8 +100,10 @@ struct Candidate {
   RankFeatures features;
   std::optional<Study> study;
   double relevance = 0, score = 0;
-  std::vector<std::string> why;
+  std::vector<std::string> why;  // filled by explain_hits(), for the hits on the page
   const Study& record();
+  double relevance_part = 0, evidence_part = 0;  // the score's two parts (docs/RANKING.md)
+  bool named = false;                            // an identifier of the question names the record
 };
 // The best-weighted matches that carry every concept group (BuiltQuery::complete), noted from the
 // decoded columns while Xapian matches, so that finding them costs no second match. It sees the
@@ -127,6 +129,9 @@ class CompleteSpy : public Xapian::MatchSpy {
 std::vector<Candidate> rescore(const Xapian::Database& db, const std::vector<Matched>& matches,
                                const DocColumns* columns, const BuiltQuery& built, const Vocabulary& vocabulary,
                                const RankingWeights& weights);
+// The "why" of candidates [first, last) (the page's hits): what matched, design, quality, score.
+void explain_hits(const Xapian::Database& db, std::vector<Candidate>& candidates, std::size_t first, std::size_t last,
+                  const BuiltQuery& built, const Vocabulary& vocabulary);
 // Best score first; ties by record id, so every way of splitting the index ranks alike.
 void sort_by_score(std::vector<Candidate>& candidates);
 

@@ -90,9 +90,10 @@ class PhaseClock {
 
 // The requested page: from the rescored candidates, or past them (deep pages) in BM25 order.
 void page_hits(SearchResponse& resp, std::vector<Candidate>& cands, const Xapian::MSet& mset, Xapian::Enquire& enquire,
-               const SearchRequest& req) {
+               const SearchRequest& req, const Xapian::Database& db, const BuiltQuery& b, const Vocabulary& v) {
   const std::size_t first = (req.page - 1) * req.per_page;
   if (first < cands.size()) {
+    explain_hits(db, cands, first, first + req.per_page, b, v);
     for (std::size_t i = first; i < std::min(cands.size(), first + req.per_page); ++i) {
       Hit h;
       h.study = cands[i].record();
@@ -287,7 +288,7 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
     if (req.sort == SortOrder::relevance) sort_by_score(cands);
     // A summary alone needs neither the page of hits, nor facets, nor spelling suggestions.
     if (req.with_hits) {
-      page_hits(resp, cands, mset, enquire, req);
+      page_hits(resp, cands, mset, enquire, req, db, b, v);
       phase("hits");
       resp.facets = facets.facets(v, counts.scale);
       resp.did_you_mean = did_you_mean(impl, v, req, b);  // costs a query only for unknown words
