@@ -122,6 +122,7 @@ evidence::RankingWeights parse_weights(const std::vector<std::string>& args) {
                                                   {"comparator_match", &w.comparator_match},
                                                   {"word_match", &w.word_match},
                                                   {"title_word", &w.title_word},
+                                                  {"title_concept", &w.title_concept},
                                                   {"per_level", &w.per_level},
                                                   {"per_quality_point", &w.per_quality_point},
                                                   {"curated_results", &w.curated_results}};

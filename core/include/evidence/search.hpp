@@ -52,17 +52,22 @@ struct SearchRequest {
 //       + per_quality_point * quality (0-10)
 //       + concept_match * matched question concepts (annotated intervention, condition)
 //       + comparator_match * matched comparator concepts
+//       + word_match * rarity of the question's own words, title_word * the same in the title
+//       + title_concept * asked treatments the title names
 //       + curated_results when the record carries curated, graded results
 //       + retracted_penalty for retracted records (only shown when asked for)
 struct RankingWeights {
   // Relevance: what a record has of the question.
   double text = 1.5;  // BM25 over the best candidate's; below concept_match: an annotated match outranks a mention
-  double concept_match = 2.0;
-  double comparator_match = 2.0;
-  double word_match = 2.0;  // a word the vocabulary does not know, times its rarity (the rarest 1)
-  double title_word = 0.5;  // the same word in the title
-  // Evidence strength, at most 1.5 in all: less than one matched concept, so that it orders
-  // records of similar relevance and never lifts a record above one that has more of the question.
+  // Above text + title_concept + all evidence (3.5): a record with one more concept ranks first.
+  double concept_match = 3.6;
+  double comparator_match = 3.6;
+  double word_match = 3.6;     // a word the vocabulary does not know, times its rarity (the rarest 1)
+  double title_word = 0.5;     // the same word in the title
+  double title_concept = 0.5;  // per asked treatment named in the title by a one-word form
+  // Evidence strength, at most 1.5 in all: with text and title less than one matched concept, so
+  // that it orders records of similar relevance and never lifts a record above one that has more
+  // of the question.
   double per_level = 0.25;          // per level above 5 (level 1: 1.0)
   double per_quality_point = 0.03;  // quality 0-10
   double curated_results = 0.2;

@@ -97,6 +97,31 @@ Xapian::Query concept_text(IndexReader::Impl& index, const Vocabulary& v, const 
   return Xapian::Query(Xapian::Query::OP_OR, forms.begin(), forms.end());
 }
 
+// A concept's one-word forms as title terms of the index (as typed and stemmed), for it and its
+// descendants: a record that names the asked treatment in its title is about it.
+QuestionWord concept_in_title(IndexReader::Impl& index, const Vocabulary& v, const std::string& id) {
+  QuestionWord w{id, {}, {}, 1.0};
+  std::set<std::string> seen;
+  const Xapian::Stem stem("english");
+  auto add_form = [&](const std::string& text) {
+    const auto words = split_words(normalise(text));
+    if (words.size() != 1 || !seen.insert(words[0]).second) return;
+    for (const std::string& t :
+         {std::string(fields::title) + words[0], "Z" + std::string(fields::title) + stem(words[0])})
+      if (index.has_term(t) && std::find(w.title_terms.begin(), w.title_terms.end(), t) == w.title_terms.end())
+        w.title_terms.push_back(t);
+  };
+  for (const auto& d : v.descendants(id)) {
+    const Concept* c = v.find(d);
+    if (!c) continue;
+    add_form(c->preferred);
+    for (const auto& a : c->abbreviations) add_form(a);
+    for (const auto& t : c->synonyms) add_form(t);
+    for (const auto& t : c->variants) add_form(t);
+  }
+  return w;
+}
+
 // Concepts: the one-word forms of a recognised concept rank as text (so a study that only
 // mentions them still matches), and the annotation terms make the match exact.
 void add_concepts(std::vector<Xapian::Query>& parts, IndexReader::Impl& index, const Vocabulary& v,
@@ -248,6 +273,7 @@ BuiltQuery build_query(IndexReader::Impl& index, const Vocabulary& v, const Sear
   b.relaxable = !relaxed && !b.question.either_treatment && b.question.interventions.size() > 1;
   b.filter = filter_query(b.question, req);
   b.words = question_words(index.db, b.question.free_text);
+  for (const auto& id : b.question.interventions) b.concept_titles.push_back(concept_in_title(index, v, id));
   return b;
 }
 

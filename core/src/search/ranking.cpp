@@ -276,6 +276,8 @@ std::vector<Candidate> rescore(const Xapian::Database& db, const std::vector<Mat
                                const RankingWeights& w) {
   const Question& q = built.question;
   const WordPostings postings(db, matches, built.words);
+  const std::vector<QuestionWord> no_titles;
+  const WordPostings titles(db, matches, w.title_concept > 0 ? built.concept_titles : no_titles);
   const QuestionConcepts concepts(q, v);
   std::vector<Candidate> cands;
   cands.reserve(matches.size());
@@ -297,7 +299,7 @@ std::vector<Candidate> rescore(const Xapian::Database& db, const std::vector<Mat
     // records of similar relevance (docs/RANKING.md).
     c.relevance_part = w.text * text + w.concept_match * matched +
                        w.comparator_match * static_cast<double>(comparators) + w.word_match * wm.weight +
-                       w.title_word * wm.title_weight;
+                       w.title_word * wm.title_weight + w.title_concept * titles.of(match.id).title_weight;
     c.evidence_part = w.per_level * (5 - f.level) + (f.quality >= 0 ? w.per_quality_point * f.quality : 0) +
                       (f.graded ? w.curated_results : 0) + (f.retracted ? w.retracted_penalty : 0);
     c.score = c.relevance_part + c.evidence_part;

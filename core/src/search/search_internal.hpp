@@ -43,6 +43,9 @@ struct BuiltQuery {
   std::vector<ConceptGroup> complete;
   Question question;
   std::vector<QuestionWord> words;
+  // Each asked treatment with the title terms of its one-word forms (title_terms only), for
+  // RankingWeights::title_concept.
+  std::vector<QuestionWord> concept_titles;
   // Several treatments asked for together: when no record has all of them, the search is run
   // again with `relaxed`, where any one will do.
   bool relaxable = false;
