@@ -70,21 +70,14 @@ Xapian::Query free_text_query(const Xapian::Database& db, const std::string& tex
   }
 }
 
-// A concept as text: its one-word forms (abbreviations, synonyms, variants, one-word preferred
-// terms), for it and its descendants. Multi-word forms are left to the annotation terms:
-// phrase checks read the position lists of every candidate, and at 100,000 records they made a
-// PICO question take 200 ms instead of 40 (docs/BENCHMARKS.md). A quoted phrase typed by the
-// user is still a phrase (QueryParser above).
-Xapian::Query concept_text(IndexReader::Impl& index, const Vocabulary& v, const std::string& id,
-                           bool with_descendants) {
-  std::vector<Xapian::Query> forms;
+// The one-word written forms (one-word preferred terms, abbreviations, synonyms, variants) of a
+// concept and, when asked, its descendants, normalised and each once.
+std::vector<std::string> one_word_forms(const Vocabulary& v, const std::string& id, bool with_descendants) {
+  std::vector<std::string> out;
   std::set<std::string> seen;
   auto add_form = [&](const std::string& text) {
-    const auto words = split_words(normalise(text));
-    if (words.size() != 1 || !seen.insert(words[0]).second) return;
-    // Most forms (misspellings, rare abbreviations) never occur; each would still cost a
-    // posting-list lookup on every query.
-    if (index.has_term(words[0])) forms.emplace_back(words[0]);
+    auto words = split_words(normalise(text));
+    if (words.size() == 1 && seen.insert(words[0]).second) out.push_back(std::move(words[0]));
   };
   for (const auto& d : with_descendants ? v.descendants(id) : std::vector<std::string>{id}) {
     const Concept* c = v.find(d);
@@ -94,6 +87,20 @@ Xapian::Query concept_text(IndexReader::Impl& index, const Vocabulary& v, const 
     for (const auto& t : c->synonyms) add_form(t);
     for (const auto& t : c->variants) add_form(t);
   }
+  return out;
+}
+
+// A concept as text: its one-word forms, for it and its descendants. Multi-word forms are left to
+// the annotation terms: phrase checks read the position lists of every candidate, and at 100,000
+// records they made a PICO question take 200 ms instead of 40 (docs/BENCHMARKS.md). A quoted
+// phrase typed by the user is still a phrase (QueryParser above).
+Xapian::Query concept_text(IndexReader::Impl& index, const Vocabulary& v, const std::string& id,
+                           bool with_descendants) {
+  std::vector<Xapian::Query> forms;
+  // Most forms (misspellings, rare abbreviations) never occur; each would still cost a
+  // posting-list lookup on every query.
+  for (const auto& w : one_word_forms(v, id, with_descendants))
+    if (index.has_term(w)) forms.emplace_back(w);
   return Xapian::Query(Xapian::Query::OP_OR, forms.begin(), forms.end());
 }
 
@@ -101,24 +108,11 @@ Xapian::Query concept_text(IndexReader::Impl& index, const Vocabulary& v, const 
 // descendants: a record that names the asked treatment in its title is about it.
 QuestionWord concept_in_title(IndexReader::Impl& index, const Vocabulary& v, const std::string& id) {
   QuestionWord w{id, {}, {}, 1.0};
-  std::set<std::string> seen;
   const Xapian::Stem stem("english");
-  auto add_form = [&](const std::string& text) {
-    const auto words = split_words(normalise(text));
-    if (words.size() != 1 || !seen.insert(words[0]).second) return;
-    for (const std::string& t :
-         {std::string(fields::title) + words[0], "Z" + std::string(fields::title) + stem(words[0])})
+  for (const auto& form : one_word_forms(v, id, true))
+    for (const std::string& t : {std::string(fields::title) + form, "Z" + std::string(fields::title) + stem(form)})
       if (index.has_term(t) && std::find(w.title_terms.begin(), w.title_terms.end(), t) == w.title_terms.end())
         w.title_terms.push_back(t);
-  };
-  for (const auto& d : v.descendants(id)) {
-    const Concept* c = v.find(d);
-    if (!c) continue;
-    add_form(c->preferred);
-    for (const auto& a : c->abbreviations) add_form(a);
-    for (const auto& t : c->synonyms) add_form(t);
-    for (const auto& t : c->variants) add_form(t);
-  }
   return w;
 }
 
