@@ -242,7 +242,10 @@ void CompleteSpy::operator()(const Xapian::Document& doc, double weight) {
   if (heap_.size() == keep_ && !better(entry, heap_.front())) return;
   using List = DocColumns::ConceptList;
   const auto lists = columns_.concept_codes(did);
-  for (const auto& [kind, mask] : masks_) {
+  for (const auto& group : masks_) {
+    // Named, not a structured binding: clang (the fuzz build) refuses to capture those.
+    const ConceptGroup::Kind kind = group.first;
+    const std::vector<char>& mask = group.second;
     auto any_in = [&](List l) {
       for (const std::uint16_t c : lists[l])
         if (mask[c]) return true;
