@@ -94,12 +94,16 @@ std::span<const std::uint16_t> DocColumns::facets(Xapian::docid did) const {
   return {p + 1, p[0]};
 }
 
-std::optional<RankFeatures> DocColumns::features(Xapian::docid did) const {
-  if (did == 0 || did + 1 >= offset_.size()) return std::nullopt;
+const std::uint16_t* DocColumns::feature_block(Xapian::docid did) const {
+  if (did == 0 || did + 1 >= offset_.size()) return nullptr;
   const std::uint16_t* p = data_.data() + offset_[did];
-  const std::uint16_t* end = data_.data() + offset_[did + 1];
-  p += 1 + p[0];
-  if (p >= end) return std::nullopt;
+  p += 1 + p[0];  // past the facet codes
+  return p < data_.data() + offset_[did + 1] ? p : nullptr;
+}
+
+std::optional<RankFeatures> DocColumns::features(Xapian::docid did) const {
+  const std::uint16_t* p = feature_block(did);
+  if (!p) return std::nullopt;
   RankFeatures f;
   f.design = static_cast<Design>(p[0]);
   f.level = p[1];
@@ -121,11 +125,8 @@ std::optional<RankFeatures> DocColumns::features(Xapian::docid did) const {
 
 std::array<std::span<const std::uint16_t>, 4> DocColumns::concept_codes(Xapian::docid did) const {
   std::array<std::span<const std::uint16_t>, 4> lists;
-  if (did == 0 || did + 1 >= offset_.size()) return lists;
-  const std::uint16_t* p = data_.data() + offset_[did];
-  const std::uint16_t* end = data_.data() + offset_[did + 1];
-  p += 1 + p[0];
-  if (p >= end) return lists;
+  const std::uint16_t* p = feature_block(did);
+  if (!p) return lists;
   p += 7;  // design, level, quality, flags, id offset (2), id length: see features()
   for (auto& list : lists) {
     const std::uint16_t n = *p++;

@@ -49,6 +49,8 @@ class DocColumns {
   std::size_t memory_bytes() const;
 
  private:
+  // Where a document's ranking features start in data_; nullptr when it has none.
+  const std::uint16_t* feature_block(Xapian::docid did) const;
   // Per document, in data_ from offset_[did]: facet count, facet codes, then (if the document
   // has features) design, level, quality*100+32768, flags, id offset (2 x u16), id length, and four
   // counted lists of concept codes.

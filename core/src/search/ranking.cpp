@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <set>
 #include <unordered_set>
 
 #include "evidence/appraisal.hpp"
@@ -27,56 +26,19 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-// The question's concepts that a record's annotations carry (directly or through a narrower concept).
+// The question's concepts that a record's annotations carry (directly or through a narrower
+// concept), as the labels a hit's "why" shows.
 struct ConceptMatches {
   std::vector<std::string> interventions, conditions, comparators;
-  std::size_t secondary = 0;  // interventions that are only one arm of one comparison
 };
 
-ConceptMatches match_concepts(const RankFeatures& f, const Question& q, const Vocabulary& v) {
-  std::set<std::string> has_i, has_i_secondary, has_c, has_cmp;
-  auto collect = [&](std::set<std::string>& into, const std::vector<std::string>& ids) {
-    for (const auto& id : ids)
-      for (const auto& a : v.ancestors(id)) into.insert(a);
-  };
-  collect(has_i, f.interventions);
-  collect(has_cmp, f.comparators);
-  // A concept that is only one arm of one comparison (electroacupuncture as a comparator
-  // in a TENS review) says less about the record than its main interventions.
-  collect(has_i_secondary, f.secondary_interventions);
-  collect(has_c, f.conditions);
-  std::set<std::string> compared(f.comparators.begin(), f.comparators.end());
-  auto label = [&](const std::string& id) {
-    const Concept* k = v.find(id);
-    return k ? k->preferred : id;
-  };
-  ConceptMatches m;
-  for (const auto& id : q.interventions) {
-    if (has_i.count(id)) {
-      m.interventions.push_back(label(id));
-    } else if (has_i_secondary.count(id)) {
-      m.interventions.push_back(label(id) + " (in one comparison)");
-      ++m.secondary;
-    } else if (compared.count(id)) {
-      // A study that compares with the asked treatment answers a question about it, less directly.
-      m.interventions.push_back(label(id) + " (as the comparison)");
-      ++m.secondary;
-    }
-  }
-  for (const auto& id : q.conditions)
-    if (has_c.count(id)) m.conditions.push_back(label(id));
-  for (const auto& id : treatment_comparators(q, v))
-    if (has_cmp.count(id)) m.comparators.push_back(label(id));
-  return m;
-}
-
 // The question's concepts prepared once per search, each as the set of concept ids that carry it
-// (itself and its narrower concepts): rescoring counts a candidate's matches with a few lookups,
-// where match_concepts() builds every ancestor of every concept of the record and the labels,
-// which only the hits on the page show. The counts are those of match_concepts().
+// (itself and its narrower concepts): a candidate's matches are a few lookups, not every ancestor
+// of every concept of the record. One rule serves the score (count) and the "why" (labels).
 class QuestionConcepts {
  public:
-  QuestionConcepts(const Question& q, const Vocabulary& v) : asked_(q.interventions) {
+  QuestionConcepts(const Question& q, const Vocabulary& v)
+      : treatments_(q.interventions), conditions_(q.conditions), comparators_(treatment_comparators(q, v)) {
     auto sets = [&](const std::vector<std::string>& ids) {
       std::vector<std::unordered_set<std::string>> out;
       for (const auto& id : ids) {
@@ -85,35 +47,73 @@ class QuestionConcepts {
       }
       return out;
     };
-    interventions_ = sets(q.interventions);
-    conditions_ = sets(q.conditions);
-    comparators_ = sets(treatment_comparators(q, v));
+    treatment_sets_ = sets(treatments_);
+    condition_sets_ = sets(conditions_);
+    comparator_sets_ = sets(comparators_);
   }
 
   // Matched concepts less half of those only in one comparison or only the comparison, and the
   // matched comparators.
   std::pair<double, std::size_t> count(const RankFeatures& f) const {
-    auto any_in = [](const std::vector<std::string>& ids, const std::unordered_set<std::string>& set) {
-      return std::any_of(ids.begin(), ids.end(), [&](const std::string& id) { return set.count(id) > 0; });
+    const Verdicts m = of(f);
+    double matched = 0;
+    for (const Has h : m.treatments) matched += h == Has::directly ? 1.0 : h == Has::no ? 0.0 : 0.5;
+    matched += static_cast<double>(std::count(m.conditions.begin(), m.conditions.end(), true));
+    return {matched, static_cast<std::size_t>(std::count(m.comparators.begin(), m.comparators.end(), true))};
+  }
+
+  ConceptMatches labels(const RankFeatures& f, const Vocabulary& v) const {
+    auto label = [&](const std::string& id) {
+      const Concept* k = v.find(id);
+      return k ? k->preferred : id;
     };
-    std::size_t matched = 0, secondary = 0, comparators = 0;
-    for (std::size_t i = 0; i < interventions_.size(); ++i) {
-      if (any_in(f.interventions, interventions_[i])) {
-        ++matched;
-      } else if (any_in(f.secondary_interventions, interventions_[i]) ||
-                 std::find(f.comparators.begin(), f.comparators.end(), asked_[i]) != f.comparators.end()) {
-        ++matched;
-        ++secondary;
-      }
+    const Verdicts m = of(f);
+    ConceptMatches out;
+    for (std::size_t i = 0; i < treatments_.size(); ++i) {
+      if (m.treatments[i] == Has::directly) out.interventions.push_back(label(treatments_[i]));
+      if (m.treatments[i] == Has::in_one_comparison)
+        out.interventions.push_back(label(treatments_[i]) + " (in one comparison)");
+      if (m.treatments[i] == Has::as_the_comparison)
+        out.interventions.push_back(label(treatments_[i]) + " (as the comparison)");
     }
-    for (const auto& c : conditions_) matched += any_in(f.conditions, c);
-    for (const auto& c : comparators_) comparators += any_in(f.comparators, c);
-    return {static_cast<double>(matched) - 0.5 * static_cast<double>(secondary), comparators};
+    for (std::size_t i = 0; i < conditions_.size(); ++i)
+      if (m.conditions[i]) out.conditions.push_back(label(conditions_[i]));
+    for (std::size_t i = 0; i < comparators_.size(); ++i)
+      if (m.comparators[i]) out.comparators.push_back(label(comparators_[i]));
+    return out;
   }
 
  private:
-  std::vector<std::string> asked_;
-  std::vector<std::unordered_set<std::string>> interventions_, conditions_, comparators_;
+  enum class Has { no, directly, in_one_comparison, as_the_comparison };
+  struct Verdicts {
+    std::vector<Has> treatments;
+    std::vector<bool> conditions, comparators;
+  };
+
+  Verdicts of(const RankFeatures& f) const {
+    auto any_in = [](const std::vector<std::string>& ids, const std::unordered_set<std::string>& set) {
+      return std::any_of(ids.begin(), ids.end(), [&](const std::string& id) { return set.count(id) > 0; });
+    };
+    Verdicts m;
+    for (std::size_t i = 0; i < treatments_.size(); ++i) {
+      if (any_in(f.interventions, treatment_sets_[i])) m.treatments.push_back(Has::directly);
+      // A concept that is only one arm of one comparison (electroacupuncture as a comparator in a
+      // TENS review) says less about the record than its main interventions.
+      else if (any_in(f.secondary_interventions, treatment_sets_[i]))
+        m.treatments.push_back(Has::in_one_comparison);
+      // A study that compares with the asked treatment answers a question about it, less directly.
+      else if (std::find(f.comparators.begin(), f.comparators.end(), treatments_[i]) != f.comparators.end())
+        m.treatments.push_back(Has::as_the_comparison);
+      else
+        m.treatments.push_back(Has::no);
+    }
+    for (const auto& c : condition_sets_) m.conditions.push_back(any_in(f.conditions, c));
+    for (const auto& c : comparator_sets_) m.comparators.push_back(any_in(f.comparators, c));
+    return m;
+  }
+
+  std::vector<std::string> treatments_, conditions_, comparators_;
+  std::vector<std::unordered_set<std::string>> treatment_sets_, condition_sets_, comparator_sets_;
 };
 
 // The question's own words (those the vocabulary does not know) that a record carries, anywhere
@@ -322,11 +322,11 @@ void explain_hits(const Xapian::Database& db, std::vector<Candidate>& cands, std
   std::vector<Matched> page;
   for (std::size_t i = first; i < last; ++i) page.push_back({cands[i].doc.get_docid(), cands[i].relevance, {}});
   const WordPostings postings(db, page, built.words);
+  const QuestionConcepts concepts(built.question, v);
   for (std::size_t i = first; i < last; ++i) {
     Candidate& c = cands[i];
     c.why.clear();
-    explain(c, match_concepts(c.features, built.question, v), postings.of(c.doc.get_docid()), c.relevance_part,
-            c.evidence_part);
+    explain(c, concepts.labels(c.features, v), postings.of(c.doc.get_docid()), c.relevance_part, c.evidence_part);
     if (c.named) c.why.insert(c.why.begin(), "the identifier in the query names this record");
   }
 }

@@ -193,14 +193,17 @@ std::string did_you_mean(IndexReader::Impl& impl, const Vocabulary& v, const Sea
 // treatment's many one-word forms ("exercises", "physio") can fill the pool with records that
 // mention them often, leaving out the records about exactly the question (docs/RANKING.md).
 // With the decoded columns the spy noted them during the match; over shards a second match finds them.
+bool wants_complete(const BuiltQuery& b, const SearchRequest& req) {
+  return !b.complete.empty() && req.complete_depth > 0 && req.sort == SortOrder::relevance;
+}
+
 std::vector<Matched> candidates(const Xapian::Database& db, const Xapian::MSet& mset, const BuiltQuery& b,
                                 const SearchRequest& req, std::size_t pool, const CompleteSpy* spy) {
   std::vector<Matched> out;
   out.reserve(mset.size());
   for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back({*it, it.get_weight(), it.get_document()});
   // Only when the pool is full (else it already holds every match) and ranked by relevance.
-  if (b.complete.empty() || req.complete_depth == 0 || mset.size() < pool || req.sort != SortOrder::relevance)
-    return out;
+  if (!wants_complete(b, req) || mset.size() < pool) return out;
   std::vector<std::pair<double, Xapian::docid>> best;
   if (spy) {
     best = spy->best();
@@ -269,7 +272,7 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
     FacetCounter facets(impl, check);
     facets.attach(enquire);
     std::optional<CompleteSpy> complete;
-    if (facets.columns() && !b.complete.empty() && req.complete_depth > 0 && req.sort == SortOrder::relevance) {
+    if (facets.columns() && wants_complete(b, req)) {
       complete.emplace(*facets.columns(), v, b.complete, req.complete_depth);
       enquire.add_matchspy(&*complete);
     }
