@@ -223,6 +223,7 @@ int write_draft(const CommandLine& cl) {
 }  // namespace
 
 int main(int argc, char** argv) try {
+  evidence::exit_on_failed_index_write("evidence-index");
   CommandLine cl;
   if (const auto rc = parse_command_line(argc, argv, cl)) return *rc;
   if (!cl.draft_id.empty()) return write_draft(cl);

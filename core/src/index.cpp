@@ -6,7 +6,10 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -50,6 +53,64 @@ using nlohmann::json;
   const char* reason = e.get_error_string();
   throw Error(ErrorCode::index_unavailable,
               what + ": " + type + ": " + e.get_msg() + (reason && *reason ? std::string(" (") + reason + ")" : ""));
+}
+
+namespace {
+
+// Directories a writer has created and not yet made live (a rebuild's generation, its parts, the
+// merge), per writer. Only the terminate handler below reads it: when libxapian ends the process
+// in the middle of a commit, these are removed so that a full disk is not left fuller.
+std::mutex unfinished_mutex;
+std::map<const void*, std::vector<fs::path>> unfinished_dirs;
+
+void note_unfinished(const void* writer, const fs::path& dir) {
+  const std::lock_guard<std::mutex> lock(unfinished_mutex);
+  unfinished_dirs[writer].push_back(dir);
+}
+
+void forget_unfinished(const void* writer) {
+  const std::lock_guard<std::mutex> lock(unfinished_mutex);
+  unfinished_dirs.erase(writer);
+}
+
+std::terminate_handler default_terminate = nullptr;
+const char* terminating_program = "evidence";
+
+[[noreturn]] void terminate_after_failed_write() {
+  if (const std::exception_ptr current = std::current_exception()) {
+    try {
+      std::rethrow_exception(current);
+    } catch (const Xapian::Error& e) {
+      // A terminate may interrupt anything, so the registry is taken only if it is free.
+      std::size_t removed = 0;
+      if (unfinished_mutex.try_lock()) {
+        std::error_code ec;
+        for (const auto& [writer, dirs] : unfinished_dirs)
+          for (const auto& dir : dirs) removed += fs::remove_all(dir, ec) > 0 ? 1U : 0U;
+        unfinished_mutex.unlock();
+      }
+      try {
+        rethrow_xapian(e, "writing the index failed inside libxapian");
+      } catch (const Error& mapped) {
+        std::fprintf(stderr, "%s: %s (%s); the index is as it was at its last commit", terminating_program,
+                     mapped.what(), error_code_name(mapped.code()));
+        if (removed > 0) std::fprintf(stderr, "; the run's %zu unfinished directories were removed", removed);
+        std::fputc('\n', stderr);
+      }
+      std::fflush(stderr);
+      _exit(2);
+    } catch (...) {}
+  }
+  if (default_terminate) default_terminate();
+  std::abort();
+}
+
+}  // namespace
+
+void exit_on_failed_index_write(const char* program) {
+  terminating_program = program;
+  const std::terminate_handler previous = std::set_terminate(terminate_after_failed_write);
+  if (previous != terminate_after_failed_write) default_terminate = previous;
 }
 
 namespace {
@@ -454,6 +515,7 @@ IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, Writ
       m.new_generation = "gen-1";
       m.live = dir / m.new_generation;
       m.db = Xapian::WritableDatabase(m.live.string(), Xapian::DB_CREATE_OR_OVERWRITE);
+      note_unfinished(&m, m.live);  // only now: before, gen-1 may be another first run's
     } else if (mode != WriteMode::in_place) {
       // Hold the live generation's lock so no incremental run writes to it during the rebuild.
       m.old_lock = Xapian::WritableDatabase((dir / current).string(), Xapian::DB_OPEN);
@@ -462,6 +524,7 @@ IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, Writ
       // generation for this one (caches are keyed by revision, "gen-N:R").
       m.new_generation = "gen-" + std::to_string(std::max(highest_generation(dir), generation_number(current)) + 1);
       m.live = dir / m.new_generation;
+      note_unfinished(&m, m.live);  // the live generation's lock is held: the name is this run's
       if (mode == WriteMode::keep_previous) {
         // A copy of the live generation, metadata, spelling and synonyms included (as
         // xapian-compact makes it); the run's changes go into the copy.
@@ -484,7 +547,11 @@ IndexWriter::IndexWriter(const fs::path& dir, const Vocabulary& vocabulary, Writ
     else
       check_index_format(m.db, dir);
   } catch (const Xapian::Error& e) {
+    forget_unfinished(&m);
     rethrow_xapian(e, "opening index " + dir.string() + " for writing");
+  } catch (...) {
+    forget_unfinished(&m);
+    throw;
   }
 }
 
@@ -494,6 +561,7 @@ IndexWriter::~IndexWriter() {
   } catch (...) {
     // A destructor cannot report; the uncommitted transaction is discarded by Xapian anyway.
   }
+  forget_unfinished(impl_.get());
 }
 
 Change IndexWriter::put(const Study& s) { return put(impl_->builder->build(s)); }
@@ -541,8 +609,14 @@ void IndexWriter::open_parts(unsigned count) {
       const fs::path path = m.live.string() + ".part-" + std::to_string(k);
       std::error_code ec;
       fs::remove_all(path, ec);  // leftover of an interrupted run
+      note_unfinished(&m, path);
       m.parts.emplace_back(path.string(), Xapian::DB_CREATE_OR_OVERWRITE);
       m.part_paths.push_back(path);
+      // A part is written inside a transaction so that close() on a cancelled run discards it:
+      // outside one, close() commits, and libxapian 1.4 terminates the process when that commit
+      // meets a full disk (docs/RELIABILITY.md). Glass still flushes a transaction's postings to
+      // the tables every 10,000 changes, so memory stays bounded.
+      m.parts.back().begin_transaction(true);
     }
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "creating index parts in " + m.dir.string());
@@ -566,13 +640,14 @@ void IndexWriter::put_to_part(unsigned part, PreparedDocument&& prepared) {
 // generation (a rebuild or a first run), so no reader sees a half.
 void IndexWriter::Impl::merge_parts() {
   for (auto& part : parts) {
-    part.commit();
+    part.commit_transaction();
     part.close();
   }
   db.close();
   Xapian::Database all(live.string());
   for (const auto& p : part_paths) all.add_database(Xapian::Database(p.string()));
   const fs::path merged = live.string() + ".merged";
+  note_unfinished(this, merged);
   std::error_code ec;
   fs::remove_all(merged, ec);
   all.compact(merged.string(), Xapian::DBCOMPACT_MULTIPASS);
@@ -728,6 +803,7 @@ void IndexWriter::commit() {
     if (!m.new_generation.empty()) {
       const std::string old = read_stub_target(m.dir);
       if (!m.first_run) m.db.close();
+      forget_unfinished(&m);  // from the stub on, the generation is the live index
       write_stub(m.dir, m.new_generation);
       m.old_lock.close();
       // Readers that still have the old generation open keep their open files; new ones follow
@@ -762,9 +838,11 @@ void IndexWriter::cancel() {
     m.part_paths.clear();
     if (!m.new_generation.empty()) {
       m.db.close();
+      fs::remove_all(m.live.string() + ".merged", ec);  // a merge that failed part way
       fs::remove_all(m.dir / m.new_generation, ec);
       m.new_generation.clear();
     }
+    forget_unfinished(&m);
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "cancelling changes to " + m.dir.string());
   }

@@ -120,6 +120,16 @@ class IndexWriter {
   std::unique_ptr<Impl> impl_;
 };
 
+// For the main() of a program that writes indexes. libxapian 1.4 ends the process through
+// std::terminate when a commit meets a write error (a full disk, a file-size limit): the error
+// escapes while it unwinds a frame that may not throw. This installs a terminate handler that,
+// for such a Xapian error only, removes the directories the run's writers had not yet made live
+// (a rebuild's generation, its parts, a half-written merge), prints "<program>: <message>
+// (io_error); ..." to stderr and exits with status 2, as a reported I/O error does. A commit is
+// all or nothing on disk, so the live index is the one committed before. Any other terminate
+// goes on to the previous handler. Throws nothing.
+void exit_on_failed_index_write(const char* program);
+
 // A read-only view for one thread. refresh() picks up the newest committed revision, following
 // a swapped stub to a new generation.
 class IndexReader {
