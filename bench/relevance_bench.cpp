@@ -123,6 +123,7 @@ evidence::RankingWeights parse_weights(const std::vector<std::string>& args) {
                                                   {"word_match", &w.word_match},
                                                   {"title_word", &w.title_word},
                                                   {"title_concept", &w.title_concept},
+                                                  {"outcome_match", &w.outcome_match},
                                                   {"per_level", &w.per_level},
                                                   {"per_quality_point", &w.per_quality_point},
                                                   {"curated_results", &w.curated_results}};

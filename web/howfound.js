@@ -13,6 +13,7 @@ const WHY = [
   [/^matches intervention (.+)$/, (m) => `It studies ${m[1]}, a treatment named in the question.`],
   [/^matches condition (.+)$/, (m) => `Its patients have ${m[1]}, as in the question.`],
   [/^matches comparator (.+)$/, (m) => `It compares with ${m[1]}, as the question asks.`],
+  [/^measures outcome (.+)$/, (m) => `It measures ${m[1]}, an outcome named in the question.`],
   [/^matches the words of the query$/, () => 'Its title, abstract or summary has words of the question.'],
   [/^(.+) \(evidence level (\d)(, no results yet)?\)$/, (m) =>
     `${cap(m[1])}: evidence level ${m[2]} of 5, where 1 is the strongest design${m[3] ? '; no results yet' : ''}.`],

@@ -311,6 +311,30 @@ TEST_CASE("a treatment asked about is found where it is the comparison", "[searc
   CHECK(r.did_you_mean.empty());  // recognised words are never "corrected"
 }
 
+TEST_CASE("an asked outcome ranks the records that measure it", "[search][ranking]") {
+  const auto measures = [](const Study& s, const std::string& domain) {
+    return std::any_of(s.outcomes.begin(), s.outcomes.end(),
+                       [&](const OutcomeResult& o) { return o.domain == domain; });
+  };
+  // "recurrence" is only an outcome concept: it used to rank nothing, so every record came back in
+  // order of evidence strength (the muscle relaxant review first).
+  const auto r = run("recurrence", 5);
+  REQUIRE(r.hits.size() == 5);
+  CHECK(r.found < IndexReader(corpus_index()).doc_count());
+  for (const auto& h : r.hits) {
+    INFO(h.study.id);
+    CHECK(measures(h.study, "recurrence"));
+    CHECK(std::any_of(h.why.begin(), h.why.end(),
+                      [](const std::string& w) { return w == "measures outcome Recurrence"; }));
+  }
+  // With a treatment and a condition, the record that also measures the asked outcome comes first:
+  // the walking trial about recurrence (LBP090) above the walking review (LBP115).
+  const auto walking = run("will walking stop my back pain coming back", 5);
+  REQUIRE(walking.hits.size() >= 2);
+  CHECK(walking.hits[0].study.id == "LBP090");
+  CHECK(in_top(walking, "LBP115", 5));
+}
+
 TEST_CASE("a record with every concept of the question is rescored even when BM25 leaves it out of the pool",
           "[search][ranking]") {
   // "exercises" matches many records by its one-word forms; the Cochrane pregnancy review (LBP093)

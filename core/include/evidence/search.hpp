@@ -54,6 +54,7 @@ struct SearchRequest {
 //       + comparator_match * matched comparator concepts
 //       + word_match * rarity of the question's own words, title_word * the same in the title
 //       + title_concept * asked treatments the title names
+//       + outcome_match * asked outcomes the record measures (annotated)
 //       + curated_results when the record carries curated, graded results
 //       + retracted_penalty for retracted records (only shown when asked for)
 struct RankingWeights {
@@ -65,6 +66,7 @@ struct RankingWeights {
   double word_match = 3.6;     // a word the vocabulary does not know, times its rarity (the rarest 1)
   double title_word = 0.5;     // the same word in the title
   double title_concept = 0.5;  // per asked treatment named in the title by a one-word form
+  double outcome_match = 1.0;  // per asked outcome the record is annotated as measuring
   // Evidence strength, at most 1.5 in all: with text and title less than one matched concept, so
   // that it orders records of similar relevance and never lifts a record above one that has more
   // of the question.

@@ -127,6 +127,24 @@ void add_concepts(std::vector<Xapian::Query>& parts, IndexReader::Impl& index, c
   }
 }
 
+// The outcomes the question names (an outcome, or an instrument's domain) rank. Not "benefit"
+// ("does yoga help"), nor the pain and function it stands for in Question::outcomes: every study
+// of a treatment is about those, and ranking by them would lift any trial above a review.
+std::vector<std::string> ranked_outcomes(const Question& q, const Vocabulary& v) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& id) {
+    if (id != "benefit" && std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+  };
+  for (const auto& c : q.concepts) {
+    if (c.kind == "outcome") add(c.id);
+    if (c.kind != "instrument") continue;
+    if (const Concept* k = v.find(c.id))
+      for (const auto& p : k->parents)
+        if (const Concept* d = v.find(p); d && d->kind == "outcome") add(d->id);
+  }
+  return out;
+}
+
 Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const Question& q, bool relaxed) {
   std::vector<Xapian::Query> parts;
   if (!q.free_text.empty()) parts.push_back(free_text_query(index.db, q.free_text));
@@ -145,6 +163,9 @@ Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const 
   const std::vector<std::string> compared_with = treatment_comparators(q, v);
   const bool any = q.either_treatment || relaxed;
   add_concepts(parts, index, v, q.conditions, fields::condition);
+  // An outcome ranks like a condition: by its words (a record that speaks of recurrence) and, in
+  // rescoring, by the annotation that the record measures it.
+  add_concepts(parts, index, v, ranked_outcomes(q, v), fields::outcome);
   // A comparator ranks by its own words only: "physical therapy" has some fifty modalities below
   // it, and ORing all their words cost more than the rest of the query while ranking studies of
   // any one modality up (the annotated comparator still counts, in rescoring).
@@ -163,6 +184,15 @@ Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const 
     ranked = ranked.empty() ? named : Xapian::Query(Xapian::Query::OP_OR, named, ranked);
   }
   return ranked;
+}
+
+// Each asked outcome that ranks, as its annotation term.
+std::vector<QuestionWord> outcome_terms(IndexReader::Impl& index, const Vocabulary& v, const Question& q) {
+  std::vector<QuestionWord> out;
+  for (const auto& id : ranked_outcomes(q, v))
+    if (const std::string term = std::string(fields::outcome) + id; index.has_term(term))
+      out.push_back({id, {term}, {}, 1.0});
+  return out;
 }
 
 // The question's concept groups (BuiltQuery::complete); none when there are fewer than two.
@@ -268,6 +298,7 @@ BuiltQuery build_query(IndexReader::Impl& index, const Vocabulary& v, const Sear
   b.filter = filter_query(b.question, req);
   b.words = question_words(index.db, b.question.free_text);
   for (const auto& id : b.question.interventions) b.concept_titles.push_back(concept_in_title(index, v, id));
+  b.outcomes = outcome_terms(index, v, b.question);
   return b;
 }
 

@@ -172,11 +172,13 @@ class WordPostings {
   std::vector<std::vector<char>> found_, titled_;
 };
 
-void explain(Candidate& c, const ConceptMatches& m, const WordMatches& wm, double text, double bonus) {
+void explain(Candidate& c, const ConceptMatches& m, const WordMatches& wm, const std::vector<std::string>& outcomes,
+             double text, double bonus) {
   const RankFeatures& f = c.features;
   if (!m.interventions.empty()) c.why.push_back("matches intervention " + join(m.interventions, ", "));
   if (!m.conditions.empty()) c.why.push_back("matches condition " + join(m.conditions, ", "));
   if (!m.comparators.empty()) c.why.push_back("matches comparator " + join(m.comparators, ", "));
+  if (!outcomes.empty()) c.why.push_back("measures outcome " + join(outcomes, ", "));
   if (!wm.words.empty())
     c.why.push_back("contains the words " + join(wm.words, ", ") +
                     (wm.in_title.empty() ? "" : " (in the title: " + join(wm.in_title, ", ") + ")"));
@@ -281,6 +283,7 @@ std::vector<Candidate> rescore(const Xapian::Database& db, const std::vector<Mat
   const WordPostings postings(db, matches, built.words);
   const std::vector<QuestionWord> no_titles;
   const WordPostings titles(db, matches, w.title_concept > 0 ? built.concept_titles : no_titles);
+  const WordPostings outcomes(db, matches, w.outcome_match > 0 ? built.outcomes : no_titles);
   const QuestionConcepts concepts(q, v);
   std::vector<Candidate> cands;
   cands.reserve(matches.size());
@@ -288,6 +291,7 @@ std::vector<Candidate> rescore(const Xapian::Database& db, const std::vector<Mat
   for (const auto& m : matches) best_relevance = std::max(best_relevance, m.weight);
   for (const auto& match : matches) {
     Candidate c{match.doc, {}, std::nullopt, match.weight, 0, {}};
+    c.id = match.id;
     std::optional<RankFeatures> known = columns ? columns->features(match.id) : std::nullopt;
     if (!known) known = parse_rank_features(c.doc.get_value(fields::slot_rank_features));
     // Every document of a format 2 index carries the slot (check_index_format).
@@ -302,7 +306,8 @@ std::vector<Candidate> rescore(const Xapian::Database& db, const std::vector<Mat
     // records of similar relevance (docs/RANKING.md).
     c.relevance_part = w.text * text + w.concept_match * matched +
                        w.comparator_match * static_cast<double>(comparators) + w.word_match * wm.weight +
-                       w.title_word * wm.title_weight + w.title_concept * titles.of(match.id).title_weight;
+                       w.title_word * wm.title_weight + w.title_concept * titles.of(match.id).title_weight +
+                       w.outcome_match * outcomes.of(match.id).weight;
     c.evidence_part = w.per_level * (5 - f.level) + (f.quality >= 0 ? w.per_quality_point * f.quality : 0) +
                       (f.graded ? w.curated_results : 0) + (f.retracted ? w.retracted_penalty : 0);
     c.score = c.relevance_part + c.evidence_part;
@@ -320,13 +325,19 @@ void explain_hits(const Xapian::Database& db, std::vector<Candidate>& cands, std
   last = std::min(last, cands.size());
   if (first >= last) return;
   std::vector<Matched> page;
-  for (std::size_t i = first; i < last; ++i) page.push_back({cands[i].doc.get_docid(), cands[i].relevance, {}});
+  for (std::size_t i = first; i < last; ++i) page.push_back({cands[i].id, cands[i].relevance, {}});
   const WordPostings postings(db, page, built.words);
+  const WordPostings outcomes(db, page, built.outcomes);
   const QuestionConcepts concepts(built.question, v);
   for (std::size_t i = first; i < last; ++i) {
     Candidate& c = cands[i];
     c.why.clear();
-    explain(c, concepts.labels(c.features, v), postings.of(c.doc.get_docid()), c.relevance_part, c.evidence_part);
+    std::vector<std::string> measured;
+    for (const auto& id : outcomes.of(c.id).words) {
+      const Concept* k = v.find(id);
+      measured.push_back(k ? k->preferred : id);
+    }
+    explain(c, concepts.labels(c.features, v), postings.of(c.id), measured, c.relevance_part, c.evidence_part);
     if (c.named) c.why.insert(c.why.begin(), "the identifier in the query names this record");
   }
 }

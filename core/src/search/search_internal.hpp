@@ -46,6 +46,9 @@ struct BuiltQuery {
   // Each asked treatment with the title terms of its one-word forms (title_terms only), for
   // RankingWeights::title_concept.
   std::vector<QuestionWord> concept_titles;
+  // Each asked outcome (not the generic "benefit") with its annotation term (terms only), for
+  // RankingWeights::outcome_match.
+  std::vector<QuestionWord> outcomes;
   // Several treatments asked for together: when no record has all of them, the search is run
   // again with `relaxed`, where any one will do.
   bool relaxable = false;
@@ -107,6 +110,8 @@ struct Candidate {
   const Study& record();
   double relevance_part = 0, evidence_part = 0;  // the score's two parts (docs/RANKING.md)
   bool named = false;                            // an identifier of the question names the record
+  // In the searched database: over several shards doc.get_docid() is the shard's own docid.
+  Xapian::docid id = 0;
 };
 // The best-weighted matches that carry every concept group (BuiltQuery::complete), noted from the
 // decoded columns while Xapian matches, so that finding them costs no second match. It sees the
