@@ -164,8 +164,16 @@ Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const 
   const bool any = q.either_treatment || relaxed;
   add_concepts(parts, index, v, q.conditions, fields::condition);
   // An outcome ranks like a condition: by its words (a record that speaks of recurrence) and, in
-  // rescoring, by the annotation that the record measures it.
-  add_concepts(parts, index, v, ranked_outcomes(q, v), fields::outcome);
+  // rescoring, by the annotation that the record measures it. One that a tenth of the records or
+  // more measure (pain, function) is left to rescoring: its words cannot tell records apart (the
+  // rarity rule of question_words) and walking their posting lists cost PICO questions up to
+  // 4.5 ms at 100k records (docs/BENCHMARKS.md).
+  std::vector<std::string> rare_outcomes;
+  const double tenth = static_cast<double>(index.db.get_doccount()) / 10.0;
+  for (const auto& id : ranked_outcomes(q, v))
+    if (static_cast<double>(index.db.get_termfreq(std::string(fields::outcome) + id)) < tenth)
+      rare_outcomes.push_back(id);
+  add_concepts(parts, index, v, rare_outcomes, fields::outcome);
   // A comparator ranks by its own words only: "physical therapy" has some fifty modalities below
   // it, and ORing all their words cost more than the rest of the query while ranking studies of
   // any one modality up (the annotated comparator still counts, in rescoring).
