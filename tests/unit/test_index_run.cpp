@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <set>
@@ -375,6 +376,11 @@ TEST_CASE("a full disk fails the run cleanly and leaves the previous index intac
   };
   const std::set<std::string> before_entries = entries();
   std::set<std::string> steps;  // where the runs failed
+  // libxapian 1.4.22 leaks the tables of a compaction that a write error stops (LeakSanitizer's
+  // stacks run through Xapian::Database::compact_, called by merge_parts); the process exits
+  // right after. Leak checking is off for these children only, in sanitizer builds.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  const std::string child_asan = std::string(asan ? asan : "") + (asan && *asan ? ":" : "") + "detect_leaks=0";
   for (const long limit_kib : {1024L, 1536L, 2048L, 3072L}) {
     for (const bool rebuild : {false, true}) {
       const pid_t pid = fork();
@@ -385,6 +391,7 @@ TEST_CASE("a full disk fails the run cleanly and leaves the previous index intac
         const int devnull = ::open("/dev/null", O_WRONLY);
         dup2(devnull, 1);
         std::signal(SIGXFSZ, SIG_IGN);
+        setenv("ASAN_OPTIONS", child_asan.c_str(), 1);
         const auto bytes = static_cast<rlim_t>(limit_kib) * 1024;
         rlimit lim{bytes, bytes};
         setrlimit(RLIMIT_FSIZE, &lim);
