@@ -356,6 +356,32 @@ TEST_CASE("a record with every concept of the question is rescored even when BM2
   CHECK(with_complete.found == bm25_only.found);  // the count and facets are those of the one match
 }
 
+TEST_CASE("an A or B question finds the records that compare A with B even when BM25 leaves them out",
+          "[search][ranking]") {
+  // Delitto 2015 (LBP001) compares surgical decompression with physical therapy for stenosis, the
+  // very question; the best records of either treatment alone filled the pool and left it out
+  // (200th of 631 over the relevance set). With a pool of three it is left out here too.
+  IndexReader reader(corpus_index());
+  SearchRequest r;
+  r.q = "lumbar spinal stenosis surgery or physiotherapy";
+  r.per_page = 5;
+  r.with_summary = false;
+  r.rescore_depth = 3;
+  r.complete_depth = 3;
+  const auto res = search(reader, vocabulary(), r);
+  REQUIRE(res.question.either_treatment);
+  REQUIRE(res.found > 5);
+  // The comparison counts both treatments in full: it ranks above a study of one of them.
+  REQUIRE_FALSE(res.hits.empty());
+  CHECK(res.hits[0].study.id == "LBP001");
+  CHECK(in_top(res, "LBP004", 3));  // the Cochrane review of surgery against non-surgical care
+  const auto why = std::find_if(res.hits.begin(), res.hits.end(), [](const Hit& h) { return h.study.id == "LBP001"; });
+  REQUIRE(why != res.hits.end());
+  CHECK(std::any_of(why->why.begin(), why->why.end(), [](const std::string& w) {
+    return w.find("Physiotherapy (as the comparison)") != std::string::npos;
+  }));
+}
+
 TEST_CASE("did you mean: only unknown words, to a word of the records, when it finds more", "[search]") {
   // "asistive" is in no record; "assistive devices" are found together (LBP103).
   const auto r = run("asistive devices back pain", 5);

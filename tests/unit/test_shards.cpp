@@ -230,6 +230,18 @@ TEST_CASE("two shards, both local or one served by xapian-tcpsrv, answer like a 
       REQUIRE_FALSE(two.hits.empty());
       CHECK(two.hits[0].study.id == "LBP093");
     }
+    // "A or B": the records comparing A with B join as well (a second set of groups).
+    req.q = "lumbar spinal stenosis surgery or physiotherapy";
+    req.rescore_depth = 3;
+    req.complete_depth = 3;
+    const SearchResponse either = search(single, v, req);
+    REQUIRE_FALSE(either.hits.empty());
+    CHECK(either.hits[0].study.id == "LBP001");
+    for (IndexReader* sharded : {&combined, &local}) {
+      INFO((sharded == &local ? "both shards local" : "one shard remote"));
+      const SearchResponse two = search(*sharded, v, req);
+      CHECK(ids(two) == ids(either));
+    }
   }
   // A record from each shard is found by id through the combination.
   for (const auto& s : single.all_studies()) {

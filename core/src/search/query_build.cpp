@@ -203,19 +203,26 @@ std::vector<QuestionWord> outcome_terms(IndexReader::Impl& index, const Vocabula
   return out;
 }
 
-// The question's concept groups (BuiltQuery::complete); none when there are fewer than two.
-std::vector<ConceptGroup> complete_groups(const Vocabulary& v, const Question& q, bool relaxed) {
+// The question's concept groups (BuiltQuery::complete): all treatments as one group when any one
+// will do, else each its own; sets of fewer than two groups are left out.
+std::vector<std::vector<ConceptGroup>> complete_groups(const Vocabulary& v, const Question& q, bool relaxed) {
   using Kind = ConceptGroup::Kind;
-  std::vector<ConceptGroup> groups;
-  if (q.either_treatment || relaxed) {
-    if (!q.interventions.empty()) groups.push_back({Kind::treatment, q.interventions});
-  } else {
-    for (const auto& id : q.interventions) groups.push_back({Kind::treatment, {id}});
-  }
-  for (const auto& id : q.conditions) groups.push_back({Kind::condition, {id}});
-  for (const auto& id : treatment_comparators(q, v)) groups.push_back({Kind::comparator, {id}});
-  if (groups.size() < 2) groups.clear();
-  return groups;
+  auto groups = [&](bool any_treatment) {
+    std::vector<ConceptGroup> g;
+    if (any_treatment) {
+      if (!q.interventions.empty()) g.push_back({Kind::treatment, q.interventions});
+    } else {
+      for (const auto& id : q.interventions) g.push_back({Kind::treatment, {id}});
+    }
+    for (const auto& id : q.conditions) g.push_back({Kind::condition, {id}});
+    for (const auto& id : treatment_comparators(q, v)) g.push_back({Kind::comparator, {id}});
+    return g;
+  };
+  std::vector<std::vector<ConceptGroup>> sets;
+  const bool any = q.either_treatment || relaxed;
+  if (auto g = groups(any); g.size() >= 2) sets.push_back(std::move(g));
+  if (any && q.interventions.size() > 1) sets.push_back(groups(false));
+  return sets;
 }
 
 bool has_capital(const std::string& word) {

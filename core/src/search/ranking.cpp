@@ -38,7 +38,10 @@ struct ConceptMatches {
 class QuestionConcepts {
  public:
   QuestionConcepts(const Question& q, const Vocabulary& v)
-      : treatments_(q.interventions), conditions_(q.conditions), comparators_(treatment_comparators(q, v)) {
+      : treatments_(q.interventions),
+        conditions_(q.conditions),
+        comparators_(treatment_comparators(q, v)),
+        either_(q.either_treatment) {
     auto sets = [&](const std::vector<std::string>& ids) {
       std::vector<std::unordered_set<std::string>> out;
       for (const auto& id : ids) {
@@ -53,11 +56,19 @@ class QuestionConcepts {
   }
 
   // Matched concepts less half of those only in one comparison or only the comparison, and the
-  // matched comparators.
+  // matched comparators. For "A or B", a record of A compared with B is the comparison asked for:
+  // B counts in full there.
   std::pair<double, std::size_t> count(const RankFeatures& f) const {
     const Verdicts m = of(f);
+    const bool compares_asked =
+        either_ && std::find(m.treatments.begin(), m.treatments.end(), Has::directly) != m.treatments.end();
     double matched = 0;
-    for (const Has h : m.treatments) matched += h == Has::directly ? 1.0 : h == Has::no ? 0.0 : 0.5;
+    for (const Has h : m.treatments) {
+      if (h == Has::directly || (h == Has::as_the_comparison && compares_asked))
+        matched += 1.0;
+      else if (h != Has::no)
+        matched += 0.5;
+    }
     matched += static_cast<double>(std::count(m.conditions.begin(), m.conditions.end(), true));
     return {matched, static_cast<std::size_t>(std::count(m.comparators.begin(), m.comparators.end(), true))};
   }
@@ -114,6 +125,7 @@ class QuestionConcepts {
 
   std::vector<std::string> treatments_, conditions_, comparators_;
   std::vector<std::unordered_set<std::string>> treatment_sets_, condition_sets_, comparator_sets_;
+  bool either_ = false;
 };
 
 // The question's own words (those the vocabulary does not know) that a record carries, anywhere

@@ -36,11 +36,14 @@ struct ConceptGroup {
 struct BuiltQuery {
   Xapian::Query query;   // what ranks
   Xapian::Query filter;  // what restricts
-  // The question's concept groups when it has at least two (each treatment, or one group for
-  // "A or B"; each condition; each comparator): the best matches annotated with all of them join
-  // the candidates (search()), since annotation terms weigh nothing in BM25 and a record about
-  // exactly the question can rank below 200 others there.
-  std::vector<ConceptGroup> complete;
+  // Sets of the question's concept groups, each of at least two groups (each treatment, or one
+  // group for "A or B"; each condition; each comparator): for each set, the best matches annotated
+  // with all of its groups join the candidates (search()), since annotation terms weigh nothing in
+  // BM25 and a record about exactly the question can rank below 200 others there. "A or B" has a
+  // second set with each treatment its own group: the records that compare A with B, which a
+  // patient asking "operation or physio" wants first and which the best matches of either one can
+  // leave out (Delitto 2015, surgery versus physical therapy for stenosis, was 200th).
+  std::vector<std::vector<ConceptGroup>> complete;
   Question question;
   std::vector<QuestionWord> words;
   // Each asked treatment with the title terms of its one-word forms (title_terms only), for

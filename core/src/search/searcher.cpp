@@ -2,6 +2,7 @@
 // counting, rescore, page, facets, did-you-mean, summary), each timed.
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <set>
 
 #include "evidence/appraisal.hpp"
@@ -198,19 +199,22 @@ bool wants_complete(const BuiltQuery& b, const SearchRequest& req) {
 }
 
 std::vector<Matched> candidates(const Xapian::Database& db, const Xapian::MSet& mset, const BuiltQuery& b,
-                                const SearchRequest& req, std::size_t pool, const CompleteSpy* spy) {
+                                const SearchRequest& req, std::size_t pool, const std::deque<CompleteSpy>& spies) {
   std::vector<Matched> out;
   out.reserve(mset.size());
   for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back({*it, it.get_weight(), it.get_document()});
   // Only when the pool is full (else it already holds every match) and ranked by relevance.
   if (!wants_complete(b, req) || mset.size() < pool) return out;
   std::vector<std::pair<double, Xapian::docid>> best;
-  if (spy) {
-    best = spy->best();
-  } else {
+  for (std::size_t i = 0; i < b.complete.size(); ++i) {
+    if (!spies.empty()) {
+      const auto kept = spies[i].best();
+      best.insert(best.end(), kept.begin(), kept.end());
+      continue;
+    }
     Xapian::Enquire enquire(db);
     enquire.set_query(
-        Xapian::Query(Xapian::Query::OP_FILTER, full_query(b, req.include_retracted), complete_query(b.complete)));
+        Xapian::Query(Xapian::Query::OP_FILTER, full_query(b, req.include_retracted), complete_query(b.complete[i])));
     enquire.set_weighting_scheme(Xapian::BM25Weight());
     enquire.set_time_limit(query_time_limit_seconds);
     const Xapian::MSet complete = enquire.get_mset(0, static_cast<Xapian::doccount>(req.complete_depth));
@@ -219,7 +223,7 @@ std::vector<Matched> candidates(const Xapian::Database& db, const Xapian::MSet& 
   std::set<Xapian::docid> have;
   for (const auto& m : out) have.insert(m.id);
   for (const auto& [weight, id] : best)
-    if (!have.count(id)) out.push_back({id, weight, db.get_document(id, Xapian::DOC_ASSUME_VALID)});
+    if (have.insert(id).second) out.push_back({id, weight, db.get_document(id, Xapian::DOC_ASSUME_VALID)});
   return out;
 }
 
@@ -271,10 +275,13 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
         static_cast<Xapian::doccount>(std::min<std::size_t>(db.get_doccount(), std::max(pool, req.facet_sample)));
     FacetCounter facets(impl, check);
     facets.attach(enquire);
-    std::optional<CompleteSpy> complete;
+    // A deque: Enquire keeps pointers to the spies, and a spy cannot be moved.
+    std::deque<CompleteSpy> complete;
     if (facets.columns() && wants_complete(b, req)) {
-      complete.emplace(*facets.columns(), v, b.complete, req.complete_depth);
-      enquire.add_matchspy(&*complete);
+      for (const auto& groups : b.complete) {
+        complete.emplace_back(*facets.columns(), v, groups, req.complete_depth);
+        enquire.add_matchspy(&complete.back());
+      }
     }
     apply_sort(enquire, req.sort);
     const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(pool), check);
@@ -285,8 +292,8 @@ SearchResponse search(IndexReader& reader, const Vocabulary& v, const SearchRequ
     resp.facets_exact = counts.facets_exact;
     // Candidates are rescored from their ranking features; the stored record is decoded only for
     // the hits on the page and the records the graded summary can use.
-    std::vector<Candidate> cands = rescore(db, candidates(db, mset, b, req, pool, complete ? &*complete : nullptr),
-                                           facets.columns().get(), b, v, w);
+    std::vector<Candidate> cands =
+        rescore(db, candidates(db, mset, b, req, pool, complete), facets.columns().get(), b, v, w);
     phase("rescore");
     if (req.sort == SortOrder::relevance) sort_by_score(cands);
     // A summary alone needs neither the page of hits, nor facets, nor spelling suggestions.
