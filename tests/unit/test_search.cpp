@@ -382,6 +382,41 @@ TEST_CASE("an A or B question finds the records that compare A with B even when 
   }));
 }
 
+TEST_CASE("paging past the rescored candidates shows every match once", "[search][ranking]") {
+  // The records that join the candidates from below the BM25 pool (the comparisons of an "A or B"
+  // question, the records with every concept) were shown again on the deep pages, and as many
+  // others never.
+  IndexReader reader(corpus_index());
+  for (const std::string q :
+       {"lumbar spinal stenosis surgery or physiotherapy", "exercises for pelvic pain after pregnancy"}) {
+    INFO("query: " << q);
+    SearchRequest r;
+    r.q = q;
+    r.per_page = 4;
+    r.with_summary = false;
+    r.rescore_depth = 3;
+    r.complete_depth = 3;
+    std::vector<std::string> seen;
+    std::set<std::size_t> ranks;
+    std::uint64_t found = 0;
+    for (std::size_t page = 1; page < 100; ++page) {
+      r.page = page;
+      const auto res = search(reader, vocabulary(), r);
+      found = res.found;
+      for (const auto& h : res.hits) {
+        seen.push_back(h.study.id);
+        ranks.insert(h.rank);
+      }
+      if (res.hits.size() < r.per_page) break;
+    }
+    REQUIRE(found > 10);
+    CHECK(seen.size() == found);
+    CHECK(std::set<std::string>(seen.begin(), seen.end()).size() == seen.size());
+    CHECK(ranks.size() == seen.size());
+    CHECK(*ranks.rbegin() == found);
+  }
+}
+
 TEST_CASE("did you mean: only unknown words, to a word of the records, when it finds more", "[search]") {
   // "asistive" is in no record; "assistive devices" are found together (LBP103).
   const auto r = run("asistive devices back pain", 5);
