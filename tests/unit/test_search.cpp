@@ -360,7 +360,8 @@ TEST_CASE("an A or B question finds the records that compare A with B even when 
           "[search][ranking]") {
   // Delitto 2015 (LBP001) compares surgical decompression with physical therapy for stenosis, the
   // very question; the best records of either treatment alone filled the pool and left it out
-  // (200th of 631 over the relevance set). With a pool of three it is left out here too.
+  // (outside the 200 rescored candidates over the relevance set). With a pool of three it is left
+  // out here too.
   IndexReader reader(corpus_index());
   SearchRequest r;
   r.q = "lumbar spinal stenosis surgery or physiotherapy";

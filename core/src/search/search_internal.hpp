@@ -42,7 +42,7 @@ struct BuiltQuery {
   // BM25 and a record about exactly the question can rank below 200 others there. "A or B" has a
   // second set with each treatment its own group: the records that compare A with B, which a
   // patient asking "operation or physio" wants first and which the best matches of either one can
-  // leave out (Delitto 2015, surgery versus physical therapy for stenosis, was 200th).
+  // leave out (Delitto 2015, surgery versus physical therapy for stenosis, was not among the 200).
   std::vector<std::vector<ConceptGroup>> complete;
   Question question;
   std::vector<QuestionWord> words;
