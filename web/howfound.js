@@ -10,6 +10,8 @@ const num2 = (x) => Number(x).toFixed(2);
 // does not know is shown as the server wrote it.
 const WHY = [
   [/^the identifier in the query names this record$/, () => 'The identifier in the question (PMID, DOI or trial number) names this record, so it comes first.'],
+  [/^matches intervention (.+) \(the usual alternative to (.+)\)$/, (m) =>
+    `It studies ${m[1]}, the usual alternative to ${m[2]}, which the question names; it counts as half a match.`],
   [/^matches intervention (.+)$/, (m) => `It studies ${m[1]}, a treatment named in the question.`],
   [/^matches condition (.+)$/, (m) => `Its patients have ${m[1]}, as in the question.`],
   [/^matches comparator (.+)$/, (m) => `It compares with ${m[1]}, as the question asks.`],

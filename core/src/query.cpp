@@ -445,6 +445,14 @@ std::vector<std::string> treatment_comparators(const Question& q, const Vocabula
   return out;
 }
 
+std::vector<std::string> asked_alternatives(const Question& q, const Vocabulary& v) {
+  std::vector<std::string> out;
+  if (q.interventions.size() != 1 || q.either_treatment || !treatment_comparators(q, v).empty()) return out;
+  if (const Concept* c = v.find(q.interventions[0]))
+    for (const auto& a : c->alternatives) out.push_back(a.concept_id);
+  return out;
+}
+
 Question parse_question(const std::string& text, const Vocabulary& v,
                         const std::function<bool(const std::string&)>& known_word) {
   Question q;

@@ -65,6 +65,9 @@ Vocabulary Vocabulary::from_json(const json& j) {
     if (auto it = c.find("lay"); it != c.end())
       for (const auto& l : *it) k.lay.push_back({l.at("term").get<std::string>(), l.at("source").get<std::string>()});
     k.parents = strs(c, "parents");
+    if (auto it = c.find("alternatives"); it != c.end())
+      for (const auto& a : *it)
+        k.alternatives.push_back({a.at("concept").get<std::string>(), a.at("source").get<std::string>()});
     if (auto it = c.find("mesh"); it != c.end())
       for (const auto& m : *it) k.mesh.push_back({m.at("ui").get<std::string>(), m.value("heading", "")});
     if (auto it = c.find("mid"); it != c.end())
@@ -132,6 +135,13 @@ std::vector<std::string> Vocabulary::check() const {
     if (!ids.insert(c.id).second) problems.push_back("concept id '" + c.id + "' is defined twice");
     for (const auto& p : c.parents)
       if (!by_id_.count(p)) problems.push_back("concept '" + c.id + "' has unknown parent '" + p + "'");
+    for (const auto& a : c.alternatives) {
+      const auto it = by_id_.find(a.concept_id);
+      if (it == by_id_.end() || concepts_[it->second].kind != "intervention" || c.kind != "intervention" ||
+          a.concept_id == c.id)
+        problems.push_back("concept '" + c.id + "' has alternative '" + a.concept_id +
+                           "', which is not another intervention of the vocabulary (or it is not one itself)");
+    }
     std::vector<std::string> forms{c.preferred};
     forms.insert(forms.end(), c.synonyms.begin(), c.synonyms.end());
     forms.insert(forms.end(), c.variants.begin(), c.variants.end());

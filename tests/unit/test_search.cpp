@@ -311,6 +311,39 @@ TEST_CASE("a treatment asked about is found where it is the comparison", "[searc
   CHECK(r.did_you_mean.empty());  // recognised words are never "corrected"
 }
 
+TEST_CASE("the usual alternative of the one asked treatment is found as half a match", "[search][ranking]") {
+  auto why_of = [](const SearchResponse& r, const std::string& id) {
+    for (const auto& h : r.hits)
+      if (h.study.id == id) {
+        std::string all;
+        for (const auto& w : h.why) all += w + "; ";
+        return all;
+      }
+    return std::string("(not found)");
+  };
+  // Bed rest's alternative in the vocabulary is advice to stay active: the guideline that advises
+  // it (LBP055) answers "should I stay in bed" too, below the review that compares the two.
+  const auto r = run("should I stay in bed", 10);
+  REQUIRE(r.hits.size() >= 2);
+  CHECK(r.hits[0].study.id == "LBP037");
+  CHECK(why_of(r, "LBP037").find("Bed rest (compared with Advice to stay active)") != std::string::npos);
+  CHECK(why_of(r, "LBP055").find("Advice to stay active (the usual alternative to Bed rest)") != std::string::npos);
+  // Half a match: below a record of the asked treatment itself.
+  const auto score = [&](const std::string& id) {
+    for (const auto& h : r.hits)
+      if (h.study.id == id) return h.score;
+    return -1.0;
+  };
+  CHECK(score("LBP055") < score("LBP037"));
+  // Search only: the alternative's records never become findings about the asked treatment.
+  REQUIRE(r.summary);
+  for (const auto& f : r.summary->findings) CHECK(f.intervention == "bed_rest");
+  // Not when the question names another treatment, or asks to compare.
+  CHECK(why_of(run("bed rest vs exercise", 10), "LBP055") == "(not found)");
+  const auto stay = run("stay active", 10);
+  CHECK(why_of(stay, "LBP037").find("usual alternative") == std::string::npos);
+}
+
 TEST_CASE("an asked outcome ranks the records that measure it", "[search][ranking]") {
   const auto measures = [](const Study& s, const std::string& domain) {
     return std::any_of(s.outcomes.begin(), s.outcomes.end(),

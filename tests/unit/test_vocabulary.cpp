@@ -59,6 +59,31 @@ TEST_CASE("check() reports dangling parents, cycles and terms claimed twice", "[
   CHECK(has("claimed by both 'aa' and 'cc'"));
 }
 
+TEST_CASE("a treatment's alternatives are other treatments of the vocabulary with a source", "[vocabulary]") {
+  const Concept* bed = vocabulary().find("bed_rest");
+  REQUIRE(bed);
+  REQUIRE(bed->alternatives.size() == 1);
+  CHECK(bed->alternatives[0].concept_id == "advice_to_stay_active");
+  CHECK(bed->alternatives[0].source.find("CD007612") != std::string::npos);
+  const json j = {{"version", "t"},
+                  {"concepts",
+                   {{{"id", "aa"},
+                     {"kind", "intervention"},
+                     {"preferred", "Alpha"},
+                     {"alternatives", {{{"concept", "nowhere"}, {"source", "project"}}}}},
+                    {{"id", "bb"},
+                     {"kind", "condition"},
+                     {"preferred", "Beta"},
+                     {"alternatives", {{{"concept", "aa"}, {"source", "project"}}}}}}}};
+  const auto problems = Vocabulary::from_json(j).check();
+  auto has = [&](const std::string& s) {
+    return std::any_of(problems.begin(), problems.end(),
+                       [&](const std::string& p) { return p.find(s) != std::string::npos; });
+  };
+  CHECK(has("concept 'aa' has alternative 'nowhere'"));
+  CHECK(has("concept 'bb' has alternative 'aa'"));
+}
+
 TEST_CASE("a missing or malformed vocabulary file throws with the file named", "[vocabulary]") {
   CHECK_THROWS_WITH(Vocabulary::load("/nonexistent/vocabulary.json"), Catch::Contains("/nonexistent/vocabulary.json"));
   const auto dir = evidence::test::temp_dir("vocab");

@@ -47,6 +47,10 @@ struct Question {
 // The treatments a question compares with ("TENS vs exercise": exercise_therapy), as opposed to
 // comparator kinds such as sham or usual care.
 std::vector<std::string> treatment_comparators(const Question& question, const Vocabulary& vocabulary);
+// The usual alternatives (Concept::alternatives) of the one treatment a question asks about, when
+// it names no other treatment and no treatment to compare with ("should I stay in bed": advice to
+// stay active); their records answer it less directly. Empty otherwise.
+std::vector<std::string> asked_alternatives(const Question& question, const Vocabulary& vocabulary);
 
 // Words that carry no meaning in a clinical question ("does", "my", "for", ...).
 bool is_question_stopword(const std::string& folded);

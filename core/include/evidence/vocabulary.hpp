@@ -32,10 +32,17 @@ struct LayTerm {
   std::string term, source;
 };
 
+struct Alternative {
+  std::string concept_id, source;
+};
+
 struct Concept {
   std::string id, kind, preferred, plain;
   std::vector<std::string> synonyms, abbreviations, variants, parents;
   std::vector<LayTerm> lay;  // everyday words for questions only, never for annotating records
+  // Treatments usually offered instead of this one (bed rest: advice to stay active), each with
+  // its source; the search ranks their records as half a match (docs/RANKING.md).
+  std::vector<Alternative> alternatives;
   std::vector<MeshRef> mesh;
   std::optional<MinimalImportantDifference> mid;
 };

@@ -160,6 +160,12 @@ Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const 
   for (std::size_t i = 0; i < q.interventions.size() && i < musts.size(); ++i)
     musts[i] = Xapian::Query(Xapian::Query::OP_OR, musts[i],
                              Xapian::Query(std::string(fields::comparator) + q.interventions[i]));
+  // The one asked treatment's usual alternatives answer it too (rescoring counts them as half).
+  if (const auto alternatives = asked_alternatives(q, v); !alternatives.empty() && musts.size() == 1) {
+    std::vector<Xapian::Query> either{musts[0]};
+    add_concepts(either, index, v, alternatives, fields::intervention);
+    musts[0] = Xapian::Query(Xapian::Query::OP_OR, either.begin(), either.end());
+  }
   const std::vector<std::string> compared_with = treatment_comparators(q, v);
   const bool any = q.either_treatment || relaxed;
   add_concepts(parts, index, v, q.conditions, fields::condition);

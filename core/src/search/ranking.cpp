@@ -41,6 +41,7 @@ class QuestionConcepts {
       : treatments_(q.interventions),
         conditions_(q.conditions),
         comparators_(treatment_comparators(q, v)),
+        alternatives_(asked_alternatives(q, v)),
         either_(q.either_treatment) {
     auto sets = [&](const std::vector<std::string>& ids) {
       std::vector<std::unordered_set<std::string>> out;
@@ -53,6 +54,7 @@ class QuestionConcepts {
     treatment_sets_ = sets(treatments_);
     condition_sets_ = sets(conditions_);
     comparator_sets_ = sets(comparators_);
+    alternative_sets_ = sets(alternatives_);
   }
 
   // Matched concepts less half of those only in one comparison or only the comparison, and the
@@ -64,7 +66,7 @@ class QuestionConcepts {
         either_ && std::find(m.treatments.begin(), m.treatments.end(), Has::directly) != m.treatments.end();
     double matched = 0;
     for (const Has h : m.treatments) {
-      if (h == Has::directly || (h == Has::as_the_comparison && compares_asked))
+      if (h == Has::directly || h == Has::compared_with_alternative || (h == Has::as_the_comparison && compares_asked))
         matched += 1.0;
       else if (h != Has::no)
         matched += 0.5;
@@ -86,6 +88,10 @@ class QuestionConcepts {
         out.interventions.push_back(label(treatments_[i]) + " (in one comparison)");
       if (m.treatments[i] == Has::as_the_comparison)
         out.interventions.push_back(label(treatments_[i]) + " (as the comparison)");
+      if (m.treatments[i] == Has::compared_with_alternative)
+        out.interventions.push_back(label(treatments_[i]) + " (compared with " + label(m.alternative) + ")");
+      if (m.treatments[i] == Has::its_alternative)
+        out.interventions.push_back(label(m.alternative) + " (the usual alternative to " + label(treatments_[i]) + ")");
     }
     for (std::size_t i = 0; i < conditions_.size(); ++i)
       if (m.conditions[i]) out.conditions.push_back(label(conditions_[i]));
@@ -95,10 +101,14 @@ class QuestionConcepts {
   }
 
  private:
-  enum class Has { no, directly, in_one_comparison, as_the_comparison };
+  // its_alternative: a record of the asked treatment's usual alternative (asked_alternatives), and
+  // not of it; compared_with_alternative: the asked treatment as the comparator of its alternative
+  // (the Cochrane review of advice to stay active against bed rest), which answers in full.
+  enum class Has { no, directly, in_one_comparison, as_the_comparison, compared_with_alternative, its_alternative };
   struct Verdicts {
     std::vector<Has> treatments;
     std::vector<bool> conditions, comparators;
+    std::string alternative;  // the alternative a verdict names
   };
 
   Verdicts of(const RankFeatures& f) const {
@@ -118,13 +128,21 @@ class QuestionConcepts {
       else
         m.treatments.push_back(Has::no);
     }
+    // Only the one asked treatment has alternatives (asked_alternatives).
+    if (!m.treatments.empty() && (m.treatments[0] == Has::no || m.treatments[0] == Has::as_the_comparison))
+      for (std::size_t a = 0; a < alternatives_.size(); ++a)
+        if (any_in(f.interventions, alternative_sets_[a])) {
+          m.treatments[0] = m.treatments[0] == Has::no ? Has::its_alternative : Has::compared_with_alternative;
+          m.alternative = alternatives_[a];
+          break;
+        }
     for (const auto& c : condition_sets_) m.conditions.push_back(any_in(f.conditions, c));
     for (const auto& c : comparator_sets_) m.comparators.push_back(any_in(f.comparators, c));
     return m;
   }
 
-  std::vector<std::string> treatments_, conditions_, comparators_;
-  std::vector<std::unordered_set<std::string>> treatment_sets_, condition_sets_, comparator_sets_;
+  std::vector<std::string> treatments_, conditions_, comparators_, alternatives_;
+  std::vector<std::unordered_set<std::string>> treatment_sets_, condition_sets_, comparator_sets_, alternative_sets_;
   bool either_ = false;
 };
 
