@@ -335,9 +335,25 @@ TEST_CASE("the usual alternative of the one asked treatment is found as half a m
     return -1.0;
   };
   CHECK(score("LBP055") < score("LBP037"));
-  // Search only: the alternative's records never become findings about the asked treatment.
+  // The summary keeps to bed rest: the review's comparison turned round, named for what bed rest
+  // was compared with, never above the review's own moderate certainty; the guideline of staying
+  // active alone gives no finding.
   REQUIRE(r.summary);
-  for (const auto& f : r.summary->findings) CHECK(f.intervention == "bed_rest");
+  REQUIRE_FALSE(r.summary->findings.empty());
+  bool acute_pain = false;
+  for (const auto& f : r.summary->findings) {
+    CHECK(f.intervention == "bed_rest");
+    CHECK(f.comparator_label == "advice to stay active");
+    CHECK(f.record_ids == std::vector<std::string>{"LBP037"});
+    CHECK(f.certainty <= CertaintyLevel::moderate);
+    if (f.outcome == "pain" && f.population == "acute_low_back_pain") {
+      acute_pain = true;
+      CHECK(f.direction == Direction::favours_comparator);  // staying active did better
+      REQUIRE(f.effect);
+      CHECK(*f.effect < 0);  // the review's SMD 0.22 for staying active, turned round
+    }
+  }
+  CHECK(acute_pain);
   // Not when the question names another treatment, or asks to compare.
   CHECK(why_of(run("bed rest vs exercise", 10), "LBP055") == "(not found)");
   const auto stay = run("stay active", 10);

@@ -122,7 +122,23 @@ Reading read_comparison(const OutcomeResult& o, const std::vector<std::string>& 
   const auto named = treatment_comparators(q, v);
   if (!kinds.empty() && named.empty())
     return std::find(kinds.begin(), kinds.end(), o.comparator_kind) != kinds.end() ? Reading::as_stored : Reading::none;
-  if (named.empty()) return Reading::as_stored;
+  if (named.empty()) {
+    // The one treatment asked about, that a study had as the comparator of its usual alternative
+    // ("should I stay in bed": the Cochrane review of advice to stay active against bed rest), is
+    // answered by that comparison turned round, as "A vs B" is by a study of B vs A; before, the
+    // summary said that no study reported results for bed rest. Only for the alternatives the
+    // vocabulary names, and only when the comparator arm is the asked treatment itself (not a
+    // mixed "non-surgical care"): turning every comparison round put findings such as "acupuncture
+    // compared with massage" into every acupuncture summary.
+    const auto alternatives = asked_alternatives(q, v);  // empty unless one treatment is asked about
+    if (kinds.empty() && !alternatives.empty() && o.comparator_kind == ComparatorKind::active &&
+        names_any(o.intervention, alternatives, v) && !names_any(o.intervention, q.interventions, v) &&
+        !comparator.empty() && std::all_of(comparator.begin(), comparator.end(), [&](const std::string& c) {
+          return v.is_a(c, q.interventions.front());
+        }))
+      return Reading::reversed;
+    return Reading::as_stored;
+  }
   // A named treatment is an active comparison: a mixed set of comparators does not answer it.
   if (o.comparator_kind != ComparatorKind::active) return Reading::none;
   if (names_any(comparator, named, v)) return Reading::as_stored;
@@ -305,6 +321,19 @@ void label_comparator(Finding& f, const Question& q, const Vocabulary& v) {
     f.comparator_label = join_labels(v, named, false) + " and other active treatments";
 }
 
+// A finding of the one asked treatment whose active comparators are all its usual alternatives
+// (read_comparison turned them round) is named for them: "compared with advice to stay active",
+// not "other active treatments". A finding that also holds other comparisons keeps the general name.
+void label_alternative_comparator(Finding& f, const Question& q, const Vocabulary& v) {
+  if (!treatment_comparators(q, v).empty() || f.comparator_kind != ComparatorKind::active ||
+      f.comparator_concepts.empty())
+    return;
+  const auto alternatives = asked_alternatives(q, v);
+  if (alternatives.empty() || !all_within(f.comparator_concepts, alternatives, v)) return;
+  f.comparator_label = join_labels(v, f.comparator_concepts, false);
+  f.comparator_plain = join_labels(v, f.comparator_concepts, true);
+}
+
 // Where a result goes, or nothing when it does not answer the question.
 std::optional<Placement> place(const OutcomeResult& o, const std::vector<std::string>& comparator, const Question& q,
                                const Vocabulary& v, Reading reading) {
@@ -442,6 +471,7 @@ Groups group_results(const std::vector<Study>& studies, const Question& q, const
     spread_indirectness(f);
     label_population(f, v);
     label_comparator(f, q, v);
+    label_alternative_comparator(f, q, v);
     if (mixed_arm.count(key)) {
       f.intervention_label += " and other active treatments";
       f.intervention_plain += " and other treatments";
