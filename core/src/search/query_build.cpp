@@ -227,7 +227,8 @@ std::vector<std::vector<ConceptGroup>> complete_groups(const Vocabulary& v, cons
   std::vector<std::vector<ConceptGroup>> sets;
   const bool any = q.either_treatment || relaxed;
   if (auto g = groups(any); g.size() >= 2) sets.push_back(std::move(g));
-  if (any && q.interventions.size() > 1) sets.push_back(groups(false));
+  // Not when relaxed: that search runs because no record has all the treatments.
+  if (q.either_treatment && q.interventions.size() > 1) sets.push_back(groups(false));
   return sets;
 }
 
