@@ -145,7 +145,21 @@ std::vector<std::string> ranked_outcomes(const Question& q, const Vocabulary& v)
   return out;
 }
 
-Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const Question& q, bool relaxed) {
+// An asked outcome (ranked_outcomes) and how many records are annotated as measuring it.
+struct AskedOutcome {
+  std::string id;
+  Xapian::doccount records = 0;
+};
+
+std::vector<AskedOutcome> asked_outcomes(IndexReader::Impl& index, const Vocabulary& v, const Question& q) {
+  std::vector<AskedOutcome> out;
+  for (const auto& id : ranked_outcomes(q, v))
+    out.push_back({id, index.db.get_termfreq(std::string(fields::outcome) + id)});
+  return out;
+}
+
+Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const Question& q, bool relaxed,
+                           const std::vector<AskedOutcome>& outcomes) {
   std::vector<Xapian::Query> parts;
   if (!q.free_text.empty()) parts.push_back(free_text_query(index.db, q.free_text));
   // A named treatment must be there: studies about it (annotated), comparing with it (bed rest
@@ -176,9 +190,8 @@ Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const 
   // 4.5 ms at 100k records (docs/BENCHMARKS.md).
   std::vector<std::string> rare_outcomes;
   const double tenth = static_cast<double>(index.db.get_doccount()) / 10.0;
-  for (const auto& id : ranked_outcomes(q, v))
-    if (static_cast<double>(index.db.get_termfreq(std::string(fields::outcome) + id)) < tenth)
-      rare_outcomes.push_back(id);
+  for (const auto& o : outcomes)
+    if (static_cast<double>(o.records) < tenth) rare_outcomes.push_back(o.id);
   add_concepts(parts, index, v, rare_outcomes, fields::outcome);
   // A comparator ranks by its own words only: "physical therapy" has some fifty modalities below
   // it, and ORing all their words cost more than the rest of the query while ranking studies of
@@ -200,12 +213,11 @@ Xapian::Query ranked_query(IndexReader::Impl& index, const Vocabulary& v, const 
   return ranked;
 }
 
-// Each asked outcome that ranks, as its annotation term.
-std::vector<QuestionWord> outcome_terms(IndexReader::Impl& index, const Vocabulary& v, const Question& q) {
+// Each asked outcome that some record measures, as its annotation term.
+std::vector<QuestionWord> outcome_terms(const std::vector<AskedOutcome>& outcomes) {
   std::vector<QuestionWord> out;
-  for (const auto& id : ranked_outcomes(q, v))
-    if (const std::string term = std::string(fields::outcome) + id; index.has_term(term))
-      out.push_back({id, {term}, {}, 1.0});
+  for (const auto& o : outcomes)
+    if (o.records > 0) out.push_back({o.id, {std::string(fields::outcome) + o.id}, {}, 1.0});
   return out;
 }
 
@@ -314,13 +326,14 @@ BuiltQuery build_query(IndexReader::Impl& index, const Vocabulary& v, const Sear
   BuiltQuery b;
   // A word the records use is not a typo, even when the vocabulary lacks it.
   b.question = parse_question(req.q, v, [&](const std::string& w) { return index.db.get_termfreq(w) > 0; });
-  b.query = ranked_query(index, v, b.question, relaxed);
+  const std::vector<AskedOutcome> outcomes = asked_outcomes(index, v, b.question);
+  b.query = ranked_query(index, v, b.question, relaxed, outcomes);
   b.complete = complete_groups(v, b.question, relaxed);
   b.relaxable = !relaxed && !b.question.either_treatment && b.question.interventions.size() > 1;
   b.filter = filter_query(b.question, req);
   b.words = question_words(index.db, b.question.free_text);
   for (const auto& id : b.question.interventions) b.concept_titles.push_back(concept_in_title(index, v, id));
-  b.outcomes = outcome_terms(index, v, b.question);
+  b.outcomes = outcome_terms(outcomes);
   return b;
 }
 

@@ -26,6 +26,11 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
+std::string label_of(const Vocabulary& v, const std::string& id) {
+  const Concept* k = v.find(id);
+  return k ? k->preferred : id;
+}
+
 // The question's concepts that a record's annotations carry (directly or through a narrower
 // concept), as the labels a hit's "why" shows.
 struct ConceptMatches {
@@ -76,10 +81,7 @@ class QuestionConcepts {
   }
 
   ConceptMatches labels(const RankFeatures& f, const Vocabulary& v) const {
-    auto label = [&](const std::string& id) {
-      const Concept* k = v.find(id);
-      return k ? k->preferred : id;
-    };
+    auto label = [&](const std::string& id) { return label_of(v, id); };
     const Verdicts m = of(f);
     ConceptMatches out;
     for (std::size_t i = 0; i < treatments_.size(); ++i) {
@@ -363,10 +365,7 @@ void explain_hits(const Xapian::Database& db, std::vector<Candidate>& cands, std
     Candidate& c = cands[i];
     c.why.clear();
     std::vector<std::string> measured;
-    for (const auto& id : outcomes.of(c.id).words) {
-      const Concept* k = v.find(id);
-      measured.push_back(k ? k->preferred : id);
-    }
+    for (const auto& id : outcomes.of(c.id).words) measured.push_back(label_of(v, id));
     explain(c, concepts.labels(c.features, v), postings.of(c.id), measured, c.relevance_part, c.evidence_part);
     if (c.named) c.why.insert(c.why.begin(), "the identifier in the query names this record");
   }
