@@ -39,6 +39,18 @@ bool about(const Study& s, const std::string& family) {
       if (vocabulary().is_a(c, family)) return true;
   return false;
 }
+// A search without a summary whose BM25 pool holds `pool` records, and `complete` more of those
+// with every concept group (SearchRequest::complete_depth).
+SearchRequest small_pool(const std::string& q, std::size_t pool, std::size_t complete) {
+  SearchRequest r;
+  r.q = q;
+  r.per_page = 5;
+  r.with_summary = false;
+  r.rescore_depth = pool;
+  r.complete_depth = complete;
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("golden: electrotherapy chronic LBP efficacy", "[search][golden]") {
@@ -389,12 +401,7 @@ TEST_CASE("a record with every concept of the question is rescored even when BM2
   // "exercises" matches many records by its one-word forms; the Cochrane pregnancy review (LBP093)
   // is annotated with exercise and pregnancy-related pain but uses those words less than others.
   IndexReader reader(corpus_index());
-  SearchRequest r;
-  r.q = "exercises for pelvic pain after pregnancy";
-  r.per_page = 5;
-  r.with_summary = false;
-  r.rescore_depth = 5;
-  r.complete_depth = 0;
+  SearchRequest r = small_pool("exercises for pelvic pain after pregnancy", 5, 0);
   const auto bm25_only = search(reader, vocabulary(), r);
   REQUIRE(bm25_only.found > 5);
   CHECK_FALSE(in_top(bm25_only, "LBP093", 5));
@@ -412,11 +419,9 @@ TEST_CASE("an A or B question finds the records that compare A with B even when 
   // (outside the 200 rescored candidates over the relevance set). With a pool of three it is left
   // out here too.
   IndexReader reader(corpus_index());
-  SearchRequest r;
-  r.q = "lumbar spinal stenosis surgery or physiotherapy";
-  r.per_page = 5;
-  r.with_summary = false;
-  r.rescore_depth = 3;
+  SearchRequest r = small_pool("lumbar spinal stenosis surgery or physiotherapy", 3, 0);
+  const auto bm25_only = search(reader, vocabulary(), r);
+  CHECK_FALSE(in_top(bm25_only, "LBP001", 5));
   r.complete_depth = 3;
   const auto res = search(reader, vocabulary(), r);
   REQUIRE(res.question.either_treatment);
@@ -440,12 +445,8 @@ TEST_CASE("paging past the rescored candidates shows every match once", "[search
   for (const std::string q :
        {"lumbar spinal stenosis surgery or physiotherapy", "exercises for pelvic pain after pregnancy"}) {
     INFO("query: " << q);
-    SearchRequest r;
-    r.q = q;
+    SearchRequest r = small_pool(q, 3, 3);
     r.per_page = 4;
-    r.with_summary = false;
-    r.rescore_depth = 3;
-    r.complete_depth = 3;
     std::vector<std::string> seen;
     std::set<std::size_t> ranks;
     std::uint64_t found = 0;
