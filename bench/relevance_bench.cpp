@@ -124,6 +124,7 @@ evidence::RankingWeights parse_weights(const std::vector<std::string>& args) {
                                                   {"title_word", &w.title_word},
                                                   {"title_concept", &w.title_concept},
                                                   {"outcome_match", &w.outcome_match},
+                                                  {"broad_record", &w.broad_record},
                                                   {"per_level", &w.per_level},
                                                   {"per_quality_point", &w.per_quality_point},
                                                   {"curated_results", &w.curated_results}};

@@ -27,6 +27,8 @@ const WHY = [
   [/^score ([\d.]+) = relevance ([\d.]+) \+ evidence ([\d.]+)$/, (m) =>
     `Its place in the list: ${num2(m[2])} for how much of the question it has (treatments, condition, words), plus `
     + `${num2(m[3])} for the strength of its evidence (design, quality, checked results), ${num2(m[1])} in all.`],
+  [/^covers (\d+) treatments \(ranked below studies of fewer\)$/, (m) =>
+    `It covers ${m[1]} treatments, so it says less about each one than a study of the one asked about; it ranks a little lower for that.`],
   [/^text relevance ([\d.]+)$/, (m) => `How well its words match the question: ${num2(m[1])}.`],
   [/^retracted$/, () => 'The publication has been retracted.'],
 ];

@@ -67,6 +67,11 @@ struct RankingWeights {
   double title_word = 0.5;     // the same word in the title
   double title_concept = 0.5;  // per asked treatment named in the title by a one-word form
   double outcome_match = 1.0;  // per asked outcome the record is annotated as measuring
+  // Less for a record annotated with eight treatments or more (the guidelines and overviews of
+  // many treatments), when the question names a treatment: it is about each of them less than a
+  // study of that treatment. Less than half a concept, so a record with more of the question still
+  // ranks first.
+  double broad_record = 1.5;
   // Evidence strength, at most 1.5 in all: with text and title less than one matched concept, so
   // that it orders records of similar relevance and never lifts a record above one that has more
   // of the question.

@@ -232,6 +232,15 @@ void explain(Candidate& c, const ConceptMatches& m, const WordMatches& wm, const
   if (f.retracted) c.why.push_back("retracted");
 }
 
+// A record of many treatments (RankingWeights::broad_record) for a question that names one. Eight:
+// the four guidelines of the corpus have 10 to 20, the broadest review 9. Thresholds of 4 to 8 all
+// gave much the same relevance (docs/BENCHMARKS.md); at 7 the AHRQ review of 7 treatments, the
+// source of the audit's answer to "can talking therapy help my back pain", left the first five.
+constexpr std::size_t broad_record_treatments = 8;
+bool broad(const Question& q, const RankFeatures& f) {
+  return !q.interventions.empty() && f.interventions.size() >= broad_record_treatments;
+}
+
 }  // namespace
 
 std::string identifier_term(const std::string& kind, const std::string& value) {
@@ -339,7 +348,7 @@ std::vector<Candidate> rescore(const Xapian::Database& db, const std::vector<Mat
     c.relevance_part = w.text * text + w.concept_match * matched +
                        w.comparator_match * static_cast<double>(comparators) + w.word_match * wm.weight +
                        w.title_word * wm.title_weight + w.title_concept * titles.of(match.id).title_weight +
-                       w.outcome_match * outcomes.of(match.id).weight;
+                       w.outcome_match * outcomes.of(match.id).weight - (broad(q, f) ? w.broad_record : 0.0);
     c.evidence_part = w.per_level * (5 - f.level) + (f.quality >= 0 ? w.per_quality_point * f.quality : 0) +
                       (f.graded ? w.curated_results : 0) + (f.retracted ? w.retracted_penalty : 0);
     c.score = c.relevance_part + c.evidence_part;
@@ -367,6 +376,13 @@ void explain_hits(const Xapian::Database& db, std::vector<Candidate>& cands, std
     std::vector<std::string> measured;
     for (const auto& id : outcomes.of(c.id).words) measured.push_back(label_of(v, id));
     explain(c, concepts.labels(c.features, v), postings.of(c.id), measured, c.relevance_part, c.evidence_part);
+    if (broad(built.question, c.features)) {
+      // Before the score, which it explains.
+      const auto score =
+          std::find_if(c.why.begin(), c.why.end(), [](const std::string& w) { return w.rfind("score ", 0) == 0; });
+      c.why.insert(score, "covers " + std::to_string(c.features.interventions.size()) +
+                              " treatments (ranked below studies of fewer)");
+    }
     if (c.named) c.why.insert(c.why.begin(), "the identifier in the query names this record");
   }
 }
