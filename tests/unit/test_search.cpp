@@ -372,6 +372,37 @@ TEST_CASE("the usual alternative of the one asked treatment is found as half a m
   CHECK(why_of(stay, "LBP037").find("usual alternative") == std::string::npos);
 }
 
+TEST_CASE("a guideline of many treatments ranks below the studies of the asked treatment", "[search][ranking]") {
+  // The NICE guideline (LBP053, twenty treatments) and the ACP review (LBP052) ranked among the
+  // acupuncture trials for "does acupuncture help my back".
+  IndexReader reader(corpus_index());
+  SearchRequest r;
+  r.q = "does acupuncture help my back";
+  r.per_page = 10;
+  auto place = [](const SearchResponse& res, const std::string& id) {
+    for (std::size_t i = 0; i < res.hits.size(); ++i)
+      if (res.hits[i].study.id == id) return i;
+    return res.hits.size();
+  };
+  RankingWeights flat;
+  flat.broad_record = 0;
+  const auto before = search(reader, vocabulary(), r, flat);
+  const auto now = search(reader, vocabulary(), r);
+  REQUIRE(place(before, "LBP053") < place(before, "LBP031"));  // the trial of acupuncture against sham
+  CHECK(place(now, "LBP031") < place(now, "LBP053"));
+  const auto nice = std::find_if(now.hits.begin(), now.hits.end(), [](const Hit& h) { return h.study.id == "LBP053"; });
+  if (nice != now.hits.end())
+    CHECK(std::find(nice->why.begin(), nice->why.end(), "covers 20 treatments (ranked below studies of fewer)") !=
+          nice->why.end());
+  // Less than half a concept: a record with more of the question still ranks first.
+  CHECK(RankingWeights{}.broad_record < RankingWeights{}.concept_match / 2);
+  // Only when a treatment is asked about: a question about a condition alone keeps the order.
+  SearchRequest c;
+  c.q = "chronic low back pain";
+  c.per_page = 20;
+  CHECK(top_ids(search(reader, vocabulary(), c, flat), 20) == top_ids(search(reader, vocabulary(), c), 20));
+}
+
 TEST_CASE("an asked outcome ranks the records that measure it", "[search][ranking]") {
   const auto measures = [](const Study& s, const std::string& domain) {
     return std::any_of(s.outcomes.begin(), s.outcomes.end(),
