@@ -111,13 +111,22 @@ bool names_any(const std::vector<std::string>& concepts, const std::vector<std::
   });
 }
 
+// Whether every concept is one of the treatments, or narrower.
+bool all_within(const std::vector<std::string>& concepts, const std::vector<std::string>& treatments,
+                const Vocabulary& v) {
+  return std::all_of(concepts.begin(), concepts.end(), [&](const auto& c) {
+    return std::any_of(treatments.begin(), treatments.end(), [&](const auto& t) { return v.is_a(c, t); });
+  });
+}
+
 // How a result answers the question's comparison: as stored, turned round (stored as B vs A when
 // A vs B was asked), or not at all. A question naming a comparator kind gets that kind only.
 enum class Reading { none, as_stored, reversed };
 
 // `comparator`: what the result was compared with (comparator_of).
+// `alternatives`: asked_alternatives(q, v), computed once per synthesis.
 Reading read_comparison(const OutcomeResult& o, const std::vector<std::string>& comparator, const Question& q,
-                        const Vocabulary& v) {
+                        const std::vector<std::string>& alternatives, const Vocabulary& v) {
   const auto& kinds = q.comparator_kinds;
   const auto named = treatment_comparators(q, v);
   if (!kinds.empty() && named.empty())
@@ -130,12 +139,9 @@ Reading read_comparison(const OutcomeResult& o, const std::vector<std::string>& 
     // vocabulary names, and only when the comparator arm is the asked treatment itself (not a
     // mixed "non-surgical care"): turning every comparison round put findings such as "acupuncture
     // compared with massage" into every acupuncture summary.
-    const auto alternatives = asked_alternatives(q, v);  // empty unless one treatment is asked about
     if (kinds.empty() && !alternatives.empty() && o.comparator_kind == ComparatorKind::active &&
         names_any(o.intervention, alternatives, v) && !names_any(o.intervention, q.interventions, v) &&
-        !comparator.empty() && std::all_of(comparator.begin(), comparator.end(), [&](const std::string& c) {
-          return v.is_a(c, q.interventions.front());
-        }))
+        !comparator.empty() && all_within(comparator, q.interventions, v))
       return Reading::reversed;
     return Reading::as_stored;
   }
@@ -297,14 +303,6 @@ const std::vector<std::string>& comparator_of(const Study& s, const OutcomeResul
   return only ? only->concepts : none;
 }
 
-// Whether every concept is one of the treatments, or narrower.
-bool all_within(const std::vector<std::string>& concepts, const std::vector<std::string>& treatments,
-                const Vocabulary& v) {
-  return std::all_of(concepts.begin(), concepts.end(), [&](const auto& c) {
-    return std::any_of(treatments.begin(), treatments.end(), [&](const auto& t) { return v.is_a(c, t); });
-  });
-}
-
 // The comparator as studied: the treatments the question named when the results compared with
 // those (or narrower ones) only; else the treatments the results compared with, so that
 // "non-surgical care" with injections and braces is not called "physiotherapy".
@@ -420,6 +418,7 @@ std::set<std::string> asked_outcomes(const Question& q, const Vocabulary& v) {
 Groups group_results(const std::vector<Study>& studies, const Question& q, const Vocabulary& v) {
   const std::set<std::string> outcomes = asked_outcomes(q, v);
   const PopulationView asked = question_view(q, v);
+  const std::vector<std::string> alternatives = asked_alternatives(q, v);
   Groups out;
   std::set<std::string> mixed_arm;  // findings whose asked treatment was given with others
   for (const auto& s : studies) {
@@ -437,7 +436,7 @@ Groups group_results(const std::vector<Study>& studies, const Question& q, const
       const Fit fit = population_fit(pop, asked, v);
       if (fit == Fit::none) continue;
       const std::vector<std::string>& compared_with = comparator_of(s, o);
-      const Reading reading = read_comparison(o, compared_with, q, v);
+      const Reading reading = read_comparison(o, compared_with, q, alternatives, v);
       if (reading == Reading::none) continue;
       const auto placed = place(o, compared_with, q, v, reading);
       if (!placed) continue;
