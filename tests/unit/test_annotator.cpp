@@ -140,6 +140,32 @@ TEST_CASE("heat wraps by brand and heating-and-cooling devices are heat and cold
   CHECK(concept_set(t.interventions).count("heat_therapy") == 1);
 }
 
+TEST_CASE("a field of medicine in a title is not drug therapy and the treatments of the abstract are", "[annotator]") {
+  // Words match with plurals folded: "medicines" as a drug-therapy term made every "... Medicine"
+  // title a study of drugs, and a title's treatment hides the abstract's.
+  const Study s = annotated(
+      "ctgov-NCT99999996", "Pregnancy-Related Low Back Pain and Complementary and Alternative Medicine Treatment",
+      {{"Brief summary", "This study compares exercise and spinal manipulation for pregnancy-related low back pain."},
+       {"Detailed description", "Women are randomised to exercise or to spinal manipulation for eight weeks."}});
+  const auto ints = concept_set(s.interventions);
+  CHECK(ints.count("drug_therapy") == 0);
+  CHECK(ints.count("exercise_therapy") == 1);
+  CHECK(ints.count("spinal_manipulation") == 1);
+
+  // Medication is still drug therapy.
+  const Study t = annotated("pubmed-99999997", "Pain medication for acute low back pain: a randomised trial",
+                            {{"Methods", "Patients were randomised to medication or placebo."}});
+  CHECK(concept_set(t.interventions).count("drug_therapy") == 1);
+}
+
+TEST_CASE("advice to stay as active as possible is advice to stay active", "[annotator]") {
+  const Study s = annotated(
+      "ctgov-NCT99999998", "Acute Low Back Pain: Causes, Mechanisms, Treatment and Followup",
+      {{"Brief summary", "Patients are allocated to the advice to stay as active as possible or to adjust activity to pain."},
+       {"Detailed description", "One group is told to stay active as much as possible in spite of pain."}});
+  CHECK(concept_set(s.interventions).count("advice_to_stay_active") == 1);
+}
+
 TEST_CASE("pain after childbirth is annotated as pregnancy-related back and pelvic pain", "[annotator]") {
   const Study s =
       annotated("pubmed-99999995", "Stabilisation exercises for postpartum back pain",
