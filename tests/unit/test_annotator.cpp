@@ -159,10 +159,11 @@ TEST_CASE("a field of medicine in a title is not drug therapy and the treatments
 }
 
 TEST_CASE("advice to stay as active as possible is advice to stay active", "[annotator]") {
-  const Study s = annotated(
-      "ctgov-NCT99999998", "Acute Low Back Pain: Causes, Mechanisms, Treatment and Followup",
-      {{"Brief summary", "Patients are allocated to the advice to stay as active as possible or to adjust activity to pain."},
-       {"Detailed description", "One group is told to stay active as much as possible in spite of pain."}});
+  const Study s =
+      annotated("ctgov-NCT99999998", "Acute Low Back Pain: Causes, Mechanisms, Treatment and Followup",
+                {{"Brief summary",
+                  "Patients are allocated to the advice to stay as active as possible or to adjust activity to pain."},
+                 {"Detailed description", "One group is told to stay active as much as possible in spite of pain."}});
   CHECK(concept_set(s.interventions).count("advice_to_stay_active") == 1);
 }
 
