@@ -400,21 +400,30 @@ struct Treatments {
   bool structured = false;  // from CT.gov arm labels or MeSH rather than the running text
 };
 
+// Words after which a treatment named in a title, once a treatment came before it, is when the
+// people were treated, not what was studied ("Physiotherapy for patients awaiting microdiscectomy",
+// "Exercise after lumbar fusion").
+bool is_setting_word(std::string_view w) {
+  return w == "awaiting" || w == "after" || w == "following" || w == "before";
+}
+
 // In the title, concepts after "versus"/"compared with" and concepts qualified by sham/placebo
 // are the comparator, not the intervention.
 void treatments_in_title(const Vocabulary& v, const TextMatches& t, Treatments& found) {
-  bool after_versus = false;
+  bool after_versus = false, after_setting = false;
   for (std::size_t k = 0; k < t.matches.size(); ++k) {
     const ConceptMatch& m = t.matches[k];
-    for (std::size_t i = k == 0 ? 0 : t.matches[k - 1].end; i < m.begin; ++i)
+    for (std::size_t i = k == 0 ? 0 : t.matches[k - 1].end; i < m.begin; ++i) {
       if (is_versus_word(t.tokens[i].folded)) after_versus = true;
+      if (is_setting_word(t.tokens[i].folded) && !found.interventions.empty()) after_setting = true;
+    }
     const Concept* c = v.find(m.concept_id);
     if (!c || negated(t, m)) continue;
     const bool sham_qualified =
         k > 0 && t.matches[k - 1].end == m.begin && v.is_a(t.matches[k - 1].concept_id, "placebo");
     if (c->kind == "comparator") {
       push_unique(found.comparators, c->id);
-    } else if (c->kind == "intervention") {
+    } else if (c->kind == "intervention" && !(after_setting && !after_versus)) {
       push_unique(sham_qualified || after_versus ? found.comparators : found.interventions, c->id);
     }
   }

@@ -158,6 +158,23 @@ TEST_CASE("a field of medicine in a title is not drug therapy and the treatments
   CHECK(concept_set(t.interventions).count("drug_therapy") == 1);
 }
 
+TEST_CASE("a treatment a title names as when people were treated is not the treatment studied", "[annotator]") {
+  // Titles of the shared data: the operation is the setting; the treatment before it is studied.
+  const Study s =
+      annotated("ctgov-NCT99999990", "Comparison of Exercise Intervention Effects Following Lumbar Microdiscectomy",
+                {{"Brief summary", "Patients are randomised to two exercise programmes."}});
+  CHECK(concept_set(s.interventions) == std::set<std::string>{"exercise_therapy"});
+  const Study t =
+      annotated("pubmed-99999989", "Physiotherapy for Patients with Sciatica Awaiting Lumbar Micro-discectomy Surgery",
+                {{"Methods", "Interviews with patients."}});
+  CHECK(concept_set(t.interventions) == std::set<std::string>{"physiotherapy"});
+
+  // With no treatment before it, the operation is what was studied.
+  const Study u = annotated("pubmed-99999988", "Outcomes after lumbar discectomy: a cohort study",
+                            {{"Methods", "Patients were followed for two years."}});
+  CHECK(concept_set(u.interventions).count("discectomy") == 1);
+}
+
 TEST_CASE("advice to stay as active as possible is advice to stay active", "[annotator]") {
   const Study s =
       annotated("ctgov-NCT99999998", "Acute Low Back Pain: Causes, Mechanisms, Treatment and Followup",
