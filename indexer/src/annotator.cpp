@@ -28,10 +28,12 @@ TextMatches match_text(const Vocabulary& v, const std::string& text) {
   return t;
 }
 
+// "non" negates only the word it joins ("non-surgical care"): in "non-specific chronic low back
+// pain" or "non-radicular low back pain" the condition is the one studied.
 bool negated(const TextMatches& t, const ConceptMatch& m) {
   const std::size_t from = m.begin >= 3 ? m.begin - 3 : 0;
   for (std::size_t i = from; i < m.begin; ++i)
-    if (negators.count(t.tokens[i].folded)) return true;
+    if (negators.count(t.tokens[i].folded) && (t.tokens[i].folded != "non" || i + 1 == m.begin)) return true;
   return false;
 }
 
@@ -518,14 +520,30 @@ std::vector<std::string> most_specific(const Vocabulary& v, const std::vector<st
 }
 
 // Conditions: MeSH first, then the text (skipping negated mentions such as "without sciatica").
+// Outside the title a condition must recur, counting mentions of broader and narrower conditions
+// with it ("chronic low back pain" once and "back pain" twice): one passing mention (a knee
+// trial's exclusion of low back pain, back pain as a complication of bed rest after angiography)
+// is not who was studied.
 void annotate_conditions(Study& s, const Vocabulary& v, const TextMatches& title, const TextMatches& body) {
   std::vector<std::string> conditions;
   for (const auto& id : mesh_concepts(s, v, "condition")) push_unique(conditions, id);
   const bool mesh_conditions = !conditions.empty();
-  for (const auto* t : {&title, &body})
-    for (const auto& m : t->matches)
-      if (const Concept* c = v.find(m.concept_id); c && c->kind == "condition" && !negated(*t, m))
-        push_unique(conditions, c->id);
+  for (const auto& m : title.matches)
+    if (const Concept* c = v.find(m.concept_id); c && c->kind == "condition" && !negated(title, m))
+      push_unique(conditions, c->id);
+  std::vector<std::string> mentioned;  // one entry per mention
+  for (const auto& m : body.matches)
+    if (const Concept* c = v.find(m.concept_id); c && c->kind == "condition" && !negated(body, m))
+      mentioned.push_back(c->id);
+  std::vector<std::string> once;
+  for (const auto& id : mentioned) {
+    const auto family = std::count_if(mentioned.begin(), mentioned.end(), [&](const std::string& other) {
+      return other == id || v.is_a(other, id) || v.is_a(id, other);
+    });
+    push_unique(family >= 2 ? conditions : once, id);
+  }
+  // A short abstract may name its condition once; then that is all there is to go on.
+  if (conditions.empty()) conditions = once;
   for (const auto& kw : s.annotation.keywords)
     for (const auto& m : v.match(kw))
       if (const Concept* c = v.find(m.concept_id); c && c->kind == "condition") push_unique(conditions, c->id);

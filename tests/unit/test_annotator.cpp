@@ -175,6 +175,35 @@ TEST_CASE("a treatment a title names as when people were treated is not the trea
   CHECK(concept_set(u.interventions).count("discectomy") == 1);
 }
 
+TEST_CASE("a condition mentioned once outside the title is not who was studied", "[annotator]") {
+  auto conditions = [](const Study& s) {
+    return std::set<std::string>(s.population.conditions.begin(), s.population.conditions.end());
+  };
+  // A knee trial that names low back pain once, among whom it excluded.
+  const Study s = annotated(
+      "ctgov-NCT99999987", "Massage Therapy for Osteoarthritis of the Knee",
+      {{"Brief summary", "Adults with knee osteoarthritis receive massage. Knee osteoarthritis pain is measured."},
+       {"Detailed description", "People whose main complaint is low back pain are not eligible."}});
+  CHECK(conditions(s) == std::set<std::string>{"osteoarthritis"});
+
+  // Broader and narrower conditions count together: one "chronic low back pain" and two "back pain".
+  const Study t = annotated("pubmed-99999986", "Yoga classes in primary care: a randomised trial",
+                            {{"Background", "Back pain is common. Yoga may help back pain."},
+                             {"Methods", "Adults with chronic low back pain were randomised to yoga or usual care."}});
+  CHECK(conditions(t) == std::set<std::string>{"chronic_low_back_pain"});
+
+  // A short abstract that names its condition once, and nothing else, keeps it.
+  const Study w = annotated("pubmed-99999984", "Effect of a walking programme on recurrence of low back pain",
+                            {{"Methods", "Adults recently recovered from low back pain were randomised to walking."}});
+  CHECK(conditions(w) == std::set<std::string>{"low_back_pain"});
+
+  // "Non-specific" does not negate the condition it qualifies.
+  const Study u =
+      annotated("ctgov-NCT99999985", "Medial Branch Block in Patients With Non-specific Chronic Low Back Pain",
+                {{"Brief summary", "A randomised trial of two injections."}});
+  CHECK(conditions(u) == std::set<std::string>{"chronic_low_back_pain"});
+}
+
 TEST_CASE("advice to stay as active as possible is advice to stay active", "[annotator]") {
   const Study s =
       annotated("ctgov-NCT99999998", "Acute Low Back Pain: Causes, Mechanisms, Treatment and Followup",
