@@ -37,6 +37,14 @@ bool negated(const TextMatches& t, const ConceptMatch& m) {
   return false;
 }
 
+// A treatment's name followed by a measure ("walking ability", "exercise capacity", "walking
+// speed") is a function that was measured, not a treatment that was given.
+const std::set<std::string> measure_nouns = {"ability", "capacity", "tolerance",  "speed",      "distance",
+                                             "test",    "time",     "difficulty", "limitation", "disturbance"};
+bool measured(const TextMatches& t, const ConceptMatch& m) {
+  return m.end < t.tokens.size() && measure_nouns.count(t.tokens[m.end].folded) > 0;
+}
+
 void push_unique(std::vector<std::string>& v, const std::string& s) {
   if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
 }
@@ -420,7 +428,7 @@ void treatments_in_title(const Vocabulary& v, const TextMatches& t, Treatments& 
       if (is_setting_word(t.tokens[i].folded) && !found.interventions.empty()) after_setting = true;
     }
     const Concept* c = v.find(m.concept_id);
-    if (!c || negated(t, m)) continue;
+    if (!c || negated(t, m) || (c->kind == "intervention" && measured(t, m))) continue;
     const bool sham_qualified =
         k > 0 && t.matches[k - 1].end == m.begin && v.is_a(t.matches[k - 1].concept_id, "placebo");
     if (c->kind == "comparator") {
@@ -446,7 +454,7 @@ void treatments_in_abstract(const Vocabulary& v, const TextMatches& body, Treatm
   std::map<std::string, int> freq;
   for (const auto& m : body.matches)
     if (const Concept* c = v.find(m.concept_id);
-        c && c->kind == "intervention" && !negated(body, m) && !is_test(v, c->id))
+        c && c->kind == "intervention" && !negated(body, m) && !measured(body, m) && !is_test(v, c->id))
       ++freq[c->id];
   const auto& comparators = found.comparators;
   for (const auto& [id, n] : freq)

@@ -204,6 +204,17 @@ TEST_CASE("a condition mentioned once outside the title is not who was studied",
   CHECK(conditions(u) == std::set<std::string>{"chronic_low_back_pain"});
 }
 
+TEST_CASE("a treatment named as a function measured is not a treatment given", "[annotator]") {
+  const Study s =
+      annotated("ctgov-NCT99999983", "Assessment of Acupuncture to Improve Function, Exercise Capacity, and Pain",
+                {{"Brief summary", "Acupuncture or usual care for chronic low back pain."}});
+  CHECK(concept_set(s.interventions) == std::set<std::string>{"acupuncture"});
+  const Study t = annotated(
+      "ctgov-NCT99999982", "Gait in Adults With Scoliosis: an Observational Study",
+      {{"Brief summary", "Walking speed is measured at baseline and at one year. Walking ability is rated."}});
+  CHECK(concept_set(t.interventions).count("walking") == 0);
+}
+
 TEST_CASE("advice to stay as active as possible is advice to stay active", "[annotator]") {
   const Study s =
       annotated("ctgov-NCT99999998", "Acute Low Back Pain: Causes, Mechanisms, Treatment and Followup",
