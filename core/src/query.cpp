@@ -286,11 +286,14 @@ std::vector<Token> corrected(Question& q, const Vocabulary& v, const std::vector
 }
 
 void take_concepts(Question& q, const Vocabulary& v, const std::vector<Token>& tokens, std::vector<bool>& used) {
-  bool after_versus = false;
+  bool after_versus = false, after_when = false;
   std::size_t prev_end = 0;
   for (const auto& m : v.match_tokens(tokens, true, true)) {
     for (std::size_t k = prev_end; k < m.begin; ++k) {
       if (is_versus_word(tokens[k].folded)) after_versus = true;
+      // "glute exercises when running": once a treatment is named, one after "when" or "while"
+      // is when the question's treatment is wanted, not a treatment asked about.
+      if ((tokens[k].folded == "when" || tokens[k].folded == "while") && !q.interventions.empty()) after_when = true;
       // "as good as X", "as well as X", "as effective as X": X is the comparison.
       const std::string& w = tokens[k].folded;
       if (k >= 2 && w == "as" && tokens[k - 2].folded == "as" &&
@@ -306,7 +309,7 @@ void take_concepts(Question& q, const Vocabulary& v, const std::vector<Token>& t
     }
     prev_end = m.end;
     const Concept* c = v.find(m.concept_id);
-    if (!c) continue;
+    if (!c || (after_when && c->kind == "intervention")) continue;
     for (std::size_t k = m.begin; k < m.end; ++k) used[k] = true;
     q.concepts.push_back({c->id, c->kind, m.matched, c->preferred, c->plain});
     file_concept(q, v, *c, after_versus);

@@ -220,3 +220,13 @@ TEST_CASE("pain during or after pregnancy in everyday words is pregnancy-related
   CHECK(parse("sticky tape for back pain when pregnant").conditions ==
         std::vector<std::string>{"pregnancy_related_back_pain"});
 }
+
+TEST_CASE("a treatment named after when or while is when the asked one is wanted", "[query]") {
+  const Question q = parse("glute activation exercises when running");
+  CHECK_FALSE(has(q.interventions, "running"));
+  CHECK(has(q.interventions, "gluteus_medius_activation"));
+  CHECK(q.free_text == "running");  // still searched for as a word
+  CHECK_FALSE(has(parse("painkillers while waiting for back surgery").interventions, "spinal_surgery"));
+  // Before any treatment, "when" asks about the treatment that follows.
+  CHECK(has(parse("when is surgery needed for sciatica").interventions, "spinal_surgery"));
+}
