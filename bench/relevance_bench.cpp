@@ -145,7 +145,7 @@ int main(int argc, char** argv) try {
   std::string db, json_file, shared = (source / "../shared/data").lexically_normal().string(),
                              questions_file = (source / "tests/relevance/questions.json").string(),
                              vocabulary_file = (source / "schema/vocabulary.json").string();
-  bool quiet = false;
+  bool quiet = false, check_targets = false;
   std::vector<std::string> weight_args;
   CLI::App app{"relevance_bench: nDCG@10, recall@10 and MRR of the search over tests/relevance/"};
   app.add_option("--db", db, "use the index in DIR (built there from the document set first when DIR is absent)");
@@ -154,6 +154,9 @@ int main(int argc, char** argv) try {
   app.add_option("--vocabulary", vocabulary_file, "vocabulary");
   app.add_option("--json", json_file, "write every question's figures and the totals to FILE");
   app.add_flag("-q,--quiet", quiet, "print the totals only");
+  app.add_flag("--check-targets", check_targets,
+               "exit 1 unless issue 16's targets are met (identifiers first; patient and out-of-vocabulary "
+               "nDCG@10 at least the clinician's); 77 when the shared data is absent");
   app.add_option("--weight", weight_args,
                  "NAME=VALUE: one ranking weight changed from its default, for experiments (docs/RANKING.md); "
                  "repeatable");
@@ -170,7 +173,7 @@ int main(int argc, char** argv) try {
           "skipped: %s is absent; the relevance set is judged over corpus/ plus its files "
           "(tests/relevance/README.md), so no figure is computed\n",
           shared.c_str());
-      return 0;
+      return check_targets ? 77 : 0;
     }
     evidence::RunOptions opt;
     if (db.empty()) {
@@ -278,6 +281,10 @@ int main(int argc, char** argv) try {
   std::printf("identifier questions with the record that carries the identifier first: %zu of %zu\n", ids.best_first,
               ids.questions);
   if (errors > 0) std::printf("questions the engine refused (scored 0): %zu\n", errors);
+  const std::vector<std::string> unmet = rel::unmet_targets(by_type);
+  std::printf("targets (identifiers first; patient and out-of-vocabulary at least clinician): %s\n",
+              unmet.empty() ? "met" : "NOT met");
+  for (const auto& u : unmet) std::printf("  %s\n", u.c_str());
 
   if (!json_file.empty()) {
     json per_question = json::array();
@@ -307,7 +314,7 @@ int main(int argc, char** argv) try {
     f << out.dump(2) << "\n";
     if (!f) throw std::runtime_error("cannot write " + json_file);
   }
-  return 0;
+  return check_targets && !unmet.empty() ? 1 : 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "relevance_bench: %s\n", e.what());
   return 2;

@@ -99,4 +99,25 @@ double MeanScore::ndcg() const { return questions == 0 ? 0.0 : ndcg_sum / static
 double MeanScore::recall() const { return questions == 0 ? 0.0 : recall_sum / static_cast<double>(questions); }
 double MeanScore::mrr() const { return questions == 0 ? 0.0 : rr_sum / static_cast<double>(questions); }
 
+std::vector<std::string> unmet_targets(const std::map<std::string, MeanScore>& by_type) {
+  std::vector<std::string> out;
+  auto type = [&](const char* t) -> const MeanScore* {
+    const auto it = by_type.find(t);
+    if (it == by_type.end() || it->second.questions == 0) {
+      out.push_back(std::string("no ") + t + " questions");
+      return nullptr;
+    }
+    return &it->second;
+  };
+  if (const MeanScore* ids = type("identifier"); ids && ids->best_first < ids->questions)
+    out.push_back("identifier questions with their record first: " + std::to_string(ids->best_first) + " of " +
+                  std::to_string(ids->questions));
+  const MeanScore* clinician = type("clinician");
+  for (const char* t : {"patient", "out_of_vocabulary"})
+    if (const MeanScore* m = type(t); m && clinician && m->ndcg() < clinician->ndcg())
+      out.push_back(std::string(t) + " nDCG@10 " + std::to_string(m->ndcg()) + " below clinician " +
+                    std::to_string(clinician->ndcg()));
+  return out;
+}
+
 }  // namespace evidence::relevance

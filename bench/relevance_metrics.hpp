@@ -61,4 +61,9 @@ struct MeanScore {
   double mrr() const;
 };
 
+// Issue 16's targets over the means by wording type: every identifier question finds its record
+// first; the patient and out-of-vocabulary wordings reach at least the clinician nDCG@10. One
+// line for each target missed (empty: all met); a type absent from by_type is a missed target.
+std::vector<std::string> unmet_targets(const std::map<std::string, MeanScore>& by_type);
+
 }  // namespace evidence::relevance

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <map>
 #include <string>
 
 #include "relevance_metrics.hpp"
@@ -128,4 +129,27 @@ TEST_CASE("means over a group of questions", "[relevance]") {
   CHECK(m.ndcg() == Approx(0.5));
   CHECK(m.recall() == Approx(0.25));
   CHECK(m.mrr() == Approx(1.25 / 3.0));
+}
+
+TEST_CASE("issue 16's targets: identifiers first and no wording below the clinician's", "[relevance]") {
+  auto mean = [](double ndcg, bool first) {
+    rel::MeanScore m;
+    m.add({ndcg, 0.5, 1.0, 1, first});
+    return m;
+  };
+  std::map<std::string, rel::MeanScore> by_type = {{"clinician", mean(0.70, false)},
+                                                   {"patient", mean(0.70, false)},
+                                                   {"out_of_vocabulary", mean(0.80, false)},
+                                                   {"identifier", mean(1.0, true)}};
+  CHECK(rel::unmet_targets(by_type).empty());  // equal to the clinician figure is enough
+
+  by_type["patient"] = mean(0.69, false);
+  by_type["identifier"].add({0.5, 0.5, 0.5, 2, false});  // one identifier question not first
+  const auto unmet = rel::unmet_targets(by_type);
+  REQUIRE(unmet.size() == 2);
+  CHECK(unmet[0] == "identifier questions with their record first: 1 of 2");
+  CHECK(unmet[1].rfind("patient nDCG@10 0.69", 0) == 0);
+
+  by_type.erase("out_of_vocabulary");
+  CHECK(rel::unmet_targets(by_type).size() == 3);  // a wording with no questions cannot meet its target
 }
