@@ -527,11 +527,12 @@ std::vector<std::string> most_specific(const Vocabulary& v, const std::vector<st
   return specific;
 }
 
-// Conditions: MeSH first, then the text (skipping negated mentions such as "without sciatica").
-// Outside the title a condition must recur, counting mentions of broader and narrower conditions
-// with it ("chronic low back pain" once and "back pain" twice): one passing mention (a knee
-// trial's exclusion of low back pain, back pain as a complication of bed rest after angiography)
-// is not who was studied.
+// Conditions: MeSH first, then the title and the keywords, then the abstract (skipping negated
+// mentions such as "without sciatica"). In the abstract a condition must recur, mentions of
+// broader and narrower conditions counting together ("chronic low back pain" once and "back pain"
+// twice): one passing mention beside the conditions studied (a knee trial that excludes people
+// with low back pain, a stenosis trial's "sciatica") is not who was studied. When nothing else
+// names a condition, a single mention is all there is to go on (short abstracts).
 void annotate_conditions(Study& s, const Vocabulary& v, const TextMatches& title, const TextMatches& body) {
   std::vector<std::string> conditions;
   for (const auto& id : mesh_concepts(s, v, "condition")) push_unique(conditions, id);
@@ -539,6 +540,9 @@ void annotate_conditions(Study& s, const Vocabulary& v, const TextMatches& title
   for (const auto& m : title.matches)
     if (const Concept* c = v.find(m.concept_id); c && c->kind == "condition" && !negated(title, m))
       push_unique(conditions, c->id);
+  for (const auto& kw : s.annotation.keywords)
+    for (const auto& m : v.match(kw))
+      if (const Concept* c = v.find(m.concept_id); c && c->kind == "condition") push_unique(conditions, c->id);
   std::vector<std::string> mentioned;  // one entry per mention
   for (const auto& m : body.matches)
     if (const Concept* c = v.find(m.concept_id); c && c->kind == "condition" && !negated(body, m))
@@ -550,11 +554,7 @@ void annotate_conditions(Study& s, const Vocabulary& v, const TextMatches& title
     });
     push_unique(family >= 2 ? conditions : once, id);
   }
-  // A short abstract may name its condition once; then that is all there is to go on.
   if (conditions.empty()) conditions = once;
-  for (const auto& kw : s.annotation.keywords)
-    for (const auto& m : v.match(kw))
-      if (const Concept* c = v.find(m.concept_id); c && c->kind == "condition") push_unique(conditions, c->id);
   const std::vector<std::string> specific = most_specific(v, conditions);
   if (specific.empty()) return;
   s.population.conditions = specific;
