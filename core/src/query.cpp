@@ -290,12 +290,12 @@ void take_concepts(Question& q, const Vocabulary& v, const std::vector<Token>& t
   std::size_t prev_end = 0;
   for (const auto& m : v.match_tokens(tokens, true, true)) {
     for (std::size_t k = prev_end; k < m.begin; ++k) {
-      if (is_versus_word(tokens[k].folded)) after_versus = true;
+      const std::string& w = tokens[k].folded;
+      if (is_versus_word(w)) after_versus = true;
       // "glute exercises when running": once a treatment is named, one after "when" or "while"
       // is when the question's treatment is wanted, not a treatment asked about.
-      if ((tokens[k].folded == "when" || tokens[k].folded == "while") && !q.interventions.empty()) after_when = true;
+      if ((w == "when" || w == "while") && !q.interventions.empty()) after_when = true;
       // "as good as X", "as well as X", "as effective as X": X is the comparison.
-      const std::string& w = tokens[k].folded;
       if (k >= 2 && w == "as" && tokens[k - 2].folded == "as" &&
           (tokens[k - 1].folded == "good" || tokens[k - 1].folded == "effective" || tokens[k - 1].folded == "safe"))
         after_versus = true;

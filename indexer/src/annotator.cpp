@@ -433,7 +433,7 @@ void treatments_in_title(const Vocabulary& v, const TextMatches& t, Treatments& 
         k > 0 && t.matches[k - 1].end == m.begin && v.is_a(t.matches[k - 1].concept_id, "placebo");
     if (c->kind == "comparator") {
       push_unique(found.comparators, c->id);
-    } else if (c->kind == "intervention" && !(after_setting && !after_versus)) {
+    } else if (c->kind == "intervention" && (after_versus || !after_setting)) {
       push_unique(sham_qualified || after_versus ? found.comparators : found.interventions, c->id);
     }
   }

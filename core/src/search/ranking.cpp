@@ -204,8 +204,17 @@ class WordPostings {
   std::vector<std::vector<char>> found_, titled_;
 };
 
+// A record of many treatments (RankingWeights::broad_record) for a question that names one. Eight:
+// the four guidelines of the corpus have 10 to 20, the broadest review 9. Thresholds of 4 to 8 all
+// gave much the same relevance (docs/BENCHMARKS.md); at 7 the AHRQ review of 7 treatments, the
+// source of the audit's answer to "can talking therapy help my back pain", left the first five.
+constexpr std::size_t broad_record_treatments = 8;
+bool broad(const Question& q, const RankFeatures& f) {
+  return !q.interventions.empty() && f.interventions.size() >= broad_record_treatments;
+}
+
 void explain(Candidate& c, const ConceptMatches& m, const WordMatches& wm, const std::vector<std::string>& outcomes,
-             double text, double bonus) {
+             bool broad_record, double text, double bonus) {
   const RankFeatures& f = c.features;
   if (!m.interventions.empty()) c.why.push_back("matches intervention " + join(m.interventions, ", "));
   if (!m.conditions.empty()) c.why.push_back("matches condition " + join(m.conditions, ", "));
@@ -226,19 +235,12 @@ void explain(Candidate& c, const ConceptMatches& m, const WordMatches& wm, const
     c.why.push_back(buf);
   }
   if (f.graded) c.why.push_back("curated, graded results");
+  if (broad_record)
+    c.why.push_back("covers " + std::to_string(f.interventions.size()) + " treatments (ranked below studies of fewer)");
   char rel[96];
   std::snprintf(rel, sizeof rel, "score %.2f = relevance %.2f + evidence %.2f", text + bonus, text, bonus);
   c.why.push_back(rel);
   if (f.retracted) c.why.push_back("retracted");
-}
-
-// A record of many treatments (RankingWeights::broad_record) for a question that names one. Eight:
-// the four guidelines of the corpus have 10 to 20, the broadest review 9. Thresholds of 4 to 8 all
-// gave much the same relevance (docs/BENCHMARKS.md); at 7 the AHRQ review of 7 treatments, the
-// source of the audit's answer to "can talking therapy help my back pain", left the first five.
-constexpr std::size_t broad_record_treatments = 8;
-bool broad(const Question& q, const RankFeatures& f) {
-  return !q.interventions.empty() && f.interventions.size() >= broad_record_treatments;
 }
 
 }  // namespace
@@ -375,14 +377,8 @@ void explain_hits(const Xapian::Database& db, std::vector<Candidate>& cands, std
     c.why.clear();
     std::vector<std::string> measured;
     for (const auto& id : outcomes.of(c.id).words) measured.push_back(label_of(v, id));
-    explain(c, concepts.labels(c.features, v), postings.of(c.id), measured, c.relevance_part, c.evidence_part);
-    if (broad(built.question, c.features)) {
-      // Before the score, which it explains.
-      const auto score =
-          std::find_if(c.why.begin(), c.why.end(), [](const std::string& w) { return w.rfind("score ", 0) == 0; });
-      c.why.insert(score, "covers " + std::to_string(c.features.interventions.size()) +
-                              " treatments (ranked below studies of fewer)");
-    }
+    explain(c, concepts.labels(c.features, v), postings.of(c.id), measured, broad(built.question, c.features),
+            c.relevance_part, c.evidence_part);
     if (c.named) c.why.insert(c.why.begin(), "the identifier in the query names this record");
   }
 }
