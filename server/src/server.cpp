@@ -634,7 +634,23 @@ void note_answer_size(std::size_t bytes) {
   answered_large = true;
 }
 
+// Under a sanitizer malloc is the sanitizer's own allocator, and glibc's arenas that malloc_trim
+// walks were never set up: in the ASan build it crashed (SIGSEGV in glibc's mtrim) once a test's
+// large answer made idle workers trim while others started and ended.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool glibc_malloc = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+constexpr bool glibc_malloc = false;
+#else
+constexpr bool glibc_malloc = true;
+#endif
+#else
+constexpr bool glibc_malloc = true;
+#endif
+
 void return_free_memory() {
+  if constexpr (!glibc_malloc) return;
   const Clock::rep at = last_large_answer;
   if (at != 0 && Clock::now() - Clock::time_point(Clock::duration(at)) < std::chrono::seconds(10)) ::malloc_trim(0);
 }
