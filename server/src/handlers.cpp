@@ -147,7 +147,13 @@ void stream_studies(httplib::Response& res, const char* filename, const char* co
       const bool last = state->next == state->matched.size();
       if (last) chunk += state->tail;
       if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
-      if (last) sink.done();
+      if (last) {
+        // Given back before the last chunk goes out, so that a client holding the whole answer
+        // finds the slot free: released with the response, after it, a client's next export
+        // could be refused as busy by its own finished one.
+        state->slot.reset();
+        sink.done();
+      }
       return true;
     } catch (...) {
       // Nothing can be answered any more: the status and part of the body are sent.

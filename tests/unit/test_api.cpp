@@ -1086,7 +1086,17 @@ TEST_CASE("exports beyond the export slots are answered 503 busy and other reque
     const std::string req =
         "GET /api/export?q=pain&format=json&limit=1000&n=" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n";
     ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-    stuck.push_back(fd);  // never read
+    stuck.push_back(fd);  // never read past its status line
+  }
+  // Each of the four holds a slot: its answer has begun (a 503 here was the slot of `whole`
+  // still taken, the flaw fixed in stream_studies).
+  for (const int fd : stuck) {
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string status_line(12, '\0');
+    const ssize_t n = ::recv(fd, status_line.data(), status_line.size(), MSG_WAITALL);
+    CHECK(n == 12);
+    CHECK(status_line == "HTTP/1.1 200");
   }
   auto c = srv.client();
   // The four are being matched or are blocked writing; the fifth is refused at once.
