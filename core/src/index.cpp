@@ -371,9 +371,10 @@ void index_text(Xapian::TermGenerator& gen, const Study& s) {
   gen.increase_termpos();
   gen.index_text(s.abstract_text());
   gen.increase_termpos();
+  // MeSH words rank through the unprefixed text only; a "K" copy of them (fields.hpp) was
+  // written and never queried.
   for (const auto& m : s.annotation.mesh_terms) {
     gen.index_text(m, fields::mesh_weight);
-    gen.index_text(m, 1, std::string(fields::mesh));
     gen.increase_termpos();
   }
   for (const auto& k : s.annotation.keywords) {

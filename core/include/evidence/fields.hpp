@@ -6,10 +6,11 @@
 namespace evidence::fields {
 
 // Term prefixes.
-inline constexpr std::string_view id_term = "Q";   // unique id: Q<id>
-inline constexpr std::string_view title = "S";     // title words (positional)
-inline constexpr std::string_view author = "A";    // author surnames
-inline constexpr std::string_view mesh = "K";      // MeSH headings and keywords (words)
+inline constexpr std::string_view id_term = "Q";  // unique id: Q<id>
+inline constexpr std::string_view title = "S";    // title words (positional)
+inline constexpr std::string_view author = "A";   // author surnames
+// "K" (MeSH heading words) is retired: written until 2026-12-04, never queried, and still on
+// the records of older indexes until they are rewritten; not to be reused.
 inline constexpr std::string_view pmid = "XPMID";  // boolean: identifier values, lower case
 inline constexpr std::string_view doi = "XDOI";
 inline constexpr std::string_view nct = "XNCT";
