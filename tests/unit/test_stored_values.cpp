@@ -5,6 +5,7 @@
 // what they check is the storage inside the wall.)
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 
@@ -250,6 +251,34 @@ TEST_CASE("a summary from the synthesis slot equals one from the stored records"
     CHECK_FALSE(a.summary->findings.empty());
     CHECK(to_fhir_evidence(*a.summary, q) == to_fhir_evidence(*b.summary, q));
   }
+}
+
+TEST_CASE("MeSH words are indexed once as ranked text and not under the retired K prefix", "[storage]") {
+  const fs::path dir = evidence::test::temp_dir("mesh-once");
+  const std::vector<Study> studies = annotated_records();
+  std::string heading;
+  for (const auto& s : studies)
+    if (!s.annotation.mesh_terms.empty()) heading = s.annotation.mesh_terms.front();
+  REQUIRE_FALSE(heading.empty());
+  {
+    IndexWriter w(dir, vocabulary());
+    for (const auto& s : studies) w.put(s);
+    w.commit();
+  }
+  IndexReader reader(dir);
+  const Xapian::Database& db = IndexAccess::of(reader).db;
+  // The heading's first word ranks as text ("Low Back Pain/therapy": "low").
+  std::string word;
+  for (const char c : heading) {
+    if (!std::isalpha(static_cast<unsigned char>(c))) break;
+    word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  INFO(heading);
+  REQUIRE_FALSE(word.empty());
+  CHECK(db.get_termfreq(word) > 0);
+  // Nothing under K, stemmed or not (docs/FIELDS.md).
+  CHECK(db.allterms_begin("K") == db.allterms_end("K"));
+  CHECK(db.allterms_begin("ZK") == db.allterms_end("ZK"));
 }
 
 TEST_CASE("decoded columns hold each document's facets and features", "[storage]") {
