@@ -637,14 +637,15 @@ void note_answer_size(std::size_t bytes) {
 // Under a sanitizer malloc is the sanitizer's own allocator, and glibc's arenas that malloc_trim
 // walks were never set up: in the ASan build it crashed (SIGSEGV in glibc's mtrim) once a test's
 // large answer made idle workers trim while others started and ended.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool glibc_malloc = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-constexpr bool glibc_malloc = false;
+// GCC says so with __SANITIZE_*__, clang (the fuzz builds) only through __has_feature.
+#if defined(__has_feature)
+#define EVIDENCE_HAS_FEATURE(x) __has_feature(x)
 #else
-constexpr bool glibc_malloc = true;
+#define EVIDENCE_HAS_FEATURE(x) 0
 #endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || EVIDENCE_HAS_FEATURE(address_sanitizer) || \
+    EVIDENCE_HAS_FEATURE(thread_sanitizer) || EVIDENCE_HAS_FEATURE(memory_sanitizer)
+constexpr bool glibc_malloc = false;
 #else
 constexpr bool glibc_malloc = true;
 #endif

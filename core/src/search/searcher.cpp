@@ -250,9 +250,10 @@ std::vector<Matched> candidates(const Xapian::Database& db, const Xapian::MSet& 
 // Only records with a reportable result can change the summary (synthesise skips the rest).
 EvidenceSummary summarise(std::vector<Candidate>& cands, const Question& question, const Vocabulary& v,
                           std::size_t depth, PhaseClock& phase) {
+  const std::size_t considered = std::min(cands.size(), depth);
   std::vector<Study> top;
-  top.reserve(std::min(cands.size(), depth));
-  for (std::size_t i = 0; i < std::min(cands.size(), depth); ++i) {
+  top.reserve(considered);
+  for (std::size_t i = 0; i < considered; ++i) {
     if (!cands[i].features.reportable) continue;
     // The record without its abstract, from a slot Xapian does not compress; an index written
     // before the slot existed has only the document data. Two calls, not `a ? record : decode`:
