@@ -231,21 +231,35 @@ std::string html_escape(std::string_view s) {
 std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
   const std::size_t n = a.size(), m = b.size();
   if ((n > m ? n - m : m - n) > limit) return limit + 1;
-  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
-  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+  // Three rows of the matrix, reused (a transposition looks two rows back), on the stack for
+  // words of ordinary length: did-you-mean compares a word with every word of the vocabulary and
+  // thousands of the index's, and a matrix allocated row by row per call cost more than the
+  // comparisons.
+  constexpr std::size_t short_word = 64;
+  std::array<std::size_t, 3 * (short_word + 1)> local;
+  std::vector<std::size_t> heap;
+  std::size_t* rows = local.data();
+  if (m > short_word) {
+    heap.resize(3 * (m + 1));
+    rows = heap.data();
+  }
+  auto row = [&](std::size_t i) { return rows + (i % 3) * (m + 1); };
+  for (std::size_t j = 0; j <= m; ++j) row(0)[j] = j;
   for (std::size_t i = 1; i <= n; ++i) {
+    std::size_t* d = row(i);
+    const std::size_t* up = row(i - 1);
+    const std::size_t* up2 = i > 1 ? row(i - 2) : nullptr;
+    d[0] = i;
     std::size_t row_min = limit + 1;
     for (std::size_t j = 1; j <= m; ++j) {
       const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      row_min = std::min(row_min, d[i][j]);
+      d[j] = std::min({up[j] + 1, d[j - 1] + 1, up[j - 1] + cost});
+      if (up2 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[j] = std::min(d[j], up2[j - 2] + 1);
+      row_min = std::min(row_min, d[j]);
     }
     if (row_min > limit) return limit + 1;
   }
-  return d[n][m];
+  return row(n)[m];
 }
 
 }  // namespace evidence

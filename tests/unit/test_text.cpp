@@ -1,9 +1,39 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
 #include "evidence/readability.hpp"
 #include "evidence/text.hpp"
 
 using namespace evidence;
+
+namespace {
+
+// The bounded edit distance as first written (a full matrix), the reference for the three-row one.
+std::size_t matrix_edit_distance(const std::string& a, const std::string& b, std::size_t limit) {
+  const std::size_t n = a.size(), m = b.size();
+  if ((n > m ? n - m : m - n) > limit) return limit + 1;
+  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= n; ++i) {
+    std::size_t row_min = limit + 1;
+    for (std::size_t j = 1; j <= m; ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      row_min = std::min(row_min, d[i][j]);
+    }
+    if (row_min > limit) return limit + 1;
+  }
+  return d[n][m];
+}
+
+}  // namespace
 
 TEST_CASE("UTF-8 validation accepts real text and rejects malformed sequences", "[text]") {
   CHECK(is_valid_utf8("Müller – résumé ≥ 12"));
@@ -77,4 +107,53 @@ TEST_CASE("Flesch-Kincaid grade matches the formula on hand-counted text", "[rea
   const auto c = readability("Pain fell by 2.5 points.");
   CHECK(c.words == 5);
   CHECK(c.syllables == 5);
+}
+
+TEST_CASE("the bounded edit distance counts edits and transpositions up to its limit", "[text]") {
+  CHECK(edit_distance("acupuncture", "acupuncture", 2) == 0);
+  CHECK(edit_distance("accupuncture", "acupuncture", 2) == 1);  // an extra letter
+  CHECK(edit_distance("acupucnture", "acupuncture", 2) == 1);   // two letters swapped
+  CHECK(edit_distance("matress", "mattress", 1) == 1);
+  CHECK(edit_distance("stretching", "streching", 1) == 1);
+  CHECK(edit_distance("yoga", "pilates", 2) == 3);     // lengths too far apart: the limit + 1
+  CHECK(edit_distance("massage", "passive", 1) == 2);  // past the limit: the limit + 1
+  // Against the full matrix, over words and their random misspellings of every length up to
+  // past the short-word buffer (64 letters), for limits 1 and 2.
+  std::mt19937 rng(7);
+  const std::string letters = "abcdeilmnoprstu";
+  auto random_word = [&](std::size_t len) {
+    std::string w;
+    for (std::size_t i = 0; i < len; ++i) w += letters[rng() % letters.size()];
+    return w;
+  };
+  std::size_t compared = 0, within = 0;
+  for (std::size_t len = 0; len <= 70; ++len)
+    for (int k = 0; k < 40; ++k) {
+      const std::string a = random_word(len);
+      std::string b = a;
+      for (int e = static_cast<int>(rng() % 4); e > 0; --e) {
+        const std::size_t at = b.empty() ? 0 : rng() % (b.size() + 1);
+        switch (rng() % 4) {
+          case 0: b.insert(at, 1, letters[rng() % letters.size()]); break;
+          case 1:
+            if (at < b.size()) b.erase(at, 1);
+            break;
+          case 2:
+            if (at < b.size()) b[at] = letters[rng() % letters.size()];
+            break;
+          default:
+            if (at + 1 < b.size()) std::swap(b[at], b[at + 1]);
+        }
+      }
+      for (const std::size_t limit : {1u, 2u}) {
+        const std::size_t d = edit_distance(a, b, limit);
+        INFO(a << " / " << b << " limit " << limit);
+        REQUIRE(d == matrix_edit_distance(a, b, limit));
+        REQUIRE(edit_distance(b, a, limit) == matrix_edit_distance(b, a, limit));
+        ++compared;
+        within += d <= limit;
+      }
+    }
+  CHECK(compared == 71 * 40 * 2);
+  CHECK(within > 1000);  // the misspellings mostly fall within the limit, so both branches ran
 }
