@@ -247,10 +247,11 @@ std::vector<Matched> candidates(const Xapian::Database& db, const Xapian::MSet& 
   return out;
 }
 
-// Only records with a reportable result can change the summary (synthesise skips the rest).
+// Only records with a reportable result can change the summary (synthesise skips the rest), and
+// none when the question names no treatment (synthesise then only says that one is needed).
 EvidenceSummary summarise(std::vector<Candidate>& cands, const Question& question, const Vocabulary& v,
                           std::size_t depth, PhaseClock& phase) {
-  const std::size_t considered = std::min(cands.size(), depth);
+  const std::size_t considered = question.interventions.empty() ? 0 : std::min(cands.size(), depth);
   std::vector<Study> top;
   top.reserve(considered);
   for (std::size_t i = 0; i < considered; ++i) {
