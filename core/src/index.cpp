@@ -683,8 +683,17 @@ std::vector<Study> IndexWriter::studies_with_findings(const std::set<std::string
     enquire.set_docid_order(Xapian::Enquire::ASCENDING);
     const Xapian::MSet mset = enquire.get_mset(0, impl_->db.get_doccount());
     out.reserve(mset.size());
-    for (auto it = mset.begin(); it != mset.end(); ++it)
-      out.push_back(decode_stored_study(it.get_document().get_data()));
+    for (auto it = mset.begin(); it != mset.end(); ++it) {
+      // What synthesis reads, from the uncompressed slot: at a million records, inflating every
+      // record's whole document data was half of a 1% re-index (docs/BENCHMARKS.md). An index
+      // written before the slot existed has only the document data.
+      const Xapian::Document doc = it.get_document();
+      const std::string part = doc.get_value(fields::slot_synthesis);
+      if (part.empty())
+        out.push_back(decode_stored_study(doc.get_data()));
+      else
+        out.push_back(decode_stored_study(part));
+    }
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "reading the records behind graded findings");
   }

@@ -102,6 +102,7 @@ class IndexWriter {
   // written or removed through this writer took part in, before or after the change.
   const std::set<std::string>& touched_finding_keys() const;
   // Studies that contribute to any of these finding keys; with keys == nullptr, to any finding.
+  // Each in the form a graded summary reads: without its abstract, MeSH headings and keywords.
   std::vector<Study> studies_with_findings(const std::set<std::string>* keys) const;
 
   // Writes the vocabulary's synonyms into the database for the query parser.
