@@ -656,11 +656,11 @@ void update_findings(IndexWriter& writer, const Vocabulary& vocabulary, const Pr
   json now;
   if (starts_empty) {
     // Only records with a reportable result can be part of a finding (synthesise() skips the
-    // rest), so only they are copied: at a million records, a copy of all of them doubled the
-    // run's memory.
-    std::vector<Study> fresh;
+    // rest), and they are read where the batch holds them: at a million records, a copy of them
+    // all doubled the run's memory, and a copy of the reportable ones was still GBs.
+    std::vector<const Study*> fresh;
     for (const Study* s : written)
-      if (!deleted_ids.count(s->id) && can_report(*s)) fresh.push_back(*s);
+      if (!deleted_ids.count(s->id) && can_report(*s)) fresh.push_back(s);
     now = findings_snapshot(fresh, vocabulary);
   } else if (previous.snapshot_version != snapshot_version || !before.is_object()) {
     now = findings_snapshot(writer.all_studies(), vocabulary);

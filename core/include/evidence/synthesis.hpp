@@ -150,6 +150,8 @@ EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& qu
 // effect size" (what a change is judged by), "clinician": the clinician sentence (what a change
 // is shown with)}.
 nlohmann::json findings_snapshot(const std::vector<Study>& studies, const Vocabulary& vocabulary);
+// The same over records held elsewhere (the indexer's batch), none null: no copy of them is made.
+nlohmann::json findings_snapshot(const std::vector<const Study*>& studies, const Vocabulary& vocabulary);
 
 // Effect size class of a standardised benefit (|benefit| / MID, or SMD, or log ratio).
 std::string classify_effect(const std::string& measure, double benefit, double ci_low, double ci_high, double mid);

@@ -66,8 +66,8 @@ std::string fmt(double x) {
   return ss.str();
 }
 
-Records::Records(const std::vector<Study>& studies) {
-  for (const auto& s : studies) by_id[s.id] = &s;
+Records::Records(const std::vector<const Study*>& studies) {
+  for (const Study* s : studies) by_id[s->id] = s;
   // Reports of one trial are linked on either side; the trial is known by its smallest report id.
   std::map<std::string, std::string> parent;
   std::function<std::string(const std::string&)> root = [&](const std::string& id) {
@@ -75,14 +75,14 @@ Records::Records(const std::vector<Study>& studies) {
     if (it == parent.end() || it->second == id) return id;
     return it->second = root(it->second);
   };
-  for (const auto& s : studies)
-    for (const auto& other : s.same_trial_as) {
-      const std::string a = root(s.id), b = root(other);
+  for (const Study* s : studies)
+    for (const auto& other : s->same_trial_as) {
+      const std::string a = root(s->id), b = root(other);
       if (a != b) parent[std::max(a, b)] = std::min(a, b);
     }
-  for (const auto& s : studies) {
-    trial_of[s.id] = root(s.id);
-    for (const auto& old : s.supersedes) superseded_by[old] = s.id;
+  for (const Study* s : studies) {
+    trial_of[s->id] = root(s->id);
+    for (const auto& old : s->supersedes) superseded_by[old] = s->id;
   }
 }
 

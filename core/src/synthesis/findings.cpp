@@ -415,13 +415,14 @@ std::set<std::string> asked_outcomes(const Question& q, const Vocabulary& v) {
   return outcomes;
 }
 
-Groups group_results(const std::vector<Study>& studies, const Question& q, const Vocabulary& v) {
+Groups group_results(const std::vector<const Study*>& studies, const Question& q, const Vocabulary& v) {
   const std::set<std::string> outcomes = asked_outcomes(q, v);
   const PopulationView asked = question_view(q, v);
   const std::vector<std::string> alternatives = asked_alternatives(q, v);
   Groups out;
   std::set<std::string> mixed_arm;  // findings whose asked treatment was given with others
-  for (const auto& s : studies) {
+  for (const Study* record : studies) {
+    const Study& s = *record;
     if (s.retracted || s.design == Design::protocol) continue;
     if (results_unconfirmed(s)) {
       // Drafts and results read automatically from an abstract or a registry are listed, never graded.

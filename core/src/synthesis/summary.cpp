@@ -206,7 +206,7 @@ std::string no_findings_message(const Question& q, const Vocabulary& v) {
   return "Name a treatment to get a graded summary (for example: exercise for chronic low back pain).";
 }
 
-std::vector<Finding> build_findings(const std::vector<Study>& studies, const Question& q, const Vocabulary& v,
+std::vector<Finding> build_findings(const std::vector<const Study*>& studies, const Question& q, const Vocabulary& v,
                                     std::vector<UnappraisedStudy>* unappraised = nullptr) {
   const synthesis::Records records(studies);
   synthesis::Groups groups = synthesis::group_results(studies, q, v);
@@ -221,6 +221,13 @@ std::vector<Finding> build_findings(const std::vector<Study>& studies, const Que
     findings.push_back(std::move(f));
   }
   return findings;
+}
+
+std::vector<const Study*> pointers(const std::vector<Study>& studies) {
+  std::vector<const Study*> out;
+  out.reserve(studies.size());
+  for (const auto& s : studies) out.push_back(&s);
+  return out;
 }
 
 }  // namespace
@@ -240,7 +247,7 @@ EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& q,
           "Name a treatment to get a graded summary (for example: exercise for chronic low back pain).");
     return out;
   }
-  out.findings = build_findings(studies, q, v, &out.unappraised);
+  out.findings = build_findings(pointers(studies), q, v, &out.unappraised);
   order_findings(out.findings, q, v);
   out.bottom_lines = synthesis::bottom_lines(out.findings, q, v);
   if (out.findings.empty()) out.messages.push_back(no_findings_message(q, v));
@@ -248,6 +255,10 @@ EvidenceSummary synthesise(const std::vector<Study>& studies, const Question& q,
 }
 
 json findings_snapshot(const std::vector<Study>& studies, const Vocabulary& v) {
+  return findings_snapshot(pointers(studies), v);
+}
+
+json findings_snapshot(const std::vector<const Study*>& studies, const Vocabulary& v) {
   json j = json::object();
   for (const auto& f : build_findings(studies, Question{}, v))
     j[f.key] = {{"conclusion", std::string(direction_name(f.direction)) + "; " + certainty_level_name(f.certainty) +

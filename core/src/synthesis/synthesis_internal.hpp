@@ -25,7 +25,7 @@ struct Records {
   std::map<std::string, std::string> trial_of;  // record id -> the trial's id (smallest report id)
   std::map<std::string, std::string> superseded_by;
 
-  explicit Records(const std::vector<Study>& studies);
+  explicit Records(const std::vector<const Study*>& studies);
   const Study& at(const std::string& id) const { return *by_id.at(id); }
 };
 
@@ -46,7 +46,7 @@ std::set<std::string> asked_outcomes(const Question& question, const Vocabulary&
 // kind and add-on|outcome|time point|population group), each finding's labels filled in and
 // labelled with the population its results studied. Results read automatically from text are
 // listed apart, never graded.
-Groups group_results(const std::vector<Study>& studies, const Question& question, const Vocabulary& vocabulary);
+Groups group_results(const std::vector<const Study*>& studies, const Question& question, const Vocabulary& vocabulary);
 
 // Drops the results of superseded reviews, marks each result's trial, chooses the finding's
 // estimate (a review's, our pooling of one estimate per trial, a single one, a vote count) and
