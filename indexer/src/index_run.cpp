@@ -656,8 +656,9 @@ void update_findings(IndexWriter& writer, const Vocabulary& vocabulary, const Pr
   json now;
   if (starts_empty) {
     // Only records with a reportable result can be part of a finding (synthesise() skips the
-    // rest), and they are read where the batch holds them: at a million records, a copy of them
-    // all doubled the run's memory, and a copy of the reportable ones was still GBs.
+    // rest), and they are read where the batch holds them: at a million records a copy of them
+    // all doubled the run's memory, and a copy of the reportable ones still added a tenth (100k
+    // rebuild: 2.31 -> 2.10 GB peak without it; docs/BENCHMARKS.md).
     std::vector<const Study*> fresh;
     for (const Study* s : written)
       if (!deleted_ids.count(s->id) && can_report(*s)) fresh.push_back(s);
