@@ -666,6 +666,12 @@ void IndexWriter::Impl::merge_parts() {
 
 const std::set<std::string>& IndexWriter::touched_finding_keys() const { return impl_->touched_keys; }
 
+Study decode_synthesis_form(const Xapian::Document& doc) {
+  const std::string part = doc.get_value(fields::slot_synthesis);
+  if (part.empty()) return decode_stored_study(doc.get_data());
+  return decode_stored_study(part);
+}
+
 std::vector<Study> IndexWriter::studies_with_findings(const std::set<std::string>* keys) const {
   std::vector<Study> out;
   try {
@@ -683,17 +689,9 @@ std::vector<Study> IndexWriter::studies_with_findings(const std::set<std::string
     enquire.set_docid_order(Xapian::Enquire::ASCENDING);
     const Xapian::MSet mset = enquire.get_mset(0, impl_->db.get_doccount());
     out.reserve(mset.size());
-    for (auto it = mset.begin(); it != mset.end(); ++it) {
-      // What synthesis reads, from the uncompressed slot: at a million records, inflating every
-      // record's whole document data was half of a 1% re-index (docs/BENCHMARKS.md). An index
-      // written before the slot existed has only the document data.
-      const Xapian::Document doc = it.get_document();
-      const std::string part = doc.get_value(fields::slot_synthesis);
-      if (part.empty())
-        out.push_back(decode_stored_study(doc.get_data()));
-      else
-        out.push_back(decode_stored_study(part));
-    }
+    // Not the whole document data: at a million records, inflating it for every record was half
+    // of a 1% re-index (docs/BENCHMARKS.md).
+    for (auto it = mset.begin(); it != mset.end(); ++it) out.push_back(decode_synthesis_form(it.get_document()));
   } catch (const Xapian::Error& e) {
     rethrow_xapian(e, "reading the records behind graded findings");
   }

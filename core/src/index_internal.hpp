@@ -43,6 +43,11 @@ struct IndexAccess {
   static IndexReader::Impl& of(IndexReader& reader) { return *reader.impl_; }
 };
 
+// What a graded summary reads of a document: its record without the abstract, MeSH headings and
+// keywords, from slot_synthesis, which Xapian does not compress; from the whole document data in
+// an index written before the slot existed. Throws Error(index_corrupt) on data it cannot decode.
+Study decode_synthesis_form(const Xapian::Document& doc);
+
 // Maps a Xapian exception to evidence::Error; `what` says what was being done.
 [[noreturn]] void rethrow_xapian(const Xapian::Error& e, const std::string& what);
 // The same for a reader, where any failure of the database (a remote shard down or timing out,

@@ -249,21 +249,13 @@ std::vector<Matched> candidates(const Xapian::Database& db, const Xapian::MSet& 
 
 // Only records with a reportable result can change the summary (synthesise skips the rest), and
 // none when the question names no treatment (synthesise then only says that one is needed).
-EvidenceSummary summarise(std::vector<Candidate>& cands, const Question& question, const Vocabulary& v,
+EvidenceSummary summarise(const std::vector<Candidate>& cands, const Question& question, const Vocabulary& v,
                           std::size_t depth, PhaseClock& phase) {
   const std::size_t considered = question.interventions.empty() ? 0 : std::min(cands.size(), depth);
   std::vector<Study> top;
   top.reserve(considered);
   for (std::size_t i = 0; i < considered; ++i) {
-    if (!cands[i].features.reportable) continue;
-    // The record without its abstract, from a slot Xapian does not compress; an index written
-    // before the slot existed has only the document data. Two calls, not `a ? record : decode`:
-    // that expression is a const Study, which push_back copied (3% of a query's time).
-    const std::string part = cands[i].doc.get_value(fields::slot_synthesis);
-    if (part.empty())
-      top.push_back(cands[i].record());
-    else
-      top.push_back(decode_stored_study(part));
+    if (cands[i].features.reportable) top.push_back(decode_synthesis_form(cands[i].doc));
   }
   phase("summary_records");
   EvidenceSummary summary = synthesise(top, question, v);
